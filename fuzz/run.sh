@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (g++ has no libFuzzer) and runs each
+# for a bounded time. Usage: fuzz/run.sh [SECONDS per target, default 60]
+# Exits non-zero if a build fails or a target finds a crash/invariant violation.
+# Build dir: $AIPERF_FUZZ_DIR (default /tmp/aiperf-fuzz). Crash inputs are
+# written there as crash-*; the seed corpus in fuzz/corpus/ is not modified.
+set -uo pipefail
+
+SECONDS_PER_TARGET="${1:-60}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+OUT="${AIPERF_FUZZ_DIR:-/tmp/aiperf-fuzz}"
+CXX="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
+if [[ -z "$CXX" ]]; then
+  echo "clang++ not found: apt-get install -y --no-install-recommends clang-14 libfuzzer-14-dev" >&2
+  exit 2
+fi
+mkdir -p "$OUT"
+FLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=undefined -Wall -Wextra -I"$ROOT/src")
+
+build() {  # name main-source parser-source
+  echo "== building $1"
+  "$CXX" "${FLAGS[@]}" "$HERE/$2" "$ROOT/src/transport/$3" -o "$OUT/$1"
+}
+build sse_parser_fuzz sse_parser_fuzz.cc sse_parser.cc || exit 1
+build ndjson_fuzz ndjson_fuzz.cc ndjson_splitter.cc || exit 1
+
+status=0
+run() {  # name corpus-subdir [extra libFuzzer flags...]
+  local name="$1" sub="$2"
+  shift 2
+  local corpus="$OUT/corpus-$sub" log="$OUT/$name.log"
+  mkdir -p "$corpus"
+  echo "== running $name for ${SECONDS_PER_TARGET}s (log: $log)"
+  # First corpus dir is written to; the checked-in seeds are read only.
+  (cd "$OUT" && "./$name" "$corpus" "$HERE/corpus/$sub" \
+      -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+      -print_final_stats=1 "$@") >"$log" 2>&1
+  local rc=$?
+  grep -E "^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)|ERROR|invariant|SUMMARY" "$log"
+  if [[ $rc -ne 0 ]]; then
+    tail -n 40 "$log" >&2
+    echo "!! $name failed (exit $rc); reproducers: $OUT/crash-* $OUT/timeout-* $OUT/oom-*" >&2
+    status=1
+  fi
+}
+
+run sse_parser_fuzz sse -dict="$HERE/sse.dict"
+run ndjson_fuzz ndjson
+exit $status

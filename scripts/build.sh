@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds aiperf into BUILD_DIR (default: build). Extra args go to cmake.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DAIPERF_WERROR=ON "$@" >/dev/null
+cmake --build "$build_dir" -j "${JOBS:-2}"

@@ -1,0 +1,34 @@
+// aiperf: benchmark LLM inference servers; every extension point is a plugin.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "aiperf/sdk/abi.h"
+#include "aiperf/sdk/version.h"
+#include "cli/plugins_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"aiperf: benchmark LLM inference servers", "aiperf"};
+  app.set_version_flag("--version",
+                       fmt::format("aiperf {} (plugin API {}.{}, ABI {})", AIPERF_SDK_VERSION,
+                                   AIPERF_PLUGIN_API_MAJOR, AIPERF_PLUGIN_API_MINOR,
+                                   AIPERF_ABI_TAG));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  aiperf::cli::GlobalOptions options;
+  app.add_option("--plugin-path", options.plugin_paths,
+                 "Extra plugin directory, searched first (repeatable)");
+  app.add_flag("--allow-insecure-plugins", options.allow_insecure_plugins,
+               "Load plugins from world-writable or foreign-owned places");
+
+  int exit_code = 0;
+  aiperf::cli::add_plugins_command(app, options, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // usage errors exit 2, like the config errors they resemble
+  }
+  return exit_code;
+}

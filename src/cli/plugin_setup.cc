@@ -1,0 +1,29 @@
+#include "cli/plugin_setup.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "builtins/builtins.h"
+#include "plugin/trust.h"
+
+namespace aiperf::cli {
+
+std::vector<plugin::SearchDir> search_path_for(const GlobalOptions& options) {
+  auto sources = plugin::default_sources();
+  sources.command_line = options.plugin_paths;
+  sources.config = options.config_paths;
+  return plugin::build_search_path(sources);
+}
+
+PluginSetup discover_plugins(const GlobalOptions& options) {
+  PluginSetup setup;
+  const char* env = std::getenv(plugin::kAllowInsecureEnv);
+  bool allow = options.allow_insecure_plugins || (env && std::string_view(env) == "1");
+  setup.registry = std::make_unique<plugin::PluginRegistry>(plugin::RegistryOptions{allow});
+  register_builtins(*setup.registry);
+  setup.search_path = search_path_for(options);
+  setup.report = setup.registry->discover(setup.search_path);
+  return setup;
+}
+
+}  // namespace aiperf::cli

@@ -1,0 +1,33 @@
+// What every subcommand needs before it can resolve an implementation: the
+// options that shape the search path, and a registry filled from them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "plugin/registry.h"
+
+namespace aiperf::cli {
+
+/// Global options shared by subcommands.
+struct GlobalOptions {
+  std::vector<std::filesystem::path> plugin_paths;  ///< --plugin-path, in order.
+  std::vector<std::filesystem::path> config_paths;  ///< plugins.paths from a config file.
+  bool allow_insecure_plugins = false;              ///< --allow-insecure-plugins or env.
+};
+
+/// A registry with the built-ins and everything discovery found (nothing loaded).
+struct PluginSetup {
+  std::vector<plugin::SearchDir> search_path;
+  std::unique_ptr<plugin::PluginRegistry> registry;
+  plugin::DiscoveryReport report;
+};
+
+/// The search path these options describe (flags, environment, user dir, install prefix).
+std::vector<plugin::SearchDir> search_path_for(const GlobalOptions& options);
+
+/// Registers the built-ins and discovers plugins on the search path.
+PluginSetup discover_plugins(const GlobalOptions& options);
+
+}  // namespace aiperf::cli

@@ -1,0 +1,65 @@
+// A sample store that merges exactly: it keeps every value, so the summary of
+// merged stores equals the summary of one store fed the union (for MPI ranks).
+//
+// Statistics follow AIPerf (src/aiperf/metrics/metric_dicts.py,
+// metric_result_from_array): population std (numpy's default ddof=0) and the
+// percentiles p1..p99 with numpy's default 'linear' method, virtual index
+// (n-1)*q/100 between the two neighbouring sorted values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace aiperf::metrics {
+
+/// The statistics AIPerf exports for a metric.
+struct Summary {
+  int64_t count = 0;  ///< Number of values.
+  double avg = 0;     ///< Arithmetic mean.
+  double min = 0;     ///< Smallest value.
+  double max = 0;     ///< Largest value.
+  double std = 0;     ///< Population standard deviation (ddof=0).
+  double p1 = 0;      ///< 1st percentile (numpy 'linear').
+  double p5 = 0;      ///< 5th percentile.
+  double p10 = 0;     ///< 10th percentile.
+  double p25 = 0;     ///< 25th percentile.
+  double p50 = 0;     ///< Median.
+  double p75 = 0;     ///< 75th percentile.
+  double p90 = 0;     ///< 90th percentile.
+  double p95 = 0;     ///< 95th percentile.
+  double p99 = 0;     ///< 99th percentile.
+
+  /// This summary with every value statistic multiplied by `factor` (unit conversion, e.g. ns to ms).
+  Summary scaled(double factor) const;
+  /// Field-wise exact equality.
+  friend bool operator==(const Summary&, const Summary&) = default;
+};
+
+/// Every value of one metric; values are doubles (int64 nanoseconds are exact below 2^53 ns, ~104 days).
+class Distribution {
+ public:
+  /// Adds one value; NaN and infinities are ignored.
+  void add(double value);
+  /// Appends every value of `other` (exact: the result summarises the union).
+  void merge(const Distribution& other);
+  /// Reserves room for `n` values in total.
+  void reserve(std::size_t n) { values_.reserve(n); }
+  /// Number of values.
+  std::size_t size() const { return values_.size(); }
+  /// True when no value was added.
+  bool empty() const { return values_.empty(); }
+  /// The values in insertion order.
+  const std::vector<double>& values() const { return values_; }
+  /// Statistics over the values, or nullopt when empty; independent of insertion/merge order.
+  std::optional<Summary> summary() const;
+
+  /// numpy.percentile(sorted, q) with method='linear'; `sorted` ascending and non-empty, q in [0, 100].
+  static double percentile(const std::vector<double>& sorted, double q);
+
+ private:
+  std::vector<double> values_;
+};
+
+}  // namespace aiperf::metrics

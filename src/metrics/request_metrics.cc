@@ -1,0 +1,127 @@
+#include "metrics/request_metrics.h"
+
+namespace aiperf::metrics {
+
+namespace {
+
+// Unicode code points of UTF-8 text: bytes that are not continuation bytes (10xxxxxx).
+int64_t count_code_points(std::string_view text) {
+  int64_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0U) != 0x80U ? 1 : 0;
+  return n;
+}
+
+int64_t code_points_to_tokens(int64_t code_points) { return (code_points + 3) / 4; }
+
+// Server-reported output tokens from per-chunk counts: only when every
+// content chunk has one (a partial sum would undercount silently).
+std::optional<int64_t> per_chunk_token_sum(const std::vector<Chunk>& chunks) {
+  int64_t sum = 0;
+  bool any = false;
+  for (const Chunk& c : chunks) {
+    if (c.token_count) {
+      sum += *c.token_count;
+      any = true;
+    } else if (c.has_text()) {
+      return std::nullopt;
+    }
+  }
+  if (!any) return std::nullopt;
+  return sum;
+}
+
+}  // namespace
+
+int64_t estimate_tokens(std::string_view text) {
+  return code_points_to_tokens(count_code_points(text));
+}
+
+RequestMetrics compute_request_metrics(const RequestRecord& record) {
+  RequestMetrics m;
+  m.ok = record.ok();
+  m.error = record.error;
+  m.streaming = record.streaming;
+  m.start_ns = record.start_ns;
+  if (!m.ok) return m;
+
+  // Timestamps of content chunks (AIPerf's content_responses).
+  std::vector<int64_t> content_ts;
+  content_ts.reserve(record.responses.size());
+  for (const Chunk& c : record.responses) {
+    if (c.has_text()) content_ts.push_back(c.timestamp_ns);
+  }
+
+  // Request latency: last content chunk, else last chunk, else end_ns.
+  std::optional<int64_t> last_ts;
+  if (!content_ts.empty()) {
+    last_ts = content_ts.back();
+  } else if (!record.responses.empty()) {
+    last_ts = record.responses.back().timestamp_ns;
+  } else if (record.end_ns > 0) {
+    last_ts = record.end_ns;
+  }
+  if (last_ts && *last_ts >= record.start_ns) {
+    m.request_latency_ns = *last_ts - record.start_ns;
+    m.last_response_ns = *last_ts;
+  }
+
+  // Token counts.
+  if (record.usage && record.usage->completion_tokens) {
+    m.output_sequence_length = static_cast<int64_t>(*record.usage->completion_tokens);
+    m.output_tokens_source = TokenSource::kReported;
+  } else if (auto sum = per_chunk_token_sum(record.responses)) {
+    m.output_sequence_length = *sum;
+    m.output_tokens_source = TokenSource::kReported;
+  } else {
+    // Per AIPerf, content and reasoning tokens are counted separately and
+    // added (OSL = output_token_count + reasoning_token_count). Code points
+    // are additive across chunks, so no concatenation is needed.
+    int64_t content_cp = 0;
+    int64_t reasoning_cp = 0;
+    for (const Chunk& c : record.responses) {
+      content_cp += count_code_points(c.content);
+      reasoning_cp += count_code_points(c.reasoning);
+    }
+    m.output_sequence_length = code_points_to_tokens(content_cp) + code_points_to_tokens(reasoning_cp);
+    m.output_tokens_source = TokenSource::kEstimated;
+  }
+  if (record.usage && record.usage->prompt_tokens) {
+    m.input_sequence_length = static_cast<int64_t>(*record.usage->prompt_tokens);
+    m.input_tokens_source = TokenSource::kReported;
+  } else if (record.input_token_count) {
+    m.input_sequence_length = *record.input_token_count;
+    m.input_tokens_source = TokenSource::kClient;
+  }
+
+  if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
+
+  if (!content_ts.empty() && content_ts.front() >= record.start_ns) {
+    m.time_to_first_token_ns = content_ts.front() - record.start_ns;
+  }
+  if (content_ts.size() >= 2 && content_ts[1] >= content_ts[0]) {
+    m.time_to_second_token_ns = content_ts[1] - content_ts[0];
+  }
+  if (content_ts.size() >= 2) {
+    m.inter_chunk_latencies_ns.reserve(content_ts.size() - 1);
+    for (std::size_t i = 1; i < content_ts.size(); ++i) {
+      const int64_t gap = content_ts[i] - content_ts[i - 1];
+      if (gap < 0) {  // AIPerf rejects negative gaps; so do we, for the whole list
+        m.inter_chunk_latencies_ns.clear();
+        break;
+      }
+      m.inter_chunk_latencies_ns.push_back(gap);
+    }
+  }
+  if (content_ts.size() >= 2 && m.time_to_first_token_ns && m.request_latency_ns &&
+      m.output_sequence_length && *m.output_sequence_length >= 2) {
+    const double decode_ns =
+        static_cast<double>(*m.request_latency_ns - *m.time_to_first_token_ns);
+    m.inter_token_latency_ns = decode_ns / static_cast<double>(*m.output_sequence_length - 1);
+    if (*m.inter_token_latency_ns > 0) {
+      m.output_token_throughput_per_user = 1e9 / *m.inter_token_latency_ns;
+    }
+  }
+  return m;
+}
+
+}  // namespace aiperf::metrics

@@ -1,0 +1,80 @@
+// Per-request metrics with AIPerf's definitions (ai-dynamo/aiperf,
+// src/aiperf/metrics/types/*.py and docs/metrics_reference.md):
+//
+//   content chunk      a chunk with non-empty content or reasoning text
+//                      (AIPerf's `content_responses`: usage-only and [DONE]
+//                      messages do not count)
+//   time_to_first_token   first content chunk - start          (streaming only)
+//   time_to_second_token  second content chunk - first         (streaming only)
+//   request_latency       last content chunk - start (falls back to the last
+//                         chunk of any kind, then to end_ns, when no chunk has text)
+//   inter_chunk_latency   gaps between consecutive content chunks (streaming only)
+//   output_sequence_length  usage.completion_tokens if reported; else the sum of
+//                         per-chunk token counts if every content chunk has one;
+//                         else estimate_tokens(content) + estimate_tokens(reasoning)
+//   inter_token_latency   (request_latency - TTFT) / (OSL - 1); streaming only,
+//                         needs OSL >= 2 and >= 2 content chunks
+//   output_token_throughput_per_user  1e9 / ITL_ns tokens/s; only when ITL > 0
+//   input_sequence_length usage.prompt_tokens if reported, else the client's count
+//
+// Failed requests get no metric values (they are counted by kind instead).
+// A negative interval (clock misuse) leaves that metric undefined.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "metrics/request_record.h"
+
+namespace aiperf::metrics {
+
+/// Where a token count came from, so exports can label estimates.
+enum class TokenSource : uint8_t {
+  kNone,       ///< No count available.
+  kReported,   ///< Reported by the server (usage, or per-chunk counts).
+  kClient,     ///< Counted by the client when it built the prompt (input only).
+  kEstimated,  ///< The built-in approximation estimate_tokens().
+};
+
+/// Lowercase name of a token source: "none", "reported", "client", "estimated".
+constexpr std::string_view token_source_name(TokenSource source) {
+  switch (source) {
+    case TokenSource::kNone: return "none";
+    case TokenSource::kReported: return "reported";
+    case TokenSource::kClient: return "client";
+    case TokenSource::kEstimated: return "estimated";
+  }
+  return "none";
+}
+
+/// Built-in token estimate when the server reports no usage: ceil(code points / 4),
+/// where code points are the UTF-8 lead bytes of `text` (bytes not of the form 10xxxxxx); "" is 0 tokens.
+int64_t estimate_tokens(std::string_view text);
+
+/// The metrics of one request; each optional is empty when AIPerf leaves the metric undefined.
+struct RequestMetrics {
+  bool ok = false;                          ///< False when the request failed.
+  std::optional<RequestError> error;        ///< The failure, when !ok.
+  bool streaming = false;                   ///< Copied from the record.
+  int64_t start_ns = 0;                     ///< Request start (monotonic).
+  std::optional<int64_t> last_response_ns;  ///< start_ns + request_latency: the end used for benchmark duration.
+
+  std::optional<int64_t> time_to_first_token_ns;   ///< TTFT.
+  std::optional<int64_t> time_to_second_token_ns;  ///< TTST.
+  std::optional<int64_t> request_latency_ns;       ///< Request latency.
+  std::optional<double> inter_token_latency_ns;    ///< ITL.
+  std::vector<int64_t> inter_chunk_latencies_ns;   ///< Gaps between consecutive content chunks.
+  std::optional<double> output_token_throughput_per_user;  ///< tokens/s for this request (1e9 / ITL_ns).
+
+  std::optional<int64_t> output_sequence_length;  ///< OSL in tokens (content + reasoning).
+  TokenSource output_tokens_source = TokenSource::kNone;  ///< Where OSL came from.
+  std::optional<int64_t> input_sequence_length;   ///< ISL in tokens.
+  TokenSource input_tokens_source = TokenSource::kNone;   ///< Where ISL came from.
+};
+
+/// Computes every per-request metric of `record` as defined above.
+RequestMetrics compute_request_metrics(const RequestRecord& record);
+
+}  // namespace aiperf::metrics

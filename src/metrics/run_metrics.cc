@@ -1,0 +1,167 @@
+#include "metrics/run_metrics.h"
+
+#include <algorithm>
+
+namespace aiperf::metrics {
+
+namespace {
+
+constexpr double kNsToMs = 1e-6;
+constexpr double kNsToSec = 1e-9;
+
+// Headers and units as AIPerf writes them (MetricTimeUnit display units and
+// the exported unit strings of profile_export_aiperf.json).
+constexpr std::array<MetricInfo, kMetricCount> kInfos = {{
+    {MetricId::kTimeToFirstToken, "time_to_first_token", "Time to First Token", "ms", true, kNsToMs},
+    {MetricId::kTimeToSecondToken, "time_to_second_token", "Time to Second Token", "ms", true, kNsToMs},
+    {MetricId::kRequestLatency, "request_latency", "Request Latency", "ms", true, kNsToMs},
+    {MetricId::kInterTokenLatency, "inter_token_latency", "Inter Token Latency", "ms", true, kNsToMs},
+    {MetricId::kInterChunkLatency, "inter_chunk_latency", "Inter Chunk Latency", "ms", true, kNsToMs},
+    {MetricId::kOutputTokenThroughputPerUser, "output_token_throughput_per_user",
+     "Output Token Throughput Per User", "tokens/sec/user", true, 1.0},
+    {MetricId::kOutputSequenceLength, "output_sequence_length", "Output Sequence Length", "tokens", true, 1.0},
+    {MetricId::kInputSequenceLength, "input_sequence_length", "Input Sequence Length", "tokens", true, 1.0},
+    {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec", false, 1.0},
+    {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec", false, 1.0},
+    {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec", false, 1.0},
+    {MetricId::kRequestCount, "request_count", "Request Count", "requests", false, 1.0},
+    {MetricId::kErrorRequestCount, "error_request_count", "Error Request Count", "requests", false, 1.0},
+    {MetricId::kBenchmarkDuration, "benchmark_duration", "Benchmark Duration", "sec", false, kNsToSec},
+}};
+
+static_assert([] {
+  for (std::size_t i = 0; i < kInfos.size(); ++i) {
+    if (static_cast<std::size_t>(kInfos[i].id) != i) return false;
+  }
+  return true;
+}(), "kInfos must be indexed by MetricId");
+
+}  // namespace
+
+const std::array<MetricInfo, kMetricCount>& all_metric_infos() { return kInfos; }
+
+const MetricInfo& metric_info(MetricId id) { return kInfos[static_cast<std::size_t>(id)]; }
+
+std::optional<MetricId> metric_from_tag(std::string_view tag) {
+  for (const MetricInfo& info : kInfos) {
+    if (info.tag == tag) return info.id;
+  }
+  return std::nullopt;
+}
+
+void RunMetrics::add(const RequestRecord& record) { add(compute_request_metrics(record)); }
+
+void RunMetrics::add(const RequestMetrics& r) {
+  if (!r.ok) {
+    ++error_count_;
+    const ErrorKind kind = r.error ? r.error->kind : ErrorKind::kOther;
+    ++errors_by_kind_[static_cast<std::size_t>(kind)];
+    if (r.error && r.error->http_status) ++errors_by_status_[*r.error->http_status];
+    return;
+  }
+  ++request_count_;
+  auto put = [this](MetricId id, const auto& v) {
+    if (v) dist(id).add(static_cast<double>(*v));
+  };
+  put(MetricId::kTimeToFirstToken, r.time_to_first_token_ns);
+  put(MetricId::kTimeToSecondToken, r.time_to_second_token_ns);
+  put(MetricId::kRequestLatency, r.request_latency_ns);
+  put(MetricId::kInterTokenLatency, r.inter_token_latency_ns);
+  for (int64_t gap : r.inter_chunk_latencies_ns) dist(MetricId::kInterChunkLatency).add(static_cast<double>(gap));
+  put(MetricId::kOutputTokenThroughputPerUser, r.output_token_throughput_per_user);
+  put(MetricId::kOutputSequenceLength, r.output_sequence_length);
+  put(MetricId::kInputSequenceLength, r.input_sequence_length);
+
+  if (r.output_sequence_length) total_output_tokens_ += *r.output_sequence_length;
+  if (r.input_sequence_length) total_input_tokens_ += *r.input_sequence_length;
+  ++osl_sources_[static_cast<std::size_t>(r.output_tokens_source)];
+  ++isl_sources_[static_cast<std::size_t>(r.input_tokens_source)];
+
+  if (r.last_response_ns) {
+    first_start_ns_ = first_start_ns_ ? std::min(*first_start_ns_, r.start_ns) : r.start_ns;
+    last_response_ns_ =
+        last_response_ns_ ? std::max(*last_response_ns_, *r.last_response_ns) : *r.last_response_ns;
+  }
+}
+
+void RunMetrics::merge(const RunMetrics& o) {
+  for (std::size_t i = 0; i < kMetricCount; ++i) dists_[i].merge(o.dists_[i]);
+  request_count_ += o.request_count_;
+  error_count_ += o.error_count_;
+  for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_by_kind_[i] += o.errors_by_kind_[i];
+  for (const auto& [status, n] : o.errors_by_status_) errors_by_status_[status] += n;
+  total_output_tokens_ += o.total_output_tokens_;
+  total_input_tokens_ += o.total_input_tokens_;
+  for (std::size_t i = 0; i < osl_sources_.size(); ++i) {
+    osl_sources_[i] += o.osl_sources_[i];
+    isl_sources_[i] += o.isl_sources_[i];
+  }
+  if (o.first_start_ns_) {
+    first_start_ns_ = first_start_ns_ ? std::min(*first_start_ns_, *o.first_start_ns_) : *o.first_start_ns_;
+  }
+  if (o.last_response_ns_) {
+    last_response_ns_ =
+        last_response_ns_ ? std::max(*last_response_ns_, *o.last_response_ns_) : *o.last_response_ns_;
+  }
+}
+
+std::optional<int64_t> RunMetrics::benchmark_duration_ns() const {
+  if (!first_start_ns_ || !last_response_ns_) return std::nullopt;
+  return *last_response_ns_ - *first_start_ns_;
+}
+
+std::optional<double> RunMetrics::per_second(double amount, std::optional<int64_t> duration_ns) {
+  if (!duration_ns || *duration_ns <= 0) return std::nullopt;
+  return amount / (static_cast<double>(*duration_ns) * kNsToSec);
+}
+
+std::optional<double> RunMetrics::request_throughput() const {
+  return per_second(static_cast<double>(request_count_), benchmark_duration_ns());
+}
+
+std::optional<double> RunMetrics::output_token_throughput() const {
+  return per_second(static_cast<double>(total_output_tokens_), benchmark_duration_ns());
+}
+
+std::optional<double> RunMetrics::total_token_throughput() const {
+  return per_second(static_cast<double>(total_input_tokens_ + total_output_tokens_),
+                    benchmark_duration_ns());
+}
+
+std::optional<MetricResult> RunMetrics::result(MetricId id) const {
+  const MetricInfo& info = metric_info(id);
+  MetricResult out;
+  out.id = id;
+  if (info.distribution) {
+    auto stats = distribution(id).summary();
+    if (!stats) return std::nullopt;
+    out.stats = info.display_scale == 1.0 ? *stats : stats->scaled(info.display_scale);
+    return out;
+  }
+  std::optional<double> v;
+  switch (id) {
+    case MetricId::kRequestThroughput: v = request_throughput(); break;
+    case MetricId::kOutputTokenThroughput: v = output_token_throughput(); break;
+    case MetricId::kTotalTokenThroughput: v = total_token_throughput(); break;
+    case MetricId::kRequestCount: v = static_cast<double>(request_count_); break;
+    case MetricId::kErrorRequestCount: v = static_cast<double>(error_count_); break;
+    case MetricId::kBenchmarkDuration:
+      if (auto d = benchmark_duration_ns()) v = static_cast<double>(*d) * info.display_scale;
+      break;
+    default: break;
+  }
+  if (!v) return std::nullopt;
+  out.value = v;
+  return out;
+}
+
+std::vector<MetricResult> RunMetrics::results() const {
+  std::vector<MetricResult> out;
+  out.reserve(kMetricCount);
+  for (const MetricInfo& info : kInfos) {
+    if (auto r = result(info.id)) out.push_back(*r);
+  }
+  return out;
+}
+
+}  // namespace aiperf::metrics

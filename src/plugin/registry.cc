@@ -1,0 +1,270 @@
+#include "plugin/registry.h"
+
+#include <algorithm>
+#include <system_error>
+#include <tuple>
+
+#include "plugin/trust.h"
+
+namespace aiperf::plugin {
+
+bool PluginRegistry::Candidate::beats(const Candidate& other) const {
+  return std::tuple(-priority, source == Source::kBuiltin, rank) <
+         std::tuple(-other.priority, other.source == Source::kBuiltin, other.rank);
+}
+
+PluginRegistry::PluginRegistry(RegistryOptions options) : options_(options) {}
+
+void PluginRegistry::add(Candidate candidate) {
+  candidate.rank = next_rank_++;
+  auto& list = candidates_[{candidate.ref.protocol, candidate.ref.name}];
+  auto at = std::find_if(list.begin(), list.end(),
+                         [&](const Candidate& c) { return candidate.beats(c); });
+  list.insert(at, std::move(candidate));
+}
+
+void PluginRegistry::register_builtin(std::string_view protocol, std::string_view name,
+                                      aiperf_factory_fn factory, std::string description) {
+  Candidate c;
+  c.ref = {normalize_name(protocol), normalize_name(name)};
+  c.source = Source::kBuiltin;
+  c.description = std::move(description);
+  c.builtin = factory;
+  add(std::move(c));
+}
+
+std::optional<PluginError> PluginRegistry::register_lazy(Manifest manifest, PathOrigin origin) {
+  if (auto it = packages_.find(manifest.package); it != packages_.end()) {
+    return PluginError{Reason::kDuplicatePackage,
+                       "already found at " + it->second->manifest.path.string() +
+                           " (earlier on the search path, which wins)",
+                       manifest.path.string(), manifest.package, {}};
+  }
+  auto package = std::make_shared<PluginPackage>(std::move(manifest), origin,
+                                                 options_.allow_insecure);
+  packages_.emplace(package->manifest.package, package);
+  for (const auto& entry : package->manifest.entries) {
+    Candidate c;
+    c.ref = {entry.protocol, entry.name};
+    c.source = Source::kPlugin;
+    c.description = entry.description;
+    c.priority = entry.priority;
+    c.metadata = entry.metadata;
+    c.package = package;
+    c.symbol = entry.symbol;
+    add(std::move(c));
+  }
+  return std::nullopt;
+}
+
+DiscoveryReport PluginRegistry::discover(const std::vector<SearchDir>& search_path) {
+  DiscoveryReport report;
+  for (const auto& [dir, origin] : search_path) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> manifests;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.size() > kManifestSuffix.size() && name.ends_with(kManifestSuffix)) {
+        manifests.push_back(it->path());
+      }
+    }
+    if (manifests.empty()) continue;  // missing or empty directories are normal
+    std::sort(manifests.begin(), manifests.end());
+    if (!options_.allow_insecure) {
+      if (auto problem = untrusted_directory_reason(dir)) {
+        for (const auto& path : manifests) {
+          report.errors.push_back({Reason::kInsecure,
+                                   *problem + "; skipping its plugins (allow with "
+                                              "--allow-insecure-plugins or " +
+                                       kAllowInsecureEnv + "=1)",
+                                   path.string(), {}, {}});
+        }
+        report.manifests += manifests.size();
+        continue;
+      }
+    }
+    for (const auto& path : manifests) {
+      ++report.manifests;
+      if (!options_.allow_insecure) {
+        if (auto problem = untrusted_reason(path)) {
+          report.errors.push_back({Reason::kInsecure, *problem + "; skipping it", path.string(),
+                                   {}, {}});
+          continue;
+        }
+      }
+      auto parsed = read_manifest(path);
+      if (!parsed) {
+        report.errors.push_back(parsed.error());
+        continue;
+      }
+      for (auto& skipped : parsed->skipped_entries) report.errors.push_back(std::move(skipped));
+      Manifest& manifest = parsed->manifest;
+      if (auto problem = abi_version_problem(manifest.abi_major, manifest.abi_minor)) {
+        report.errors.push_back({Reason::kAbiMismatch, "manifest declares " + *problem,
+                                 path.string(), manifest.package, {}});
+        continue;
+      }
+      if (auto error = register_lazy(std::move(manifest), origin)) {
+        report.errors.push_back(std::move(*error));
+        continue;
+      }
+      ++report.packages;
+    }
+  }
+  return report;
+}
+
+const PluginRegistry::Candidate* PluginRegistry::winner(std::string_view protocol,
+                                                        std::string_view name) const {
+  auto it = candidates_.find({normalize_name(protocol), normalize_name(name)});
+  return it == candidates_.end() || it->second.empty() ? nullptr : &it->second.front();
+}
+
+bool PluginRegistry::is_registered(std::string_view protocol, std::string_view name) const {
+  return winner(protocol, name) != nullptr;
+}
+
+std::vector<std::string> PluginRegistry::list_implementations(std::string_view protocol) const {
+  std::vector<std::string> names;
+  std::string p = normalize_name(protocol);
+  for (const auto& [key, list] : candidates_) {
+    if (key.first == p && !list.empty()) names.push_back(key.second);
+  }
+  return names;  // std::map keeps them sorted
+}
+
+ImplementationInfo PluginRegistry::info(const Candidate& c, const Candidate& top) const {
+  ImplementationInfo out;
+  out.ref = c.ref;
+  out.source = c.source;
+  out.description = c.description;
+  out.priority = c.priority;
+  out.metadata = c.metadata;
+  out.package = c.package;
+  out.symbol = c.symbol;
+  out.loaded = c.package && c.package->library.loaded();
+  if (&c != &top) {
+    out.shadowed_by = top.source == Source::kBuiltin
+                          ? std::string("built-in")
+                          : "plugin " + top.package->manifest.package + " (" +
+                                top.package->manifest.path.string() + ")";
+  }
+  return out;
+}
+
+std::vector<ImplementationInfo> PluginRegistry::implementations() const {
+  std::vector<ImplementationInfo> out;
+  for (const auto& [key, list] : candidates_) {
+    for (const auto& c : list) out.push_back(info(c, list.front()));
+  }
+  // Protocols in their canonical order, then names.
+  auto order = [](const ImplementationInfo& i) {
+    auto at = std::find(kProtocols.begin(), kProtocols.end(), i.ref.protocol);
+    return std::tuple(at - kProtocols.begin(), i.ref.protocol, i.ref.name);
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const auto& a, const auto& b) { return order(a) < order(b); });
+  return out;
+}
+
+std::vector<ImplementationInfo> PluginRegistry::candidates(const ImplementationRef& ref) const {
+  std::vector<ImplementationInfo> out;
+  auto it = candidates_.find({normalize_name(ref.protocol), normalize_name(ref.name)});
+  if (it == candidates_.end()) return out;
+  for (const auto& c : it->second) out.push_back(info(c, it->second.front()));
+  return out;
+}
+
+std::vector<std::string> PluginRegistry::conflicts() const {
+  std::vector<std::string> out;
+  for (const auto& [key, list] : candidates_) {
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      auto top = info(list.front(), list.front());
+      auto loser = info(list[i], list.front());
+      out.push_back(list.front().ref.str() + ": " + describe_source(top) + " (priority " +
+                    std::to_string(top.priority) + ") overrides " + describe_source(loser) +
+                    " (priority " + std::to_string(loser.priority) + ")");
+    }
+  }
+  return out;
+}
+
+PluginError PluginRegistry::not_found(std::string_view protocol, std::string_view name) const {
+  std::string p = normalize_name(protocol);
+  if (!is_known_protocol(p)) {
+    std::string known;
+    for (auto k : kProtocols) known += (known.empty() ? "" : ", ") + std::string(k);
+    return {Reason::kNotFound, "unknown protocol '" + p + "'; protocols: " + known, {}, {},
+            p + ":" + normalize_name(name)};
+  }
+  std::string available;
+  for (const auto& n : list_implementations(p)) available += (available.empty() ? "" : ", ") + n;
+  return {Reason::kNotFound,
+          "no " + p + " implementation named '" + normalize_name(name) + "'; available: " +
+              (available.empty() ? "(none)" : available),
+          {}, {}, p + ":" + normalize_name(name)};
+}
+
+Expected<aiperf_factory_fn> PluginRegistry::get_implementation(std::string_view protocol,
+                                                               std::string_view name) const {
+  const Candidate* c = winner(protocol, name);
+  if (c == nullptr) return tl::unexpected(not_found(protocol, name));
+  if (c->source == Source::kBuiltin) return c->builtin;
+  auto factory = c->package->library.factory(c->symbol);
+  if (!factory) {
+    PluginError error = factory.error();
+    error.manifest = c->package->manifest.path.string();
+    error.package = c->package->manifest.package;
+    error.implementation = c->ref.str();
+    return tl::unexpected(std::move(error));
+  }
+  return factory;
+}
+
+Expected<void*> PluginRegistry::create_raw(std::string_view protocol, std::string_view name,
+                                           const nlohmann::json& config) const {
+  auto factory = get_implementation(protocol, name);
+  if (!factory) return tl::unexpected(factory.error());
+  const Candidate* c = winner(protocol, name);
+  auto with_context = [&](Reason reason, std::string message) {
+    PluginError error{reason, std::move(message), {}, {}, c->ref.str()};
+    if (c->package) {
+      error.manifest = c->package->manifest.path.string();
+      error.package = c->package->manifest.package;
+    }
+    return tl::unexpected(std::move(error));
+  };
+  if (!config.is_null() && !config.is_object()) {
+    return with_context(Reason::kFactoryFailed,
+                        std::string("config must be a mapping, got ") + config.type_name());
+  }
+  std::string config_text = config.is_null() ? "{}" : config.dump();
+  aiperf_factory_args args{sizeof(aiperf_factory_args), c->ref.protocol.c_str(),
+                           c->ref.name.c_str(), config_text.c_str()};
+  aiperf_factory_result result{};
+  int status = (*factory)(&args, &result);
+  result.error[sizeof result.error - 1] = '\0';
+  std::string_view made = result.protocol ? result.protocol : "";
+  if (made != c->ref.protocol) {
+    // The symbol builds something else: never cast it to the wrong interface.
+    // Its instance (if any) is leaked on purpose: we cannot know how to destroy it.
+    return with_context(Reason::kProtocolMismatch,
+                        "symbol '" + c->symbol + "' builds a " +
+                            (made.empty() ? std::string("(unknown)") : std::string(made)) +
+                            ", not a " + c->ref.protocol);
+  }
+  if (status != 0 || result.instance == nullptr) {
+    return with_context(Reason::kFactoryFailed,
+                        result.error[0] ? result.error : "factory returned no instance");
+  }
+  return result.instance;
+}
+
+std::string describe_source(const ImplementationInfo& info) {
+  if (info.source == Source::kBuiltin) return "built-in";
+  return "plugin " + info.package->manifest.package + " (" + info.package->manifest.path.string() +
+         ")";
+}
+
+}  // namespace aiperf::plugin

@@ -1,0 +1,142 @@
+// The lazy plugin registry: every implementation of every protocol, built-in
+// or from a plugin package, known by name. Discovery reads manifests only;
+// a plugin's library is opened by the first create of one of its entries.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aiperf/sdk/abi.h"
+#include "aiperf/sdk/protocols.h"
+#include "plugin/manifest.h"
+#include "plugin/names.h"
+#include "plugin/plugin_error.h"
+#include "plugin/plugin_library.h"
+#include "plugin/search_path.h"
+
+namespace aiperf::plugin {
+
+/// Where an implementation comes from.
+enum class Source { kBuiltin, kPlugin };
+
+/// A discovered plugin package: its manifest and its (lazily opened) library.
+struct PluginPackage {
+  PluginPackage(Manifest m, PathOrigin o, bool allow_insecure)
+      : manifest(std::move(m)), origin(o), library(manifest.library, allow_insecure) {}
+  const Manifest manifest;
+  const PathOrigin origin;
+  PluginLibrary library;
+};
+
+/// What `plugins list/show` report about one implementation. Reading it loads nothing.
+struct ImplementationInfo {
+  ImplementationRef ref;
+  Source source = Source::kBuiltin;
+  std::string description;
+  int priority = 0;
+  nlohmann::json metadata;
+  std::shared_ptr<const PluginPackage> package;  ///< Null for built-ins.
+  std::string symbol;                            ///< Factory symbol (plugins).
+  bool loaded = false;                           ///< Library opened (built-ins: always false).
+  std::optional<std::string> shadowed_by;        ///< Set when another candidate wins the name.
+};
+
+/// Options that change how plugins are trusted.
+struct RegistryOptions {
+  bool allow_insecure = false;  ///< Load from world-writable or foreign-owned places.
+};
+
+/// What one discovery pass found.
+struct DiscoveryReport {
+  std::size_t manifests = 0;          ///< Manifests read (good or bad).
+  std::size_t packages = 0;           ///< Packages registered.
+  std::vector<PluginError> errors;    ///< Skipped manifests and entries, each with its reason.
+};
+
+/// Registry of implementations by protocol and name. Populate it (builtins,
+/// discover) from one thread; after that, queries and creates are thread-safe.
+class PluginRegistry {
+ public:
+  explicit PluginRegistry(RegistryOptions options = {});
+
+  /// Registers a built-in implementation whose factory is linked into aiperf.
+  void register_builtin(std::string_view protocol, std::string_view name,
+                        aiperf_factory_fn factory, std::string description);
+
+  /// Registers the entries of one manifest without opening its library.
+  /// A package already registered under the same name is reported and skipped.
+  std::optional<PluginError> register_lazy(Manifest manifest, PathOrigin origin);
+
+  /// Scans each directory for *.aiperf-plugin.json (in name order) and registers them.
+  DiscoveryReport discover(const std::vector<SearchDir>& search_path);
+
+  /// True when protocol:name has any implementation. Loads nothing.
+  bool is_registered(std::string_view protocol, std::string_view name) const;
+
+  /// Sorted names of the implementations of a protocol. Loads nothing.
+  std::vector<std::string> list_implementations(std::string_view protocol) const;
+
+  /// Every candidate for every name (winners and shadowed), sorted. Loads nothing.
+  std::vector<ImplementationInfo> implementations() const;
+
+  /// Candidates for one protocol:name, winner first (empty if unknown). Loads nothing.
+  std::vector<ImplementationInfo> candidates(const ImplementationRef& ref) const;
+
+  /// Conflicts between candidates, one line each, e.g. a plugin overriding a built-in.
+  std::vector<std::string> conflicts() const;
+
+  /// The winning factory for protocol:name, loading its library on first use.
+  Expected<aiperf_factory_fn> get_implementation(std::string_view protocol,
+                                                 std::string_view name) const;
+
+  /// Builds an instance of protocol interface P from `config` (a JSON object).
+  template <Protocol P>
+  Expected<std::unique_ptr<P>> create_instance(std::string_view name,
+                                               const nlohmann::json& config = {}) const {
+    auto raw = create_raw(ProtocolTraits<P>::name, name, config);
+    if (!raw) return tl::unexpected(raw.error());
+    return std::unique_ptr<P>(static_cast<P*>(*raw));
+  }
+
+ private:
+  // One implementation of a name; several candidates compete for one name.
+  struct Candidate {
+    ImplementationRef ref;
+    Source source = Source::kBuiltin;
+    std::string description;
+    int priority = 0;
+    nlohmann::json metadata;
+    std::shared_ptr<PluginPackage> package;  // plugins
+    std::string symbol;                      // plugins
+    aiperf_factory_fn builtin = nullptr;     // built-ins
+    uint64_t rank = 0;                       // registration order = search path order
+
+    // Higher priority, then plugin over built-in, then earlier on the search path.
+    bool beats(const Candidate& other) const;
+  };
+  using Key = std::pair<std::string, std::string>;  // protocol, name (normalised)
+
+  void add(Candidate candidate);
+  const Candidate* winner(std::string_view protocol, std::string_view name) const;
+  ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
+  PluginError not_found(std::string_view protocol, std::string_view name) const;
+  Expected<void*> create_raw(std::string_view protocol, std::string_view name,
+                             const nlohmann::json& config) const;
+
+  RegistryOptions options_;
+  std::map<Key, std::vector<Candidate>> candidates_;  // each vector winner first
+  std::map<std::string, std::shared_ptr<PluginPackage>> packages_;  // by package name
+  uint64_t next_rank_ = 0;
+};
+
+/// Describes where a candidate comes from: "built-in" or "plugin PACKAGE (MANIFEST)".
+std::string describe_source(const ImplementationInfo& info);
+
+}  // namespace aiperf::plugin

@@ -1,0 +1,22 @@
+// Whether a plugin file may be loaded: code from a place other users can
+// write to is refused unless the user explicitly allows it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace aiperf::plugin {
+
+/// Environment variable that, set to 1, allows insecure plugin locations.
+inline constexpr const char* kAllowInsecureEnv = "AIPERF_ALLOW_INSECURE_PLUGINS";
+
+/// Why `path` (a manifest or library) is unsafe to trust, or nullopt if it is fine.
+/// Refused: the file or its own directory is world-writable, or either belongs to
+/// a user other than root and the current user. Sticky ancestors like /tmp are fine.
+std::optional<std::string> untrusted_reason(const std::filesystem::path& path);
+
+/// The same checks for a directory alone (a plugin directory).
+std::optional<std::string> untrusted_directory_reason(const std::filesystem::path& dir);
+
+}  // namespace aiperf::plugin

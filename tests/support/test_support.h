@@ -1,0 +1,50 @@
+// Helpers shared by tests: temporary plugin directories, copies of the
+// fixture plugins, what the process has mapped, and running the aiperf binary.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace aiperf::testing {
+
+/// A fresh private directory under $TMPDIR, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// The directory.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Directory holding the built fixture plugin `name` (good, crash, abi_major, abi_tag).
+std::filesystem::path fixture_dir(std::string_view name);
+
+/// Copies fixture `name` (library and manifest) into `dest`.
+void install_fixture(std::string_view name, const std::filesystem::path& dest);
+
+/// Writes `text` to `path`.
+void write_file(const std::filesystem::path& path, std::string_view text);
+
+/// True when a file whose path contains `needle` is mapped into this process.
+bool is_mapped(std::string_view needle);
+
+/// Result of running a command.
+struct CommandResult {
+  int exit_code = -1;  ///< Exit status, or 128+signal.
+  std::string out;     ///< stdout.
+  std::string err;     ///< stderr.
+};
+
+/// Runs the built `aiperf` with `args` (a shell-quoted string) and captures its output.
+CommandResult run_aiperf(const std::string& args, const std::string& env = "");
+
+/// Runs a shell command and captures its output.
+CommandResult run_shell(const std::string& command);
+
+}  // namespace aiperf::testing
