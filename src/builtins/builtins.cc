@@ -1,7 +1,10 @@
 #include "builtins/builtins.h"
 
 #include "aiperf/sdk/plugin.h"
+#include "dataset/samplers.h"
+#include "endpoints/openai.h"
 #include "hooks/logging_phase_hook.h"
+#include "timing/concurrency_strategy.h"
 
 namespace aiperf {
 namespace {
@@ -18,6 +21,17 @@ void add(plugin::PluginRegistry& registry, std::string_view name, std::string de
 
 void register_builtins(plugin::PluginRegistry& registry) {
   add<PhaseHook, LoggingPhaseHook>(registry, "logging", "Logs each phase's start and results");
+
+  add<Endpoint, endpoints::ChatEndpoint>(registry, "chat", "OpenAI /v1/chat/completions");
+  add<Endpoint, endpoints::CompletionsEndpoint>(registry, "completions", "OpenAI /v1/completions");
+  add<Endpoint, endpoints::EmbeddingsEndpoint>(registry, "embeddings", "OpenAI /v1/embeddings");
+
+  add<TimingStrategy, timing::ConcurrencyStrategy>(registry, "concurrency",
+                                                   "Closed loop: N requests in flight");
+
+  add<DatasetSampler, dataset::SequentialSampler>(registry, "sequential", "Entries in order");
+  add<DatasetSampler, dataset::RandomSampler>(registry, "random", "Uniform, with replacement");
+  add<DatasetSampler, dataset::ShuffleSampler>(registry, "shuffle", "Each entry once per pass");
 }
 
 }  // namespace aiperf

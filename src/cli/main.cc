@@ -5,6 +5,7 @@
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/version.h"
 #include "cli/plugins_command.h"
+#include "cli/profile_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"aiperf: benchmark LLM inference servers", "aiperf"};
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   aiperf::cli::add_plugins_command(app, options, exit_code);
+  aiperf::cli::add_profile_command(app, options, exit_code);
 
   try {
     app.parse(argc, argv);

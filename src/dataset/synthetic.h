@@ -1,0 +1,32 @@
+// Synthetic prompts of a requested input length, reproducible from a seed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aiperf::dataset {
+
+/// One dataset entry: what a request sends.
+struct DatasetEntry {
+  std::string prompt;                    ///< Single-turn user message.
+  uint32_t prompt_words = 0;             ///< Words in the prompt (the client's input length estimate).
+  std::optional<uint32_t> max_tokens;    ///< Requested output length, if any.
+};
+
+/// How to generate synthetic entries (AIPerf's --isl/--osl options).
+struct SyntheticOptions {
+  uint32_t isl_mean = 550;       ///< Prompt length in words (≈ tokens; the server's usage is authoritative).
+  uint32_t isl_stddev = 0;
+  std::optional<uint32_t> osl_mean;  ///< max_tokens; unset = let the server decide.
+  uint32_t osl_stddev = 0;
+  uint64_t seed = 0;
+  std::size_t entries = 100;     ///< Number of distinct prompts.
+};
+
+/// Generates `options.entries` prompts; lengths are normal(mean, stddev) clamped to >= 1.
+/// Words come from a fixed vocabulary, so a whitespace tokenizer counts exactly prompt_words.
+std::vector<DatasetEntry> make_synthetic_dataset(const SyntheticOptions& options);
+
+}  // namespace aiperf::dataset

@@ -1,0 +1,263 @@
+#include "endpoints/openai.h"
+
+#include <simdjson.h>
+
+namespace aiperf::endpoints {
+namespace {
+
+using nlohmann::json;
+namespace od = simdjson::ondemand;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Appends a string field's text; JSON null counts as empty (servers send "content": null).
+simdjson::error_code append_text(od::value value, std::string& out) {
+  bool is_null = false;
+  if (auto e = value.is_null().get(is_null)) return e;
+  if (is_null) return simdjson::SUCCESS;
+  std::string_view text;
+  if (auto e = value.get_string().get(text)) return e;
+  out.append(text);
+  return simdjson::SUCCESS;
+}
+
+// Reads content/reasoning out of a chat "delta" or "message" object.
+simdjson::error_code read_message(od::object message, ParsedResponse& out) {
+  for (auto field : message) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    if (key == "content") {
+      if (auto e = append_text(field.value(), out.content)) return e;
+    } else if (key == "reasoning_content" || key == "reasoning") {
+      if (auto e = append_text(field.value(), out.reasoning_content)) return e;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code read_choices(od::array choices, ParsedResponse& out) {
+  bool first = true;
+  for (auto element : choices) {
+    od::object choice;
+    if (auto e = element.get_object().get(choice)) return e;
+    if (!first) continue;  // n > 1 is not benchmarked; the first choice is the stream
+    first = false;
+    for (auto field : choice) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      if (key == "delta" || key == "message") {
+        od::object message;
+        if (auto e = field.value().get_object().get(message)) return e;
+        if (auto e = read_message(message, out)) return e;
+      } else if (key == "text") {
+        if (auto e = append_text(field.value(), out.content)) return e;
+      }
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code read_count(od::value value, std::optional<uint64_t>& out) {
+  bool is_null = false;
+  if (auto e = value.is_null().get(is_null)) return e;
+  if (is_null) return simdjson::SUCCESS;
+  uint64_t n = 0;
+  if (auto e = value.get_uint64().get(n)) return e;
+  out = n;
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code read_usage(od::value value, ParsedResponse& out) {
+  bool is_null = false;
+  if (auto e = value.is_null().get(is_null)) return e;
+  if (is_null) return simdjson::SUCCESS;
+  od::object usage;
+  if (auto e = value.get_object().get(usage)) return e;
+  Usage u;
+  for (auto field : usage) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    if (key == "prompt_tokens") {
+      if (auto e = read_count(field.value(), u.prompt_tokens)) return e;
+    } else if (key == "completion_tokens") {
+      if (auto e = read_count(field.value(), u.completion_tokens)) return e;
+    } else if (key == "completion_tokens_details") {
+      od::object details;
+      if (field.value().get_object().get(details)) continue;  // null or odd: not needed
+      for (auto detail : details) {
+        std::string_view dkey;
+        if (auto e = detail.unescaped_key().get(dkey)) return e;
+        if (dkey == "reasoning_tokens") {
+          if (auto e = read_count(detail.value(), u.reasoning_tokens)) return e;
+        }
+      }
+    }
+  }
+  out.usage = u;
+  return simdjson::SUCCESS;
+}
+
+// {"error": {"message": ...}} or {"error": "..."}: keep the message.
+simdjson::error_code read_error(od::value value, ParsedResponse& out) {
+  std::string message;
+  od::object object;
+  if (!value.get_object().get(object)) {
+    for (auto field : object) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      if (key == "message") append_text(field.value(), message);
+    }
+  } else {
+    append_text(value, message);
+  }
+  out.error = "server error: " + (message.empty() ? std::string("(no message)") : message);
+  return simdjson::SUCCESS;
+}
+
+std::string joined_prompt(const RequestInput& input) {
+  std::string prompt;
+  for (const auto& m : input.messages) {
+    if (!prompt.empty()) prompt += "\n";
+    prompt += m.content;
+  }
+  return prompt;
+}
+
+HttpRequestSpec make_request(const OpenAiSettings& s, const RequestInput& input, json body) {
+  for (const auto& [key, value] : s.extra.items()) body[key] = value;
+  HttpRequestSpec spec;
+  spec.path = s.path;
+  spec.headers.emplace_back("Content-Type", "application/json");
+  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
+  if (!s.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
+  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
+  for (const auto& h : s.headers) spec.headers.push_back(h);
+  spec.body = body.dump();
+  return spec;
+}
+
+json streaming_fields(const RequestInput& input) {
+  json body = json::object();
+  if (input.streaming) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};  // usage in the final chunk
+  }
+  if (input.max_tokens) body["max_tokens"] = *input.max_tokens;
+  return body;
+}
+
+}  // namespace
+
+OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string default_path) {
+  config.allow_only({"path", "api_key", "headers", "extra"});
+  OpenAiSettings s;
+  s.path = config.get<std::string>("path", std::move(default_path));
+  if (s.path.empty() || s.path.front() != '/') {
+    throw ConfigError("key 'path' must start with '/', got '" + s.path + "'");
+  }
+  s.api_key = config.get<std::string>("api_key", "");
+  const json headers = config.get<json>("headers", json::object());
+  if (!headers.is_object()) throw ConfigError("key 'headers' must be a mapping");
+  for (const auto& [k, v] : headers.items()) {
+    if (!v.is_string()) throw ConfigError("key 'headers." + k + "' must be a string");
+    s.headers.emplace_back(k, v.get<std::string>());
+  }
+  s.extra = config.get<json>("extra", json::object());
+  if (!s.extra.is_object()) throw ConfigError("key 'extra' must be a mapping");
+  return s;
+}
+
+ParsedResponse parse_openai_payload(std::string_view payload) {
+  ParsedResponse out;
+  std::string_view text = trim(payload);
+  if (text == "[DONE]") {
+    out.done = true;
+    return out;
+  }
+  // simdjson reads past the end of its input, so parse from a padded copy.
+  thread_local od::parser parser;
+  thread_local std::string buffer;
+  buffer.assign(text);
+  buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::padded_string_view view(buffer.data(), text.size(), buffer.size());
+
+  auto failed = [&](simdjson::error_code e) {
+    out = ParsedResponse{};
+    std::string shown(text.substr(0, 120));
+    out.error = std::string("malformed response (") + simdjson::error_message(e) + "): " + shown;
+    return out;
+  };
+  od::document doc;
+  if (auto e = parser.iterate(view).get(doc)) return failed(e);
+  od::object root;
+  if (auto e = doc.get_object().get(root)) return failed(e);
+  for (auto field : root) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return failed(e);
+    simdjson::error_code e = simdjson::SUCCESS;
+    if (key == "choices") {
+      od::array choices;
+      e = field.value().get_array().get(choices);
+      if (!e) e = read_choices(choices, out);
+    } else if (key == "usage") {
+      e = read_usage(field.value(), out);
+    } else if (key == "error") {
+      e = read_error(field.value(), out);
+    }
+    if (e) return failed(e);
+  }
+  // Anything after the root object is malformed too (in bounds = something is left).
+  const char* rest = nullptr;
+  if (!doc.current_location().get(rest)) return failed(simdjson::TRAILING_CONTENT);
+  return out;
+}
+
+ChatEndpoint::ChatEndpoint(const PluginConfig& config)
+    : settings_(OpenAiSettings::from(config, "/v1/chat/completions")) {}
+
+HttpRequestSpec ChatEndpoint::format_request(const RequestInput& input) const {
+  json body = streaming_fields(input);
+  body["model"] = input.model;
+  body["messages"] = json::array();
+  for (const auto& m : input.messages) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
+  return make_request(settings_, input, std::move(body));
+}
+
+ParsedResponse ChatEndpoint::parse_response(std::string_view payload) const {
+  return parse_openai_payload(payload);
+}
+
+CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config)
+    : settings_(OpenAiSettings::from(config, "/v1/completions")) {}
+
+HttpRequestSpec CompletionsEndpoint::format_request(const RequestInput& input) const {
+  json body = streaming_fields(input);
+  body["model"] = input.model;
+  body["prompt"] = joined_prompt(input);
+  return make_request(settings_, input, std::move(body));
+}
+
+ParsedResponse CompletionsEndpoint::parse_response(std::string_view payload) const {
+  return parse_openai_payload(payload);
+}
+
+EmbeddingsEndpoint::EmbeddingsEndpoint(const PluginConfig& config)
+    : settings_(OpenAiSettings::from(config, "/v1/embeddings")) {}
+
+HttpRequestSpec EmbeddingsEndpoint::format_request(const RequestInput& input) const {
+  RequestInput unary = input;
+  unary.streaming = false;  // embeddings never stream
+  json body = {{"model", input.model}, {"input", json::array({joined_prompt(input)})}};
+  return make_request(settings_, unary, std::move(body));
+}
+
+ParsedResponse EmbeddingsEndpoint::parse_response(std::string_view payload) const {
+  // The vectors are not needed for metrics; usage and errors are.
+  return parse_openai_payload(payload);
+}
+
+}  // namespace aiperf::endpoints

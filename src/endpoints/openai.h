@@ -1,0 +1,65 @@
+// Built-in endpoints for OpenAI-compatible servers (vLLM, SGLang, TensorRT-LLM,
+// llama.cpp server, Ollama's /v1): `chat`, `completions`, `embeddings`.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aiperf/sdk/config.h"
+#include "aiperf/sdk/endpoint.h"
+
+namespace aiperf::endpoints {
+
+/// Settings shared by the OpenAI-compatible endpoints, read from the endpoint's config.
+struct OpenAiSettings {
+  std::string path;                  ///< Route, e.g. "/v1/chat/completions".
+  std::string api_key;               ///< Sent as "Authorization: Bearer ..." when set.
+  std::vector<std::pair<std::string, std::string>> headers;  ///< Extra headers.
+  nlohmann::json extra = nlohmann::json::object();  ///< Merged into every request body.
+
+  /// Reads {path, api_key, headers: {..}, extra: {..}}; `default_path` when path is absent.
+  static OpenAiSettings from(const PluginConfig& config, std::string default_path);
+};
+
+/// Parses one OpenAI streaming chunk (SSE data), "[DONE]", or a whole response body.
+/// Handles chat (delta/message), completions (text), reasoning fields and usage.
+ParsedResponse parse_openai_payload(std::string_view payload);
+
+/// POST /v1/chat/completions with `messages`.
+class ChatEndpoint final : public Endpoint {
+ public:
+  explicit ChatEndpoint(const PluginConfig& config);
+  HttpRequestSpec format_request(const RequestInput& input) const override;
+  ParsedResponse parse_response(std::string_view payload) const override;
+
+ private:
+  OpenAiSettings settings_;
+};
+
+/// POST /v1/completions with a `prompt` (the messages' contents joined).
+class CompletionsEndpoint final : public Endpoint {
+ public:
+  explicit CompletionsEndpoint(const PluginConfig& config);
+  HttpRequestSpec format_request(const RequestInput& input) const override;
+  ParsedResponse parse_response(std::string_view payload) const override;
+
+ private:
+  OpenAiSettings settings_;
+};
+
+/// POST /v1/embeddings with `input`; never streams.
+class EmbeddingsEndpoint final : public Endpoint {
+ public:
+  explicit EmbeddingsEndpoint(const PluginConfig& config);
+  HttpRequestSpec format_request(const RequestInput& input) const override;
+  ParsedResponse parse_response(std::string_view payload) const override;
+
+ private:
+  OpenAiSettings settings_;
+};
+
+}  // namespace aiperf::endpoints

@@ -1,0 +1,144 @@
+#include "engine/phase_runner.h"
+
+#include <exception>
+
+#include "engine/request_recorder.h"
+
+namespace aiperf::engine {
+
+PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
+                         uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
+                         std::function<void()> on_finished)
+    : in_(inputs),
+      defaults_(std::move(defaults)),
+      phase_(std::move(phase)),
+      request_count_(request_count),
+      on_request_(std::move(on_request)),
+      on_finished_(std::move(on_finished)) {}
+
+void PhaseRunner::start() {
+  start_ns_ = transport::now_ns();
+  pump();
+}
+
+void PhaseRunner::stop_issuing(std::string reason) {
+  if (!stopped_) {
+    stopped_ = true;
+    stop_reason_ = std::move(reason);
+  }
+  maybe_finish();
+}
+
+void PhaseRunner::pump() {
+  while (!stopped_ && !timer_pending_ && issued_ < request_count_) {
+    int64_t now = transport::now_ns();
+    Credit credit;
+    try {
+      credit = in_.strategy.next_credit({now - start_ns_, issued_, in_flight_, completed_});
+    } catch (const std::exception& e) {
+      stop_issuing(std::string("timing strategy failed: ") + e.what());
+      return;
+    }
+    if (credit.kind == Credit::Kind::kStop) {
+      stop_issuing({});
+      return;
+    }
+    if (credit.kind == Credit::Kind::kWaitForReturn) {
+      if (in_flight_ == 0) {
+        stop_issuing("timing strategy waits for a return with nothing in flight");
+      }
+      return;  // pumped again when a credit returns
+    }
+    int64_t at = start_ns_ + credit.send_at_ns;
+    if (at <= now) {
+      send(credit, at);
+      continue;
+    }
+    timer_pending_ = true;
+    in_.client.run_at(at, [this, credit, at] {
+      timer_pending_ = false;
+      if (!stopped_) send(credit, at);
+      pump();
+    });
+    return;
+  }
+  maybe_finish();
+}
+
+void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
+  uint64_t session = issued_++;
+  ++in_flight_;
+  std::size_t index = credit.dataset_index ? *credit.dataset_index : in_.sampler.next_index();
+  metrics::RequestRecord seed;
+  seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
+  seed.streaming = defaults_.streaming;
+  if (index >= in_.dataset.size()) {
+    seed.start_ns = seed.end_ns = transport::now_ns();
+    seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
+                                       "dataset index " + std::to_string(index) +
+                                           " out of range (dataset has " +
+                                           std::to_string(in_.dataset.size()) + " entries)"};
+    complete(std::move(seed), session, scheduled_ns);
+    return;
+  }
+  const auto& entry = in_.dataset[index];
+  seed.input_token_count = entry.prompt_words;
+  RequestInput input{defaults_.model, {{"user", entry.prompt}}, entry.max_tokens,
+                     defaults_.streaming, seed.request_id};
+  transport::HttpRequest request;
+  try {
+    HttpRequestSpec spec = in_.endpoint.format_request(input);
+    request.method = std::move(spec.method);
+    request.target = in_.url.join(spec.path);
+    request.headers = std::move(spec.headers);
+    request.body = std::move(spec.body);
+  } catch (const std::exception& e) {
+    seed.start_ns = seed.end_ns = transport::now_ns();
+    seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
+                                       std::string("endpoint could not format the request: ") + e.what()};
+    complete(std::move(seed), session, scheduled_ns);
+    return;
+  }
+  in_.client.submit(std::move(request),
+                    std::make_unique<RequestRecorder>(
+                        in_.endpoint, std::move(seed),
+                        [this, session, scheduled_ns](metrics::RequestRecord&& record) {
+                          complete(std::move(record), session, scheduled_ns);
+                          pump();
+                        }));
+}
+
+void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns) {
+  --in_flight_;
+  ++completed_;
+  if (!record.ok()) ++failed_;
+  CreditReturn outcome;
+  outcome.scheduled_ns = scheduled_ns - start_ns_;
+  outcome.sent_ns = record.start_ns - start_ns_;
+  outcome.end_ns = record.end_ns - start_ns_;
+  outcome.ok = record.ok();
+  if (record.ok()) {
+    outcome.latency_ms = static_cast<double>(record.end_ns - record.start_ns) / 1e6;
+    for (const auto& chunk : record.responses) {
+      if (chunk.has_text()) {
+        outcome.ttft_ms = static_cast<double>(chunk.timestamp_ns - record.start_ns) / 1e6;
+        break;
+      }
+    }
+  }
+  try {
+    in_.strategy.on_credit_returned(outcome);
+  } catch (const std::exception& e) {
+    stop_issuing(std::string("timing strategy failed: ") + e.what());
+  }
+  on_request_({std::move(record), session});
+}
+
+void PhaseRunner::maybe_finish() {
+  if (finished_ || timer_pending_ || in_flight_ > 0) return;
+  if (!stopped_ && issued_ < request_count_) return;
+  finished_ = true;
+  if (on_finished_) on_finished_();
+}
+
+}  // namespace aiperf::engine

@@ -1,0 +1,87 @@
+// Runs one benchmark phase on the HTTP client's event loop: asks the timing
+// strategy for credits, sends one request per credit, and hands each finished
+// record on. Everything here runs on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aiperf/sdk/dataset_sampler.h"
+#include "aiperf/sdk/endpoint.h"
+#include "aiperf/sdk/timing_strategy.h"
+#include "dataset/synthetic.h"
+#include "metrics/request_record.h"
+#include "transport/http_client.h"
+#include "transport/url.h"
+
+namespace aiperf::engine {
+
+/// What every request of the phase shares.
+struct RequestDefaults {
+  std::string model;
+  bool streaming = false;
+  std::string id_prefix;  ///< Request ids are "<id_prefix>-<n>".
+};
+
+/// The implementations and data one phase uses (all outlive the runner).
+struct PhaseInputs {
+  transport::HttpClient& client;
+  const transport::HttpUrl& url;
+  const Endpoint& endpoint;
+  DatasetSampler& sampler;
+  const std::vector<dataset::DatasetEntry>& dataset;
+  TimingStrategy& strategy;
+};
+
+/// A finished request and its position in the phase.
+struct FinishedRequest {
+  metrics::RequestRecord record;
+  uint64_t session_num = 0;  ///< 0-based send order within the phase.
+};
+
+/// Drives one phase until `request_count` requests have completed (or stop() was called).
+class PhaseRunner {
+ public:
+  PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
+              uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
+              std::function<void()> on_finished);
+
+  /// Starts issuing credits. Call on the loop thread.
+  void start();
+  /// Stops issuing; the phase finishes when in-flight requests complete. Loop thread.
+  void stop_issuing(std::string reason);
+
+  const std::string& phase() const { return phase_; }
+  uint64_t issued() const { return issued_; }
+  uint64_t completed() const { return completed_; }
+  uint64_t failed() const { return failed_; }
+  uint64_t in_flight() const { return in_flight_; }
+  uint64_t request_count() const { return request_count_; }
+  int64_t start_ns() const { return start_ns_; }
+  bool finished() const { return finished_; }
+  /// Why issuing stopped early (a strategy failure, an interruption), or empty.
+  const std::string& stop_reason() const { return stop_reason_; }
+
+ private:
+  void pump();
+  void send(const Credit& credit, int64_t scheduled_ns);
+  void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns);
+  void maybe_finish();
+
+  PhaseInputs in_;
+  RequestDefaults defaults_;
+  std::string phase_;
+  uint64_t request_count_;
+  std::function<void(FinishedRequest&&)> on_request_;
+  std::function<void()> on_finished_;
+  int64_t start_ns_ = 0;
+  uint64_t issued_ = 0, completed_ = 0, failed_ = 0, in_flight_ = 0;
+  bool timer_pending_ = false;
+  bool stopped_ = false;
+  bool finished_ = false;
+  std::string stop_reason_;
+};
+
+}  // namespace aiperf::engine

@@ -1,0 +1,47 @@
+// Turns the transport events of one request into its RequestRecord: every
+// chunk timestamped as it was read, parsed by the endpoint, errors classified.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "aiperf/sdk/endpoint.h"
+#include "metrics/request_record.h"
+#include "transport/http_client.h"
+#include "transport/ndjson_splitter.h"
+#include "transport/sse_parser.h"
+
+namespace aiperf::engine {
+
+/// Receives the finished record (on the loop thread).
+using RecordCallback = std::function<void(metrics::RequestRecord&&)>;
+
+/// The ResponseHandler of one request. Exactly one callback per request.
+class RequestRecorder final : public transport::ResponseHandler {
+ public:
+  /// `record` carries the id, streaming flag and input count; `endpoint` outlives this.
+  RequestRecorder(const Endpoint& endpoint, metrics::RequestRecord record, RecordCallback done);
+
+  void on_sent(int64_t ts_ns) override;
+  void on_headers(int status, std::span<const transport::HeaderField> headers,
+                  int64_t ts_ns) override;
+  void on_body(std::string_view bytes, int64_t ts_ns) override;
+  void on_complete(std::optional<transport::TransportError> error) override;
+
+ private:
+  void handle_payload(std::string_view payload, int64_t ts_ns);
+  void fail(metrics::ErrorKind kind, std::string message);
+
+  const Endpoint& endpoint_;
+  metrics::RequestRecord record_;
+  RecordCallback done_;
+  int status_ = 0;
+  bool success_status_ = false;
+  std::string body_;            // non-streamed body, or an error body (bounded)
+  int64_t last_read_ns_ = 0;
+  transport::SseParser sse_;
+  transport::NdjsonSplitter ndjson_;
+};
+
+}  // namespace aiperf::engine

@@ -1,0 +1,162 @@
+#include "export/profile_export.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <vector>
+
+namespace aiperf::exporting {
+namespace {
+
+using nlohmann::json;
+using metrics::MetricId;
+using metrics::metric_info;
+
+json summary_json(std::string_view unit, const metrics::Summary& s) {
+  return {{"unit", unit}, {"avg", s.avg}, {"min", s.min}, {"max", s.max}, {"std", s.std},
+          {"p1", s.p1},   {"p5", s.p5},   {"p10", s.p10}, {"p25", s.p25}, {"p50", s.p50},
+          {"p75", s.p75}, {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99}, {"count", s.count}};
+}
+
+json token_sources(const metrics::RunMetrics& run, bool output) {
+  json out = json::object();
+  for (auto source : {metrics::TokenSource::kReported, metrics::TokenSource::kClient,
+                      metrics::TokenSource::kEstimated}) {
+    int64_t n = output ? run.output_tokens_from(source) : run.input_tokens_from(source);
+    if (n > 0) out[std::string(metrics::token_source_name(source))] = n;
+  }
+  return out;
+}
+
+std::string error_type(const metrics::RequestError& error) {
+  return std::string(metrics::error_kind_name(error.kind));
+}
+
+}  // namespace
+
+void ErrorSummary::add(const metrics::RequestError& error) {
+  ++counts_[{error.http_status.value_or(0), error_type(error), error.message}];
+}
+
+json ErrorSummary::to_json() const {
+  std::vector<std::pair<int64_t, json>> rows;
+  for (const auto& [key, count] : counts_) {
+    const auto& [code, type, message] = key;
+    json details = {{"code", code == 0 ? json(nullptr) : json(code)}, {"type", type},
+                    {"message", message}};
+    rows.emplace_back(count, json{{"error_details", details}, {"count", count}});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  json out = json::array();
+  for (auto& row : rows) out.push_back(std::move(row.second));
+  return out;
+}
+
+json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
+                    const RunInfo& info) {
+  json out = json::object();
+  for (const auto& result : run.results()) {
+    const auto& meta = metric_info(result.id);
+    if (result.stats) {
+      out[std::string(meta.tag)] = summary_json(meta.unit, *result.stats);
+    } else if (result.value) {
+      out[std::string(meta.tag)] = {{"unit", meta.unit}, {"avg", *result.value}};
+    }
+  }
+  // Counts are always present, even when zero, so scripts need no special case.
+  out["request_count"] = {{"unit", "requests"}, {"avg", run.request_count()}};
+  out["error_request_count"] = {{"unit", "requests"}, {"avg", run.error_request_count()}};
+  out["total_osl"] = {{"unit", "tokens"}, {"avg", run.total_output_tokens()}};
+  out["total_isl"] = {{"unit", "tokens"}, {"avg", run.total_input_tokens()}};
+  // Where token counts came from: the server's usage, or the built-in estimate.
+  out["token_count_sources"] = {{"output_sequence_length", token_sources(run, true)},
+                                {"input_sequence_length", token_sources(run, false)}};
+  json by_kind = json::object();
+  for (auto kind : metrics::kAllErrorKinds) {
+    if (auto n = run.error_count(kind)) by_kind[std::string(metrics::error_kind_name(kind))] = n;
+  }
+  out["errors_by_kind"] = by_kind;
+  out["error_summary"] = errors.to_json();
+  out["benchmark_phase"] = info.phase;
+  out["was_cancelled"] = info.was_cancelled;
+  out["start_time"] = info.start_time;
+  out["end_time"] = info.end_time;
+  out["input_config"] = info.input_config;
+  return out;
+}
+
+std::string aggregate_csv(const metrics::RunMetrics& run) {
+  std::string dist = "Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\n";
+  std::string single = "Metric,Value\n";
+  for (const auto& result : run.results()) {
+    const auto& meta = metric_info(result.id);
+    std::string name = fmt::format("{} ({})", meta.header, meta.unit);
+    if (result.stats) {
+      const auto& s = *result.stats;
+      dist += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f}\n",
+                          name, s.avg, s.min, s.max, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75,
+                          s.p90, s.p95, s.p99, s.std);
+    } else if (result.value) {
+      single += fmt::format("{},{:.2f}\n", name, *result.value);
+    }
+  }
+  return dist + "\n" + single;
+}
+
+std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics& m) {
+  json metadata = {{"session_num", md.session_num},
+                   {"x_request_id", md.request_id},
+                   {"request_start_ns", md.request_start_ns},
+                   {"request_end_ns", md.request_end_ns},
+                   {"benchmark_phase", md.benchmark_phase},
+                   {"was_cancelled", md.was_cancelled}};
+  json values = json::object();
+  auto put = [&](std::string_view tag, std::string_view unit, auto value) {
+    values[std::string(tag)] = {{"value", value}, {"unit", unit}};
+  };
+  auto ms = [](double ns) { return ns / 1e6; };
+  if (m.ok) {
+    if (m.time_to_first_token_ns) put("time_to_first_token", "ms", ms(double(*m.time_to_first_token_ns)));
+    if (m.time_to_second_token_ns) put("time_to_second_token", "ms", ms(double(*m.time_to_second_token_ns)));
+    if (m.request_latency_ns) put("request_latency", "ms", ms(double(*m.request_latency_ns)));
+    if (m.inter_token_latency_ns) put("inter_token_latency", "ms", ms(*m.inter_token_latency_ns));
+    if (!m.inter_chunk_latencies_ns.empty()) {
+      std::vector<double> gaps;
+      for (auto g : m.inter_chunk_latencies_ns) gaps.push_back(ms(double(g)));
+      put("inter_chunk_latency", "ms", gaps);
+    }
+    if (m.output_token_throughput_per_user) {
+      put("output_token_throughput_per_user", "tokens/sec/user", *m.output_token_throughput_per_user);
+    }
+    if (m.output_sequence_length) {
+      put("output_sequence_length", "tokens", *m.output_sequence_length);
+      values["output_sequence_length"]["source"] = metrics::token_source_name(m.output_tokens_source);
+    }
+  }
+  if (m.input_sequence_length) {
+    put(m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length);
+    values[m.ok ? "input_sequence_length" : "error_isl"]["source"] =
+        metrics::token_source_name(m.input_tokens_source);
+  }
+  json error = nullptr;
+  if (m.error) {
+    error = {{"code", m.error->http_status ? json(*m.error->http_status) : json(nullptr)},
+             {"type", error_type(*m.error)},
+             {"message", m.error->message}};
+  }
+  json line = {{"metadata", metadata}, {"metrics", values}, {"error", error}};
+  return line.dump() + "\n";
+}
+
+std::string iso8601(int64_t epoch_ns) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ns / 1'000'000'000);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:06d}Z", buffer, (epoch_ns % 1'000'000'000) / 1000);
+}
+
+}  // namespace aiperf::exporting

@@ -1,0 +1,62 @@
+// The run's artifacts in AIPerf's layout, so existing scripts and plots work:
+// profile_export_aiperf.json / .csv (aggregates) and profile_export.jsonl
+// (one record per request).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/request_metrics.h"
+#include "metrics/run_metrics.h"
+
+namespace aiperf::exporting {
+
+/// Failed requests grouped by (HTTP code, error type, message), as AIPerf's error_summary.
+class ErrorSummary {
+ public:
+  /// Counts one failure.
+  void add(const metrics::RequestError& error);
+  /// [{"error_details": {"code", "type", "message"}, "count"}], most frequent first.
+  nlohmann::json to_json() const;
+
+ private:
+  std::map<std::tuple<int, std::string, std::string>, int64_t> counts_;
+};
+
+/// Facts about the run that are not metrics.
+struct RunInfo {
+  std::string phase = "profiling";
+  bool was_cancelled = false;
+  std::string start_time;           ///< ISO 8601 UTC.
+  std::string end_time;             ///< ISO 8601 UTC.
+  nlohmann::json input_config;      ///< The effective configuration (secrets redacted by the caller).
+};
+
+/// profile_export_aiperf.json: each metric tag at top level with {unit, avg, ..., count}.
+nlohmann::json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
+                              const RunInfo& info);
+
+/// profile_export_aiperf.csv: distribution metrics, a blank line, then single-value metrics.
+std::string aggregate_csv(const metrics::RunMetrics& run);
+
+/// Per-request metadata of the JSONL export; times are wall-clock epoch ns.
+struct RecordMetadata {
+  uint64_t session_num = 0;
+  std::string request_id;
+  int64_t request_start_ns = 0;
+  int64_t request_end_ns = 0;
+  std::string benchmark_phase = "profiling";
+  bool was_cancelled = false;
+};
+
+/// One line of profile_export.jsonl (with its trailing newline).
+std::string record_line(const RecordMetadata& metadata, const metrics::RequestMetrics& metrics);
+
+/// ISO 8601 UTC time with microseconds for a wall-clock epoch time in ns.
+std::string iso8601(int64_t epoch_ns);
+
+}  // namespace aiperf::exporting

@@ -1,0 +1,113 @@
+#include "export/profile_export.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace aiperf::exporting {
+namespace {
+
+using nlohmann::json;
+
+metrics::RequestRecord streamed(int64_t start, int tokens, int64_t ttft_ns, int64_t itl_ns) {
+  metrics::RequestRecord r;
+  r.request_id = "r" + std::to_string(start);
+  r.start_ns = start;
+  r.streaming = true;
+  for (int i = 0; i < tokens; ++i) r.responses.push_back({start + ttft_ns + i * itl_ns, "w ", "", {}});
+  r.end_ns = r.responses.back().timestamp_ns;
+  r.usage = metrics::Usage{5, static_cast<uint64_t>(tokens), {}};
+  return r;
+}
+
+metrics::RequestRecord failed(int status, std::string message) {
+  metrics::RequestRecord r;
+  r.start_ns = 1;
+  r.end_ns = 2;
+  r.error = metrics::RequestError{metrics::ErrorKind::kHttpStatus, status, std::move(message)};
+  return r;
+}
+
+TEST(ProfileExportTest, AggregateJsonHasEveryMetricWithUnitAndStats) {
+  metrics::RunMetrics run;
+  run.add(streamed(0, 10, 50'000'000, 5'000'000));
+  run.add(streamed(1'000'000, 10, 52'000'000, 5'000'000));
+  ErrorSummary errors;
+  auto bad = failed(500, "Internal Server Error");
+  run.add(bad);
+  errors.add(*bad.error);
+  RunInfo info;
+  info.start_time = iso8601(0);
+  auto doc = aggregate_json(run, errors, info);
+  for (auto tag : {"time_to_first_token", "inter_token_latency", "request_latency",
+                   "output_token_throughput_per_user", "output_sequence_length"}) {
+    ASSERT_TRUE(doc.contains(tag)) << tag;
+    for (auto key : {"unit", "avg", "min", "max", "std", "p1", "p5", "p10", "p25", "p50", "p75",
+                     "p90", "p95", "p99", "count"}) {
+      EXPECT_TRUE(doc[tag].contains(key)) << tag << "." << key;
+    }
+  }
+  EXPECT_EQ(doc["time_to_first_token"]["unit"], "ms");
+  EXPECT_DOUBLE_EQ(doc["time_to_first_token"]["avg"].get<double>(), 51.0);
+  EXPECT_DOUBLE_EQ(doc["inter_token_latency"]["avg"].get<double>(), 5.0);
+  EXPECT_EQ(doc["request_throughput"]["unit"], "requests/sec");
+  EXPECT_EQ(doc["request_count"]["avg"], 2);
+  EXPECT_EQ(doc["error_request_count"]["avg"], 1);
+  EXPECT_EQ(doc["token_count_sources"]["output_sequence_length"]["reported"], 2);
+  EXPECT_EQ(doc["errors_by_kind"]["http_status"], 1);
+  EXPECT_EQ(doc["error_summary"][0]["error_details"]["code"], 500);
+  EXPECT_EQ(doc["error_summary"][0]["count"], 1);
+  EXPECT_EQ(doc["start_time"], "1970-01-01T00:00:00.000000Z");
+  EXPECT_FALSE(doc["was_cancelled"].get<bool>());
+}
+
+TEST(ProfileExportTest, CsvHasTwoSectionsWithUnits) {
+  metrics::RunMetrics run;
+  run.add(streamed(0, 4, 10'000'000, 1'000'000));
+  auto csv = aggregate_csv(run);
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std");
+  int rows = 0;
+  while (std::getline(in, line) && !line.empty()) {
+    EXPECT_EQ(std::count(line.begin(), line.end(), ','), 13) << line;
+    EXPECT_NE(line.find(" ("), std::string::npos) << "unit missing: " << line;
+    ++rows;
+  }
+  EXPECT_GE(rows, 5);
+  std::getline(in, line);
+  EXPECT_EQ(line, "Metric,Value");
+  EXPECT_NE(csv.find("Request Throughput (requests/sec),"), std::string::npos) << csv;
+}
+
+TEST(ProfileExportTest, RecordLineCarriesMetricsOrError) {
+  auto ok = metrics::compute_request_metrics(streamed(0, 3, 20'000'000, 2'000'000));
+  auto line = json::parse(record_line({7, "abc", 100, 200, "profiling", false}, ok));
+  EXPECT_EQ(line["metadata"]["session_num"], 7);
+  EXPECT_EQ(line["metadata"]["x_request_id"], "abc");
+  EXPECT_DOUBLE_EQ(line["metrics"]["time_to_first_token"]["value"].get<double>(), 20.0);
+  EXPECT_EQ(line["metrics"]["inter_chunk_latency"]["value"].size(), 2u);
+  EXPECT_EQ(line["metrics"]["output_sequence_length"]["source"], "reported");
+  EXPECT_TRUE(line["error"].is_null());
+
+  auto bad = metrics::compute_request_metrics(failed(429, "Too Many Requests"));
+  auto err = json::parse(record_line({8, "def", 1, 2, "profiling", false}, bad));
+  EXPECT_EQ(err["error"]["code"], 429);
+  EXPECT_EQ(err["error"]["type"], "http_status");
+  EXPECT_FALSE(err["metrics"].contains("time_to_first_token"));
+}
+
+TEST(ProfileExportTest, ErrorSummaryGroupsAndSortsByCount) {
+  ErrorSummary s;
+  s.add({metrics::ErrorKind::kIo, {}, "reset"});
+  s.add({metrics::ErrorKind::kHttpStatus, 500, "boom"});
+  s.add({metrics::ErrorKind::kHttpStatus, 500, "boom"});
+  auto j = s.to_json();
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["count"], 2);
+  EXPECT_TRUE(j[1]["error_details"]["code"].is_null());
+}
+
+}  // namespace
+}  // namespace aiperf::exporting

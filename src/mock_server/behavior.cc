@@ -1,0 +1,163 @@
+#include "mock_server/behavior.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "mock_server/tokens.h"
+
+namespace aiperf::mock_server {
+namespace {
+
+std::optional<double> parse_double(std::string_view s) {
+  // std::from_chars for double is available in GCC 12's libstdc++.
+  double v = 0;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<int> parse_int(std::string_view s) {
+  int v = 0;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// A uniform draw in [0, 100) determined by (seed, sequence).
+double draw_percent(std::uint64_t seed, std::uint64_t sequence) {
+  const std::uint64_t r = mix64(seed ^ mix64(sequence));
+  return static_cast<double>(r >> 11) * 0x1.0p-53 * 100.0;
+}
+
+}  // namespace
+
+std::string_view to_string(Fault fault) {
+  switch (fault) {
+    case Fault::none: return "none";
+    case Fault::http_500: return "http_500";
+    case Fault::http_429: return "http_429";
+    case Fault::reset: return "reset";
+    case Fault::stall: return "stall";
+    case Fault::malformed_sse: return "malformed_sse";
+    case Fault::truncated_json: return "truncated_json";
+  }
+  return "none";
+}
+
+std::optional<Fault> parse_fault(std::string_view name) {
+  if (name == "none") return Fault::none;
+  for (Fault f : kInjectableFaults) {
+    if (to_string(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+tl::expected<FaultRate, std::string> parse_fault_rate(std::string_view spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos) {
+    return tl::make_unexpected("expected KIND=PCT, got '" + std::string(spec) + "'");
+  }
+  const auto fault = parse_fault(spec.substr(0, eq));
+  if (!fault || *fault == Fault::none) {
+    return tl::make_unexpected("unknown fault kind '" + std::string(spec.substr(0, eq)) +
+                               "' (http_500, http_429, reset, stall, malformed_sse, truncated_json)");
+  }
+  const auto pct = parse_double(spec.substr(eq + 1));
+  if (!pct || *pct < 0 || *pct > 100) {
+    return tl::make_unexpected("fault percentage must be a number in 0-100, got '" +
+                               std::string(spec.substr(eq + 1)) + "'");
+  }
+  return FaultRate{*fault, *pct};
+}
+
+tl::expected<void, std::string> validate(const BehaviorConfig& config) {
+  if (!(config.ttft_ms >= 0) || !(config.itl_ms >= 0)) {
+    return tl::make_unexpected("--ttft and --itl must be >= 0");
+  }
+  if (!(config.error_rate >= 0 && config.error_rate <= 100)) {
+    return tl::make_unexpected("--error-rate must be in 0-100");
+  }
+  double total = config.error_rate;
+  for (const auto& fr : config.fault_rates) {
+    if (!(fr.percent >= 0 && fr.percent <= 100)) {
+      return tl::make_unexpected("fault percentage must be in 0-100");
+    }
+    total += fr.percent;
+  }
+  if (total > 100.0 + 1e-9) {
+    return tl::make_unexpected("--error-rate plus all --fault percentages exceed 100");
+  }
+  return {};
+}
+
+tl::expected<Overrides, std::string> parse_overrides(const HeaderLookup& header) {
+  Overrides o;
+  if (auto v = header("x-mock-fault")) {
+    o.fault = parse_fault(*v);
+    if (!o.fault) return tl::make_unexpected("X-Mock-Fault: unknown fault '" + std::string(*v) + "'");
+  }
+  if (auto v = header("x-mock-ttft-ms")) {
+    o.ttft_ms = parse_double(*v);
+    if (!o.ttft_ms || *o.ttft_ms < 0) {
+      return tl::make_unexpected("X-Mock-TTFT-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
+    }
+  }
+  if (auto v = header("x-mock-itl-ms")) {
+    o.itl_ms = parse_double(*v);
+    if (!o.itl_ms || *o.itl_ms < 0) {
+      return tl::make_unexpected("X-Mock-ITL-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
+    }
+  }
+  if (auto v = header("x-mock-fault-after")) {
+    o.fault_after = parse_int(*v);
+    if (!o.fault_after || *o.fault_after < 0) {
+      return tl::make_unexpected("X-Mock-Fault-After: expected a token count >= 0, got '" + std::string(*v) + "'");
+    }
+  }
+  return o;
+}
+
+Behavior::Behavior(BehaviorConfig config) : config_(std::move(config)) {}
+
+Plan Behavior::next(const Overrides& overrides) {
+  return plan_for(sequence_.fetch_add(1, std::memory_order_relaxed), overrides);
+}
+
+Plan Behavior::plan_for(std::uint64_t sequence, const Overrides& overrides) const {
+  Plan plan;
+  plan.sequence = sequence;
+  plan.ttft_ms = config_.fast ? 0 : config_.ttft_ms;
+  plan.itl_ms = config_.fast ? 0 : config_.itl_ms;
+  if (overrides.ttft_ms) plan.ttft_ms = *overrides.ttft_ms;
+  if (overrides.itl_ms) plan.itl_ms = *overrides.itl_ms;
+  plan.fault_after = overrides.fault_after;
+  if (overrides.fault) {
+    plan.fault = *overrides.fault;
+    return plan;
+  }
+  // One draw per request: [0, error_rate) is http_500, then each --fault in order.
+  const double u = draw_percent(config_.seed, sequence);
+  double edge = config_.error_rate;
+  if (u < edge) {
+    plan.fault = Fault::http_500;
+    return plan;
+  }
+  for (const auto& fr : config_.fault_rates) {
+    edge += fr.percent;
+    if (u < edge) {
+      plan.fault = fr.fault;
+      return plan;
+    }
+  }
+  return plan;
+}
+
+void Behavior::reset() { sequence_.store(0, std::memory_order_relaxed); }
+
+}  // namespace aiperf::mock_server

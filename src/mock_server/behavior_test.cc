@@ -1,0 +1,127 @@
+#include "mock_server/behavior.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace aiperf::mock_server {
+namespace {
+
+HeaderLookup headers(std::map<std::string, std::string> h) {
+  return [h = std::move(h)](std::string_view name) -> std::optional<std::string_view> {
+    auto it = h.find(std::string(name));
+    if (it == h.end()) return std::nullopt;
+    return std::string_view(it->second);
+  };
+}
+
+TEST(BehaviorTest, FaultNamesRoundTrip) {
+  for (Fault f : kInjectableFaults) EXPECT_EQ(parse_fault(to_string(f)), f);
+  EXPECT_EQ(parse_fault("none"), Fault::none);
+  EXPECT_FALSE(parse_fault("explode"));
+}
+
+TEST(BehaviorTest, ParsesFaultRates) {
+  auto ok = parse_fault_rate("reset=12.5");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->fault, Fault::reset);
+  EXPECT_DOUBLE_EQ(ok->percent, 12.5);
+  EXPECT_FALSE(parse_fault_rate("reset"));
+  EXPECT_FALSE(parse_fault_rate("bogus=5"));
+  EXPECT_FALSE(parse_fault_rate("none=5"));
+  EXPECT_FALSE(parse_fault_rate("stall=101"));
+  EXPECT_FALSE(parse_fault_rate("stall=abc"));
+}
+
+TEST(BehaviorTest, RejectsPercentagesAbove100InTotal) {
+  BehaviorConfig c;
+  c.error_rate = 60;
+  c.fault_rates = {{Fault::stall, 30}};
+  EXPECT_TRUE(validate(c));
+  c.fault_rates.push_back({Fault::reset, 20});
+  EXPECT_FALSE(validate(c));
+}
+
+TEST(BehaviorTest, SameSeedSameFaults) {
+  BehaviorConfig c;
+  c.error_rate = 25;
+  c.fault_rates = {{Fault::reset, 25}};
+  c.seed = 42;
+  Behavior a(c), b(c);
+  int errors = 0, resets = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const Plan pa = a.next({});
+    EXPECT_EQ(pa.fault, b.next({}).fault);
+    errors += pa.fault == Fault::http_500;
+    resets += pa.fault == Fault::reset;
+  }
+  EXPECT_NEAR(errors, 1000, 120);
+  EXPECT_NEAR(resets, 1000, 120);
+  c.seed = 43;
+  Behavior other(c);
+  int differences = 0;
+  for (std::uint64_t i = 0; i < 100; ++i) differences += other.plan_for(i, {}).fault != a.plan_for(i, {}).fault;
+  EXPECT_GT(differences, 0);
+}
+
+TEST(BehaviorTest, ResetRestartsTheSequence) {
+  BehaviorConfig c;
+  c.error_rate = 50;
+  c.seed = 1;
+  Behavior b(c);
+  std::vector<Fault> first, second;
+  for (int i = 0; i < 32; ++i) first.push_back(b.next({}).fault);
+  b.reset();
+  for (int i = 0; i < 32; ++i) second.push_back(b.next({}).fault);
+  EXPECT_EQ(first, second);
+}
+
+TEST(BehaviorTest, HeaderOverridesWin) {
+  BehaviorConfig c;
+  c.error_rate = 100;
+  c.ttft_ms = 50;
+  c.itl_ms = 5;
+  Behavior b(c);
+  EXPECT_EQ(b.next({}).fault, Fault::http_500);
+  Overrides o;
+  o.fault = Fault::none;
+  o.itl_ms = 1.5;
+  const Plan p = b.next(o);
+  EXPECT_EQ(p.fault, Fault::none);
+  EXPECT_DOUBLE_EQ(p.ttft_ms, 50);
+  EXPECT_DOUBLE_EQ(p.itl_ms, 1.5);
+}
+
+TEST(BehaviorTest, FastIgnoresConfiguredLatencyButNotHeaders) {
+  BehaviorConfig c;
+  c.ttft_ms = 50;
+  c.itl_ms = 5;
+  c.fast = true;
+  Behavior b(c);
+  Plan p = b.next({});
+  EXPECT_EQ(p.ttft_ms, 0);
+  EXPECT_EQ(p.itl_ms, 0);
+  Overrides o;
+  o.ttft_ms = 7;
+  EXPECT_EQ(b.next(o).ttft_ms, 7);
+}
+
+TEST(BehaviorTest, ParsesOverrideHeaders) {
+  auto o = parse_overrides(headers({{"x-mock-fault", "stall"},
+                                    {"x-mock-ttft-ms", "12.5"},
+                                    {"x-mock-itl-ms", "3"},
+                                    {"x-mock-fault-after", "4"}}));
+  ASSERT_TRUE(o) << o.error();
+  EXPECT_EQ(o->fault, Fault::stall);
+  EXPECT_EQ(o->ttft_ms, 12.5);
+  EXPECT_EQ(o->itl_ms, 3);
+  EXPECT_EQ(o->fault_after, 4);
+  EXPECT_FALSE(parse_overrides(headers({{"x-mock-fault", "boom"}})));
+  EXPECT_FALSE(parse_overrides(headers({{"x-mock-ttft-ms", "-1"}})));
+  EXPECT_FALSE(parse_overrides(headers({{"x-mock-itl-ms", "fast"}})));
+  EXPECT_FALSE(parse_overrides(headers({{"x-mock-fault-after", "1.5"}})));
+  EXPECT_TRUE(parse_overrides(headers({})));
+}
+
+}  // namespace
+}  // namespace aiperf::mock_server

@@ -1,0 +1,70 @@
+#include "mock_server/options.h"
+
+#include <random>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+namespace aiperf::mock_server {
+
+ParseOutcome parse_options(int argc, const char* const* argv) {
+  Options o;
+  std::vector<std::string> faults;
+  std::optional<std::uint64_t> seed;
+
+  CLI::App app{
+      "aiperf-mock-server: an OpenAI- and Ollama-compatible mock inference server for tests and demos.\n"
+      "Prints 'listening on HOST:PORT' on stdout when ready; exits 0 on SIGTERM/SIGINT."};
+  app.add_option("--host", o.host, "Address to bind")->capture_default_str();
+  app.add_option("--port", o.port, "TCP port (0 = pick a free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--ttft", o.behavior.ttft_ms, "Time to first token, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--itl", o.behavior.itl_ms, "Inter-token latency, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_flag("--fast", o.behavior.fast, "No injected latency (ignores --ttft and --itl)");
+  app.add_option("--error-rate", o.behavior.error_rate, "Percent of requests answered HTTP 500 (0-100)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--fault", faults,
+                 "KIND=PCT: inject fault KIND into PCT percent of requests (repeatable); KIND is one of "
+                 "http_500, http_429, reset, stall, malformed_sse, truncated_json");
+  app.add_option("--random-seed", seed, "Seed of the error/fault selection (default: random)");
+  app.add_option("--osl,--default-max-tokens", o.defaults.output_tokens,
+                 "Output tokens when a request sets no max_tokens")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
+  app.add_option("--model", o.models, "Model id listed by GET /v1/models (repeatable)")->capture_default_str();
+  app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--record", o.record_path, "Append one JSON line per finished request to FILE");
+  app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
+
+  ParseOutcome out;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream os, es;
+    out.exit_code = app.exit(e, os, es) == 0 ? 0 : 2;  // usage errors: 2, like most CLIs
+    out.message = os.str() + es.str();
+    return out;
+  }
+  for (const auto& f : faults) {
+    auto fr = parse_fault_rate(f);
+    if (!fr) {
+      out.exit_code = 2;
+      out.message = "--fault: " + fr.error() + "\n";
+      return out;
+    }
+    o.behavior.fault_rates.push_back(*fr);
+  }
+  o.behavior.seed = seed ? *seed : std::random_device{}();
+  if (auto ok = validate(o.behavior); !ok) {
+    out.exit_code = 2;
+    out.message = ok.error() + "\n";
+    return out;
+  }
+  out.options = std::move(o);
+  return out;
+}
+
+}  // namespace aiperf::mock_server

@@ -1,0 +1,70 @@
+#include "mock_server/options.h"
+
+#include <gtest/gtest.h>
+
+namespace aiperf::mock_server {
+namespace {
+
+ParseOutcome parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "aiperf-mock-server");
+  return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+TEST(OptionsTest, DefaultsFollowAiperfMockServer) {
+  auto p = parse({});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_EQ(p.options->host, "127.0.0.1");
+  EXPECT_EQ(p.options->port, 8000);
+  EXPECT_EQ(p.options->threads, 1);
+  EXPECT_EQ(p.options->behavior.ttft_ms, 0);
+  EXPECT_EQ(p.options->behavior.itl_ms, 0);
+  EXPECT_FALSE(p.options->behavior.fast);
+  EXPECT_EQ(p.options->defaults.output_tokens, 16);
+}
+
+TEST(OptionsTest, ParsesEveryFlag) {
+  auto p = parse({"--host", "0.0.0.0", "--port", "0", "--ttft", "50", "--itl", "5.5", "--error-rate", "10",
+                  "--random-seed", "7", "--fast", "--threads", "2", "--fault", "reset=5", "--fault", "stall=1",
+                  "--osl", "32", "--record", "/tmp/r.jsonl", "--model", "a", "--model", "b", "--embedding-dim", "8"});
+  ASSERT_TRUE(p.options) << p.message;
+  const Options& o = *p.options;
+  EXPECT_EQ(o.host, "0.0.0.0");
+  EXPECT_EQ(o.port, 0);
+  EXPECT_EQ(o.behavior.ttft_ms, 50);
+  EXPECT_EQ(o.behavior.itl_ms, 5.5);
+  EXPECT_EQ(o.behavior.error_rate, 10);
+  EXPECT_EQ(o.behavior.seed, 7u);
+  EXPECT_TRUE(o.behavior.fast);
+  EXPECT_EQ(o.threads, 2);
+  ASSERT_EQ(o.behavior.fault_rates.size(), 2u);
+  EXPECT_EQ(o.behavior.fault_rates[0].fault, Fault::reset);
+  EXPECT_EQ(o.defaults.output_tokens, 32);
+  EXPECT_EQ(o.defaults.embedding_dim, 8);
+  EXPECT_EQ(o.record_path, "/tmp/r.jsonl");
+  EXPECT_EQ(o.models, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(OptionsTest, RejectsBadValues) {
+  for (auto args : std::vector<std::vector<const char*>>{{"--error-rate", "101"},
+                                                          {"--ttft", "-1"},
+                                                          {"--port", "70000"},
+                                                          {"--fault", "boom=5"},
+                                                          {"--fault", "reset=60", "--error-rate", "50"},
+                                                          {"--threads", "0"},
+                                                          {"--nope"}}) {
+    auto p = parse(args);
+    EXPECT_FALSE(p.options) << args[0];
+    EXPECT_NE(p.exit_code, 0);
+    EXPECT_FALSE(p.message.empty());
+  }
+}
+
+TEST(OptionsTest, HelpExitsZero) {
+  auto p = parse({"--help"});
+  EXPECT_FALSE(p.options);
+  EXPECT_EQ(p.exit_code, 0);
+  EXPECT_NE(p.message.find("--error-rate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aiperf::mock_server

@@ -1,0 +1,103 @@
+#include "mock_server/record.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace aiperf::mock_server {
+
+using nlohmann::json;
+
+json to_json(const Record& r) {
+  json j{{"request_id", r.request_id},
+         {"method", r.method},
+         {"route", r.route},
+         {"model", r.model},
+         {"stream", r.stream},
+         {"prompt_tokens", r.prompt_tokens},
+         {"completion_tokens", r.completion_tokens},
+         {"planned_tokens", r.planned_tokens},
+         {"fault", std::string(to_string(r.fault))},
+         {"status", r.status},
+         {"ttft_ms", r.ttft_ms},
+         {"itl_ms", r.itl_ms},
+         {"arrival_unix_ms", r.arrival_unix_ms},
+         {"duration_ms", r.duration_ms},
+         {"first_token_ms", r.first_token_ms ? json(*r.first_token_ms) : json(nullptr)},
+         {"last_token_ms", r.last_token_ms ? json(*r.last_token_ms) : json(nullptr)},
+         {"client_closed", r.client_closed}};
+  if (!r.error.empty()) j["error"] = r.error;
+  return j;
+}
+
+tl::expected<std::unique_ptr<Recorder>, std::string> Recorder::open(const std::string& path) {
+  std::unique_ptr<Recorder> rec(new Recorder());
+  if (!path.empty()) {
+    rec->file_ = std::fopen(path.c_str(), "a");
+    if (!rec->file_) {
+      return tl::make_unexpected("cannot open record file '" + path + "': " + std::strerror(errno));
+    }
+  }
+  return rec;
+}
+
+Recorder::~Recorder() {
+  if (file_) std::fclose(file_);
+}
+
+void Recorder::arrive() {
+  std::lock_guard lock(mu_);
+  ++requests_;
+  ++in_flight_;
+  if (in_flight_ > peak_in_flight_) peak_in_flight_ = in_flight_;
+}
+
+void Recorder::finish(Record record) {
+  std::string line;
+  if (file_) line = to_json(record).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::lock_guard lock(mu_);
+  if (in_flight_ > 0) --in_flight_;
+  ++completed_;
+  ++by_status_[record.status];
+  ++by_fault_[std::string(to_string(record.fault))];
+  if (file_) {
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fflush(file_);
+  }
+  records_.push_back(std::move(record));
+}
+
+std::string Recorder::records_json() const {
+  std::lock_guard lock(mu_);
+  json a = json::array();
+  for (const auto& r : records_) a.push_back(to_json(r));
+  return a.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string Recorder::stats_json() const {
+  std::lock_guard lock(mu_);
+  json status = json::object();
+  for (const auto& [k, v] : by_status_) status[std::to_string(k)] = v;
+  json fault = json::object();
+  for (const auto& [k, v] : by_fault_) fault[k] = v;
+  return json{{"requests", requests_},
+              {"completed", completed_},
+              {"in_flight", in_flight_},
+              {"peak_in_flight", peak_in_flight_},
+              {"by_status", std::move(status)},
+              {"by_fault", std::move(fault)}}
+      .dump();
+}
+
+void Recorder::reset() {
+  std::lock_guard lock(mu_);
+  records_.clear();
+  requests_ = 0;
+  completed_ = 0;
+  peak_in_flight_ = in_flight_;
+  by_status_.clear();
+  by_fault_.clear();
+}
+
+}  // namespace aiperf::mock_server

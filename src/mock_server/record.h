@@ -1,0 +1,79 @@
+// Ground-truth record of the mock server: what it did for each request, and
+// the live counters behind GET /mock/stats.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+#include <tl/expected.hpp>
+
+#include "mock_server/behavior.h"
+
+namespace aiperf::mock_server {
+
+/// What the server did for one request (one JSON object in the record).
+struct Record {
+  std::string request_id;                  ///< X-Request-Id (client's or generated).
+  std::string method;                      ///< HTTP method.
+  std::string route;                       ///< Request path (without query string).
+  std::string model;                       ///< Requested model ("" if unreadable).
+  bool stream = false;                     ///< Streamed response.
+  int prompt_tokens = 0;                   ///< Input tokens (mock tokenizer).
+  int completion_tokens = 0;               ///< Output tokens delivered in parseable form.
+  int planned_tokens = 0;                  ///< Output tokens the request asked for.
+  Fault fault = Fault::none;               ///< Injected fault.
+  int status = 0;                          ///< HTTP status sent (0: none sent).
+  double ttft_ms = 0;                      ///< Injected time to first token.
+  double itl_ms = 0;                       ///< Injected inter-token latency.
+  double arrival_unix_ms = 0;              ///< Wall-clock arrival, ms since the epoch.
+  double duration_ms = 0;                  ///< Arrival to end of the exchange.
+  std::optional<double> first_token_ms;    ///< Arrival to the write of the first token.
+  std::optional<double> last_token_ms;     ///< Arrival to the write of the last token.
+  bool client_closed = false;              ///< The client went away before the end.
+  std::string error;                       ///< Reason of a 4xx answer.
+};
+
+/// The record as a JSON object (field names as in Record).
+nlohmann::json to_json(const Record& record);
+
+/// Thread-safe store of records and counters; optionally appends JSON lines to a file.
+class Recorder {
+ public:
+  /// Opens `path` for appending when not empty; the error names the file.
+  static tl::expected<std::unique_ptr<Recorder>, std::string> open(const std::string& path);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// A recorded request arrived: counts it and raises in_flight.
+  void arrive();
+  /// A recorded request finished: lowers in_flight, stores and appends the record.
+  void finish(Record record);
+  /// All records since start or the last reset, as a JSON array.
+  std::string records_json() const;
+  /// {"requests", "completed", "in_flight", "peak_in_flight", "by_status", "by_fault"} as JSON.
+  std::string stats_json() const;
+  /// Clears records and counters (peak_in_flight restarts at the current in_flight).
+  void reset();
+
+ private:
+  Recorder() = default;
+  mutable std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  std::vector<Record> records_;
+  std::uint64_t requests_ = 0;
+  std::uint64_t completed_ = 0;
+  std::int64_t in_flight_ = 0;
+  std::int64_t peak_in_flight_ = 0;
+  std::map<int, std::uint64_t> by_status_;
+  std::map<std::string, std::uint64_t> by_fault_;
+};
+
+}  // namespace aiperf::mock_server

@@ -1,0 +1,294 @@
+#include "mock_server/request.h"
+
+#include <nlohmann/json.hpp>
+
+#include "mock_server/tokens.h"
+
+namespace aiperf::mock_server {
+namespace {
+
+using nlohmann::json;
+
+tl::unexpected<RequestError> bad(std::string message) {
+  return tl::make_unexpected(RequestError{400, std::move(message)});
+}
+
+int words(const std::string& s) { return static_cast<int>(count_tokens(s)); }
+
+// Counts the words of a chat message `content`: a string, null, or an array of
+// parts whose `text` fields count. Returns -1 when the shape is wrong.
+int content_tokens(const json& content) {
+  if (content.is_null()) return 0;
+  if (content.is_string()) return words(content.get_ref<const std::string&>());
+  if (content.is_array()) {
+    int n = 0;
+    for (const auto& part : content) {
+      if (part.is_string()) {
+        n += words(part.get_ref<const std::string&>());
+      } else if (part.is_object()) {
+        auto it = part.find("text");
+        if (it != part.end() && it->is_string()) n += words(it->get_ref<const std::string&>());
+      } else {
+        return -1;
+      }
+    }
+    return n;
+  }
+  return -1;
+}
+
+tl::expected<int, RequestError> messages_tokens(const json& body) {
+  auto it = body.find("messages");
+  if (it == body.end()) return bad("missing field 'messages'");
+  if (!it->is_array() || it->empty()) return bad("'messages' must be a non-empty array");
+  int n = 0;
+  for (const auto& m : *it) {
+    if (!m.is_object()) return bad("each message must be an object");
+    auto c = m.find("content");
+    if (c == m.end()) continue;
+    const int t = content_tokens(*c);
+    if (t < 0) return bad("message 'content' must be a string or an array of parts");
+    n += t;
+  }
+  return n;
+}
+
+// Reads an optional non-negative integer field; error if present with another type.
+tl::expected<std::optional<long long>, RequestError> opt_int(const json& obj, const char* name) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) return std::optional<long long>{};
+  if (!it->is_number_integer()) return bad(std::string("'") + name + "' must be an integer");
+  return std::optional<long long>{it->get<long long>()};
+}
+
+tl::expected<bool, RequestError> opt_bool(const json& obj, const char* name, bool dflt) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) return dflt;
+  if (!it->is_boolean()) return bad(std::string("'") + name + "' must be a boolean");
+  return it->get<bool>();
+}
+
+// Prompt of /v1/completions and inputs of /v1/embeddings: a string, an array
+// of strings, an array of token ids, or an array of token-id arrays.
+tl::expected<std::vector<std::string>, RequestError> text_inputs(const json& v, const char* name,
+                                                                 int& tokens) {
+  std::vector<std::string> out;
+  tokens = 0;
+  const std::string msg = std::string("'") + name +
+                          "' must be a string, an array of strings, or token ids";
+  if (v.is_string()) {
+    out.push_back(v.get<std::string>());
+    tokens = words(out.back());
+    return out;
+  }
+  if (!v.is_array()) return bad(msg);
+  if (!v.empty() && v.front().is_number_integer()) {
+    std::string joined;
+    for (const auto& t : v) {
+      if (!t.is_number_integer()) return bad(msg);
+      joined += std::to_string(t.get<long long>()) + ' ';
+    }
+    tokens = static_cast<int>(v.size());
+    out.push_back(std::move(joined));
+    return out;
+  }
+  for (const auto& e : v) {
+    if (e.is_string()) {
+      out.push_back(e.get<std::string>());
+      tokens += words(out.back());
+    } else if (e.is_array()) {
+      std::string joined;
+      for (const auto& t : e) {
+        if (!t.is_number_integer()) return bad(msg);
+        joined += std::to_string(t.get<long long>()) + ' ';
+      }
+      tokens += static_cast<int>(e.size());
+      out.push_back(std::move(joined));
+    } else {
+      return bad(msg);
+    }
+  }
+  return out;
+}
+
+tl::expected<void, RequestError> set_length(Request& r, std::optional<long long> n,
+                                            const RequestDefaults& d, const char* name) {
+  if (!n) {
+    r.output_tokens = d.output_tokens;
+    return {};
+  }
+  if (*n < 1 || *n > d.max_output_tokens) {
+    return bad(std::string("'") + name + "' must be between 1 and " +
+               std::to_string(d.max_output_tokens));
+  }
+  r.output_tokens = static_cast<int>(*n);
+  r.max_tokens_given = true;
+  return {};
+}
+
+}  // namespace
+
+Route route_for(std::string_view method, std::string_view target) {
+  const auto q = target.find('?');
+  if (q != std::string_view::npos) target = target.substr(0, q);
+  struct Entry {
+    std::string_view path;
+    std::string_view method;
+    Route route;
+  };
+  static constexpr Entry kRoutes[] = {
+      {"/v1/chat/completions", "POST", Route::chat},
+      {"/v1/completions", "POST", Route::completions},
+      {"/v1/embeddings", "POST", Route::embeddings},
+      {"/v1/models", "GET", Route::models},
+      {"/health", "GET", Route::health},
+      {"/api/generate", "POST", Route::ollama_generate},
+      {"/api/chat", "POST", Route::ollama_chat},
+      {"/mock/records", "GET", Route::mock_records},
+      {"/mock/stats", "GET", Route::mock_stats},
+      {"/mock/reset", "POST", Route::mock_reset},
+  };
+  for (const auto& e : kRoutes) {
+    if (e.path == target) return e.method == method ? e.route : Route::bad_method;
+  }
+  return Route::not_found;
+}
+
+std::string_view route_path(Route route) {
+  switch (route) {
+    case Route::chat: return "/v1/chat/completions";
+    case Route::completions: return "/v1/completions";
+    case Route::embeddings: return "/v1/embeddings";
+    case Route::models: return "/v1/models";
+    case Route::health: return "/health";
+    case Route::ollama_generate: return "/api/generate";
+    case Route::ollama_chat: return "/api/chat";
+    case Route::mock_records: return "/mock/records";
+    case Route::mock_stats: return "/mock/stats";
+    case Route::mock_reset: return "/mock/reset";
+    case Route::not_found:
+    case Route::bad_method: return "";
+  }
+  return "";
+}
+
+bool is_recorded(Route route) {
+  switch (route) {
+    case Route::models:
+    case Route::health:
+    case Route::mock_records:
+    case Route::mock_stats:
+    case Route::mock_reset: return false;
+    default: return true;
+  }
+}
+
+bool is_ollama(Route route) { return route == Route::ollama_generate || route == Route::ollama_chat; }
+
+tl::expected<Request, RequestError> parse_request(Route route, std::string_view body,
+                                                  const RequestDefaults& defaults) {
+  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("request body is not valid JSON");
+  if (!j.is_object()) return bad("request body must be a JSON object");
+
+  Request r;
+  r.route = route;
+  auto model = j.find("model");
+  if (model == j.end()) return bad("missing field 'model'");
+  if (!model->is_string()) return bad("'model' must be a string");
+  r.model = model->get<std::string>();
+
+  const bool ollama = is_ollama(route);
+  auto stream = opt_bool(j, "stream", /*default=*/ollama);
+  if (!stream) return tl::make_unexpected(stream.error());
+  r.stream = *stream;
+  auto ignore_eos = opt_bool(j, "ignore_eos", false);
+  if (!ignore_eos) return tl::make_unexpected(ignore_eos.error());
+  r.ignore_eos = *ignore_eos;
+  auto reasoning = opt_bool(j, "reasoning", false);
+  if (!reasoning) return tl::make_unexpected(reasoning.error());
+  r.reasoning = *reasoning && route == Route::chat;
+
+  if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
+    if (!so->is_object()) return bad("'stream_options' must be an object");
+    auto iu = opt_bool(*so, "include_usage", false);
+    if (!iu) return tl::make_unexpected(iu.error());
+    r.include_usage = *iu;
+  }
+
+  switch (route) {
+    case Route::chat:
+    case Route::completions: {
+      if (route == Route::chat) {
+        auto n = messages_tokens(j);
+        if (!n) return tl::make_unexpected(n.error());
+        r.prompt_tokens = *n;
+      } else {
+        auto p = j.find("prompt");
+        if (p == j.end()) return bad("missing field 'prompt'");
+        int n = 0;
+        auto in = text_inputs(*p, "prompt", n);
+        if (!in) return tl::make_unexpected(in.error());
+        r.prompt_tokens = n;
+      }
+      auto mct = opt_int(j, "max_completion_tokens");
+      if (!mct) return tl::make_unexpected(mct.error());
+      auto mt = opt_int(j, "max_tokens");
+      if (!mt) return tl::make_unexpected(mt.error());
+      auto ok = *mct ? set_length(r, *mct, defaults, "max_completion_tokens")
+                     : set_length(r, *mt, defaults, "max_tokens");
+      if (!ok) return tl::make_unexpected(ok.error());
+      break;
+    }
+    case Route::embeddings: {
+      auto in = j.find("input");
+      if (in == j.end()) return bad("missing field 'input'");
+      int n = 0;
+      auto inputs = text_inputs(*in, "input", n);
+      if (!inputs) return tl::make_unexpected(inputs.error());
+      if (inputs->empty()) return bad("'input' must not be empty");
+      r.inputs = std::move(*inputs);
+      r.prompt_tokens = n;
+      r.stream = false;
+      auto dims = opt_int(j, "dimensions");
+      if (!dims) return tl::make_unexpected(dims.error());
+      if (*dims && (**dims < 1 || **dims > 65536)) return bad("'dimensions' must be between 1 and 65536");
+      r.dimensions = *dims ? static_cast<int>(**dims) : defaults.embedding_dim;
+      break;
+    }
+    case Route::ollama_generate:
+    case Route::ollama_chat: {
+      if (route == Route::ollama_chat) {
+        auto n = messages_tokens(j);
+        if (!n) return tl::make_unexpected(n.error());
+        r.prompt_tokens = *n;
+      } else {
+        int n = 0;
+        for (const char* field : {"prompt", "system"}) {
+          auto p = j.find(field);
+          if (p == j.end() || p->is_null()) continue;
+          if (!p->is_string()) return bad(std::string("'") + field + "' must be a string");
+          n += words(p->get<std::string>());
+        }
+        r.prompt_tokens = n;
+      }
+      std::optional<long long> num_predict;
+      if (auto o = j.find("options"); o != j.end() && !o->is_null()) {
+        if (!o->is_object()) return bad("'options' must be an object");
+        auto np = opt_int(*o, "num_predict");
+        if (!np) return tl::make_unexpected(np.error());
+        num_predict = *np;
+        if (num_predict && *num_predict < 0) num_predict.reset();  // -1/-2: unlimited -> default
+      }
+      auto ok = set_length(r, num_predict, defaults, "options.num_predict");
+      if (!ok) return tl::make_unexpected(ok.error());
+      r.include_usage = true;  // Ollama's final line always carries the counts.
+      break;
+    }
+    default:
+      return bad("not an inference route");
+  }
+  return r;
+}
+
+}  // namespace aiperf::mock_server

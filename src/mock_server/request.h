@@ -1,0 +1,75 @@
+// Routing and request-body interpretation of the mock server (pure logic).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace aiperf::mock_server {
+
+/// A route the server knows, or why none matched.
+enum class Route {
+  chat,             ///< POST /v1/chat/completions
+  completions,      ///< POST /v1/completions
+  embeddings,       ///< POST /v1/embeddings
+  models,           ///< GET /v1/models
+  health,           ///< GET /health
+  ollama_generate,  ///< POST /api/generate
+  ollama_chat,      ///< POST /api/chat
+  mock_records,     ///< GET /mock/records
+  mock_stats,       ///< GET /mock/stats
+  mock_reset,       ///< POST /mock/reset
+  not_found,        ///< unknown path
+  bad_method,       ///< known path, wrong method
+};
+
+/// Matches a method and request target (any query string ignored) to a route.
+Route route_for(std::string_view method, std::string_view target);
+
+/// The path of a route ("/v1/chat/completions"); "" for not_found/bad_method.
+std::string_view route_path(Route route);
+
+/// True for routes that appear in the record and the stats (everything except
+/// GET /health, GET /v1/models and /mock/*).
+bool is_recorded(Route route);
+
+/// True for the Ollama routes (their errors use Ollama's `{"error": "..."}`).
+bool is_ollama(Route route);
+
+/// Limits and defaults used while interpreting request bodies.
+struct RequestDefaults {
+  int output_tokens = 16;          ///< Output length when the request sets none.
+  int max_output_tokens = 1000000; ///< Larger max_tokens values are rejected.
+  int embedding_dim = 16;          ///< Embedding size when `dimensions` is absent.
+};
+
+/// What the server needs to know from an inference request body.
+struct Request {
+  Route route = Route::chat;        ///< Route it arrived on.
+  std::string model;                ///< `model` field.
+  bool stream = false;              ///< Stream the answer (SSE or NDJSON).
+  bool include_usage = false;       ///< `stream_options.include_usage`.
+  int output_tokens = 0;            ///< Tokens to produce (always exactly this many).
+  bool max_tokens_given = false;    ///< Whether the request set the length.
+  bool ignore_eos = false;          ///< `ignore_eos` (no effect: the mock has no EOS).
+  bool reasoning = false;           ///< `reasoning: true`: half the tokens are reasoning.
+  int prompt_tokens = 0;            ///< Mock-tokenizer count of the prompt.
+  std::vector<std::string> inputs;  ///< Embeddings inputs, one vector each.
+  int dimensions = 0;               ///< Embedding size.
+};
+
+/// A rejected request: HTTP status and a message for the client.
+struct RequestError {
+  int status = 400;     ///< HTTP status to answer with.
+  std::string message;  ///< Human-readable reason.
+};
+
+/// Interprets a JSON request body for an inference route (chat, completions,
+/// embeddings, ollama_generate, ollama_chat).
+tl::expected<Request, RequestError> parse_request(Route route, std::string_view body,
+                                                  const RequestDefaults& defaults = {});
+
+}  // namespace aiperf::mock_server

@@ -1,0 +1,98 @@
+// Turns an interpreted request and its plan into a Script: the exact bytes the
+// server writes and when, plus what it does with the connection afterwards.
+// Pure logic; the server only executes scripts.
+//
+// Timing: write times are offsets from the request's arrival. Streamed token i
+// is due at ttft + i * itl; a non-streaming answer is due when its last token
+// would be (ttft + (N - 1) * itl; embeddings at ttft); errors and injected
+// HTTP 500/429 are due at once. The response head of a stream is due at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mock_server/behavior.h"
+#include "mock_server/request.h"
+
+namespace aiperf::mock_server {
+
+/// One timed write: raw bytes on the wire.
+struct Write {
+  double at_ms = 0;    ///< Send no earlier than arrival + at_ms.
+  std::string bytes;   ///< HTTP head and/or body bytes, chunk framing included.
+  int tokens = 0;      ///< Output tokens delivered (parseable) by these bytes.
+};
+
+/// What happens to the connection after the last write.
+enum class Ending {
+  keep_alive,  ///< wait for the next request
+  close,       ///< close normally (client asked, or after an unreadable request)
+  reset,       ///< abort with a TCP RST (fault `reset`)
+  stall,       ///< keep open, send nothing, until the peer closes (fault `stall`)
+};
+
+/// Facts about one exchange besides the request body.
+struct Exchange {
+  std::string request_id;                          ///< Echoed as X-Request-Id.
+  std::chrono::system_clock::time_point arrival{}; ///< Wall-clock arrival (ids, timestamps).
+  bool keep_alive = true;                          ///< The client wants keep-alive.
+};
+
+/// The writes of one response, produced lazily (a long stream is never held in memory).
+class Script {
+ public:
+  /// A script of prebuilt writes.
+  Script(int status, std::vector<Write> writes, Ending ending);
+  /// A streamed script driven by generator state (see responder.cc).
+  struct Stream;
+  /// Wraps a stream generator.
+  Script(int status, std::unique_ptr<Stream> stream, Ending ending);
+  /// Movable, not copyable.
+  Script(Script&&) noexcept;
+  /// Movable, not copyable.
+  Script& operator=(Script&&) noexcept;
+  ~Script();
+
+  /// Produces the next write; false when there are no more.
+  bool next(Write& out);
+  /// HTTP status of the response.
+  int status() const { return status_; }
+  /// What to do after the last write.
+  Ending ending() const { return ending_; }
+
+ private:
+  int status_;
+  Ending ending_;
+  std::vector<Write> writes_;
+  std::size_t index_ = 0;
+  std::unique_ptr<Stream> stream_;
+};
+
+/// The response to an inference request (chat, completions, embeddings, Ollama).
+Script make_script(const Request& request, const Plan& plan, const Exchange& exchange);
+
+/// An immediate JSON error: OpenAI shape, or Ollama's for Ollama routes.
+/// Statuses 400 and above close the connection only when the exchange says so.
+Script make_error(Route route, int status, std::string_view message, const Exchange& exchange);
+
+/// An immediate response with the given status and JSON body.
+Script make_json(int status, std::string body, const Exchange& exchange);
+
+/// An HTTP/1.1 response head; content_length nullopt means chunked encoding.
+std::string response_head(int status, std::string_view content_type,
+                          std::optional<std::size_t> content_length, const Exchange& exchange,
+                          const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+/// One chunk of chunked transfer encoding: hex size, CRLF, data, CRLF.
+std::string http_chunk(std::string_view data);
+
+/// The reason phrase of an HTTP status ("OK", "Not Found", ...).
+std::string_view reason_phrase(int status);
+
+}  // namespace aiperf::mock_server

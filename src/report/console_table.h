@@ -1,0 +1,14 @@
+// The results table printed at the end of a run, laid out like AIPerf's.
+#pragma once
+
+#include <string>
+
+#include "metrics/run_metrics.h"
+
+namespace aiperf::report {
+
+/// The metrics table: distribution metrics with avg/min/max/p99/p90/p50/std,
+/// then single-value metrics, then error counts by kind.
+std::string console_table(const metrics::RunMetrics& run, const std::string& title);
+
+}  // namespace aiperf::report

@@ -1,0 +1,644 @@
+// The only translation unit of aiperf_http that sees Boost.Asio/Beast.
+//
+// One io_context run by one thread (concurrency hint 1). A Connection is a
+// socket, a deadline timer, a read buffer and a Beast response parser whose
+// body type (SinkBody) hands every decoded body slice straight to the request's
+// handler as a view into the read buffer: no body copy, no per-chunk
+// allocation. Reads are plain async_read_some calls; the timestamp is taken as
+// the first thing in each read's completion handler, and the bytes of that
+// read are then parsed and delivered with it.
+//
+// Lifetimes: connections are shared_ptrs captured by their pending
+// operations; the pool keeps idle ones in `idle_` and busy ones in `active_`.
+// An operation's completion is the only place a request finishes (timeouts and
+// cancellation close the socket, which completes the pending operation with
+// operation_aborted), so a request never finishes while an operation still
+// references its buffers, and finishes exactly once.
+#include "transport/http_client.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <deque>
+#include <limits>
+#include <list>
+#include <stdexcept>
+#include <utility>  // before Boost.Asio: 1.74 coroutine support needs it
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+
+namespace aiperf::transport {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool icontains(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (iequals(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+bool is_tchar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+
+// Why a request cannot be put on the wire, or "" if it can.
+std::string invalid_request(const HttpRequest& r) {
+  if (!is_token(r.method)) return "invalid request: bad method '" + r.method + "'";
+  if (r.target.empty()) return "invalid request: empty target";
+  for (char c : r.target) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "invalid request: whitespace or control character in target";
+  }
+  for (const auto& [name, value] : r.headers) {
+    if (!is_token(name)) return "invalid request: bad header name '" + name + "'";
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return "invalid request: CR, LF or NUL in the value of header '" + name + "'";
+    }
+  }
+  return {};
+}
+
+bool method_has_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+// Handler calls: a throwing handler terminates (documented in the header).
+void call_sent(ResponseHandler& h, int64_t ts) noexcept { h.on_sent(ts); }
+void call_headers(ResponseHandler& h, int status, std::span<const HeaderField> f, int64_t ts) noexcept {
+  h.on_headers(status, f, ts);
+}
+void call_body(ResponseHandler& h, std::string_view b, int64_t ts) noexcept { h.on_body(b, ts); }
+void call_complete(ResponseHandler& h, std::optional<TransportError> e) noexcept { h.on_complete(std::move(e)); }
+
+// A Beast body that forwards decoded body bytes to the handler instead of storing them.
+struct SinkBody {
+  struct value_type {
+    ResponseHandler* handler = nullptr;
+    const int64_t* ts = nullptr;  // timestamp of the read being parsed
+    uint64_t* bytes = nullptr;    // running count of body bytes
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& v) : v_(v) {}
+    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
+      ec = {};
+      std::size_t n = 0;
+      for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+        const net::const_buffer b = *it;
+        if (b.size() == 0) continue;
+        n += b.size();
+        if (v_.handler != nullptr) call_body(*v_.handler, {static_cast<const char*>(b.data()), b.size()}, *v_.ts);
+      }
+      if (v_.bytes != nullptr) *v_.bytes += n;
+      return n;
+    }
+    void finish(error_code& ec) { ec = {}; }
+
+   private:
+    value_type& v_;
+  };
+};
+
+using Parser = http::response_parser<SinkBody>;
+
+struct Exchange {
+  HttpRequest request;
+  std::unique_ptr<ResponseHandler> handler;
+};
+
+enum class Abort : uint8_t { kNone, kTimeout, kCancelled };
+enum class Phase : uint8_t { kConnect, kWrite, kRead };
+
+struct Connection {
+  explicit Connection(net::io_context& ioc) : socket(ioc), timer(ioc) {}
+  tcp::socket socket;
+  net::steady_timer timer;
+  beast::flat_buffer buffer;
+  std::optional<Parser> parser;
+  std::unique_ptr<Exchange> exchange;
+  std::string head;                      // serialized request head (reused)
+  std::vector<HeaderField> header_view;  // reused
+  std::size_t active_index = 0;
+  uint64_t timer_seq = 0;  // bumped at every arm/disarm: a stale expiry is ignored
+  uint64_t served = 0;     // responses completed on this connection
+  Abort abort = Abort::kNone;
+  Phase phase = Phase::kConnect;
+  bool headers_reported = false;
+  bool close_after = false;  // the request asked for Connection: close
+  int status = 0;
+  int64_t read_ts = 0;
+  uint64_t body_bytes = 0;
+  uint64_t response_bytes = 0;
+  std::chrono::milliseconds deadline{0};
+};
+
+using ConnPtr = std::shared_ptr<Connection>;
+
+struct Counter {
+  std::atomic<uint64_t> v{0};
+  void add(uint64_t n = 1) { v.fetch_add(n, std::memory_order_relaxed); }
+  void sub(uint64_t n = 1) { v.fetch_sub(n, std::memory_order_relaxed); }
+  void set(uint64_t n) { v.store(n, std::memory_order_relaxed); }
+  uint64_t get() const { return v.load(std::memory_order_relaxed); }
+};
+
+struct PendingTimer {
+  explicit PendingTimer(net::io_context& ioc) : timer(ioc) {}
+  net::steady_timer timer;
+  std::function<void()> fn;
+};
+
+}  // namespace
+
+std::optional<std::string_view> find_header(std::span<const HeaderField> headers, std::string_view name) {
+  for (const auto& f : headers) {
+    if (iequals(f.name, name)) return f.value;
+  }
+  return std::nullopt;
+}
+
+std::string_view transport_error_kind_name(TransportErrorKind kind) {
+  switch (kind) {
+    case TransportErrorKind::kConnect: return "connect";
+    case TransportErrorKind::kTimeout: return "timeout";
+    case TransportErrorKind::kIo: return "io";
+    case TransportErrorKind::kProtocol: return "protocol";
+    case TransportErrorKind::kCancelled: return "cancelled";
+  }
+  return "io";
+}
+
+class HttpClient::Impl {
+ public:
+  explicit Impl(ClientOptions o) : options_(std::move(o)), guard_(net::make_work_guard(ioc_)) {
+    if (options_.max_connections == 0) options_.max_connections = 1;
+    const bool v6 = options_.host.find(':') != std::string::npos;
+    host_header_ = (v6 ? "[" + options_.host + "]" : options_.host) + ":" + std::to_string(options_.port);
+    raise_fd_limit();
+    tcp::resolver resolver(ioc_);
+    error_code ec;
+    endpoints_ = resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::numeric_service, ec);
+    if (ec || endpoints_.empty()) {
+      resolve_error_ = "cannot resolve host '" + options_.host + "': " + (ec ? ec.message() : "no address");
+    }
+  }
+
+  const ClientOptions& options() const { return options_; }
+
+  void submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler) {
+    if (!handler) throw std::invalid_argument("HttpClient::submit: null handler");
+    submitted_.add();
+    auto ex = std::make_unique<Exchange>(Exchange{std::move(request), std::move(handler)});
+    net::post(ioc_, [this, ex = std::move(ex)]() mutable { dispatch(std::move(ex)); });
+  }
+
+  void post(std::function<void()> fn) {
+    net::post(ioc_, [fn = std::move(fn)]() noexcept { fn(); });
+  }
+
+  void run_at(int64_t steady_ns, std::function<void()> fn) {
+    if (ioc_.get_executor().running_in_this_thread()) {
+      schedule(steady_ns, std::move(fn));
+    } else {
+      net::post(ioc_, [this, steady_ns, fn = std::move(fn)]() mutable { schedule(steady_ns, std::move(fn)); });
+    }
+  }
+
+  void run() { ioc_.run(); }
+
+  void stop() {
+    net::post(ioc_, [this] {
+      stopping_ = true;
+      guard_.reset();
+      for (auto& t : timers_) t.timer.cancel();  // pending run_at functions are dropped
+    });
+  }
+
+  void cancel_all() {
+    net::post(ioc_, [this] { cancel_now(); });
+  }
+
+  // Destructor path: finish everything with `cancelled` on the calling thread.
+  void shutdown() {
+    net::post(ioc_, [this] {
+      shutting_down_ = true;
+      cancel_now();
+      for (auto& c : idle_) close_connection(*c);
+      idle_.clear();
+      for (auto& t : timers_) t.timer.cancel();
+    });
+    guard_.reset();
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  ClientStats stats() const {
+    ClientStats s;
+    s.submitted = submitted_.get();
+    s.completed = completed_.get();
+    s.failed = failed_.get();
+    s.connections_opened = opened_.get();
+    s.connections_reused = reused_.get();
+    s.connections_discarded = discarded_.get();
+    s.open_connections = open_.get();
+    s.peak_open_connections = peak_open_.get();
+    s.queued = queued_.get();
+    s.peak_queued = peak_queued_.get();
+    return s;
+  }
+
+ private:
+  void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    const rlim_t want = static_cast<rlim_t>(options_.max_connections) + 256;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);  // best effort: connects fail with EMFILE (a connect error) otherwise
+  }
+
+  void schedule(int64_t steady_ns, std::function<void()> fn) {
+    if (shutting_down_ || stopping_) return;
+    auto it = timers_.emplace(timers_.end(), ioc_);
+    it->fn = std::move(fn);
+    it->timer.expires_at(std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::nanoseconds(steady_ns))));
+    it->timer.async_wait([this, it](const error_code& ec) {
+      auto due = std::move(it->fn);
+      timers_.erase(it);
+      if (!ec && !shutting_down_ && !stopping_) run_noexcept(due);
+    });
+  }
+
+  static void run_noexcept(const std::function<void()>& fn) noexcept { fn(); }
+
+  // ---- request lifecycle -------------------------------------------------
+
+  void dispatch(std::unique_ptr<Exchange> ex) {
+    if (shutting_down_) return complete(*ex, TransportError{TransportErrorKind::kCancelled, "client shut down"});
+    if (std::string why = invalid_request(ex->request); !why.empty()) {
+      return complete(*ex, TransportError{TransportErrorKind::kProtocol, std::move(why)});
+    }
+    if (!resolve_error_.empty()) return complete(*ex, TransportError{TransportErrorKind::kConnect, resolve_error_});
+    while (!idle_.empty()) {
+      ConnPtr c = std::move(idle_.back());
+      idle_.pop_back();
+      if (!still_usable(*c)) {
+        discard(*c);
+        continue;
+      }
+      add_active(c);
+      reused_.add();
+      c->exchange = std::move(ex);
+      return start_exchange(c);
+    }
+    if (open_.get() < options_.max_connections) return open_connection(std::move(ex));
+    queue_.push_back(std::move(ex));
+    queued_.set(queue_.size());
+    peak_queued_.set(std::max<uint64_t>(peak_queued_.get(), queue_.size()));
+  }
+
+  // An idle keep-alive connection the server closed (FIN/RST) or that has
+  // unexpected bytes is not reused: one non-blocking MSG_PEEK tells.
+  static bool still_usable(Connection& c) {
+    if (!c.socket.is_open()) return false;
+    char byte;
+    const ssize_t r = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  void open_connection(std::unique_ptr<Exchange> ex) {
+    auto c = std::make_shared<Connection>(ioc_);
+    open_.add();
+    peak_open_.set(std::max(peak_open_.get(), open_.get()));
+    opened_.add();
+    add_active(c);
+    c->exchange = std::move(ex);
+    c->phase = Phase::kConnect;
+    arm_timer(c, options_.connect_timeout);
+    net::async_connect(c->socket, endpoints_, [this, c](const error_code& ec, const tcp::endpoint&) {
+      if (ec) return fail(c, ec);
+      disarm_timer(*c);
+      error_code ignored;
+      c->socket.set_option(tcp::no_delay(true), ignored);
+      start_exchange(c);
+    });
+  }
+
+  void start_exchange(const ConnPtr& c) {
+    Exchange& ex = *c->exchange;
+    c->phase = Phase::kWrite;
+    c->abort = Abort::kNone;
+    c->headers_reported = false;
+    c->status = 0;
+    c->body_bytes = 0;
+    c->response_bytes = 0;
+    new_parser(*c);
+    build_head(*c, ex.request);
+
+    const auto timeout = ex.request.timeout.count() > 0 ? ex.request.timeout : options_.request_timeout;
+    c->deadline = timeout;
+    if (timeout.count() > 0) arm_timer(c, timeout);
+
+    const std::array<net::const_buffer, 2> buffers{net::buffer(c->head), net::buffer(ex.request.body)};
+    const int64_t ts = now_ns();
+    // The write is attempted right here (Asio writes speculatively); its completion runs later.
+    net::async_write(c->socket, buffers, [this, c](const error_code& ec, std::size_t) {
+      if (ec) return fail(c, ec);
+      c->phase = Phase::kRead;
+      start_read(c);
+    });
+    call_sent(*ex.handler, ts);
+  }
+
+  void new_parser(Connection& c) {
+    c.parser.emplace();
+    c.parser->header_limit(kHeaderLimit);
+    // No body limit. Not boost::none: Beast 1.74 compares `len > body_limit_` with an
+    // empty optional as true and fails every Content-Length and chunked body.
+    c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (c.exchange->request.method == "HEAD") c.parser->skip(true);
+    c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts, &c.body_bytes};
+  }
+
+  void build_head(Connection& c, const HttpRequest& r) {
+    std::string& h = c.head;
+    h.clear();
+    h.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\n");
+    bool has_host = false;
+    bool has_connection = false;
+    c.close_after = false;
+    for (const auto& [name, value] : r.headers) {
+      if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
+      if (iequals(name, "host")) has_host = true;
+      if (iequals(name, "connection")) {
+        has_connection = true;
+        if (icontains(value, "close")) c.close_after = true;
+      }
+      h.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (!has_host) h.append("Host: ").append(host_header_).append("\r\n");
+    if (!r.body.empty() || method_has_body(r.method)) {
+      h.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+    }
+    if (!has_connection) h.append("Connection: keep-alive\r\n");
+    h.append("\r\n");
+  }
+
+  void start_read(const ConnPtr& c) {
+    c->socket.async_read_some(c->buffer.prepare(kReadChunk),
+                              [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); });
+  }
+
+  void on_read(const ConnPtr& c, const error_code& ec, std::size_t n) {
+    const int64_t ts = now_ns();
+    if (ec) {
+      if (ec == net::error::eof && c->abort == Abort::kNone && c->parser->is_header_done() &&
+          c->parser->need_eof()) {
+        // A body delimited by the end of the connection: EOF completes it.
+        error_code eof_ec;
+        c->parser->put_eof(eof_ec);
+        if (!eof_ec && c->parser->is_done()) return finish(c, std::nullopt, false);
+      }
+      return fail(c, ec);
+    }
+    c->read_ts = ts;
+    c->buffer.commit(n);
+    c->response_bytes += n;
+    while (c->buffer.size() > 0 && !c->parser->is_done()) {
+      error_code pec;
+      const std::size_t used = c->parser->put(c->buffer.data(), pec);
+      c->buffer.consume(used);
+      if (!c->headers_reported && c->parser->is_header_done()) {
+        const int status = c->parser->get().result_int();
+        if (status >= 100 && status < 200 && status != 101) {  // interim response (100 Continue): skip it
+          new_parser(*c);
+          continue;
+        }
+        report_headers(*c, status, ts);
+      }
+      if (pec == http::error::need_more) break;
+      if (pec) {
+        return finish(c, TransportError{TransportErrorKind::kProtocol,
+                                        "malformed HTTP response: " + pec.message() + progress(*c)},
+                      false);
+      }
+      if (used == 0) break;
+    }
+    if (c->parser->is_done()) {
+      const bool reusable = c->parser->get().keep_alive() && !c->close_after && c->buffer.size() == 0 &&
+                            c->socket.is_open();
+      return finish(c, std::nullopt, reusable);
+    }
+    start_read(c);
+  }
+
+  void report_headers(Connection& c, int status, int64_t ts) {
+    c.headers_reported = true;
+    c.status = status;
+    c.header_view.clear();
+    for (const auto& f : c.parser->get()) c.header_view.push_back(HeaderField{sv(f.name_string()), sv(f.value())});
+    call_headers(*c.exchange->handler, status, c.header_view, ts);
+  }
+
+  std::string progress(const Connection& c) const {
+    if (!c.headers_reported) return c.response_bytes == 0 ? " (no response bytes received)" : " (in the response head)";
+    return " (status " + std::to_string(c.status) + ", " + std::to_string(c.body_bytes) + " body bytes received)";
+  }
+
+  // A failed operation (or one aborted by a timeout or cancellation).
+  void fail(const ConnPtr& c, const error_code& ec) {
+    TransportError e;
+    if (c->abort == Abort::kCancelled) {
+      e = {TransportErrorKind::kCancelled, shutting_down_ ? "client shut down" : "cancelled"};
+    } else if (c->abort == Abort::kTimeout && c->phase == Phase::kConnect) {
+      e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " timed out after " +
+                                             std::to_string(options_.connect_timeout.count()) + " ms"};
+    } else if (c->abort == Abort::kTimeout) {
+      e = {TransportErrorKind::kTimeout,
+           "no complete response within " + std::to_string(c->deadline.count()) + " ms" + progress(*c)};
+    } else if (c->phase == Phase::kConnect) {
+      e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " failed: " + ec.message()};
+    } else if (ec == net::error::eof) {
+      e = {TransportErrorKind::kIo, "connection closed by the server before the response was complete" + progress(*c)};
+    } else {
+      e = {TransportErrorKind::kIo,
+           std::string(c->phase == Phase::kWrite ? "write failed: " : "read failed: ") + ec.message() + progress(*c)};
+    }
+    finish(c, std::move(e), false);
+  }
+
+  void finish(const ConnPtr& c, std::optional<TransportError> error, bool reusable) {
+    disarm_timer(*c);
+    std::unique_ptr<Exchange> ex = std::move(c->exchange);
+    c->parser.reset();
+    release(c, reusable && !error);
+    complete(*ex, std::move(error));
+  }
+
+  void complete(Exchange& ex, std::optional<TransportError> error) {
+    completed_.add();
+    if (error) failed_.add();
+    call_complete(*ex.handler, std::move(error));
+  }
+
+  // Returns a finished connection to the pool (or closes it) and serves the queue.
+  void release(const ConnPtr& c, bool reusable) {
+    remove_active(*c);
+    if (reusable && !shutting_down_) {
+      ++c->served;
+      if (!queue_.empty()) {
+        add_active(c);
+        reused_.add();
+        c->exchange = pop_queue();
+        return start_exchange(c);
+      }
+      idle_.push_back(c);
+      return;
+    }
+    discard(*c);
+    while (!queue_.empty() && open_.get() < options_.max_connections && !shutting_down_) {
+      open_connection(pop_queue());
+    }
+  }
+
+  std::unique_ptr<Exchange> pop_queue() {
+    auto ex = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.set(queue_.size());
+    return ex;
+  }
+
+  void discard(Connection& c) {
+    close_connection(c);
+    open_.sub();
+    discarded_.add();
+  }
+
+  static void close_connection(Connection& c) {
+    error_code ignored;
+    c.socket.shutdown(tcp::socket::shutdown_both, ignored);
+    c.socket.close(ignored);
+  }
+
+  void cancel_now() {
+    auto queued = std::move(queue_);
+    queue_.clear();
+    queued_.set(0);
+    for (auto& ex : queued) {
+      complete(*ex, TransportError{TransportErrorKind::kCancelled, shutting_down_ ? "client shut down" : "cancelled"});
+    }
+    for (auto& c : active_) {
+      if (c->exchange && c->abort == Abort::kNone) {
+        c->abort = Abort::kCancelled;
+        error_code ignored;
+        c->socket.close(ignored);  // completes the pending operation with operation_aborted
+      }
+    }
+  }
+
+  void arm_timer(const ConnPtr& c, std::chrono::milliseconds timeout) {
+    const uint64_t seq = ++c->timer_seq;
+    c->timer.expires_after(timeout);
+    c->timer.async_wait([c, seq](const error_code& ec) {
+      if (ec || seq != c->timer_seq || !c->exchange || c->abort != Abort::kNone) return;
+      c->abort = Abort::kTimeout;
+      error_code ignored;
+      c->socket.close(ignored);  // completes the pending operation with operation_aborted
+    });
+  }
+
+  static void disarm_timer(Connection& c) {
+    ++c.timer_seq;
+    c.timer.cancel();
+  }
+
+  void add_active(const ConnPtr& c) {
+    c->active_index = active_.size();
+    active_.push_back(c);
+  }
+
+  void remove_active(Connection& c) {
+    const std::size_t i = c.active_index;
+    if (i >= active_.size() || active_[i].get() != &c) return;
+    if (i + 1 != active_.size()) {
+      active_[i] = std::move(active_.back());
+      active_[i]->active_index = i;
+    }
+    active_.pop_back();
+  }
+
+  ClientOptions options_;
+  net::io_context ioc_{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
+  tcp::resolver::results_type endpoints_;
+  std::string resolve_error_;
+  std::string host_header_;
+  std::vector<ConnPtr> idle_;
+  std::vector<ConnPtr> active_;
+  std::deque<std::unique_ptr<Exchange>> queue_;
+  std::list<PendingTimer> timers_;
+  bool shutting_down_ = false;
+  bool stopping_ = false;
+
+  Counter submitted_, completed_, failed_, opened_, reused_, discarded_, open_, peak_open_, queued_, peak_queued_;
+};
+
+HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpClient::~HttpClient() { impl_->shutdown(); }
+void HttpClient::submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler) {
+  impl_->submit(std::move(request), std::move(handler));
+}
+void HttpClient::post(std::function<void()> fn) { impl_->post(std::move(fn)); }
+void HttpClient::run_at(int64_t steady_ns, std::function<void()> fn) { impl_->run_at(steady_ns, std::move(fn)); }
+void HttpClient::run() { impl_->run(); }
+void HttpClient::stop() { impl_->stop(); }
+void HttpClient::cancel_all() { impl_->cancel_all(); }
+ClientStats HttpClient::stats() const { return impl_->stats(); }
+const ClientOptions& HttpClient::options() const { return impl_->options(); }
+
+}  // namespace aiperf::transport

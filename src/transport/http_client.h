@@ -1,0 +1,216 @@
+// Asynchronous HTTP/1.1 client of the benchmark engine: a keep-alive
+// connection pool to one server, driven by a single-threaded event loop that
+// also runs the engine's timers. Boost.Asio/Beast stay inside http_client.cc
+// (pimpl); this header is plain C++.
+//
+//   HttpClient client({.host = "127.0.0.1", .port = 8000});
+//   client.submit({.method = "POST", .target = "/v1/chat/completions", .body = json},
+//                 std::make_unique<MyHandler>(...));
+//   client.run_at(now_ns() + 1'000'000, [&] { client.stop(); });
+//   client.run();  // returns after stop() once every request has completed
+//
+// Threading: every handler callback, post() and run_at() function runs on the
+// thread inside run(). submit(), post(), run_at(), cancel_all(), stop() and
+// stats() may be called from any thread.
+//
+// Guarantee: every submitted request gets exactly one on_complete(), whatever
+// happens (success, HTTP error status, connect failure, timeout, reset,
+// malformed HTTP, cancel_all(), destruction of the client). HTTP 4xx/5xx are
+// not transport errors: the status arrives in on_headers() and the body in
+// on_body(); the caller decides.
+//
+// Timestamps: one clock everywhere, std::chrono::steady_clock in nanoseconds
+// (now_ns()). on_sent() is stamped right before the first request byte is
+// written (the request start for metrics; connection setup is not included),
+// on_body() right after the socket read that delivered the bytes returned.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "metrics/request_record.h"
+
+namespace aiperf::transport {
+
+/// Monotonic time in nanoseconds (std::chrono::steady_clock); the clock of every timestamp here.
+int64_t now_ns();
+
+/// Where to connect and how the pool behaves.
+struct ClientOptions {
+  std::string host = "127.0.0.1";  ///< Host name or IP literal (IPv6 without brackets); resolved once at construction.
+  uint16_t port = 80;              ///< TCP port.
+  std::size_t max_connections = 1024;                         ///< Pool size; requests beyond it wait in a FIFO queue.
+  std::chrono::milliseconds connect_timeout{10000};           ///< Deadline of one TCP connect.
+  std::chrono::milliseconds request_timeout{0};               ///< From on_sent() to the end of the response; 0 = none.
+};
+
+/// An HTTP request. The client adds Host, Content-Length (when there is a body
+/// or the method is POST/PUT/PATCH) and `Connection: keep-alive`; a caller's
+/// Host is kept, a caller's Content-Length/Transfer-Encoding is replaced, and a
+/// caller's `Connection: close` is honoured (the connection is then not reused).
+struct HttpRequest {
+  std::string method = "GET";                                 ///< e.g. "POST".
+  std::string target = "/";                                   ///< Origin-form target, e.g. "/v1/chat/completions".
+  std::vector<std::pair<std::string, std::string>> headers;   ///< Extra header fields, in order.
+  std::string body;                                           ///< Request body (sent as is).
+  std::chrono::milliseconds timeout{0};                       ///< Overrides ClientOptions::request_timeout when > 0.
+};
+
+/// A response header field; views into the client's buffers, valid only during on_headers().
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// The value of the first field named `name` (ASCII case-insensitive), or nullopt.
+std::optional<std::string_view> find_header(std::span<const HeaderField> headers, std::string_view name);
+
+/// Why a request failed at the transport level.
+enum class TransportErrorKind : uint8_t {
+  kConnect,    ///< No connection: name resolution, refused, unreachable, connect timeout, no file descriptors.
+  kTimeout,    ///< The request deadline passed after the request was sent.
+  kIo,         ///< Reset by peer, broken pipe, or the peer closed before the response was complete.
+  kProtocol,   ///< Malformed HTTP from the server, or an invalid request (bad header) that was never sent.
+  kCancelled,  ///< cancel_all() or destruction of the client.
+};
+
+/// Stable lowercase name: "connect", "timeout", "io", "protocol", "cancelled".
+std::string_view transport_error_kind_name(TransportErrorKind kind);
+
+/// The metrics error kind of a transport error kind (protocol -> parse; the rest by name).
+constexpr metrics::ErrorKind to_error_kind(TransportErrorKind kind) {
+  switch (kind) {
+    case TransportErrorKind::kConnect: return metrics::ErrorKind::kConnect;
+    case TransportErrorKind::kTimeout: return metrics::ErrorKind::kTimeout;
+    case TransportErrorKind::kIo: return metrics::ErrorKind::kIo;
+    case TransportErrorKind::kProtocol: return metrics::ErrorKind::kParse;
+    case TransportErrorKind::kCancelled: return metrics::ErrorKind::kCancelled;
+  }
+  return metrics::ErrorKind::kOther;
+}
+
+/// A transport failure: its kind and a message naming the cause.
+struct TransportError {
+  TransportErrorKind kind = TransportErrorKind::kIo;
+  std::string message;
+};
+
+/// Receives the events of one request, on the loop thread, in this order:
+/// on_sent (at most once), on_headers (at most once, after on_sent), on_body
+/// (zero or more times, after on_headers), on_complete (exactly once, last).
+/// on_complete can come without the others (never connected, cancelled while
+/// queued, invalid request). Handlers must not throw: a throwing handler
+/// terminates the process (callbacks are invoked through noexcept frames).
+///
+/// Why a virtual interface and not a struct of std::function: the engine keeps
+/// its per-request state (the record under construction, the stream parser)
+/// in one object, so a request costs one allocation instead of four
+/// std::function targets, the per-chunk call is one indirect call, and the
+/// handler is destroyed right after on_complete. CallbackHandler below adapts
+/// lambdas for tests and simple callers.
+class ResponseHandler {
+ public:
+  virtual ~ResponseHandler() = default;
+  /// The first request byte is about to be written; `ts_ns` is the request start.
+  virtual void on_sent(int64_t ts_ns) { (void)ts_ns; }
+  /// The status line and header fields arrived (views valid only during the call).
+  virtual void on_headers(int status, std::span<const HeaderField> headers, int64_t ts_ns) {
+    (void)status, (void)headers, (void)ts_ns;
+  }
+  /// Decoded body bytes (chunked framing removed), as read from the socket at `ts_ns`.
+  /// One socket read can produce several calls with the same timestamp. `bytes` is a view
+  /// into the client's read buffer, valid only during the call.
+  virtual void on_body(std::string_view bytes, int64_t ts_ns) { (void)bytes, (void)ts_ns; }
+  /// The request is finished: nullopt on success (any HTTP status), else the transport error.
+  virtual void on_complete(std::optional<TransportError> error) = 0;
+};
+
+/// A ResponseHandler made of optional std::functions (unset ones are skipped).
+struct CallbackHandler final : ResponseHandler {
+  std::function<void(int64_t)> sent;
+  std::function<void(int, std::span<const HeaderField>, int64_t)> headers;
+  std::function<void(std::string_view, int64_t)> body;
+  std::function<void(std::optional<TransportError>)> complete;
+
+  void on_sent(int64_t ts_ns) override {
+    if (sent) sent(ts_ns);
+  }
+  void on_headers(int status, std::span<const HeaderField> h, int64_t ts_ns) override {
+    if (headers) headers(status, h, ts_ns);
+  }
+  void on_body(std::string_view bytes, int64_t ts_ns) override {
+    if (body) body(bytes, ts_ns);
+  }
+  void on_complete(std::optional<TransportError> error) override {
+    if (complete) complete(std::move(error));
+  }
+};
+
+/// Counters of the pool (read from any thread; each value is individually consistent).
+struct ClientStats {
+  uint64_t submitted = 0;            ///< Requests accepted by submit().
+  uint64_t completed = 0;            ///< on_complete() calls made.
+  uint64_t failed = 0;               ///< ... of which with a transport error.
+  uint64_t connections_opened = 0;   ///< TCP connects started.
+  uint64_t connections_reused = 0;   ///< Requests sent on a connection that had served one before.
+  uint64_t connections_discarded = 0;  ///< Connections closed after an error, `Connection: close` or staleness.
+  uint64_t open_connections = 0;     ///< Connections open or connecting now.
+  uint64_t peak_open_connections = 0;  ///< Maximum of open_connections.
+  uint64_t queued = 0;               ///< Requests waiting for a connection now.
+  uint64_t peak_queued = 0;          ///< Maximum of queued.
+};
+
+/// The client. Construct, submit work, call run() on the thread that should
+/// drive the loop, call stop() when no more work will be submitted.
+class HttpClient {
+ public:
+  /// Resolves options.host once (a failure makes every request end with a
+  /// connect error naming it) and raises the RLIMIT_NOFILE soft limit towards
+  /// the hard limit when max_connections needs it.
+  explicit HttpClient(ClientOptions options);
+  /// Completes every unfinished request with `cancelled` (on the calling
+  /// thread), drops pending run_at() functions without running them and closes
+  /// all connections. run() must have returned (or never been called).
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  /// Queues a request; `handler` receives its events on the loop thread. Thread-safe.
+  /// Throws std::invalid_argument if handler is null.
+  void submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler);
+  /// Runs `fn` on the loop thread (FIFO with submit()). Thread-safe.
+  void post(std::function<void()> fn);
+  /// Runs `fn` on the loop thread at monotonic time `steady_ns` (now_ns() clock;
+  /// a time in the past runs as soon as possible). Thread-safe. A pending
+  /// run_at keeps run() going until stop() (which drops it).
+  void run_at(int64_t steady_ns, std::function<void()> fn);
+  /// Runs the loop on the calling thread until stop() was called and every
+  /// submitted request has completed and every posted function has run. Call it once.
+  void run();
+  /// Lets run() return once outstanding requests and posted functions are done;
+  /// run_at() functions pending at stop() or scheduled after it are dropped
+  /// without running. Thread-safe, idempotent.
+  void stop();
+  /// Completes every queued and in-flight request with `cancelled` (idle
+  /// connections stay open; later submits work normally). Thread-safe.
+  void cancel_all();
+  /// Pool counters. Thread-safe.
+  ClientStats stats() const;
+  /// The options in use.
+  const ClientOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aiperf::transport

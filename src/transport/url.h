@@ -1,0 +1,37 @@
+// Parsing of the server URL given with `-u/--url` into what the HTTP client
+// needs: host, port and the base path the endpoint paths are appended to.
+//
+//   parse_http_url("http://127.0.0.1:8000/v1")  -> {host "127.0.0.1", port 8000, base_path "/v1"}
+//   parse_http_url("localhost:8000")            -> http assumed (AIPerf accepts this form)
+//   parse_http_url("https://api.example.com")   -> error: https is not supported yet
+//
+// Only plain http:// is supported; every other input is an error whose text
+// says what is wrong (never an exception, never a crash).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+namespace aiperf::transport {
+
+/// A parsed http:// URL.
+struct HttpUrl {
+  std::string host;       ///< Host name or IP literal; IPv6 without brackets ("::1").
+  uint16_t port = 80;     ///< TCP port (80 when the URL gives none).
+  std::string base_path;  ///< Path without trailing '/', "" for the root ("/v1/" gives "/v1").
+
+  /// "host:port", with brackets around an IPv6 literal: the value of a Host header.
+  std::string authority() const;
+  /// base_path joined with `path` by exactly one '/' ("/v1" + "chat/completions" -> "/v1/chat/completions").
+  std::string join(std::string_view path) const;
+};
+
+/// Parses `http://host[:port][/path]` (scheme optional, case-insensitive).
+/// Errors: https (not supported yet), other schemes, empty or invalid host,
+/// port not in 1-65535, user info, query or fragment, whitespace inside.
+tl::expected<HttpUrl, std::string> parse_http_url(std::string_view url);
+
+}  // namespace aiperf::transport

@@ -1,0 +1,177 @@
+// `aiperf profile` end to end: the real binary against the real mock server
+// process, its results checked against the server's own ground-truth record.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "mock_server/testing/mock_server_process.h"
+#include "support/test_support.h"
+
+namespace aiperf {
+namespace {
+
+using nlohmann::json;
+using testing::MockServerProcess;
+using testing::TempDir;
+
+struct Run {
+  testing::CommandResult result;
+  json aggregate;
+  std::vector<json> records;
+};
+
+Run profile(const MockServerProcess& server, const TempDir& dir, const std::string& args) {
+  Run run;
+  run.result = testing::run_aiperf("profile -m mock -u " + server.base_url() + " --ui none --artifact-dir '" +
+                                   dir.path().string() + "' " + args);
+  std::ifstream aggregate(dir.path() / "profile_export_aiperf.json");
+  if (aggregate) run.aggregate = json::parse(aggregate);
+  std::ifstream lines(dir.path() / "profile_export.jsonl");
+  for (std::string line; std::getline(lines, line);) run.records.push_back(json::parse(line));
+  return run;
+}
+
+json server_records(const MockServerProcess& server) {
+  return json::parse(testing::http_get(server.port(), "/mock/records").body);
+}
+
+TEST(ProfileE2ETest, TtftAndItlMatchTheInjectedLatenciesAndCountsMatchTheServer) {
+  MockServerProcess server({"--ttft", "50", "--itl", "5"});
+  TempDir dir;
+  auto run = profile(server, dir, "--streaming --concurrency 4 --request-count 40 --isl 50 --osl 20");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  const auto& a = run.aggregate;
+  EXPECT_NEAR(a["time_to_first_token"]["avg"].get<double>(), 50.0, 1.0);
+  EXPECT_NEAR(a["inter_token_latency"]["avg"].get<double>(), 5.0, 1.0);
+  EXPECT_EQ(a["time_to_first_token"]["unit"], "ms");
+  EXPECT_EQ(a["request_count"]["avg"], 40);
+  EXPECT_EQ(a["error_request_count"]["avg"], 0);
+
+  auto truth = server_records(server);
+  ASSERT_EQ(truth.size(), 40u);
+  int64_t completion = 0, prompt = 0;
+  std::map<std::string, json> by_id;
+  for (const auto& r : truth) {
+    completion += r["completion_tokens"].get<int64_t>();
+    prompt += r["prompt_tokens"].get<int64_t>();
+    by_id[r["request_id"]] = r;
+  }
+  EXPECT_EQ(a["total_osl"]["avg"].get<int64_t>(), completion);
+  EXPECT_EQ(a["total_isl"]["avg"].get<int64_t>(), prompt);
+  EXPECT_EQ(a["token_count_sources"]["output_sequence_length"]["reported"], 40);
+  ASSERT_EQ(run.records.size(), 40u);
+  for (const auto& rec : run.records) {
+    auto id = rec["metadata"]["x_request_id"].get<std::string>();
+    ASSERT_TRUE(by_id.count(id)) << id;
+    EXPECT_EQ(rec["metrics"]["output_sequence_length"]["value"], by_id[id]["completion_tokens"]);
+  }
+  EXPECT_NE(run.result.out.find("Time to First Token (ms)"), std::string::npos) << run.result.out;
+}
+
+TEST(ProfileE2ETest, EveryFaultBecomesTheRightErrorRecordAndTheRunGoesOn) {
+  MockServerProcess server({"--fast", "--random-seed", "7", "--fault", "http_500=10", "--fault",
+                            "http_429=10", "--fault", "reset=10", "--fault", "stall=10", "--fault",
+                            "malformed_sse=10", "--fault", "truncated_json=10"});
+  TempDir dir;
+  auto run = profile(server, dir,
+                     "--streaming --concurrency 8 --request-count 80 --isl 10 --osl 8 "
+                     "--request-timeout-seconds 1 --max-error-rate 1");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), 80u);
+  const auto& a = run.aggregate;
+  EXPECT_EQ(a["request_count"]["avg"].get<int>() + a["error_request_count"]["avg"].get<int>(), 80);
+
+  std::map<std::string, std::string> fault_of;
+  for (const auto& r : server_records(server)) fault_of[r["request_id"]] = r["fault"];
+  const std::map<std::string, std::pair<std::string, int>> expected = {
+      {"none", {"", 0}},           {"http_500", {"http_status", 500}},
+      {"http_429", {"http_status", 429}}, {"reset", {"io", 0}},
+      {"stall", {"timeout", 0}},   {"malformed_sse", {"parse", 0}},
+      {"truncated_json", {"parse", 0}}};
+  std::map<std::string, int> seen;
+  for (const auto& rec : run.records) {
+    auto id = rec["metadata"]["x_request_id"].get<std::string>();
+    ASSERT_TRUE(fault_of.count(id)) << id;
+    const auto& fault = fault_of[id];
+    ++seen[fault];
+    const auto& [type, code] = expected.at(fault);
+    if (type.empty()) {
+      EXPECT_TRUE(rec["error"].is_null()) << id << ": " << rec["error"].dump();
+      continue;
+    }
+    ASSERT_FALSE(rec["error"].is_null()) << id << " fault " << fault;
+    EXPECT_EQ(rec["error"]["type"], type) << id << " fault " << fault << ": " << rec["error"].dump();
+    if (code) {
+      EXPECT_EQ(rec["error"]["code"], code);
+    }
+  }
+  for (const auto& [fault, want] : expected) EXPECT_GT(seen[fault], 0) << "no request got " << fault;
+  EXPECT_EQ(a["error_request_count"]["avg"].get<int>(), 80 - seen["none"]);
+}
+
+TEST(ProfileE2ETest, FailedRequestsFailTheRunUnlessAllowed) {
+  MockServerProcess server({"--fast", "--error-rate", "50", "--random-seed", "1"});
+  TempDir dir;
+  auto strict = profile(server, dir, "--request-count 20");
+  EXPECT_EQ(strict.result.exit_code, 1);
+  EXPECT_NE(strict.result.err.find("above --max-error-rate 0"), std::string::npos) << strict.result.err;
+  EXPECT_GT(strict.aggregate["error_request_count"]["avg"].get<int>(), 0);  // exports still written
+  TempDir dir2;
+  auto lenient = profile(server, dir2, "--request-count 20 --max-error-rate 0.9");
+  EXPECT_EQ(lenient.result.exit_code, 0) << lenient.result.err;
+}
+
+TEST(ProfileE2ETest, NonStreamingEndpointsReportLatencyWithoutTtft) {
+  MockServerProcess server({"--fast"});
+  for (std::string type : {"completions", "embeddings", "chat"}) {
+    TempDir dir;
+    auto run = profile(server, dir, "--endpoint-type " + type + " --request-count 5 --osl 4");
+    ASSERT_EQ(run.result.exit_code, 0) << type << ": " << run.result.err;
+    EXPECT_TRUE(run.aggregate.contains("request_latency")) << type;
+    EXPECT_FALSE(run.aggregate.contains("time_to_first_token")) << type;
+    EXPECT_EQ(run.aggregate["request_count"]["avg"], 5) << type;
+  }
+}
+
+TEST(ProfileE2ETest, BadInputStopsBeforeAnyRequestWithExitCode2) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  struct Case {
+    std::string args, message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"--endpoint-type nope", "available: chat, completions, embeddings"},
+           {"--concurrency 0", "--concurrency must be at least 1"},
+           {"--dataset-sampling-strategy nope", "no dataset_sampler implementation named 'nope'"},
+           {"--max-error-rate 2", "--max-error-rate must be between 0 and 1"},
+           {"--extra-inputs bad", "--extra-inputs must be key:value"}}) {
+    auto run = profile(server, dir, c.args);
+    EXPECT_EQ(run.result.exit_code, 2) << c.args;
+    EXPECT_NE(run.result.err.find(c.message), std::string::npos) << c.args << ": " << run.result.err;
+  }
+  auto https = testing::run_aiperf("profile -m x -u https://127.0.0.1:1 --ui none");
+  EXPECT_EQ(https.exit_code, 2);
+  EXPECT_NE(https.err.find("https"), std::string::npos) << https.err;
+  auto stats = json::parse(testing::http_get(server.port(), "/mock/stats").body);
+  EXPECT_EQ(stats["requests"], 0);
+}
+
+TEST(ProfileE2ETest, ApiKeyIsSentButNeverWrittenToExports) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir, "--request-count 2 --api-key sk-secret-123 -H 'Authorization:Bearer sk-secret-123'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_EQ(run.aggregate["input_config"]["endpoint"]["api_key"], "<redacted>");
+  for (const auto& file : {"profile_export_aiperf.json", "profile_export.jsonl", "profile_export_aiperf.csv"}) {
+    std::ifstream in(dir.path() / file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("sk-secret-123"), std::string::npos) << file;
+  }
+  EXPECT_EQ(run.result.out.find("sk-secret-123"), std::string::npos);
+  EXPECT_EQ(run.result.err.find("sk-secret-123"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aiperf
