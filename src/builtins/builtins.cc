@@ -5,6 +5,7 @@
 #include "endpoints/openai.h"
 #include "hooks/logging_phase_hook.h"
 #include "timing/concurrency_strategy.h"
+#include "timing/request_rate_strategy.h"
 
 namespace aiperf {
 namespace {
@@ -28,6 +29,10 @@ void register_builtins(plugin::PluginRegistry& registry) {
 
   add<TimingStrategy, timing::ConcurrencyStrategy>(registry, "concurrency",
                                                    "Closed loop: N requests in flight");
+  add<TimingStrategy, timing::RequestRateStrategy>(
+      registry, "request_rate", "Open loop at R req/s: constant, Poisson or gamma arrivals");
+  add<TimingStrategy, timing::FixedScheduleStrategy>(registry, "fixed_schedule",
+                                                     "Replays a trace's timestamps");
 
   add<DatasetSampler, dataset::SequentialSampler>(registry, "sequential", "Entries in order");
   add<DatasetSampler, dataset::RandomSampler>(registry, "random", "Uniform, with replacement");

@@ -12,7 +12,7 @@ namespace {
 template <class S>
 std::vector<std::size_t> draw(std::size_t size, uint64_t seed, int n) {
   S sampler{PluginConfig{}};
-  sampler.bind({size, {}, seed});
+  sampler.bind({size, {}, {}, seed});
   std::vector<std::size_t> out;
   for (int i = 0; i < n; ++i) out.push_back(sampler.next_index());
   return out;

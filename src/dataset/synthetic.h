@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "aiperf/sdk/endpoint.h"
+
 namespace aiperf::dataset {
 
 /// One dataset entry: what a request sends.
 struct DatasetEntry {
-  std::string prompt;                    ///< Single-turn user message.
+  std::string prompt;                    ///< Single-turn user message (when messages is empty).
+  std::vector<Message> messages;         ///< Chat turns from an input file, if it gave them.
   uint32_t prompt_words = 0;             ///< Words in the prompt (the client's input length estimate).
   std::optional<uint32_t> max_tokens;    ///< Requested output length, if any.
 };

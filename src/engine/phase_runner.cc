@@ -30,7 +30,7 @@ void PhaseRunner::stop_issuing(std::string reason) {
 }
 
 void PhaseRunner::pump() {
-  while (!stopped_ && !timer_pending_ && issued_ < request_count_) {
+  while (!stopped_ && !timer_pending_ && !count_reached()) {
     int64_t now = transport::now_ns();
     Credit credit;
     try {
@@ -72,6 +72,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
+  seed.scheduled_ns = scheduled_ns;
   if (index >= in_.dataset.size()) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
@@ -83,8 +84,9 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   }
   const auto& entry = in_.dataset[index];
   seed.input_token_count = entry.prompt_words;
-  RequestInput input{defaults_.model, {{"user", entry.prompt}}, entry.max_tokens,
-                     defaults_.streaming, seed.request_id};
+  RequestInput input{defaults_.model, entry.messages, entry.max_tokens, defaults_.streaming,
+                     seed.request_id};
+  if (input.messages.empty()) input.messages.push_back({"user", entry.prompt});
   transport::HttpRequest request;
   try {
     HttpRequestSpec spec = in_.endpoint.format_request(input);
@@ -136,7 +138,7 @@ void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, in
 
 void PhaseRunner::maybe_finish() {
   if (finished_ || timer_pending_ || in_flight_ > 0) return;
-  if (!stopped_ && issued_ < request_count_) return;
+  if (!stopped_ && !count_reached()) return;
   finished_ = true;
   if (on_finished_) on_finished_();
 }

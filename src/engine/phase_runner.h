@@ -41,7 +41,8 @@ struct FinishedRequest {
   uint64_t session_num = 0;  ///< 0-based send order within the phase.
 };
 
-/// Drives one phase until `request_count` requests have completed (or stop() was called).
+/// Drives one phase until `request_count` requests have completed (0 = no limit), the
+/// strategy says stop, or stop_issuing() is called.
 class PhaseRunner {
  public:
   PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
@@ -69,6 +70,7 @@ class PhaseRunner {
   void send(const Credit& credit, int64_t scheduled_ns);
   void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns);
   void maybe_finish();
+  bool count_reached() const { return request_count_ != 0 && issued_ >= request_count_; }
 
   PhaseInputs in_;
   RequestDefaults defaults_;

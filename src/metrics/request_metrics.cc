@@ -41,6 +41,7 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   m.ok = record.ok();
   m.error = record.error;
   m.streaming = record.streaming;
+  if (record.scheduled_ns && record.start_ns != 0) m.schedule_lag_ns = record.start_ns - *record.scheduled_ns;
   m.start_ns = record.start_ns;
   if (!m.ok) return m;
 

@@ -1,4 +1,5 @@
 #include "metrics/request_metrics.h"
+#include "metrics/run_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -207,6 +208,29 @@ TEST(ErrorKindNames, RoundTrip) {
   EXPECT_EQ(error_kind_name(ErrorKind::kHttpStatus), "http_status");
   EXPECT_FALSE(error_kind_from_name("nope"));
   EXPECT_EQ(token_source_name(TokenSource::kEstimated), "estimated");
+}
+
+}  // namespace
+}  // namespace aiperf::metrics
+
+namespace aiperf::metrics {
+namespace {
+
+TEST(RequestMetrics, ScheduleLagIsSendMinusScheduleEvenForFailures) {
+  RequestRecord r;
+  r.start_ns = 1'500'000;
+  r.end_ns = 2'000'000;
+  r.scheduled_ns = 1'000'000;
+  r.error = RequestError{ErrorKind::kIo, {}, "reset"};
+  auto m = compute_request_metrics(r);
+  ASSERT_TRUE(m.schedule_lag_ns);
+  EXPECT_EQ(*m.schedule_lag_ns, 500'000);
+  RunMetrics run;
+  run.add(m);
+  EXPECT_EQ(run.distribution(MetricId::kScheduleLag).values().size(), 1u);
+  RequestRecord unscheduled;
+  unscheduled.start_ns = 5;
+  EXPECT_FALSE(compute_request_metrics(unscheduled).schedule_lag_ns);
 }
 
 }  // namespace

@@ -82,6 +82,7 @@ struct RequestRecord {
   std::string request_id;                  ///< Unique id (also sent as X-Request-ID).
   int64_t start_ns = 0;                    ///< Monotonic time just before the first request byte was written.
   int64_t end_ns = 0;                      ///< Monotonic time the request finished (last byte read, or failure).
+  std::optional<int64_t> scheduled_ns;     ///< Monotonic time the timing strategy scheduled the send for.
   bool streaming = false;                  ///< True when the response was streamed (SSE/NDJSON).
   std::vector<Chunk> responses;            ///< Response chunks in arrival order.
   std::optional<Usage> usage;              ///< Token usage, when the server reported it.

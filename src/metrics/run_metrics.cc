@@ -21,6 +21,7 @@ constexpr std::array<MetricInfo, kMetricCount> kInfos = {{
      "Output Token Throughput Per User", "tokens/sec/user", true, 1.0},
     {MetricId::kOutputSequenceLength, "output_sequence_length", "Output Sequence Length", "tokens", true, 1.0},
     {MetricId::kInputSequenceLength, "input_sequence_length", "Input Sequence Length", "tokens", true, 1.0},
+    {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms", true, kNsToMs},
     {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec", false, 1.0},
     {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec", false, 1.0},
     {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec", false, 1.0},
@@ -52,6 +53,8 @@ std::optional<MetricId> metric_from_tag(std::string_view tag) {
 void RunMetrics::add(const RequestRecord& record) { add(compute_request_metrics(record)); }
 
 void RunMetrics::add(const RequestMetrics& r) {
+  // Lag is about the client, so failed requests count too.
+  if (r.schedule_lag_ns) dist(MetricId::kScheduleLag).add(static_cast<double>(*r.schedule_lag_ns));
   if (!r.ok) {
     ++error_count_;
     const ErrorKind kind = r.error ? r.error->kind : ErrorKind::kOther;

@@ -38,6 +38,7 @@ enum class MetricId : uint8_t {
   kOutputTokenThroughputPerUser, ///< output_token_throughput_per_user (tokens/sec/user).
   kOutputSequenceLength,         ///< output_sequence_length (tokens).
   kInputSequenceLength,          ///< input_sequence_length (tokens).
+  kScheduleLag,                  ///< schedule_lag (ms): actual send - scheduled send, every sent request.
   kRequestThroughput,            ///< request_throughput (requests/sec).
   kOutputTokenThroughput,        ///< output_token_throughput (tokens/sec).
   kTotalTokenThroughput,         ///< total_token_throughput (tokens/sec).
@@ -47,7 +48,7 @@ enum class MetricId : uint8_t {
 };
 
 /// Number of MetricId values.
-inline constexpr std::size_t kMetricCount = 14;
+inline constexpr std::size_t kMetricCount = 15;
 
 /// Static description of a metric: AIPerf tag, header, display unit, and how it is stored.
 struct MetricInfo {

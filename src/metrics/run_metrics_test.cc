@@ -53,6 +53,7 @@ TEST(MetricInfo, TagsHeadersAndUnitsMatchAiperfExport) {
        "Output Token Throughput Per User", "tokens/sec/user"},
       {MetricId::kOutputSequenceLength, "output_sequence_length", "Output Sequence Length", "tokens"},
       {MetricId::kInputSequenceLength, "input_sequence_length", "Input Sequence Length", "tokens"},
+      {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms"},
       {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec"},
       {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec"},
       {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec"},

@@ -15,13 +15,13 @@ HeaderLookup headers(std::map<std::string, std::string> h) {
   };
 }
 
-TEST(BehaviorTest, FaultNamesRoundTrip) {
+TEST(MockBehaviorTest, FaultNamesRoundTrip) {
   for (Fault f : kInjectableFaults) EXPECT_EQ(parse_fault(to_string(f)), f);
   EXPECT_EQ(parse_fault("none"), Fault::none);
   EXPECT_FALSE(parse_fault("explode"));
 }
 
-TEST(BehaviorTest, ParsesFaultRates) {
+TEST(MockBehaviorTest, ParsesFaultRates) {
   auto ok = parse_fault_rate("reset=12.5");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->fault, Fault::reset);
@@ -33,7 +33,7 @@ TEST(BehaviorTest, ParsesFaultRates) {
   EXPECT_FALSE(parse_fault_rate("stall=abc"));
 }
 
-TEST(BehaviorTest, RejectsPercentagesAbove100InTotal) {
+TEST(MockBehaviorTest, RejectsPercentagesAbove100InTotal) {
   BehaviorConfig c;
   c.error_rate = 60;
   c.fault_rates = {{Fault::stall, 30}};
@@ -42,7 +42,7 @@ TEST(BehaviorTest, RejectsPercentagesAbove100InTotal) {
   EXPECT_FALSE(validate(c));
 }
 
-TEST(BehaviorTest, SameSeedSameFaults) {
+TEST(MockBehaviorTest, SameSeedSameFaults) {
   BehaviorConfig c;
   c.error_rate = 25;
   c.fault_rates = {{Fault::reset, 25}};
@@ -64,7 +64,7 @@ TEST(BehaviorTest, SameSeedSameFaults) {
   EXPECT_GT(differences, 0);
 }
 
-TEST(BehaviorTest, ResetRestartsTheSequence) {
+TEST(MockBehaviorTest, ResetRestartsTheSequence) {
   BehaviorConfig c;
   c.error_rate = 50;
   c.seed = 1;
@@ -76,7 +76,7 @@ TEST(BehaviorTest, ResetRestartsTheSequence) {
   EXPECT_EQ(first, second);
 }
 
-TEST(BehaviorTest, HeaderOverridesWin) {
+TEST(MockBehaviorTest, HeaderOverridesWin) {
   BehaviorConfig c;
   c.error_rate = 100;
   c.ttft_ms = 50;
@@ -92,7 +92,7 @@ TEST(BehaviorTest, HeaderOverridesWin) {
   EXPECT_DOUBLE_EQ(p.itl_ms, 1.5);
 }
 
-TEST(BehaviorTest, FastIgnoresConfiguredLatencyButNotHeaders) {
+TEST(MockBehaviorTest, FastIgnoresConfiguredLatencyButNotHeaders) {
   BehaviorConfig c;
   c.ttft_ms = 50;
   c.itl_ms = 5;
@@ -106,7 +106,7 @@ TEST(BehaviorTest, FastIgnoresConfiguredLatencyButNotHeaders) {
   EXPECT_EQ(b.next(o).ttft_ms, 7);
 }
 
-TEST(BehaviorTest, ParsesOverrideHeaders) {
+TEST(MockBehaviorTest, ParsesOverrideHeaders) {
   auto o = parse_overrides(headers({{"x-mock-fault", "stall"},
                                     {"x-mock-ttft-ms", "12.5"},
                                     {"x-mock-itl-ms", "3"},

@@ -37,6 +37,9 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--model", o.models, "Model id listed by GET /v1/models (repeatable)")->capture_default_str();
   app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--record", o.record_path, "Append one JSON line per finished request to FILE");
+  app.add_option("--max-records", o.max_records,
+                 "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
+      ->capture_default_str();
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
 
   ParseOutcome out;

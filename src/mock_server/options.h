@@ -20,6 +20,7 @@ struct Options {
   RequestDefaults defaults;            ///< --osl, --embedding-dim.
   std::vector<std::string> models{"mock-model"};  ///< --model: ids listed by GET /v1/models.
   std::string record_path;             ///< --record: JSON-lines file to append to.
+  std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
 };
 

@@ -10,7 +10,7 @@ ParseOutcome parse(std::vector<const char*> args) {
   return parse_options(static_cast<int>(args.size()), args.data());
 }
 
-TEST(OptionsTest, DefaultsFollowAiperfMockServer) {
+TEST(MockOptionsTest, DefaultsFollowAiperfMockServer) {
   auto p = parse({});
   ASSERT_TRUE(p.options) << p.message;
   EXPECT_EQ(p.options->host, "127.0.0.1");
@@ -22,10 +22,10 @@ TEST(OptionsTest, DefaultsFollowAiperfMockServer) {
   EXPECT_EQ(p.options->defaults.output_tokens, 16);
 }
 
-TEST(OptionsTest, ParsesEveryFlag) {
+TEST(MockOptionsTest, ParsesEveryFlag) {
   auto p = parse({"--host", "0.0.0.0", "--port", "0", "--ttft", "50", "--itl", "5.5", "--error-rate", "10",
                   "--random-seed", "7", "--fast", "--threads", "2", "--fault", "reset=5", "--fault", "stall=1",
-                  "--osl", "32", "--record", "/tmp/r.jsonl", "--model", "a", "--model", "b", "--embedding-dim", "8"});
+                  "--osl", "32", "--record", "/tmp/r.jsonl", "--model", "a", "--model", "b", "--embedding-dim", "8", "--max-records", "10"});
   ASSERT_TRUE(p.options) << p.message;
   const Options& o = *p.options;
   EXPECT_EQ(o.host, "0.0.0.0");
@@ -41,10 +41,11 @@ TEST(OptionsTest, ParsesEveryFlag) {
   EXPECT_EQ(o.defaults.output_tokens, 32);
   EXPECT_EQ(o.defaults.embedding_dim, 8);
   EXPECT_EQ(o.record_path, "/tmp/r.jsonl");
+  EXPECT_EQ(o.max_records, 10u);
   EXPECT_EQ(o.models, (std::vector<std::string>{"a", "b"}));
 }
 
-TEST(OptionsTest, RejectsBadValues) {
+TEST(MockOptionsTest, RejectsBadValues) {
   for (auto args : std::vector<std::vector<const char*>>{{"--error-rate", "101"},
                                                           {"--ttft", "-1"},
                                                           {"--port", "70000"},
@@ -59,7 +60,7 @@ TEST(OptionsTest, RejectsBadValues) {
   }
 }
 
-TEST(OptionsTest, HelpExitsZero) {
+TEST(MockOptionsTest, HelpExitsZero) {
   auto p = parse({"--help"});
   EXPECT_FALSE(p.options);
   EXPECT_EQ(p.exit_code, 0);

@@ -31,8 +31,10 @@ json to_json(const Record& r) {
   return j;
 }
 
-tl::expected<std::unique_ptr<Recorder>, std::string> Recorder::open(const std::string& path) {
+tl::expected<std::unique_ptr<Recorder>, std::string> Recorder::open(const std::string& path,
+                                                                    std::size_t max_records) {
   std::unique_ptr<Recorder> rec(new Recorder());
+  rec->max_records_ = max_records;
   if (!path.empty()) {
     rec->file_ = std::fopen(path.c_str(), "a");
     if (!rec->file_) {
@@ -66,6 +68,10 @@ void Recorder::finish(Record record) {
     std::fflush(file_);
   }
   records_.push_back(std::move(record));
+  while (records_.size() > max_records_) {
+    records_.pop_front();
+    ++dropped_;
+  }
 }
 
 std::string Recorder::records_json() const {
@@ -85,6 +91,7 @@ std::string Recorder::stats_json() const {
               {"completed", completed_},
               {"in_flight", in_flight_},
               {"peak_in_flight", peak_in_flight_},
+              {"records_dropped", dropped_},
               {"by_status", std::move(status)},
               {"by_fault", std::move(fault)}}
       .dump();
@@ -93,6 +100,7 @@ std::string Recorder::stats_json() const {
 void Recorder::reset() {
   std::lock_guard lock(mu_);
   records_.clear();
+  dropped_ = 0;
   requests_ = 0;
   completed_ = 0;
   peak_in_flight_ = in_flight_;

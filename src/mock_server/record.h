@@ -4,12 +4,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 #include <tl/expected.hpp>
@@ -47,9 +47,14 @@ nlohmann::json to_json(const Record& record);
 class Recorder {
  public:
   /// Opens `path` for appending when not empty; the error names the file.
-  static tl::expected<std::unique_ptr<Recorder>, std::string> open(const std::string& path);
+  /// Memory keeps the latest `max_records` records (the file keeps all).
+  static tl::expected<std::unique_ptr<Recorder>, std::string> open(const std::string& path,
+                                                                    std::size_t max_records = 100000);
+  /// Closes the record file.
   ~Recorder();
+  /// Not copyable.
   Recorder(const Recorder&) = delete;
+  /// Not copyable.
   Recorder& operator=(const Recorder&) = delete;
 
   /// A recorded request arrived: counts it and raises in_flight.
@@ -58,7 +63,8 @@ class Recorder {
   void finish(Record record);
   /// All records since start or the last reset, as a JSON array.
   std::string records_json() const;
-  /// {"requests", "completed", "in_flight", "peak_in_flight", "by_status", "by_fault"} as JSON.
+  /// {"requests", "completed", "in_flight", "peak_in_flight", "records_dropped",
+  /// "by_status", "by_fault"} as JSON.
   std::string stats_json() const;
   /// Clears records and counters (peak_in_flight restarts at the current in_flight).
   void reset();
@@ -67,7 +73,9 @@ class Recorder {
   Recorder() = default;
   mutable std::mutex mu_;
   std::FILE* file_ = nullptr;
-  std::vector<Record> records_;
+  std::size_t max_records_ = 0;
+  std::deque<Record> records_;
+  std::uint64_t dropped_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t completed_ = 0;
   std::int64_t in_flight_ = 0;

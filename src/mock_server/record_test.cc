@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(RecordTest, StatsTrackInFlightPeakStatusAndFault) {
+TEST(MockRecordTest, StatsTrackInFlightPeakStatusAndFault) {
   auto rec = Recorder::open("");
   ASSERT_TRUE(rec);
   Recorder& r = **rec;
@@ -40,7 +40,24 @@ TEST(RecordTest, StatsTrackInFlightPeakStatusAndFault) {
   EXPECT_TRUE(json::parse(r.records_json()).empty());
 }
 
-TEST(RecordTest, AppendsOneJsonLinePerRequest) {
+TEST(MockRecordTest, KeepsTheLatestRecordsInMemory) {
+  auto rec = Recorder::open("", 2);
+  ASSERT_TRUE(rec);
+  for (int i = 0; i < 5; ++i) {
+    Record r;
+    r.request_id = std::to_string(i);
+    (*rec)->arrive();
+    (*rec)->finish(r);
+  }
+  const json records = json::parse((*rec)->records_json());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["request_id"], "3");
+  const json stats = json::parse((*rec)->stats_json());
+  EXPECT_EQ(stats["records_dropped"], 3);
+  EXPECT_EQ(stats["completed"], 5);
+}
+
+TEST(MockRecordTest, AppendsOneJsonLinePerRequest) {
   const std::string path = ::testing::TempDir() + "/mock_record_test.jsonl";
   std::remove(path.c_str());
   {

@@ -7,7 +7,7 @@
 namespace aiperf::mock_server {
 namespace {
 
-TEST(TokensTest, TokenTextCountsBackAsOneTokenEach) {
+TEST(MockTokensTest, TokenTextCountsBackAsOneTokenEach) {
   EXPECT_EQ(token_text(0), "alpha");
   EXPECT_EQ(token_text(1), " bravo");
   EXPECT_EQ(token_text(kVocabularySize), " alpha");
@@ -16,7 +16,7 @@ TEST(TokensTest, TokenTextCountsBackAsOneTokenEach) {
   EXPECT_EQ(count_tokens(""), 0u);
 }
 
-TEST(TokensTest, EmbeddingsAreDeterministicAndNormalised) {
+TEST(MockTokensTest, EmbeddingsAreDeterministicAndNormalised) {
   const auto a = embedding_vector("hello", 8);
   EXPECT_EQ(a, embedding_vector("hello", 8));
   EXPECT_NE(a, embedding_vector("hellp", 8));
@@ -25,7 +25,7 @@ TEST(TokensTest, EmbeddingsAreDeterministicAndNormalised) {
   EXPECT_NEAR(norm, 1.0, 1e-5);
 }
 
-TEST(RequestTest, RoutesByMethodAndPath) {
+TEST(MockRequestTest, RoutesByMethodAndPath) {
   EXPECT_EQ(route_for("POST", "/v1/chat/completions"), Route::chat);
   EXPECT_EQ(route_for("POST", "/v1/completions?x=1"), Route::completions);
   EXPECT_EQ(route_for("GET", "/v1/chat/completions"), Route::bad_method);
@@ -38,7 +38,7 @@ TEST(RequestTest, RoutesByMethodAndPath) {
   EXPECT_FALSE(is_recorded(Route::mock_stats));
 }
 
-TEST(RequestTest, ChatCountsPromptWordsAndHonoursMaxTokens) {
+TEST(MockRequestTest, ChatCountsPromptWordsAndHonoursMaxTokens) {
   auto r = parse_request(Route::chat, R"({"model":"m","messages":[{"role":"system","content":"be brief"},
       {"role":"user","content":[{"type":"text","text":"hello there you"}]}],
       "max_tokens":7,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true})");
@@ -52,7 +52,7 @@ TEST(RequestTest, ChatCountsPromptWordsAndHonoursMaxTokens) {
   EXPECT_TRUE(r->ignore_eos);
 }
 
-TEST(RequestTest, MaxCompletionTokensWinsAndDefaultApplies) {
+TEST(MockRequestTest, MaxCompletionTokensWinsAndDefaultApplies) {
   auto r = parse_request(Route::chat, R"({"model":"m","messages":[{"role":"user","content":"x"}],
       "max_tokens":7,"max_completion_tokens":3})");
   ASSERT_TRUE(r);
@@ -66,7 +66,7 @@ TEST(RequestTest, MaxCompletionTokensWinsAndDefaultApplies) {
   EXPECT_FALSE(r->stream);
 }
 
-TEST(RequestTest, CompletionsAcceptStringsAndTokenIds) {
+TEST(MockRequestTest, CompletionsAcceptStringsAndTokenIds) {
   auto r = parse_request(Route::completions, R"({"model":"m","prompt":"one two three"})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->prompt_tokens, 3);
@@ -78,7 +78,7 @@ TEST(RequestTest, CompletionsAcceptStringsAndTokenIds) {
   EXPECT_EQ(r->prompt_tokens, 3);
 }
 
-TEST(RequestTest, EmbeddingsInputs) {
+TEST(MockRequestTest, EmbeddingsInputs) {
   auto r = parse_request(Route::embeddings, R"({"model":"e","input":["a b","c"],"dimensions":4})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->inputs.size(), 2u);
@@ -88,7 +88,7 @@ TEST(RequestTest, EmbeddingsInputs) {
   EXPECT_FALSE(parse_request(Route::embeddings, R"({"model":"e","input":5})"));
 }
 
-TEST(RequestTest, OllamaStreamsByDefaultAndReadsNumPredict) {
+TEST(MockRequestTest, OllamaStreamsByDefaultAndReadsNumPredict) {
   auto r = parse_request(Route::ollama_generate, R"({"model":"llama","prompt":"why is the sky blue","options":{"num_predict":5}})");
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->stream);
@@ -100,7 +100,7 @@ TEST(RequestTest, OllamaStreamsByDefaultAndReadsNumPredict) {
   EXPECT_EQ(r->output_tokens, RequestDefaults{}.output_tokens);
 }
 
-TEST(RequestTest, RejectsBadBodiesWith400) {
+TEST(MockRequestTest, RejectsBadBodiesWith400) {
   const char* bad[] = {
       "not json",
       "[1,2]",

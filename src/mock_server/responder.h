@@ -57,6 +57,7 @@ class Script {
   Script(Script&&) noexcept;
   /// Movable, not copyable.
   Script& operator=(Script&&) noexcept;
+  /// Releases the generator.
   ~Script();
 
   /// Produces the next write; false when there are no more.

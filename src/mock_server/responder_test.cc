@@ -46,7 +46,7 @@ Exchange exchange() {
   return ex;
 }
 
-TEST(ResponderTest, StreamSchedulesTokenIAtTtftPlusIItl) {
+TEST(MockResponderTest, StreamSchedulesTokenIAtTtftPlusIItl) {
   Plan plan;
   plan.ttft_ms = 50;
   plan.itl_ms = 5;
@@ -80,7 +80,7 @@ TEST(ResponderTest, StreamSchedulesTokenIAtTtftPlusIItl) {
   EXPECT_TRUE(w[5].bytes.ends_with("0\r\n\r\n"));
 }
 
-TEST(ResponderTest, NonStreamingIsDueWithTheLastToken) {
+TEST(MockResponderTest, NonStreamingIsDueWithTheLastToken) {
   Plan plan;
   plan.ttft_ms = 10;
   plan.itl_ms = 2;
@@ -96,7 +96,7 @@ TEST(ResponderTest, NonStreamingIsDueWithTheLastToken) {
   EXPECT_EQ(j["usage"]["completion_tokens"], 6);
 }
 
-TEST(ResponderTest, ResetAndStallStopAfterKTokens) {
+TEST(MockResponderTest, ResetAndStallStopAfterKTokens) {
   for (Fault f : {Fault::reset, Fault::stall}) {
     Plan plan;
     plan.fault = f;
@@ -110,7 +110,7 @@ TEST(ResponderTest, ResetAndStallStopAfterKTokens) {
   }
 }
 
-TEST(ResponderTest, MalformedAndTruncatedStreamsInsertOneBadEvent) {
+TEST(MockResponderTest, MalformedAndTruncatedStreamsInsertOneBadEvent) {
   for (Fault f : {Fault::malformed_sse, Fault::truncated_json}) {
     Plan plan;
     plan.fault = f;
@@ -130,7 +130,7 @@ TEST(ResponderTest, MalformedAndTruncatedStreamsInsertOneBadEvent) {
   }
 }
 
-TEST(ResponderTest, TruncatedNonStreamingBodyHasMatchingLength) {
+TEST(MockResponderTest, TruncatedNonStreamingBodyHasMatchingLength) {
   Plan plan;
   plan.fault = Fault::truncated_json;
   Script s = make_script(chat(8, false), plan, exchange());
@@ -142,7 +142,7 @@ TEST(ResponderTest, TruncatedNonStreamingBodyHasMatchingLength) {
   EXPECT_EQ(w[0].tokens, 0);
 }
 
-TEST(ResponderTest, Http429CarriesRetryAfterAndOpenAiError) {
+TEST(MockResponderTest, Http429CarriesRetryAfterAndOpenAiError) {
   Plan plan;
   plan.fault = Fault::http_429;
   plan.ttft_ms = 100;
@@ -157,7 +157,7 @@ TEST(ResponderTest, Http429CarriesRetryAfterAndOpenAiError) {
   EXPECT_EQ(j["error"]["code"], "rate_limit_exceeded");
 }
 
-TEST(ResponderTest, ReasoningTokensComeFirst) {
+TEST(MockResponderTest, ReasoningTokensComeFirst) {
   auto r = parse_request(Route::chat, R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":4,"reasoning":true,"stream":true})");
   ASSERT_TRUE(r);
   Script s = make_script(*r, Plan{}, exchange());
@@ -169,7 +169,7 @@ TEST(ResponderTest, ReasoningTokensComeFirst) {
   EXPECT_EQ(third["choices"][0]["delta"]["content"], "alpha");
 }
 
-TEST(ResponderTest, OllamaStreamEndsWithDoneLine) {
+TEST(MockResponderTest, OllamaStreamEndsWithDoneLine) {
   auto r = parse_request(Route::ollama_generate, R"({"model":"llama","prompt":"a b","options":{"num_predict":3}})");
   ASSERT_TRUE(r);
   Plan plan;
@@ -190,7 +190,7 @@ TEST(ResponderTest, OllamaStreamEndsWithDoneLine) {
   EXPECT_EQ(fin["total_duration"], 12000000);
 }
 
-TEST(ResponderTest, ErrorsUseTheRouteStyle) {
+TEST(MockResponderTest, ErrorsUseTheRouteStyle) {
   Script openai = make_error(Route::chat, 400, "nope", exchange());
   Script ollama = make_error(Route::ollama_chat, 400, "nope", exchange());
   Write a, b;

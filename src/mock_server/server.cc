@@ -299,7 +299,7 @@ void raise_fd_limit() {
 
 int run_server(const Options& options) {
   raise_fd_limit();
-  auto recorder = Recorder::open(options.record_path);
+  auto recorder = Recorder::open(options.record_path, options.max_records);
   if (!recorder) {
     fmt::print(stderr, "aiperf-mock-server: {}\n", recorder.error());
     return 1;

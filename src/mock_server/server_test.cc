@@ -63,7 +63,7 @@ std::vector<std::string> stream_tokens(const std::vector<std::string>& events) {
   return out;
 }
 
-class ServerTest : public ::testing::Test {
+class MockServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new MockServerProcess(); }
   static void TearDownTestSuite() {
@@ -73,9 +73,9 @@ class ServerTest : public ::testing::Test {
   static int port() { return server_->port(); }
   static MockServerProcess* server_;
 };
-MockServerProcess* ServerTest::server_ = nullptr;
+MockServerProcess* MockServerTest::server_ = nullptr;
 
-TEST_F(ServerTest, ChatStreamingSendsOneTokenPerChunkAndDone) {
+TEST_F(MockServerTest, ChatStreamingSendsOneTokenPerChunkAndDone) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(8, true), with_headers({{"X-Request-Id", "abc-1"}}));
   ASSERT_TRUE(r.complete) << r.error;
   EXPECT_EQ(r.status, 200);
@@ -92,7 +92,7 @@ TEST_F(ServerTest, ChatStreamingSendsOneTokenPerChunkAndDone) {
   EXPECT_EQ(json::parse(events[0])["choices"][0]["delta"]["role"], "assistant");
 }
 
-TEST_F(ServerTest, ChatStreamingUsageChunkOnlyWithIncludeUsage) {
+TEST_F(MockServerTest, ChatStreamingUsageChunkOnlyWithIncludeUsage) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(5, true, true));
   ASSERT_TRUE(r.complete) << r.error;
   const auto events = sse_data(r.body);
@@ -105,7 +105,7 @@ TEST_F(ServerTest, ChatStreamingUsageChunkOnlyWithIncludeUsage) {
   EXPECT_EQ(events[6], "[DONE]");
 }
 
-TEST_F(ServerTest, ChatNonStreamingReturnsJsonWithUsage) {
+TEST_F(MockServerTest, ChatNonStreamingReturnsJsonWithUsage) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(12, false));
   ASSERT_TRUE(r.complete) << r.error;
   EXPECT_EQ(r.status, 200);
@@ -119,7 +119,7 @@ TEST_F(ServerTest, ChatNonStreamingReturnsJsonWithUsage) {
   EXPECT_FALSE(r.header("x-request-id").value_or("").empty());
 }
 
-TEST_F(ServerTest, CompletionsStreamingAndNonStreaming) {
+TEST_F(MockServerTest, CompletionsStreamingAndNonStreaming) {
   auto s = http_post(port(), "/v1/completions", completions_body(6, true));
   ASSERT_TRUE(s.complete) << s.error;
   const auto events = sse_data(s.body);
@@ -133,7 +133,7 @@ TEST_F(ServerTest, CompletionsStreamingAndNonStreaming) {
   EXPECT_EQ(j["usage"]["completion_tokens"], 6);
 }
 
-TEST_F(ServerTest, OutputLengthEqualsMaxTokensOrTheDefault) {
+TEST_F(MockServerTest, OutputLengthEqualsMaxTokensOrTheDefault) {
   for (int n : {1, 3, 100}) {
     auto r = http_post(port(), "/v1/chat/completions", chat_body(n, true));
     EXPECT_EQ(stream_tokens(sse_data(r.body)).size(), static_cast<std::size_t>(n));
@@ -147,7 +147,7 @@ TEST_F(ServerTest, OutputLengthEqualsMaxTokensOrTheDefault) {
   EXPECT_EQ(json::parse(r.body)["usage"]["completion_tokens"], 16);
 }
 
-TEST_F(ServerTest, EmbeddingsAreDeterministic) {
+TEST_F(MockServerTest, EmbeddingsAreDeterministic) {
   const std::string body = R"({"model":"emb","input":["hello world","again"]})";
   auto a = http_post(port(), "/v1/embeddings", body);
   auto b = http_post(port(), "/v1/embeddings", body);
@@ -159,7 +159,7 @@ TEST_F(ServerTest, EmbeddingsAreDeterministic) {
   EXPECT_EQ(j["data"], json::parse(b.body)["data"]);
 }
 
-TEST_F(ServerTest, ModelsAndHealth) {
+TEST_F(MockServerTest, ModelsAndHealth) {
   auto h = http_get(port(), "/health");
   EXPECT_EQ(h.status, 200);
   auto m = http_get(port(), "/v1/models");
@@ -167,7 +167,7 @@ TEST_F(ServerTest, ModelsAndHealth) {
   EXPECT_EQ(json::parse(m.body)["data"][0]["id"], "mock-model");
 }
 
-TEST_F(ServerTest, OllamaGenerateAndChatStreamNdjsonByDefault) {
+TEST_F(MockServerTest, OllamaGenerateAndChatStreamNdjsonByDefault) {
   auto g = http_post(port(), "/api/generate", R"({"model":"llama3","prompt":"why is the sky blue","options":{"num_predict":4}})");
   ASSERT_TRUE(g.complete) << g.error;
   EXPECT_EQ(g.header("content-type"), "application/x-ndjson");
@@ -196,7 +196,7 @@ TEST_F(ServerTest, OllamaGenerateAndChatStreamNdjsonByDefault) {
   EXPECT_EQ(j["eval_count"], 3);
 }
 
-TEST_F(ServerTest, BadRequestsGetJsonErrorsAndTheServerSurvives) {
+TEST_F(MockServerTest, BadRequestsGetJsonErrorsAndTheServerSurvives) {
   struct Case {
     const char* method;
     const char* path;
@@ -225,7 +225,7 @@ TEST_F(ServerTest, BadRequestsGetJsonErrorsAndTheServerSurvives) {
   EXPECT_EQ(http_get(port(), "/health").status, 200);
 }
 
-TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+TEST_F(MockServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   HttpConnection conn(port());
   for (int i = 0; i < 5; ++i) {
     auto r = conn.request("POST", "/v1/chat/completions", chat_body(3, i % 2 == 0));
@@ -235,7 +235,7 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   }
 }
 
-TEST_F(ServerTest, Http500AndHttp429Faults) {
+TEST_F(MockServerTest, Http500AndHttp429Faults) {
   auto e = http_post(port(), "/v1/chat/completions", chat_body(4, true), with_headers({{"X-Mock-Fault", "http_500"}}));
   EXPECT_EQ(e.status, 500);
   EXPECT_EQ(json::parse(e.body)["error"]["type"], "server_error");
@@ -245,7 +245,7 @@ TEST_F(ServerTest, Http500AndHttp429Faults) {
   EXPECT_EQ(json::parse(t.body)["error"]["code"], "rate_limit_exceeded");
 }
 
-TEST_F(ServerTest, ResetIsSeenAsAReadErrorMidStream) {
+TEST_F(MockServerTest, ResetIsSeenAsAReadErrorMidStream) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(10, true),
                      with_headers({{"X-Mock-Fault", "reset"}, {"X-Mock-Fault-After", "3"}, {"X-Mock-ITL-Ms", "2"}}));
   EXPECT_EQ(r.status, 200);
@@ -257,7 +257,7 @@ TEST_F(ServerTest, ResetIsSeenAsAReadErrorMidStream) {
   EXPECT_TRUE(n.reset) << n.error;
 }
 
-TEST_F(ServerTest, StallIsSeenAsATimeout) {
+TEST_F(MockServerTest, StallIsSeenAsATimeout) {
   const auto start = std::chrono::steady_clock::now();
   auto r = http_post(port(), "/v1/chat/completions", chat_body(10, true),
                      with_headers({{"X-Mock-Fault", "stall"}}, 300ms));
@@ -269,7 +269,7 @@ TEST_F(ServerTest, StallIsSeenAsATimeout) {
   EXPECT_LT(waited, 2s);
 }
 
-TEST_F(ServerTest, MalformedSseLineIsPresentAndAllTokensStillArrive) {
+TEST_F(MockServerTest, MalformedSseLineIsPresentAndAllTokensStillArrive) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(6, true), with_headers({{"X-Mock-Fault", "malformed_sse"}}));
   ASSERT_TRUE(r.complete) << r.error;
   const auto events = sse_data(r.body);
@@ -279,7 +279,7 @@ TEST_F(ServerTest, MalformedSseLineIsPresentAndAllTokensStillArrive) {
   EXPECT_EQ(stream_tokens(events).size(), 6u);
 }
 
-TEST_F(ServerTest, TruncatedJsonBodyAndChunk) {
+TEST_F(MockServerTest, TruncatedJsonBodyAndChunk) {
   auto r = http_post(port(), "/v1/chat/completions", chat_body(6, false), with_headers({{"X-Mock-Fault", "truncated_json"}}));
   ASSERT_TRUE(r.complete) << r.error;
   EXPECT_EQ(r.status, 200);
@@ -295,7 +295,7 @@ TEST_F(ServerTest, TruncatedJsonBodyAndChunk) {
   EXPECT_EQ(truncated, 1);
 }
 
-TEST(ServerProcessTest, ErrorRateWithSeedIsReproducible) {
+TEST(MockServerProcessTest, ErrorRateWithSeedIsReproducible) {
   auto statuses = [](MockServerProcess& s) {
     std::vector<int> out;
     HttpConnection conn(s.port());
@@ -315,7 +315,7 @@ TEST(ServerProcessTest, ErrorRateWithSeedIsReproducible) {
   EXPECT_EQ(statuses(a), sa);
 }
 
-TEST(ServerProcessTest, FaultRateFlagInjectsFaults) {
+TEST(MockServerProcessTest, FaultRateFlagInjectsFaults) {
   MockServerProcess s({"--fault", "http_429=100", "--random-seed", "1"});
   for (int i = 0; i < 3; ++i) EXPECT_EQ(http_post(s.port(), "/v1/chat/completions", chat_body(2, false)).status, 429);
   // A header can still switch the fault off.
@@ -323,7 +323,7 @@ TEST(ServerProcessTest, FaultRateFlagInjectsFaults) {
             200);
 }
 
-TEST(ServerProcessTest, RecordAndStatsMatchWhatTheClientDid) {
+TEST(MockServerProcessTest, RecordAndStatsMatchWhatTheClientDid) {
   const std::string path = ::testing::TempDir() + "/mock_server_test_record.jsonl";
   std::remove(path.c_str());
   MockServerProcess s({"--record", path, "--ttft", "3", "--itl", "1"});
@@ -373,7 +373,7 @@ TEST(ServerProcessTest, RecordAndStatsMatchWhatTheClientDid) {
   EXPECT_EQ(json::parse(http_get(p, "/mock/stats").body)["requests"], 0);
 }
 
-TEST(ServerProcessTest, PeakInFlightCountsParallelStreams) {
+TEST(MockServerProcessTest, PeakInFlightCountsParallelStreams) {
   // Every client connects first and all send together; a long TTFT keeps them
   // all in flight at once even on a loaded machine.
   MockServerProcess s({"--ttft", "600", "--itl", "10"});
@@ -417,7 +417,7 @@ std::string check_timing(const HttpResponse& r, int tokens) {
   return off;
 }
 
-TEST(ServerProcessTest, ChunkArrivalTimesMatchInjectedTtftAndItl) {
+TEST(MockServerProcessTest, ChunkArrivalTimesMatchInjectedTtftAndItl) {
   MockServerProcess s({"--ttft", "50", "--itl", "5"});
   constexpr int kTokens = 20;
   // The machine is shared: a stream passes if one of three attempts is on time.
@@ -436,7 +436,7 @@ TEST(ServerProcessTest, ChunkArrivalTimesMatchInjectedTtftAndItl) {
   EXPECT_NEAR(rec["last_token_ms"].get<double>(), 50.0 + 5.0 * (kTokens - 1), 5.0);
 }
 
-TEST(ServerProcessTest, FastIgnoresConfiguredLatency) {
+TEST(MockServerProcessTest, FastIgnoresConfiguredLatency) {
   MockServerProcess s({"--fast", "--ttft", "2000", "--itl", "100"});
   const auto start = std::chrono::steady_clock::now();
   auto r = http_post(s.port(), "/v1/chat/completions", chat_body(50, true));
@@ -444,7 +444,7 @@ TEST(ServerProcessTest, FastIgnoresConfiguredLatency) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
-TEST(ServerProcessTest, SigtermAndSigintExitZeroEvenWithStalledStreams) {
+TEST(MockServerProcessTest, SigtermAndSigintExitZeroEvenWithStalledStreams) {
   MockServerProcess s;
   HttpConnection stalled(s.port());
   std::thread t([&] {
@@ -460,7 +460,7 @@ TEST(ServerProcessTest, SigtermAndSigintExitZeroEvenWithStalledStreams) {
   EXPECT_EQ(s2.stop(), 0);
 }
 
-TEST(ServerProcessTest, BadFlagsExitNonZeroWithAMessage) {
+TEST(MockServerProcessTest, BadFlagsExitNonZeroWithAMessage) {
   EXPECT_THROW(MockServerProcess({"--error-rate", "150"}), std::runtime_error);
 }
 

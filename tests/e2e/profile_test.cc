@@ -141,12 +141,19 @@ TEST(ProfileE2ETest, BadInputStopsBeforeAnyRequestWithExitCode2) {
   struct Case {
     std::string args, message;
   };
+  testing::write_file(dir.path() / "trace.jsonl",
+                      "{\"timestamp\": 0, \"input_length\": 5}\n{\"timestamp\": 1, \"input_length\": 5\n");
   for (const auto& c : std::vector<Case>{
-           {"--endpoint-type nope", "available: chat, completions, embeddings"},
-           {"--concurrency 0", "--concurrency must be at least 1"},
-           {"--dataset-sampling-strategy nope", "no dataset_sampler implementation named 'nope'"},
-           {"--max-error-rate 2", "--max-error-rate must be between 0 and 1"},
-           {"--extra-inputs bad", "--extra-inputs must be key:value"}}) {
+           {"--request-count 1 --endpoint-type nope", "available: chat, completions, embeddings"},
+           {"--request-count 1 --concurrency 0", "--concurrency must be at least 1"},
+           {"--request-count 1 --dataset-sampling-strategy nope", "no dataset_sampler implementation named 'nope'"},
+           {"--request-count 1 --max-error-rate 2", "--max-error-rate must be between 0 and 1"},
+           {"--request-count 1 --extra-inputs bad", "--extra-inputs must be key:value"},
+           {"--request-count 1 --request-rate -5", "--request-rate must be a positive number"},
+           {"--streaming", "say how long to run: --request-count N or --benchmark-duration SECONDS"},
+           {"--request-count 1 --goodput ttft:5", "goodput metric 'ttft' is not supported"},
+           {"--input-file '" + (dir.path() / "trace.jsonl").string() + "'", "trace.jsonl:2: not a JSON object"},
+           {"--request-count 1 --timing-strategy nope", "no timing_strategy implementation named 'nope'"}}) {
     auto run = profile(server, dir, c.args);
     EXPECT_EQ(run.result.exit_code, 2) << c.args;
     EXPECT_NE(run.result.err.find(c.message), std::string::npos) << c.args << ": " << run.result.err;

@@ -1,6 +1,7 @@
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,10 +74,63 @@ CommandResult run_shell(const std::string& command) {
   return result;
 }
 
-CommandResult run_aiperf(const std::string& args, const std::string& env) {
+std::string aiperf_command(const std::string& args, const std::string& env) {
   // Isolate from the developer's own plugins: no user dir, no inherited path.
-  return run_shell("env -u AIPERF_PLUGIN_PATH XDG_DATA_HOME=/nonexistent " + env + " '" +
-                   std::string(AIPERF_BIN) + "' " + args);
+  return "env -u AIPERF_PLUGIN_PATH XDG_DATA_HOME=/nonexistent " + env + " '" + std::string(AIPERF_BIN) +
+         "' " + args;
+}
+
+CommandResult run_aiperf(const std::string& args, const std::string& env) {
+  return run_shell(aiperf_command(args, env));
+}
+
+namespace {
+std::string slurp_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+BackgroundCommand::BackgroundCommand(const std::string& command) {
+  std::string out = (dir_.path() / "out").string(), err = (dir_.path() / "err").string();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    std::string full = "exec " + command + " >'" + out + "' 2>'" + err + "' </dev/null";
+    ::execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid_, pid_);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+void BackgroundCommand::signal(int sig) { ::kill(-pid_, sig); }
+
+std::string BackgroundCommand::out_so_far() const { return slurp_file(dir_.path() / "out"); }
+
+CommandResult BackgroundCommand::wait(int timeout_ms) {
+  CommandResult result;
+  int status = 0;
+  for (int waited = 0; waited <= timeout_ms; waited += 10) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+      else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+      break;
+    }
+    ::usleep(10'000);
+  }
+  result.out = slurp_file(dir_.path() / "out");
+  result.err = slurp_file(dir_.path() / "err");
+  return result;
 }
 
 }  // namespace aiperf::testing

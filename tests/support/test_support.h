@@ -47,4 +47,28 @@ CommandResult run_aiperf(const std::string& args, const std::string& env = "");
 /// Runs a shell command and captures its output.
 CommandResult run_shell(const std::string& command);
 
+/// A command running in the background (its own process group), e.g. to interrupt it.
+class BackgroundCommand {
+ public:
+  /// Starts `command` with sh -c; stdout and stderr go to files in a private directory.
+  explicit BackgroundCommand(const std::string& command);
+  /// Kills the process group if still running.
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+  /// Sends `sig` to the command's process group.
+  void signal(int sig);
+  /// Waits up to `timeout_ms` for exit; exit_code -1 if it is still running (then it is killed).
+  CommandResult wait(int timeout_ms);
+  /// What the command has written to stdout so far.
+  std::string out_so_far() const;
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+};
+
+/// The shell command line that run_aiperf() would run for `args`.
+std::string aiperf_command(const std::string& args, const std::string& env = "");
+
 }  // namespace aiperf::testing

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace aiperf {
@@ -12,6 +13,7 @@ namespace aiperf {
 struct DatasetInfo {
   std::size_t size = 0;         ///< Number of entries; at least 1.
   std::vector<double> weights;  ///< Per-entry weight when the dataset has one, else empty.
+  std::vector<std::string> sources;  ///< Per-entry source file name when loaded from files, else empty.
   uint64_t seed = 0;            ///< The run's random seed, for reproducible sampling.
 };
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace aiperf {
 
@@ -49,6 +50,9 @@ class TimingStrategy {
   virtual Credit next_credit(const CreditState& state) = 0;
   /// A credit came back. Default: nothing.
   virtual void on_credit_returned(const CreditReturn& /*outcome*/) {}
+  /// One line for the user at the end of the phase (e.g. "highest rate that held: 120 req/s").
+  /// Empty = nothing to say. Also written to the exports.
+  virtual std::string summary() const { return {}; }
 };
 
 }  // namespace aiperf

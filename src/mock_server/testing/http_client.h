@@ -54,7 +54,9 @@ class HttpConnection {
                           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   /// Closes the socket.
   ~HttpConnection();
+  /// Not copyable: owns the socket.
   HttpConnection(const HttpConnection&) = delete;
+  /// Not copyable: owns the socket.
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   /// Whether the socket is open (connected and not closed by either side).

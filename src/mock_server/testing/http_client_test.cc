@@ -48,7 +48,7 @@ class RawServer {
   std::thread thread_;
 };
 
-TEST(HttpClientTest, DecodesChunkedBodiesSplitAtAnyByte) {
+TEST(TestingHttpClientTest, DecodesChunkedBodiesSplitAtAnyByte) {
   const std::string reply =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n"
       "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n";
@@ -64,7 +64,7 @@ TEST(HttpClientTest, DecodesChunkedBodiesSplitAtAnyByte) {
   }
 }
 
-TEST(HttpClientTest, ReadsContentLengthAndCloseDelimitedBodies) {
+TEST(TestingHttpClientTest, ReadsContentLengthAndCloseDelimitedBodies) {
   {
     RawServer s("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc", 2);
     auto r = http_get(s.port(), "/");
@@ -87,7 +87,7 @@ TEST(HttpClientTest, ReadsContentLengthAndCloseDelimitedBodies) {
   }
 }
 
-TEST(HttpClientTest, ConnectionRefusedIsAnError) {
+TEST(TestingHttpClientTest, ConnectionRefusedIsAnError) {
   int port = 0;
   {
     RawServer s("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
@@ -100,7 +100,7 @@ TEST(HttpClientTest, ConnectionRefusedIsAnError) {
   EXPECT_FALSE(r.error.empty());
 }
 
-TEST(HttpClientTest, SplitsSseAndNdjson) {
+TEST(TestingHttpClientTest, SplitsSseAndNdjson) {
   EXPECT_EQ(sse_data("data: a\n\ndata: {\"b\":1}\n\n: comment\n\ndata: [DONE]\n\n"),
             (std::vector<std::string>{"a", "{\"b\":1}", "[DONE]"}));
   EXPECT_EQ(ndjson_lines("{}\n\n{\"a\":1}\n"), (std::vector<std::string>{"{}", "{\"a\":1}"}));

@@ -25,7 +25,9 @@ class MockServerProcess {
                              std::string binary = {});
   /// Sends SIGTERM, waits up to 5 s, then SIGKILLs.
   ~MockServerProcess();
+  /// Not copyable: owns the child process.
   MockServerProcess(const MockServerProcess&) = delete;
+  /// Not copyable: owns the child process.
   MockServerProcess& operator=(const MockServerProcess&) = delete;
 
   /// The TCP port it listens on.

@@ -1,0 +1,28 @@
+// Ctrl-C (SIGINT) and SIGTERM during a run: the first asks the run to stop
+// gracefully, a second exits at once.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+namespace aiperf::cli {
+
+/// Watches SIGINT/SIGTERM on its own thread while alive. Construct it before
+/// any other thread starts, so the signals are blocked everywhere else.
+class SignalWatcher {
+ public:
+  /// `on_first` runs on the watcher thread at the first signal.
+  explicit SignalWatcher(std::function<void()> on_first);
+  /// Stops watching and restores the signal mask.
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+ private:
+  std::function<void()> on_first_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace aiperf::cli

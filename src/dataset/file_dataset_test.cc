@@ -1,0 +1,80 @@
+#include "dataset/file_dataset.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace aiperf::dataset {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+TEST(FileDatasetTest, ReadsTextAndMessagesWithWeightsAndSources) {
+  TempDir dir;
+  write_file(dir.path() / "a.jsonl", R"({"text": "hello big world", "max_tokens": 5, "weight": 3}
+
+{"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]}
+)");
+  auto d = load_jsonl_files({dir.path() / "a.jsonl"}, 0);
+  ASSERT_EQ(d.entries.size(), 2u);
+  EXPECT_EQ(d.entries[0].prompt, "hello big world");
+  EXPECT_EQ(d.entries[0].prompt_words, 3u);
+  EXPECT_EQ(d.entries[0].max_tokens, 5u);
+  EXPECT_EQ(d.entries[1].messages.size(), 2u);
+  EXPECT_EQ(d.entries[1].prompt_words, 3u);
+  EXPECT_EQ(d.weights, (std::vector<double>{3, 1}));
+  EXPECT_EQ(d.sources, (std::vector<std::string>{"a.jsonl", "a.jsonl"}));
+  EXPECT_TRUE(d.timestamps_ms.empty());
+}
+
+TEST(FileDatasetTest, MooncakeTraceGivesTimestampsAndSharedPrefixBlocks) {
+  TempDir dir;
+  write_file(dir.path() / "trace.jsonl",
+             R"({"timestamp": 0, "input_length": 600, "output_length": 10, "hash_ids": [1, 2]}
+{"timestamp": 27.5, "input_length": 520, "output_length": 4, "hash_ids": [1, 3]}
+)");
+  auto d = load_jsonl_files({dir.path() / "trace.jsonl"}, 9);
+  ASSERT_EQ(d.entries.size(), 2u);
+  EXPECT_EQ(d.timestamps_ms, (std::vector<double>{0, 27.5}));
+  EXPECT_EQ(d.entries[0].prompt_words, 600u);
+  EXPECT_EQ(d.entries[0].max_tokens, 10u);
+  // Same first hash id: the same first 512-word block.
+  auto first_block = [](const std::string& s) {
+    std::size_t pos = 0;
+    for (int i = 0; i < 512; ++i) pos = s.find(' ', pos + 1);
+    return s.substr(0, pos);
+  };
+  EXPECT_EQ(first_block(d.entries[0].prompt), first_block(d.entries[1].prompt));
+  EXPECT_NE(d.entries[0].prompt.substr(first_block(d.entries[0].prompt).size()),
+            d.entries[1].prompt.substr(first_block(d.entries[1].prompt).size()));
+}
+
+TEST(FileDatasetTest, ErrorsNameFileAndLine) {
+  TempDir dir;
+  auto file = dir.path() / "bad.jsonl";
+  auto expect_error = [&](const std::string& text, const std::string& message) {
+    write_file(file, text);
+    try {
+      load_jsonl_files({file}, 0);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const DatasetError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  expect_error("{\"text\": \"a\"}\n{oops\n", "bad.jsonl:2: not a JSON object");
+  expect_error("{\"prompt\": \"a\"}\n", "bad.jsonl:1: record needs 'text', 'messages' or 'input_length'");
+  expect_error("{\"input_length\": 0}\n", "bad.jsonl:1: 'input_length' must be a positive integer");
+  expect_error("{\"text\": \"a\", \"timestamp\": 1}\n{\"text\": \"b\"}\n", "a trace needs one on every record");
+  expect_error("{\"text\": \"a\", \"weight\": -1}\n", "'weight' must be a non-negative number");
+  expect_error("\n\n", "hold no records");
+  try {
+    load_jsonl_files({dir.path() / "missing.jsonl"}, 0);
+    ADD_FAILURE();
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.jsonl: cannot be read"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace aiperf::dataset

@@ -1,0 +1,156 @@
+#include "engine/benchmark.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <exception>
+
+namespace aiperf::engine {
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The phase's metrics as hooks see them: every distribution metric's summary.
+std::vector<MetricSummary> summaries(const metrics::RunMetrics& run) {
+  std::vector<MetricSummary> out;
+  for (const auto& result : run.results()) {
+    const auto& info = metrics::metric_info(result.id);
+    MetricSummary m;
+    m.tag = info.tag;
+    m.unit = info.unit;
+    if (result.stats) {
+      const auto& s = *result.stats;
+      m.count = static_cast<uint64_t>(s.count);
+      m.avg = s.avg, m.min = s.min, m.max = s.max, m.std = s.std;
+      m.p50 = s.p50, m.p90 = s.p90, m.p95 = s.p95, m.p99 = s.p99;
+    } else if (result.value) {
+      m.count = 1;
+      m.avg = m.min = m.max = m.p50 = m.p90 = m.p95 = m.p99 = *result.value;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {}
+
+std::vector<PhaseOutcome> Benchmark::run(const std::vector<PhasePlan>& phases) {
+  phases_ = phases;
+  in_.client.post([this] { start_phase(0); });
+  in_.client.run();
+  return std::move(outcomes_);
+}
+
+void Benchmark::interrupt() {
+  if (interrupted_.exchange(true)) return;
+  in_.client.post([this] {
+    if (runner_ && !runner_->finished()) {
+      in_.log("interrupted: no new requests; waiting for those in flight (Ctrl-C again to quit now)");
+      stop_phase({});
+    }
+  });
+}
+
+void Benchmark::report_hook_failures(const std::string& when,
+                                     const std::vector<HookFailure>& failures) {
+  for (const auto& f : failures) in_.log("phase hook '" + f.owner + "' failed at " + when + ": " + f.message);
+}
+
+void Benchmark::start_phase(std::size_t index) {
+  if (index >= phases_.size() || interrupted_) {
+    in_.client.stop();
+    return;
+  }
+  phase_index_ = index;
+  stopping_ = false;
+  const PhasePlan& plan = phases_[index];
+  outcomes_.emplace_back();
+  PhaseOutcome& outcome = outcomes_.back();
+  outcome.stats.phase = plan.name;
+  phase_wall_start_ns_ = wall_ns();
+  phase_cpu_start_s_ = cpu_seconds();
+  outcome.stats.start_ns = phase_wall_start_ns_;
+  report_hook_failures(plan.name + " start", in_.hooks.fire_phase_start(outcome.stats));
+
+  try {
+    strategy_ = in_.make_strategy(plan);
+  } catch (const std::exception& e) {
+    outcome.stop_reason = std::string("cannot create the timing strategy: ") + e.what();
+    in_.client.stop();
+    return;
+  }
+  runner_ = std::make_unique<PhaseRunner>(
+      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_},
+      in_.defaults, plan.name, plan.request_count,
+      [this, index](FinishedRequest&& done) {
+        bool cancelled = stopping_ && done.record.error &&
+                         done.record.error->kind == metrics::ErrorKind::kCancelled;
+        auto m = metrics::compute_request_metrics(done.record);
+        PhaseOutcome& current = outcomes_.back();
+        if (cancelled) ++current.cancelled;
+        else current.metrics.add(m);
+        if (in_.on_request) in_.on_request(phases_[index], done, m, cancelled);
+      },
+      // Finishing tears the runner down: do it after the runner's own call returns.
+      [this, index] { in_.client.post([this, index] { finish_phase(index); }); });
+  runner_->start();
+  if (plan.duration_s) {
+    int64_t at = runner_->start_ns() + static_cast<int64_t>(*plan.duration_s * 1e9);
+    in_.client.run_at(at, [this, index] {
+      if (phase_index_ == index && runner_ && !runner_->finished()) stop_phase({});
+    });
+  }
+}
+
+void Benchmark::stop_phase(const std::string& reason) {
+  stopping_ = true;
+  std::size_t index = phase_index_;
+  runner_->stop_issuing(reason);
+  if (runner_->finished()) return;
+  double grace = phases_[index].grace_period_s;
+  in_.client.run_at(transport::now_ns() + static_cast<int64_t>(grace * 1e9), [this, index, grace] {
+    if (phase_index_ == index && runner_ && !runner_->finished()) {
+      in_.log("grace period of " + std::to_string(grace) + " s over: cancelling " +
+              std::to_string(runner_->in_flight()) + " request(s) still in flight");
+      in_.client.cancel_all();
+    }
+  });
+}
+
+void Benchmark::finish_phase(std::size_t index) {
+  PhaseOutcome& outcome = outcomes_.back();
+  PhaseStats& stats = outcome.stats;
+  stats.end_ns = wall_ns();
+  stats.duration_sec = static_cast<double>(stats.end_ns - stats.start_ns) / 1e9;
+  stats.requests_sent = runner_->issued();
+  stats.requests_completed = static_cast<uint64_t>(outcome.metrics.request_count());
+  stats.requests_failed = static_cast<uint64_t>(outcome.metrics.error_request_count());
+  stats.was_cancelled = interrupted_.load();
+  stats.metrics = summaries(outcome.metrics);
+  outcome.strategy_summary = strategy_->summary();
+  outcome.stop_reason = runner_->stop_reason();
+  outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;
+  report_hook_failures(stats.phase + " complete", in_.hooks.fire_phase_complete(stats));
+  runner_.reset();
+  strategy_.reset();
+  if (!outcome.stop_reason.empty()) {
+    in_.client.stop();
+    return;
+  }
+  start_phase(index + 1);
+}
+
+}  // namespace aiperf::engine

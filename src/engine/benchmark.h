@@ -1,0 +1,91 @@
+// Runs the phases of a benchmark (warmup, then profiling) on one HTTP client:
+// a fresh timing strategy per phase, phase hooks at every boundary, duration
+// limits with a grace period, and interruption (Ctrl-C) that still ends in
+// complete results.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aiperf/sdk/phase_hook.h"
+#include "engine/phase_runner.h"
+#include "hooks/phase_hook_registry.h"
+#include "metrics/request_metrics.h"
+#include "metrics/run_metrics.h"
+
+namespace aiperf::engine {
+
+/// One phase to run.
+struct PhasePlan {
+  std::string name;                   ///< "warmup" or "profiling".
+  uint64_t request_count = 0;         ///< Stop issuing after this many (0 = no limit).
+  std::optional<double> duration_s;   ///< Stop issuing after this long.
+  double grace_period_s = 30;         ///< After the duration or an interrupt: wait this long, then cancel.
+};
+
+/// What a phase produced.
+struct PhaseOutcome {
+  PhaseStats stats;                   ///< Also what the complete hooks saw.
+  metrics::RunMetrics metrics;        ///< Requests finished in time (cancelled ones excluded).
+  uint64_t cancelled = 0;             ///< Requests cancelled at the end (duration grace or interrupt).
+  std::string strategy_summary;       ///< TimingStrategy::summary().
+  std::string stop_reason;            ///< Why issuing stopped early because something failed, or empty.
+  double client_cpu_seconds = 0;      ///< aiperf's own user+sys CPU during the phase.
+};
+
+/// Everything a phase runs with, except the timing strategy (fresh per phase).
+struct BenchmarkInputs {
+  transport::HttpClient& client;
+  const transport::HttpUrl& url;
+  const Endpoint& endpoint;
+  DatasetSampler& sampler;
+  const std::vector<dataset::DatasetEntry>& dataset;
+  RequestDefaults defaults;
+  PhaseHookRegistry& hooks;
+  std::function<std::unique_ptr<TimingStrategy>(const PhasePlan&)> make_strategy;
+  /// Every finished request (on the loop thread), with its phase and metrics; `cancelled`
+  /// ones were ended by us (duration grace or interrupt) and are not in the phase metrics.
+  std::function<void(const PhasePlan&, const FinishedRequest&, const metrics::RequestMetrics&,
+                     bool cancelled)>
+      on_request;
+  /// Progress and warnings for the user.
+  std::function<void(const std::string&)> log;
+};
+
+/// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.
+class Benchmark {
+ public:
+  explicit Benchmark(BenchmarkInputs inputs);
+  /// Runs `phases` in order and returns their outcomes (a phase not started after an interrupt is absent).
+  std::vector<PhaseOutcome> run(const std::vector<PhasePlan>& phases);
+  /// First call: stop issuing, wait the grace period for in-flight requests, cancel the rest,
+  /// skip later phases. Thread-safe.
+  void interrupt();
+  /// True once interrupt() was called.
+  bool interrupted() const { return interrupted_.load(); }
+  /// The phase running now, or null (loop thread only).
+  const PhaseRunner* current() const { return runner_.get(); }
+
+ private:
+  void start_phase(std::size_t index);
+  void finish_phase(std::size_t index);
+  void stop_phase(const std::string& reason);
+  void report_hook_failures(const std::string& when, const std::vector<HookFailure>& failures);
+
+  BenchmarkInputs in_;
+  std::vector<PhasePlan> phases_;
+  std::vector<PhaseOutcome> outcomes_;
+  std::unique_ptr<TimingStrategy> strategy_;
+  std::unique_ptr<PhaseRunner> runner_;
+  std::atomic<bool> interrupted_{false};
+  bool stopping_ = false;  // loop thread: the current phase was told to stop
+  std::size_t phase_index_ = 0;
+  int64_t phase_wall_start_ns_ = 0;
+  double phase_cpu_start_s_ = 0;
+};
+
+}  // namespace aiperf::engine
