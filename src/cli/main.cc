@@ -4,6 +4,7 @@
 
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/version.h"
+#include "cli/config_command.h"
 #include "cli/plugins_command.h"
 #include "cli/profile_command.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   aiperf::cli::add_plugins_command(app, options, exit_code);
   aiperf::cli::add_profile_command(app, options, exit_code);
+  aiperf::cli::add_config_command(app, options, exit_code);
 
   try {
     app.parse(argc, argv);

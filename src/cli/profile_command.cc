@@ -8,7 +8,8 @@
 #include <memory>
 #include <random>
 
-#include "cli/profile_options.h"
+#include "config/config_file.h"
+#include "config/profile_options.h"
 #include "cli/signal_watcher.h"
 #include "dataset/file_dataset.h"
 #include "engine/benchmark.h"
@@ -22,6 +23,9 @@
 
 namespace aiperf::cli {
 namespace {
+
+using config::ProfileOptions;
+using config::parse_json_object;
 
 int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -103,7 +107,25 @@ nlohmann::json phase_json(const engine::PhaseOutcome& phase, const exporting::Er
   return doc;
 }
 
-int run_profile(const GlobalOptions& global, const ProfileOptions& o) {
+// "Discovered plugins:" with the plugin-provided names per protocol (nothing loaded).
+void print_discovered(const plugin::PluginRegistry& registry) {
+  std::string line;
+  for (auto protocol : plugin::kProtocols) {
+    std::vector<std::string> names;
+    for (const auto& info : registry.implementations()) {
+      if (info.ref.protocol == protocol && info.source == plugin::Source::kPlugin) names.push_back(info.ref.name);
+    }
+    if (!names.empty()) line += fmt::format("\n  {}: {}", protocol, fmt::join(names, ", "));
+  }
+  fmt::print(stderr, "Discovered plugins:{}\n", line.empty() ? " none" : line);
+}
+
+int run_profile(GlobalOptions global, const ProfileOptions& o) {
+  if (!o.config_errors.empty()) {
+    for (const auto& e : o.config_errors) fmt::print(stderr, "error: {}\n", e);
+    return 2;
+  }
+  global.config_paths.assign(o.plugin_paths.begin(), o.plugin_paths.end());
   auto problems = o.validate();
   auto url = transport::parse_http_url(o.url);
   if (!url) problems.push_back("--url: " + url.error());
@@ -140,6 +162,7 @@ int run_profile(const GlobalOptions& global, const ProfileOptions& o) {
   // Resolve every implementation before any request: a bad name or config stops here.
   auto setup = discover_plugins(global);
   for (const auto& e : setup.report.errors) fmt::print(stderr, "warning: {}\n", e.describe());
+  if (o.ui != "none") print_discovered(*setup.registry);
   auto [strategy_name, strategy_config] = o.timing(data.timestamps_ms);
   std::unique_ptr<Endpoint> endpoint;
   std::unique_ptr<DatasetSampler> sampler;
@@ -223,7 +246,7 @@ int run_profile(const GlobalOptions& global, const ProfileOptions& o) {
   info.was_cancelled = interrupted;
   info.start_time = exporting::iso8601(start_wall);
   info.end_time = exporting::iso8601(wall_ns());
-  info.input_config = o.to_json();
+  info.input_config = config::redact_secrets(o.to_json());
   const engine::PhaseOutcome* profiling = nullptr;
   const engine::PhaseOutcome* warmup = nullptr;
   for (const auto& phase : outcomes) {
@@ -249,6 +272,13 @@ int run_profile(const GlobalOptions& global, const ProfileOptions& o) {
       doc["good_request_count"] = {{"unit", "requests"}, {"avg", good_requests}};
       doc["good_request_fraction"] = {{"unit", "ratio"}, {"avg", ok ? static_cast<double>(good_requests) / ok : 0}};
       doc["goodput"] = {{"unit", "requests/sec"}, {"avg", good_rate}};
+    }
+    // Provenance: which plugin code this run executed, as the dynamic loader sees it.
+    doc["plugins_loaded"] = nlohmann::json::array();
+    for (const auto& package : setup.registry->mapped_packages()) {
+      doc["plugins_loaded"].push_back({{"package", package->manifest.package},
+                                       {"version", package->manifest.version},
+                                       {"library", package->manifest.library.string()}});
     }
     records.commit();
     exporting::write_file_atomically(artifacts / "profile_export_aiperf.json", doc.dump(2) + "\n");
@@ -298,7 +328,7 @@ void add_profile_command(CLI::App& app, GlobalOptions& options, int& exit_code) 
   auto* cmd = app.add_subcommand("profile", "Benchmark an inference server");
   auto group = [&](const char* name) { return cmd->add_option_group(name); };
   auto* ep = group("Endpoint");
-  ep->add_option("-m,--model", o->model, "Model name sent in requests")->required();
+  ep->add_option("-m,--model", o->model, "Model name sent in requests (required here or in --config)");
   ep->add_option("-u,--url", o->url, "Server URL (http://host:port[/base])")->capture_default_str();
   ep->add_option("--endpoint-type", o->endpoint_type, "chat, completions, embeddings, or a plugin's endpoint")
       ->capture_default_str();
@@ -340,6 +370,16 @@ void add_profile_command(CLI::App& app, GlobalOptions& options, int& exit_code) 
   input->add_option("--dataset-sampling-strategy", o->sampler, "sequential, random, shuffle, or a plugin's")
       ->capture_default_str();
   input->add_option("--sampler-config", o->sampler_config, "JSON object passed to the sampler");
+
+  cmd->add_option_function<std::string>(
+         "--config",
+         [o](const std::string& path) {
+           // Runs as soon as the flag is parsed, before the other flags are stored: flags win.
+           auto errors = config::apply_config_file(path, *o);
+           o->config_errors.insert(o->config_errors.end(), errors.begin(), errors.end());
+         },
+         "benchmark.yaml: every option as a config key (flags override it)")
+      ->trigger_on_parse();
 
   auto* out = group("Output");
   out->add_option("--phase-hook", o->phase_hooks, "Phase hook NAME or NAME={json config} (repeatable)");

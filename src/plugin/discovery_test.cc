@@ -335,3 +335,22 @@ TEST(DiscoveryTest, ConcurrentCreatesLoadOnce) {
 
 }  // namespace
 }  // namespace aiperf::plugin
+
+namespace aiperf::plugin {
+namespace {
+
+TEST(DiscoveryTest, MappedPackagesAreExactlyTheOnesLoaded) {
+  TempDir dir;
+  install_fixture("good", dir.path());
+  install_fixture("crash", dir.path());
+  install_fixture("recorder", dir.path());
+  auto d = discover({dir.path()});
+  EXPECT_TRUE(d.registry->mapped_packages().empty());
+  ASSERT_TRUE(d.registry->create_instance<PhaseHook>("good", {{"greeting", "x"}}));
+  auto mapped = d.registry->mapped_packages();
+  ASSERT_EQ(mapped.size(), 1u);
+  EXPECT_EQ(mapped[0]->manifest.package, "aiperf-fixture-good");
+}
+
+}  // namespace
+}  // namespace aiperf::plugin

@@ -4,6 +4,10 @@
 #include <system_error>
 #include <tuple>
 
+#include <link.h>
+
+#include <set>
+
 #include "plugin/trust.h"
 
 namespace aiperf::plugin {
@@ -42,6 +46,7 @@ std::optional<PluginError> PluginRegistry::register_lazy(Manifest manifest, Path
   }
   auto package = std::make_shared<PluginPackage>(std::move(manifest), origin,
                                                  options_.allow_insecure);
+  package->rank = next_rank_;
   packages_.emplace(package->manifest.package, package);
   for (const auto& entry : package->manifest.entries) {
     Candidate c;
@@ -173,6 +178,30 @@ std::vector<ImplementationInfo> PluginRegistry::candidates(const ImplementationR
   auto it = candidates_.find({normalize_name(ref.protocol), normalize_name(ref.name)});
   if (it == candidates_.end()) return out;
   for (const auto& c : it->second) out.push_back(info(c, it->second.front()));
+  return out;
+}
+
+std::vector<std::shared_ptr<const PluginPackage>> PluginRegistry::mapped_packages() const {
+  std::set<std::filesystem::path> mapped;
+  ::dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* out) {
+        if (info->dlpi_name && *info->dlpi_name) {
+          std::error_code ec;
+          auto path = std::filesystem::canonical(info->dlpi_name, ec);
+          static_cast<std::set<std::filesystem::path>*>(out)->insert(ec ? std::filesystem::path(info->dlpi_name) : path);
+        }
+        return 0;
+      },
+      &mapped);
+  std::vector<std::pair<uint64_t, std::shared_ptr<const PluginPackage>>> found;
+  for (const auto& [name, package] : packages_) {
+    std::error_code ec;
+    auto path = std::filesystem::canonical(package->manifest.library, ec);
+    if (!ec && mapped.count(path)) found.emplace_back(package->rank, package);
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::shared_ptr<const PluginPackage>> out;
+  for (auto& [rank, package] : found) out.push_back(std::move(package));
   return out;
 }
 

@@ -33,6 +33,7 @@ struct PluginPackage {
   const Manifest manifest;
   const PathOrigin origin;
   PluginLibrary library;
+  uint64_t rank = 0;  ///< Discovery order.
 };
 
 /// What `plugins list/show` report about one implementation. Reading it loads nothing.
@@ -88,6 +89,10 @@ class PluginRegistry {
 
   /// Candidates for one protocol:name, winner first (empty if unknown). Loads nothing.
   std::vector<ImplementationInfo> candidates(const ImplementationRef& ref) const;
+
+  /// Discovered packages whose library is mapped into this process right now, as the
+  /// dynamic loader reports it (dl_iterate_phdr), in discovery order.
+  std::vector<std::shared_ptr<const PluginPackage>> mapped_packages() const;
 
   /// Conflicts between candidates, one line each, e.g. a plugin overriding a built-in.
   std::vector<std::string> conflicts() const;

@@ -62,8 +62,8 @@ HttpResponse http_send(const HttpRequest& request) noexcept {
 
     CURLcode code = curl_easy_perform(c);
     if (code != CURLE_OK) {
-      response.error = curl_easy_strerror(code);
-      if (error_buffer[0] != '\0') response.error += std::string(": ") + error_buffer;
+      // The error buffer names the cause precisely ("Failed to connect to H port P after N ms: ...").
+      response.error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
       if (code == CURLE_OPERATION_TIMEDOUT) {
         response.error = "timed out after " + std::to_string(timeout_ms) + " ms (" + response.error + ")";
       }

@@ -67,7 +67,7 @@ TEST(InstalledAiperfCheckTest, UnreachablePushgatewayFailsTheCheckWithEndpointAn
 TEST(InstalledAiperfCheckTest, ConfigErrorsAreReportedWithTheKey) {
   auto r = check(R"({"endpoint": "http://127.0.0.1:9091", "jbo": "x"})");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("factory_failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("factory failed"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("unknown key 'jbo' (did you mean 'job'?)"), std::string::npos) << r.output;
 
   r = check(R"({"job": "x"})");

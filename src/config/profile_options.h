@@ -11,7 +11,7 @@
 
 #include "engine/benchmark.h"
 
-namespace aiperf::cli {
+namespace aiperf::config {
 
 /// The options of one profile run.
 struct ProfileOptions {
@@ -56,13 +56,20 @@ struct ProfileOptions {
   std::string artifact_dir;                  ///< Default: artifacts/<run name>.
   double max_error_rate = 0;                 ///< Fraction of failed requests tolerated (0 to 1).
   std::string ui = "simple";                 ///< "simple" progress, or "none".
+  // From a config file
+  std::string config_file;                   ///< --config: the YAML file applied under the flags.
+  std::vector<std::string> plugin_paths;     ///< plugins.paths, made absolute.
+  std::vector<std::string> config_errors;    ///< Problems found in the config file.
 
-  /// Problems with the values alone, one message each (empty when valid).
-  std::vector<std::string> validate() const;
+  /// Problems with the values alone, one message each (empty when valid). With
+  /// `complete` false, what flags may still add (model, run length) is not required.
+  std::vector<std::string> validate(bool complete = true) const;
   /// "<model>-<endpoint>-<mode><N>", safe as a directory name.
   std::string run_name() const;
-  /// The options as JSON for the exports; API key and secret headers are redacted.
+  /// The options as JSON for the exports (redact with config::redact_secrets before writing).
   nlohmann::json to_json() const;
+  /// The phase hooks as [{name, config}].
+  nlohmann::json hooks_json() const;
   /// The endpoint's config object: --endpoint-config merged with api_key, headers, extra, path.
   nlohmann::json endpoint_config_json() const;
   /// The timing strategy name and config for a dataset with `timestamps_ms` (may be empty).
@@ -75,4 +82,4 @@ struct ProfileOptions {
 /// Parses a JSON object given on the command line; `flag` names it in the error.
 nlohmann::json parse_json_object(const std::string& text, const std::string& flag);
 
-}  // namespace aiperf::cli
+}  // namespace aiperf::config

@@ -1,10 +1,10 @@
-#include "cli/profile_options.h"
+#include "config/profile_options.h"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
-namespace aiperf::cli {
+namespace aiperf::config {
 namespace {
 
 // Splits "key:value" at the first ':'; nullopt without one.
@@ -39,12 +39,12 @@ nlohmann::json parse_json_object(const std::string& text, const std::string& fla
   return j;
 }
 
-std::vector<std::string> ProfileOptions::validate() const {
+std::vector<std::string> ProfileOptions::validate(bool complete) const {
   std::vector<std::string> problems;
   auto need = [&](bool ok, std::string message) {
     if (!ok) problems.push_back(std::move(message));
   };
-  need(!model.empty(), "--model is required");
+  need(!complete || !model.empty(), "--model is required");
   need(!concurrency || *concurrency >= 1, "--concurrency must be at least 1");
   need(!request_rate || (*request_rate > 0 && std::isfinite(*request_rate)),
        fmt::format("--request-rate must be a positive number, got {}", request_rate.value_or(0)));
@@ -59,7 +59,7 @@ std::vector<std::string> ProfileOptions::validate() const {
   need(!(request_rate && fixed_schedule), "--request-rate and --fixed-schedule exclude each other");
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config needs --timing-strategy");
   bool self_limiting = fixed_schedule || !timing_strategy.empty();
-  need(request_count || benchmark_duration || self_limiting || !input_files.empty(),
+  need(!complete || request_count || benchmark_duration || self_limiting || !input_files.empty(),
        "say how long to run: --request-count N or --benchmark-duration SECONDS");
   need(isl >= 1, "--isl must be at least 1");
   need(!osl || *osl >= 1, "--osl must be at least 1");
@@ -146,6 +146,17 @@ std::vector<engine::PhasePlan> ProfileOptions::phases(std::size_t dataset_size,
   return out;
 }
 
+nlohmann::json ProfileOptions::hooks_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& hook : phase_hooks) {
+    auto eq = hook.find('=');
+    out.push_back({{"name", hook.substr(0, eq)},
+                   {"config", eq == std::string::npos ? nlohmann::json::object()
+                                                      : parse_json_object(hook.substr(eq + 1), "--phase-hook")}});
+  }
+  return out;
+}
+
 nlohmann::json ProfileOptions::to_json() const {
   nlohmann::json headers_json = nlohmann::json::object();
   for (const auto& h : headers) {
@@ -169,7 +180,13 @@ nlohmann::json ProfileOptions::to_json() const {
                    {"warmup_request_count", opt(warmup_request_count)},
                    {"warmup_duration", opt(warmup_duration)}, {"timing_strategy", timing_strategy},
                    {"max_error_rate", max_error_rate}, {"goodput", goodput}}},
+      {"plugins", {{"paths", plugin_paths},
+                   {"phase_hooks", hooks_json()},
+                   {"timing_strategy", {{"name", timing_strategy}, {"config", parse_json_object(timing_config, "")}}},
+                   {"endpoint", {{"name", endpoint_type}, {"config", endpoint_config_json()}}},
+                   {"dataset_sampler", {{"name", sampler}, {"config", parse_json_object(sampler_config, "")}}}}},
+      {"config_file", config_file},
   };
 }
 
-}  // namespace aiperf::cli
+}  // namespace aiperf::config
