@@ -316,8 +316,10 @@ int run_profile(GlobalOptions global, const ProfileOptions& o) {
     fmt::print(stderr, "interrupted: results above cover what finished before the interruption\n");
     exit_code = 130;
   }
-  // A hook that hung still owns a thread running its code: leave the hooks alive.
-  for (auto& hook : loaded_hooks) (void)hook.release();
+  // A hook that hung still has a thread running its code: leave the hooks alive then.
+  if (hooks.hung()) {
+    for (auto& hook : loaded_hooks) (void)hook.release();
+  }
   return exit_code;
 }
 

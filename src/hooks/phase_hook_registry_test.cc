@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace aiperf {
 
 TEST(PhaseHookRegistryTest, RunsCallbacksInOrderWithTheStats) {
@@ -34,6 +37,31 @@ TEST(PhaseHookRegistryTest, ThrowingCallbackIsReportedAndOthersStillRun) {
   EXPECT_EQ(failures[1].owner, "odd");
   EXPECT_EQ(failures[1].message, "unknown exception");
   EXPECT_EQ(ran, 1);
+}
+
+}  // namespace aiperf
+
+namespace aiperf {
+
+TEST(PhaseHookRegistryTest, HangingCallbackIsReportedAndTheOthersStillRun) {
+  PhaseHookRegistry registry(std::chrono::milliseconds(100));
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  int ran = 0;
+  registry.register_phase_start("sleepy", [release](const PhaseStats&) {
+    while (!release->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  registry.register_phase_start("good", [&](const PhaseStats&) { ++ran; });
+  auto start = std::chrono::steady_clock::now();
+  auto failures = registry.fire_phase_start(PhaseStats{});
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].owner, "sleepy");
+  EXPECT_NE(failures[0].message.find("did not return within 100 ms"), std::string::npos);
+  EXPECT_EQ(ran, 1);
+  EXPECT_TRUE(registry.hung());
+  EXPECT_LT(took, std::chrono::seconds(5));
+  release->store(true);  // let the abandoned thread finish before the test ends
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 }  // namespace aiperf

@@ -94,7 +94,7 @@ aiperf::Credit AdaptiveRateStrategy::next_credit(const aiperf::CreditState& /*st
   double offset = static_cast<double>(next_send_) * 1e9 / rate_;
   int64_t end = interval_start(interval_ + 1);
   if (offset < static_cast<double>(interval_ns_)) {
-    int64_t at = std::min(interval_start(interval_) + std::llround(offset), end - 1);
+    int64_t at = std::min<int64_t>(interval_start(interval_) + std::llround(offset), end - 1);
     ++next_send_;
     return {Kind::kSendAt, at, {}};
   }

@@ -29,7 +29,7 @@ TEST(AdaptiveRateE2eTest, PluginsCheckReportsABadConfigWithTheKey) {
   auto r = run({kAiperf, "--plugin-path", kPluginDir, "plugins", "check", "timing_strategy:adaptive_rate",
                 "--config", R"({"initial_rate": 50, "scale_factor": 0.5, "slo": {"threshold_ms": 200}})"});
   EXPECT_NE(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("factory_failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("factory failed"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("'scale_factor' must be greater than 1"), std::string::npos) << r.output;
 }
 
@@ -70,6 +70,13 @@ std::vector<int> per_interval(const std::vector<nlohmann::json>& records, int in
   return counts;
 }
 
+// A send due exactly on an interval boundary may land on either side of it when
+// measured from the first request's wall-clock start: allow one either way.
+void expect_counts_near(const std::vector<int>& got, const std::vector<int>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1) << "interval " << i;
+}
+
 TEST(AdaptiveRateE2eTest, ScalesUpAgainstTheMockServerWhileTheSloHolds) {
   if (!plugin_test::profile_supports(kAiperf, "--timing-strategy")) {
     GTEST_SKIP() << "this aiperf has no --timing-strategy";
@@ -80,7 +87,7 @@ TEST(AdaptiveRateE2eTest, ScalesUpAgainstTheMockServerWhileTheSloHolds) {
   ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
   ASSERT_EQ(run.records.size(), 20u + 40u + 80u) << run.result.output;
   for (const auto& r : run.records) EXPECT_TRUE(r["error"].is_null()) << r.dump();
-  EXPECT_EQ(per_interval(run.records, 3, 1.0), (std::vector<int>{20, 40, 80}));
+  expect_counts_near(per_interval(run.records, 3, 1.0), {20, 40, 80});
   std::string said = run.result.output + run.exports;
   EXPECT_NE(said.find("highest rate that held: 80.00 req/s"), std::string::npos) << said;
 }
@@ -94,7 +101,7 @@ TEST(AdaptiveRateE2eTest, BacksOffWhenTheMockServerBreaksTheSlo) {
                                       {"slo", {{"threshold_ms", 20}}}});
   ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
   EXPECT_EQ(run.records.size(), 20u + 10u + 5u) << run.result.output;
-  EXPECT_EQ(per_interval(run.records, 3, 1.0), (std::vector<int>{20, 10, 5}));
+  expect_counts_near(per_interval(run.records, 3, 1.0), {20, 10, 5});
   std::string said = run.result.output + run.exports;
   EXPECT_NE(said.find("no rate held the SLO"), std::string::npos) << said;
 }

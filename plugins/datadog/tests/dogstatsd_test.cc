@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <set>
+#include <cmath>
+#include <map>
 
 #include "metrics.h"
 #include "support/listeners.h"

@@ -32,7 +32,8 @@ OllamaEndpoint::OllamaEndpoint(const aiperf::PluginConfig& config) {
   }
   options_ = object_or_empty(config, "options");
   extra_ = object_or_empty(config, "extra");
-  for (const auto& [name, value] : object_or_empty(config, "headers").items()) {
+  const json headers = object_or_empty(config, "headers");  // a named object: items() refers to it
+  for (const auto& [name, value] : headers.items()) {
     if (!value.is_string()) {
       throw aiperf::ConfigError("header '" + name + "' must be a string, got " + value.dump());
     }

@@ -15,9 +15,11 @@ class FakeRegistrar final : public aiperf::PhaseHookRegistrar {
   /// A registered callback and who registered it.
   using Entry = std::pair<std::string, aiperf::PhaseCallback>;
 
+  /// Records a phase-start callback.
   void register_phase_start(std::string owner, aiperf::PhaseCallback callback) override {
     start.emplace_back(std::move(owner), std::move(callback));
   }
+  /// Records a phase-complete callback.
   void register_phase_complete(std::string owner, aiperf::PhaseCallback callback) override {
     complete.emplace_back(std::move(owner), std::move(callback));
   }

@@ -26,7 +26,9 @@ std::vector<StatsdMetric> parse_statsd(const std::string& datagram);
 /// A UDP socket on 127.0.0.1 (ephemeral port) that collects datagrams.
 class UdpListener {
  public:
+  /// Binds an ephemeral port.
   UdpListener();
+  /// Closes the socket.
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
@@ -54,6 +56,7 @@ class HttpListener {
  public:
   /// Starts serving on an ephemeral port; each request gets `status` and `body`.
   explicit HttpListener(int status = 202, std::string body = R"({"status": "ok"})");
+  /// Stops serving and joins the thread.
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;

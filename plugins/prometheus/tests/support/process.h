@@ -24,6 +24,7 @@ class ChildProcess {
  public:
   /// Starts `argv`; it dies with the test process (PR_SET_PDEATHSIG).
   ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log);
+  /// SIGTERM, then SIGKILL after 5 s.
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -41,7 +42,9 @@ int free_tcp_port();
 /// A socket listening on 127.0.0.1 that never accepts: connects succeed, nothing is ever answered.
 class SilentListener {
  public:
+  /// Listens on an ephemeral port.
   SilentListener();
+  /// Closes the socket (pending connections are reset).
   ~SilentListener();
   SilentListener(const SilentListener&) = delete;
   SilentListener& operator=(const SilentListener&) = delete;

@@ -1,0 +1,174 @@
+// phase_hook:datadog through the real, installed aiperf: `plugins check`
+// loads the built library in a child process, constructs the hook and runs its
+// callbacks on a synthetic phase "check"; `profile` runs a short benchmark
+// against the mock server with the hook configured.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "support/listeners.h"
+#include "support/process.h"
+
+namespace {
+
+using plugin_test::run;
+
+const std::string kAiperf = AIPERF_EXECUTABLE;
+const std::string kPluginDir = PLUGIN_BUILD_DIR;
+const std::string kMockServer = AIPERF_MOCK_SERVER_EXECUTABLE;
+constexpr const char* kKey = "check-test-secret-key-42";
+
+plugin_test::CommandResult check(const nlohmann::json& config) {
+  return run({kAiperf, "--plugin-path", kPluginDir, "plugins", "check", "phase_hook:datadog", "--config",
+              config.dump()});
+}
+
+std::vector<plugin_test::StatsdMetric> metrics_of(plugin_test::UdpListener& agent) {
+  std::vector<plugin_test::StatsdMetric> out;
+  for (const auto& d : agent.receive()) {
+    auto parsed = plugin_test::parse_statsd(d);
+    out.insert(out.end(), parsed.begin(), parsed.end());
+  }
+  return out;
+}
+
+// The last value sent for `name` with `tag` (a gauge's current value).
+std::optional<double> value_of(const std::vector<plugin_test::StatsdMetric>& metrics, const std::string& name,
+                               const std::string& tag) {
+  std::optional<double> value;
+  for (const auto& m : metrics) {
+    if (m.name == name && std::find(m.tags.begin(), m.tags.end(), tag) != m.tags.end()) value = m.value;
+  }
+  return value;
+}
+
+TEST(DatadogInstalledAiperfTest, PluginsCheckSendsDogStatsdAndSeries) {
+  plugin_test::UdpListener agent;
+  plugin_test::HttpListener api;
+  auto r = check({{"statsd_port", agent.port()}, {"tags", {"suite:check"}}, {"api_key", kKey},
+                  {"site", api.url()}});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ok    phase_hook:datadog"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+
+  auto metrics = metrics_of(agent);
+  EXPECT_EQ(value_of(metrics, "aiperf.phase.running", "phase:check"), 0);  // start sent 1, then complete 0
+  EXPECT_EQ(value_of(metrics, "aiperf.requests.sent", "phase:check"), 0);
+  EXPECT_TRUE(value_of(metrics, "aiperf.requests.sent", "suite:check"));
+
+  auto requests = api.requests(2);
+  ASSERT_EQ(requests.size(), 2u) << "one POST at start, one at complete";
+  EXPECT_EQ(requests[1].headers.at("dd-api-key"), kKey);
+  auto body = nlohmann::json::parse(requests[1].body);
+  EXPECT_EQ(body["series"][0]["tags"], nlohmann::json({"phase:check", "suite:check"}));
+}
+
+TEST(DatadogInstalledAiperfTest, UnreachableApiFailsTheCheckWithoutLeakingTheKey) {
+  std::string site = "http://127.0.0.1:" + std::to_string(plugin_test::free_tcp_port());
+  auto started = std::chrono::steady_clock::now();
+  auto r = check({{"statsd_port", plugin_test::free_tcp_port()}, {"api_key", kKey}, {"site", site}});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("callback of datadog threw: Datadog API " + site + "/api/v1/series"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+}
+
+TEST(DatadogInstalledAiperfTest, NoAgentListeningPassesTheCheck) {
+  auto r = check({{"statsd_port", plugin_test::free_tcp_port()}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(DatadogInstalledAiperfTest, ConfigErrorsAreReportedWithTheKey) {
+  auto r = check({{"statsd_prot", 8125}});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("factory failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("unknown key 'statsd_prot' (did you mean 'statsd_port'?)"), std::string::npos)
+      << r.output;
+  r = check({{"api_key", kKey}, {"site", "gopher://x"}});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("key 'site' must use http:// or https://"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+}
+
+// A running aiperf-mock-server on a free port (it prints "listening on HOST:PORT").
+class MockServer {
+ public:
+  MockServer() : log_(std::filesystem::temp_directory_path() /
+                      ("aiperf-datadog-test-mock-" + std::to_string(getpid()) + ".log")) {
+    process_ = std::make_unique<plugin_test::ChildProcess>(
+        std::vector<std::string>{kMockServer, "--port", "0", "--ttft", "5", "--itl", "1"}, log_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
+      std::string out = plugin_test::read_file(log_);
+      auto marker = out.find("listening on ");
+      auto eol = marker == std::string::npos ? marker : out.find('\n', marker);
+      if (eol != std::string::npos) {
+        port_ = std::stoi(out.substr(out.rfind(':', eol) + 1));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("mock server did not start: " + plugin_test::read_file(log_));
+  }
+  /// "http://127.0.0.1:PORT".
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::filesystem::path log_;
+  std::unique_ptr<plugin_test::ChildProcess> process_;
+  int port_ = 0;
+};
+
+plugin_test::CommandResult profile(const MockServer& server, const nlohmann::json& hook_config) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("aiperf-datadog-test-artifacts-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  return run({kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u", server.url(),
+              "--endpoint-type", "chat", "--streaming", "--concurrency", "2", "--request-count", "8",
+              "--warmup-request-count", "2", "--isl", "8", "--osl", "4", "--ui", "none", "--artifact-dir",
+              dir.string(), "--phase-hook", "datadog=" + hook_config.dump()},
+             120);
+}
+
+bool profile_has_phase_hook_option() {
+  return run({kAiperf, "profile", "--help"}, 30).output.find("--phase-hook") != std::string::npos;
+}
+
+TEST(DatadogInstalledAiperfTest, ProfileRunSendsBothPhasesWithRealMetrics) {
+  if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
+  MockServer server;
+  plugin_test::UdpListener agent;
+  auto r = profile(server, {{"statsd_port", agent.port()}});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto metrics = metrics_of(agent);
+  EXPECT_EQ(value_of(metrics, "aiperf.requests.sent", "phase:profiling"), 8);
+  EXPECT_EQ(value_of(metrics, "aiperf.requests.completed", "phase:profiling"), 8);
+  EXPECT_TRUE(value_of(metrics, "aiperf.requests.sent", "phase:warmup"));
+  auto ttft = value_of(metrics, "aiperf.time_to_first_token.avg", "phase:profiling");
+  ASSERT_TRUE(ttft) << "no TTFT gauge";
+  EXPECT_GT(*ttft, 4.0);  // the mock answers after 5 ms; AIPerf's unit (ms) is kept
+  EXPECT_LT(*ttft, 1000.0);
+}
+
+TEST(DatadogInstalledAiperfTest, ProfileRunSurvivesAnUnreachableApi) {
+  if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
+  MockServer server;
+  std::string site = "http://127.0.0.1:" + std::to_string(plugin_test::free_tcp_port());
+  auto r = profile(server, {{"statsd", false}, {"api_key", kKey}, {"site", site}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Datadog API " + site), std::string::npos) << "the failure is reported\n" << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+}
+
+}  // namespace
