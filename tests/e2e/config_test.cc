@@ -4,8 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "mock_server/testing/mock_server_process.h"
-#include "support/test_support.h"
+#include "e2e/e2e_support.h"
 
 namespace aiperf {
 namespace {
@@ -13,14 +12,10 @@ namespace {
 using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using testing::slurp;
 
 int server_requests(const MockServerProcess& server) {
-  return json::parse(testing::http_get(server.port(), "/mock/stats").body)["requests"].get<int>();
+  return testing::mock_json(server, "/mock/stats")["requests"].get<int>();
 }
 
 TEST(ConfigE2ETest, FileDrivesTheRunAndFlagsOverrideIt) {

@@ -6,8 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "mock_server/testing/mock_server_process.h"
-#include "support/test_support.h"
+#include "e2e/e2e_support.h"
 
 namespace aiperf {
 namespace {
@@ -15,36 +14,16 @@ namespace {
 using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
+using testing::profile;
+using testing::read_run;
 
-struct Run {
-  testing::CommandResult result;
-  json aggregate;
-  std::vector<json> records;
-};
-
-Run read_run(const TempDir& dir, testing::CommandResult result) {
-  Run run{std::move(result), {}, {}};
-  std::ifstream aggregate(dir.path() / "profile_export_aiperf.json");
-  if (aggregate) run.aggregate = json::parse(aggregate);
-  std::ifstream lines(dir.path() / "profile_export.jsonl");
-  for (std::string line; std::getline(lines, line);) run.records.push_back(json::parse(line));
-  return run;
-}
-
-std::string base_args(const MockServerProcess& server, const TempDir& dir) {
-  return "profile -m mock -u " + server.base_url() + " --ui none --artifact-dir '" + dir.path().string() + "' ";
-}
-
-Run profile(const MockServerProcess& server, const TempDir& dir, const std::string& args) {
-  return read_run(dir, testing::run_aiperf(base_args(server, dir) + args));
-}
 
 TEST(LoadE2ETest, ConcurrencyCeilingIsNeverExceeded) {
   MockServerProcess server({"--ttft", "40", "--itl", "2"});
   TempDir dir;
   auto run = profile(server, dir, "--streaming --request-rate 400 --concurrency 5 --request-count 100 --osl 5");
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
-  auto stats = json::parse(testing::http_get(server.port(), "/mock/stats").body);
+  auto stats = testing::mock_json(server, "/mock/stats");
   EXPECT_LE(stats["peak_in_flight"].get<int>(), 5);
   EXPECT_EQ(stats["peak_in_flight"].get<int>(), 5);  // the ceiling is reached, not just respected
   // Sends held back by the ceiling go out late, and that lag is reported.
@@ -82,7 +61,7 @@ TEST(LoadE2ETest, HooksFireInPhaseOrderWithStatsAndAThrowingHookDoesNotStopTheRu
   EXPECT_EQ(run.aggregate["request_count"]["avg"], 10);
   EXPECT_EQ(run.aggregate["warmup_metrics"]["request_count"]["avg"], 6);
   EXPECT_EQ(run.records.size(), 10u);
-  EXPECT_EQ(json::parse(testing::http_get(server.port(), "/mock/stats").body)["requests"], 16);
+  EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 16);
 }
 
 TEST(LoadE2ETest, FailingHookIsReportedAndSkipped) {
@@ -121,10 +100,10 @@ TEST(LoadE2ETest, SigintWritesCompleteExportsMarkedCancelled) {
   MockServerProcess server({"--ttft", "10", "--itl", "10"});
   TempDir dir;
   testing::BackgroundCommand aiperf(testing::aiperf_command(
-      base_args(server, dir) + "--streaming --concurrency 4 --osl 20 --benchmark-duration 60 --benchmark-grace-period 5"));
+      testing::profile_args(server, dir) + "--streaming --concurrency 4 --osl 20 --benchmark-duration 60 --benchmark-grace-period 5"));
   // Let some requests finish first (bounded wait on the server's count).
   for (int i = 0; i < 100; ++i) {
-    auto stats = json::parse(testing::http_get(server.port(), "/mock/stats").body);
+    auto stats = testing::mock_json(server, "/mock/stats");
     if (stats["completed"].get<int>() >= 8) break;
     ::usleep(50'000);
   }

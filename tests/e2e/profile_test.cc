@@ -6,8 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "mock_server/testing/mock_server_process.h"
-#include "support/test_support.h"
+#include "e2e/e2e_support.h"
 
 namespace aiperf {
 namespace {
@@ -15,27 +14,10 @@ namespace {
 using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
+using testing::profile;
 
-struct Run {
-  testing::CommandResult result;
-  json aggregate;
-  std::vector<json> records;
-};
+json server_records(const MockServerProcess& server) { return testing::mock_json(server, "/mock/records"); }
 
-Run profile(const MockServerProcess& server, const TempDir& dir, const std::string& args) {
-  Run run;
-  run.result = testing::run_aiperf("profile -m mock -u " + server.base_url() + " --ui none --artifact-dir '" +
-                                   dir.path().string() + "' " + args);
-  std::ifstream aggregate(dir.path() / "profile_export_aiperf.json");
-  if (aggregate) run.aggregate = json::parse(aggregate);
-  std::ifstream lines(dir.path() / "profile_export.jsonl");
-  for (std::string line; std::getline(lines, line);) run.records.push_back(json::parse(line));
-  return run;
-}
-
-json server_records(const MockServerProcess& server) {
-  return json::parse(testing::http_get(server.port(), "/mock/records").body);
-}
 
 TEST(ProfileE2ETest, EveryFaultBecomesTheRightErrorRecordAndTheRunGoesOn) {
   MockServerProcess server({"--fast", "--random-seed", "7", "--fault", "http_500=10", "--fault",
@@ -128,7 +110,7 @@ TEST(ProfileE2ETest, BadInputStopsBeforeAnyRequestWithExitCode2) {
   auto https = testing::run_aiperf("profile -m x -u https://127.0.0.1:1 --ui none");
   EXPECT_EQ(https.exit_code, 2);
   EXPECT_NE(https.err.find("https"), std::string::npos) << https.err;
-  auto stats = json::parse(testing::http_get(server.port(), "/mock/stats").body);
+  auto stats = testing::mock_json(server, "/mock/stats");
   EXPECT_EQ(stats["requests"], 0);
 }
 

@@ -11,8 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "mock_server/testing/mock_server_process.h"
-#include "support/test_support.h"
+#include "e2e/e2e_support.h"
 
 namespace aiperf {
 namespace {
@@ -20,35 +19,11 @@ namespace {
 using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
+using testing::profile;
+using testing::send_times;
+
 
 constexpr int kAttempts = 3;
-
-struct Run {
-  testing::CommandResult result;
-  json aggregate;
-  std::vector<json> records;
-};
-
-Run profile(const MockServerProcess& server, const TempDir& dir, const std::string& args) {
-  Run run;
-  run.result = testing::run_aiperf("profile -m mock -u " + server.base_url() + " --ui none --artifact-dir '" +
-                                   dir.path().string() + "' " + args);
-  std::ifstream aggregate(dir.path() / "profile_export_aiperf.json");
-  if (aggregate) run.aggregate = json::parse(aggregate);
-  std::ifstream lines(dir.path() / "profile_export.jsonl");
-  for (std::string line; std::getline(lines, line);) run.records.push_back(json::parse(line));
-  return run;
-}
-
-// Send times in seconds relative to the first send, sorted.
-std::vector<double> send_times(const std::vector<json>& records) {
-  std::vector<double> t;
-  for (const auto& r : records) t.push_back(r["metadata"]["request_start_ns"].get<double>());
-  std::sort(t.begin(), t.end());
-  const double first = t.empty() ? 0 : t.front();
-  for (auto& x : t) x = (x - first) / 1e9;
-  return t;
-}
 
 TEST(TimingE2ETest, TtftAndItlMatchTheInjectedLatenciesAndCountsMatchTheServer) {
   std::string why;
@@ -63,7 +38,7 @@ TEST(TimingE2ETest, TtftAndItlMatchTheInjectedLatenciesAndCountsMatchTheServer) 
     EXPECT_EQ(a["error_request_count"]["avg"], 0);
 
     // Counts and tokens must match the server's own record exactly, every time.
-    auto truth = json::parse(testing::http_get(server.port(), "/mock/records").body);
+    auto truth = testing::mock_json(server, "/mock/records");
     ASSERT_EQ(truth.size(), 40u);
     int64_t completion = 0, prompt = 0;
     std::map<std::string, json> by_id;

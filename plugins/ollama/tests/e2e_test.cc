@@ -67,7 +67,9 @@ void expect_matches_truth(const Profile& p, const std::string& route, bool strea
     EXPECT_EQ(metric(r, "output_sequence_length"), t["completion_tokens"].get<double>()) << r.dump();
     EXPECT_EQ(metric(r, "input_sequence_length"), t["prompt_tokens"].get<double>()) << r.dump();
     EXPECT_EQ(r["metrics"]["output_sequence_length"]["source"], "usage") << r.dump();
-    if (streaming) EXPECT_GT(metric(r, "time_to_first_token"), 0) << r.dump();
+    if (streaming) {
+      EXPECT_GT(metric(r, "time_to_first_token"), 0) << r.dump();
+    }
     aiperf_out += static_cast<uint64_t>(metric(r, "output_sequence_length"));
     aiperf_in += static_cast<uint64_t>(metric(r, "input_sequence_length"));
     truth_out += t["completion_tokens"].get<uint64_t>();
