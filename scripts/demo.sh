@@ -1,34 +1,61 @@
 #!/usr/bin/env bash
-# The README's main command: builds aiperf, installs it with its plugin SDK into
-# build/demo-prefix, builds the example plugin package against that installed
-# SDK (as a third party would), starts the bundled mock server, and runs a
-# streaming benchmark against it.
+# The README's main command. Builds aiperf, installs it with its plugin SDK into
+# build/demo-prefix, builds every plugin package under plugins/ against that
+# installed SDK (as a third party would), starts the bundled mock server and a
+# Prometheus Pushgateway, runs examples/benchmark.yaml (one plugin of each
+# protocol), shows what the Pushgateway received, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 prefix="$PWD/build/demo-prefix"
+work="$PWD/build/demo"
+mkdir -p "$work"
 cmake --install build --prefix "$prefix" >/dev/null
-cmake -S examples/hello_plugin -B build/demo-hello -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-cmake --build build/demo-hello >/dev/null
-cmake --install build/demo-hello >/dev/null
-
+echo "--- building the plugin packages against the installed SDK"
+bash scripts/build-plugins.sh "$prefix" "$work/plugins" >"$work/plugins.log" 2>&1 ||
+  { cat "$work/plugins.log"; exit 1; }
 aiperf="$prefix/bin/aiperf"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# wait_for_line FILE PATTERN: bounded wait for a server to say it is ready.
+wait_for_line() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# The mock server: 20 ms to the first token, then 4 ms per token (OpenAI and Ollama routes).
+"$prefix/bin/aiperf-mock-server" --port 0 --ttft 20 --itl 4 >"$work/mock.out" 2>"$work/mock.err" &
+pids+=($!)
+wait_for_line "$work/mock.out" "listening on" || { cat "$work/mock.err"; exit 1; }
+export MOCK_URL="http://$(sed -n 's/^listening on //p' "$work/mock.out")"
+
+# A Pushgateway for the prometheus hook, when the Debian package is installed.
+export PUSHGATEWAY_URL="http://127.0.0.1:19091"
+if command -v prometheus-pushgateway >/dev/null; then
+  prometheus-pushgateway --web.listen-address=127.0.0.1:19091 --persistence.file="" >"$work/pushgateway.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    python3 -c "import urllib.request; urllib.request.urlopen('$PUSHGATEWAY_URL/-/ready', timeout=1)" 2>/dev/null && break
+    sleep 0.1
+  done
+fi
+
 run() { echo; echo "\$ aiperf $*"; "$aiperf" "$@"; }
-
-# The mock server: 20 ms to the first token, then 2 ms per token.
-"$prefix/bin/aiperf-mock-server" --port 0 --ttft 20 --itl 2 >build/demo-mock.out 2>build/demo-mock.err &
-mock_pid=$!
-trap 'kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q "listening on" build/demo-mock.out && break
-  sleep 0.1
-done
-port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' build/demo-mock.out)
-[ -n "$port" ] || { echo "mock server did not start:"; cat build/demo-mock.err; exit 1; }
-
 run --version
 run plugins list
-run plugins check hello --config "{\"path\": \"$PWD/build/demo-hello/phases.txt\"}"
-run profile -m demo-model -u "http://127.0.0.1:$port" --endpoint-type chat --streaming \
-  --concurrency 8 --request-count 200 --isl 100 --osl 50 --artifact-dir build/demo-artifacts
+export AIPERF_ARTIFACTS="$work/artifacts"
+run profile --config examples/benchmark.yaml
+
+if command -v prometheus-pushgateway >/dev/null; then
+  echo; echo "--- what the Pushgateway received (time to first token, profiling phase):"
+  python3 - "$PUSHGATEWAY_URL" <<'PY'
+import sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1] + "/metrics", timeout=5).read().decode()
+lines = [l for l in text.splitlines() if l.startswith("aiperf_") and "time_to_first_token" in l and 'phase="profiling"' in l]
+print("\n".join(lines[:8]) or "(nothing pushed)")
+PY
+fi
+echo; echo "plugin libraries this run loaded (from the dynamic loader):"
+python3 -c "import json,sys; [print('  ', p['package'], p['version']) for p in json.load(open(sys.argv[1]))['plugins_loaded']]" \
+  "$AIPERF_ARTIFACTS/profile_export_aiperf.json"

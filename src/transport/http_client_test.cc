@@ -803,6 +803,7 @@ double closed_loop(int port, int concurrency, int total, bool stream, int tokens
   HttpClient client(opt);
   std::atomic<int> issued{0};
   int completed = 0, failed = 0;
+  std::string first_error;
   uint64_t bodies = 0;
   const HttpRequest request = chat(tokens, stream);
   std::function<void()> issue = [&] {
@@ -810,7 +811,7 @@ double closed_loop(int port, int concurrency, int total, bool stream, int tokens
     auto handler = std::make_unique<CallbackHandler>();
     handler->body = [&](std::string_view, int64_t) { ++bodies; };
     handler->complete = [&](std::optional<TransportError> e) {
-      failed += e.has_value();
+      if (e && failed++ == 0) first_error = std::string(transport_error_kind_name(e->kind)) + ": " + e->message;
       if (++completed == total) client.stop();
       issue();
     };
@@ -822,7 +823,7 @@ double closed_loop(int port, int concurrency, int total, bool stream, int tokens
   client.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = cpu_seconds() - c0;
-  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(failed, 0) << "first error: " << first_error;
   *chunks = bodies;
   std::printf("[measured] %s c=%d n=%d: %.2f s wall, %.0f req/s, client CPU %.2f s = %.2f us/request, %.3f us/on_body (%llu calls)\n",
               stream ? "streaming" : "non-streaming", concurrency, total, wall, total / wall, cpu, cpu / total * 1e6,

@@ -4,6 +4,7 @@
 // against the mock server with the hook configured.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -121,6 +123,12 @@ class MockServer {
     }
     throw std::runtime_error("mock server did not start: " + plugin_test::read_file(log_));
   }
+  /// Stops the server and removes its log.
+  ~MockServer() {
+    process_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(log_, ignored);
+  }
   /// "http://127.0.0.1:PORT".
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
@@ -130,26 +138,36 @@ class MockServer {
   int port_ = 0;
 };
 
-plugin_test::CommandResult profile(const MockServer& server, const nlohmann::json& hook_config) {
+// A short benchmark against `server`; `extra` selects the hook (--phase-hook or --config).
+plugin_test::CommandResult profile(const MockServer& server, const std::vector<std::string>& extra) {
   auto dir = std::filesystem::temp_directory_path() /
              ("aiperf-datadog-test-artifacts-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  return run({kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u", server.url(),
-              "--endpoint-type", "chat", "--streaming", "--concurrency", "2", "--request-count", "8",
-              "--warmup-request-count", "2", "--isl", "8", "--osl", "4", "--ui", "none", "--artifact-dir",
-              dir.string(), "--phase-hook", "datadog=" + hook_config.dump()},
-             120);
+  std::vector<std::string> argv = {kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u",
+                                   server.url(), "--endpoint-type", "chat", "--streaming", "--concurrency", "2",
+                                   "--request-count", "8", "--warmup-request-count", "2", "--isl", "8", "--osl",
+                                   "4", "--ui", "none", "--artifact-dir", dir.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto result = run(argv, 120);
+  std::filesystem::remove_all(dir);
+  return result;
 }
 
-bool profile_has_phase_hook_option() {
-  return run({kAiperf, "profile", "--help"}, 30).output.find("--phase-hook") != std::string::npos;
+plugin_test::CommandResult profile_with_hook(const MockServer& server, const nlohmann::json& hook_config) {
+  return profile(server, {"--phase-hook", "datadog=" + hook_config.dump()});
 }
+
+bool profile_has_option(const std::string& option) {
+  return run({kAiperf, "profile", "--help"}, 30).output.find(option) != std::string::npos;
+}
+
+bool profile_has_phase_hook_option() { return profile_has_option("--phase-hook"); }
 
 TEST(DatadogInstalledAiperfTest, ProfileRunSendsBothPhasesWithRealMetrics) {
   if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
   MockServer server;
   plugin_test::UdpListener agent;
-  auto r = profile(server, {{"statsd_port", agent.port()}});
+  auto r = profile_with_hook(server, {{"statsd_port", agent.port()}});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto metrics = metrics_of(agent);
   EXPECT_EQ(value_of(metrics, "aiperf.requests.sent", "phase:profiling"), 8);
@@ -165,10 +183,35 @@ TEST(DatadogInstalledAiperfTest, ProfileRunSurvivesAnUnreachableApi) {
   if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
   MockServer server;
   std::string site = "http://127.0.0.1:" + std::to_string(plugin_test::free_tcp_port());
-  auto r = profile(server, {{"statsd", false}, {"api_key", kKey}, {"site", site}});
+  auto r = profile_with_hook(server, {{"statsd", false}, {"api_key", kKey}, {"site", site}});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Datadog API " + site), std::string::npos) << "the failure is reported\n" << r.output;
   EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+}
+
+TEST(DatadogInstalledAiperfTest, BenchmarkYamlConfiguresTheHookAndKeepsTheKeySecret) {
+  if (!profile_has_option("--config")) GTEST_SKIP() << "this aiperf has no profile --config";
+  MockServer server;
+  plugin_test::UdpListener agent;
+  plugin_test::HttpListener api;
+  auto yaml = std::filesystem::temp_directory_path() / ("aiperf-datadog-test-" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(yaml) << "plugins:\n"
+                         "  phase_hooks:\n"
+                         "    - name: datadog\n"
+                         "      config:\n"
+                         "        statsd_port: " << agent.port() << "\n"
+                         "        tags: [\"suite:yaml\"]\n"
+                         "        api_key: \"${TEST_DATADOG_API_KEY}\"\n"
+                         "        site: \"" << api.url() << "\"\n";
+  setenv("TEST_DATADOG_API_KEY", kKey, 1);
+  auto r = profile(server, {"--config", yaml.string()});
+  std::filesystem::remove(yaml);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos) << r.output;
+  EXPECT_EQ(value_of(metrics_of(agent), "aiperf.requests.sent", "suite:yaml"), 8);
+  auto requests = api.requests(4);
+  ASSERT_EQ(requests.size(), 4u) << "start and complete of warmup and profiling";
+  EXPECT_EQ(requests.back().headers.at("dd-api-key"), kKey);
 }
 
 }  // namespace

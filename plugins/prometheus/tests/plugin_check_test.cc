@@ -4,10 +4,12 @@
 // against the mock server with the hook configured.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -103,6 +105,12 @@ class MockServer {
     }
     throw std::runtime_error("mock server did not start: " + plugin_test::read_file(log_));
   }
+  /// Stops the server and removes its log.
+  ~MockServer() {
+    process_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(log_, ignored);
+  }
   /// "http://127.0.0.1:PORT".
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
@@ -112,20 +120,30 @@ class MockServer {
   int port_ = 0;
 };
 
-plugin_test::CommandResult profile(const MockServer& server, const std::string& hook_config) {
+// A short benchmark against `server`; `extra` selects the hook (--phase-hook or --config).
+plugin_test::CommandResult profile(const MockServer& server, const std::vector<std::string>& extra) {
   auto dir = std::filesystem::temp_directory_path() /
              ("aiperf-prometheus-test-artifacts-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  return run({kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u", server.url(),
-              "--endpoint-type", "chat", "--streaming", "--concurrency", "2", "--request-count", "8",
-              "--warmup-request-count", "2", "--isl", "8", "--osl", "4", "--ui", "none", "--artifact-dir",
-              dir.string(), "--phase-hook", "prometheus=" + hook_config},
-             120);
+  std::vector<std::string> argv = {kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u",
+                                   server.url(), "--endpoint-type", "chat", "--streaming", "--concurrency", "2",
+                                   "--request-count", "8", "--warmup-request-count", "2", "--isl", "8", "--osl",
+                                   "4", "--ui", "none", "--artifact-dir", dir.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto result = run(argv, 120);
+  std::filesystem::remove_all(dir);
+  return result;
 }
 
-bool profile_has_phase_hook_option() {
-  return run({kAiperf, "profile", "--help"}, 30).output.find("--phase-hook") != std::string::npos;
+plugin_test::CommandResult profile(const MockServer& server, const std::string& hook_config) {
+  return profile(server, {"--phase-hook", "prometheus=" + hook_config});
 }
+
+bool profile_has_option(const std::string& option) {
+  return run({kAiperf, "profile", "--help"}, 30).output.find(option) != std::string::npos;
+}
+
+bool profile_has_phase_hook_option() { return profile_has_option("--phase-hook"); }
 
 TEST_F(InstalledAiperfTest, ProfileRunPushesBothPhasesWithRealMetrics) {
   if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
@@ -154,6 +172,27 @@ TEST(InstalledAiperfCheckTest, ProfileRunSurvivesAnUnreachablePushgateway) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Pushgateway " + endpoint), std::string::npos) << "the failure is reported\n"
                                                                           << r.output;
+}
+
+TEST_F(InstalledAiperfTest, BenchmarkYamlConfiguresTheHook) {
+  if (!profile_has_option("--config")) GTEST_SKIP() << "this aiperf has no profile --config";
+  MockServer server;
+  auto yaml = std::filesystem::temp_directory_path() /
+              ("aiperf-prometheus-test-" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(yaml) << "plugins:\n"
+                         "  phase_hooks:\n"
+                         "    - name: prometheus\n"
+                         "      config:\n"
+                         "        endpoint: \"${TEST_PUSHGATEWAY_URL}\"\n"
+                         "        labels: {model: mock-model}\n";
+  setenv("TEST_PUSHGATEWAY_URL", gateway_->url().c_str(), 1);
+  auto r = profile(server, {"--config", yaml.string()});
+  std::filesystem::remove(yaml);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Loaded phase hook: prometheus"), std::string::npos) << r.output;
+  EXPECT_EQ(find_value(gateway_->series(), "aiperf_requests_sent",
+                       {{"phase", "profiling"}, {"model", "mock-model"}}),
+            8);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ class MockServer {
  public:
   /// Starts `executable --port 0 args...` and waits (10 s at most) for "listening on".
   MockServer(const std::string& executable, const std::vector<std::string>& args = {});
+  /// Stops the server (SIGTERM) and reaps it.
   ~MockServer();
   MockServer(const MockServer&) = delete;
   MockServer& operator=(const MockServer&) = delete;

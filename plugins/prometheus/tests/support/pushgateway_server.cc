@@ -98,6 +98,12 @@ PushgatewayServer::PushgatewayServer(const std::string& binary) {
   throw std::runtime_error("prometheus-pushgateway did not become ready: " + read_file(log_));
 }
 
+PushgatewayServer::~PushgatewayServer() {
+  process_.reset();
+  std::error_code ignored;
+  std::filesystem::remove(log_, ignored);
+}
+
 std::vector<Series> PushgatewayServer::series() const {
   auto response = get(url() + "/metrics");
   if (response.status != 200) {

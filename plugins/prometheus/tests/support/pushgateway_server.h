@@ -31,6 +31,10 @@ class PushgatewayServer {
  public:
   /// Starts `binary` and waits (10 s at most) until GET /-/ready answers 200; throws otherwise.
   explicit PushgatewayServer(const std::string& binary);
+  /// Stops the gateway and removes its log.
+  ~PushgatewayServer();
+  PushgatewayServer(const PushgatewayServer&) = delete;
+  PushgatewayServer& operator=(const PushgatewayServer&) = delete;
   /// "http://127.0.0.1:PORT".
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   /// Every series the gateway exposes on GET /metrics.
