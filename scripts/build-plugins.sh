@@ -14,6 +14,7 @@ if [ ${#packages[@]} -eq 0 ]; then
     [ -f "$dir/CMakeLists.txt" ] && packages+=("$(basename "$dir")")
   done
 fi
+mkdir -p "$build_root"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 for name in "${packages[@]}"; do

@@ -2,6 +2,9 @@
 // write to is refused unless the user explicitly allows it.
 #pragma once
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,5 +21,13 @@ std::optional<std::string> untrusted_reason(const std::filesystem::path& path);
 
 /// The same checks for a directory alone (a plugin directory).
 std::optional<std::string> untrusted_directory_reason(const std::filesystem::path& dir);
+
+/// The file checks of untrusted_reason (not its directory's) from stat data the
+/// caller already has, e.g. fstat of the opened file; `path` only names it in
+/// the message. For callers that checked the directory once for all its files;
+/// `euid` lets a caller checking many files ask the kernel once.
+std::optional<std::string> untrusted_file_reason(const struct stat& st,
+                                                 const std::filesystem::path& path,
+                                                 uid_t euid = ::geteuid());
 
 }  // namespace aiperf::plugin
