@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace {
 
@@ -44,10 +44,9 @@ Run profile(const std::string& name, const std::string& ttft_ms, const nlohmann:
   plugin_test::MockServer server(AIPERF_MOCK_SERVER_EXECUTABLE, {"--ttft", ttft_ms, "--itl", "1"});
   auto dir = plugin_test::fresh_temp_dir("adaptive-rate-" + name);
   Run out;
-  out.result = run({kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u", server.url(),
-                    "--endpoint-type", "chat", "--streaming", "--concurrency", "64", "--request-count", "100000",
-                    "--isl", "8", "--osl", "4", "--ui", "none", "--artifact-dir", dir.string(),
-                    "--timing-strategy", "adaptive_rate", "--timing-config", config.dump()});
+  auto args = plugin_test::chat_profile_argv(kAiperf, kPluginDir, server.url(), dir, "64", "100000");
+  args.insert(args.end(), {"--timing-strategy", "adaptive_rate", "--timing-config", config.dump()});
+  out.result = run(args);
   if (std::filesystem::exists(dir / "profile_export.jsonl")) {
     out.records = plugin_test::read_jsonl(dir / "profile_export.jsonl");
   }

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace {
 
@@ -18,9 +18,7 @@ const std::string kPluginDir = PLUGIN_BUILD_DIR;
 
 std::vector<std::string> profile_args(const std::string& url, const std::filesystem::path& dir,
                                       const std::string& concurrency, const std::string& count) {
-  return {kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u", url,
-          "--endpoint-type", "chat", "--streaming", "--concurrency", concurrency, "--request-count", count,
-          "--isl", "8", "--osl", "4", "--ui", "none", "--artifact-dir", dir.string()};
+  return plugin_test::chat_profile_argv(kAiperf, kPluginDir, url, dir, concurrency, count);
 }
 
 // Sorted send times of a profile_export.jsonl, relative to the first.

@@ -6,7 +6,9 @@
 
 #include <stdexcept>
 
-#include "http_client.h"
+#include "common/http/http_client.h"
+
+namespace http = aiperf_plugins::http;
 
 namespace aiperf_datadog {
 namespace {
@@ -59,13 +61,13 @@ std::string series_json(const std::vector<Gauge>& gauges, const std::vector<std:
 }
 
 void post_series(const SeriesApi& api, const std::string& body) {
-  HttpRequest request;
+  http::HttpRequest request;
   request.method = "POST";
   request.url = api.url();
   request.headers = {"Content-Type: application/json", "DD-API-KEY: " + api.api_key};
   request.body = body;
   request.timeout = api.timeout;
-  HttpResponse response = http_send(request);
+  http::HttpResponse response = http::http_send(request);
   if (response.ok()) return;
   std::string where = "Datadog API " + api.url() + ": POST";
   if (!response.error.empty()) {

@@ -11,9 +11,9 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "support/fake_registrar.h"
+#include "common/testing/fake_registrar.h"
 #include "support/listeners.h"
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace aiperf_datadog {
 namespace {

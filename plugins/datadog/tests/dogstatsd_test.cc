@@ -8,7 +8,7 @@
 
 #include "metrics.h"
 #include "support/listeners.h"
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace aiperf_datadog {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace {
 

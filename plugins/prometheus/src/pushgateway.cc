@@ -2,7 +2,9 @@
 
 #include <stdexcept>
 
-#include "http_client.h"
+#include "common/http/http_client.h"
+
+namespace http = aiperf_plugins::http;
 
 namespace aiperf_prometheus {
 namespace {
@@ -60,13 +62,13 @@ std::string group_path(const PushgatewayTarget& target, std::string_view phase) 
 
 void push_group(const PushgatewayTarget& target, std::string_view phase, const std::string& exposition) {
   std::string path = group_path(target, phase);
-  HttpRequest request;
+  http::HttpRequest request;
   request.method = "PUT";
   request.url = target.endpoint + path;
   request.headers = {"Content-Type: text/plain; version=0.0.4; charset=utf-8"};
   request.body = exposition;
   request.timeout = target.timeout;
-  HttpResponse response = http_send(request);
+  http::HttpResponse response = http::http_send(request);
   if (response.ok()) return;
   std::string where = "Pushgateway " + redact_userinfo(target.endpoint) + ": PUT " + path;
   if (!response.error.empty()) throw std::runtime_error(where + " failed: " + response.error);

@@ -12,10 +12,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <stdexcept>
-#include <thread>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 #include "support/pushgateway_server.h"
 
 namespace {
@@ -29,7 +27,7 @@ const std::string kMockServer = AIPERF_MOCK_SERVER_EXECUTABLE;
 
 plugin_test::CommandResult check(const std::string& config) {
   return run({kAiperf, "--plugin-path", kPluginDir, "plugins", "check", "phase_hook:prometheus", "--config",
-              config});
+              config}, 60);
 }
 
 class InstalledAiperfTest : public ::testing::Test {
@@ -78,70 +76,28 @@ TEST(InstalledAiperfCheckTest, ConfigErrorsAreReportedWithTheKey) {
 }
 
 TEST(InstalledAiperfCheckTest, ListedFromTheManifestWithoutLoading) {
-  auto r = run({kAiperf, "--plugin-path", kPluginDir, "plugins", "show", "phase_hook:prometheus"});
+  auto r = run({kAiperf, "--plugin-path", kPluginDir, "plugins", "show", "phase_hook:prometheus"}, 60);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("aiperf-prometheus-plugin"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Pushes each phase's metrics to a Prometheus Pushgateway"), std::string::npos)
       << r.output;
 }
 
-// A running aiperf-mock-server on a free port (it prints "listening on HOST:PORT").
-class MockServer {
- public:
-  MockServer() : log_(std::filesystem::temp_directory_path() /
-                      ("aiperf-prometheus-test-mock-" + std::to_string(getpid()) + ".log")) {
-    process_ = std::make_unique<plugin_test::ChildProcess>(
-        std::vector<std::string>{kMockServer, "--port", "0", "--ttft", "5", "--itl", "1"}, log_);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-      std::string out = plugin_test::read_file(log_);
-      auto marker = out.find("listening on ");
-      auto eol = marker == std::string::npos ? marker : out.find('\n', marker);
-      if (eol != std::string::npos) {
-        port_ = std::stoi(out.substr(out.rfind(':', eol) + 1));
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    throw std::runtime_error("mock server did not start: " + plugin_test::read_file(log_));
-  }
-  /// Stops the server and removes its log.
-  ~MockServer() {
-    process_.reset();
-    std::error_code ignored;
-    std::filesystem::remove(log_, ignored);
-  }
-  /// "http://127.0.0.1:PORT".
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::filesystem::path log_;
-  std::unique_ptr<plugin_test::ChildProcess> process_;
-  int port_ = 0;
+// The mock server these tests run against: first token after 5 ms, then 1 ms apart.
+struct MockServer : plugin_test::MockServer {
+  MockServer() : plugin_test::MockServer(kMockServer, {"--ttft", "5", "--itl", "1"}) {}
 };
 
 // A short benchmark against `server`; `extra` selects the hook (--phase-hook or --config).
 plugin_test::CommandResult profile(const MockServer& server, const std::vector<std::string>& extra) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("aiperf-prometheus-test-artifacts-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  std::vector<std::string> argv = {kAiperf, "--plugin-path", kPluginDir, "profile", "-m", "mock-model", "-u",
-                                   server.url(), "--endpoint-type", "chat", "--streaming", "--concurrency", "2",
-                                   "--request-count", "8", "--warmup-request-count", "2", "--isl", "8", "--osl",
-                                   "4", "--ui", "none", "--artifact-dir", dir.string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto result = run(argv, 120);
-  std::filesystem::remove_all(dir);
-  return result;
+  return plugin_test::short_chat_profile(kAiperf, kPluginDir, server.url(), extra);
 }
 
 plugin_test::CommandResult profile(const MockServer& server, const std::string& hook_config) {
   return profile(server, {"--phase-hook", "prometheus=" + hook_config});
 }
 
-bool profile_has_option(const std::string& option) {
-  return run({kAiperf, "profile", "--help"}, 30).output.find(option) != std::string::npos;
-}
+bool profile_has_option(const std::string& option) { return plugin_test::profile_supports(kAiperf, option); }
 
 bool profile_has_phase_hook_option() { return profile_has_option("--phase-hook"); }
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "support/fake_registrar.h"
+#include "common/testing/fake_registrar.h"
 #include "support/pushgateway_server.h"
 
 namespace aiperf_prometheus {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace aiperf_prometheus {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace {
 

@@ -11,25 +11,12 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "common/testing/process.h"
+
 namespace plugin_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::pair<int, int> bind_loopback(int type) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("bind to 127.0.0.1 failed");
-  }
-  return {fd, ntohs(addr.sin_port)};
-}
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

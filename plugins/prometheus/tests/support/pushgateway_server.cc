@@ -7,17 +7,17 @@
 #include <stdexcept>
 #include <thread>
 
-#include "http_client.h"
+#include "common/http/http_client.h"
 
 namespace plugin_test {
 namespace {
 
-aiperf_prometheus::HttpResponse get(const std::string& url) {
-  aiperf_prometheus::HttpRequest request;
+aiperf_plugins::http::HttpResponse get(const std::string& url) {
+  aiperf_plugins::http::HttpRequest request;
   request.method = "GET";
   request.url = url;
   request.timeout = std::chrono::seconds(5);
-  return aiperf_prometheus::http_send(request);
+  return aiperf_plugins::http::http_send(request);
 }
 
 // Parses `{a="x",b="y\"z"}` starting at text[pos] == '{'; leaves pos after '}'.

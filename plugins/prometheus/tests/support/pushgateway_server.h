@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "support/process.h"
+#include "common/testing/process.h"
 
 namespace plugin_test {
 

@@ -1,4 +1,4 @@
-#include "http_client.h"
+#include "common/http/http_client.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 #include <exception>
 #include <memory>
 
-namespace aiperf_datadog {
+namespace aiperf_plugins::http {
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
@@ -76,4 +76,4 @@ HttpResponse http_send(const HttpRequest& request) noexcept {
   return response;
 }
 
-}  // namespace aiperf_datadog
+}  // namespace aiperf_plugins::http

@@ -1,15 +1,16 @@
-// One blocking HTTP request with a hard time bound, over libcurl.
+// One blocking HTTP request with a hard time bound, over libcurl. Compiled into
+// each hook that uses it; plugins build with hidden visibility, so copies never clash.
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
-namespace aiperf_prometheus {
+namespace aiperf_plugins::http {
 
 /// What to send.
 struct HttpRequest {
-  std::string method = "PUT";         ///< "PUT", "POST", "GET" or "DELETE".
+  std::string method = "GET";         ///< "GET", "POST", "PUT" or "DELETE".
   std::string url;                    ///< http:// or https:// URL.
   std::vector<std::string> headers;   ///< "Name: value" lines.
   std::string body;                   ///< Sent as is (may be empty).
@@ -28,4 +29,4 @@ struct HttpResponse {
 /// Performs `request`; never throws, never takes longer than about `request.timeout`.
 HttpResponse http_send(const HttpRequest& request) noexcept;
 
-}  // namespace aiperf_prometheus
+}  // namespace aiperf_plugins::http

@@ -1,4 +1,4 @@
-// Test support: a PhaseHookRegistrar that records callbacks so a test can fire them.
+// Test support for phase_hook packages: a PhaseHookRegistrar that records callbacks so a test can fire them.
 #pragma once
 
 #include <string>
