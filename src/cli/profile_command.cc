@@ -85,9 +85,11 @@ std::vector<std::unique_ptr<PhaseHook>> load_phase_hooks(const plugin::PluginReg
   return loaded;
 }
 
-// Warns when aiperf itself was the bottleneck: late sends or a saturated CPU.
-void warn_if_client_lagged(const engine::PhaseOutcome& phase) {
-  if (auto lag = phase.metrics.result(metrics::MetricId::kScheduleLag); lag && lag->stats && lag->stats->p99 > 10) {
+// Warns when aiperf itself was the bottleneck: late sends (open-loop schedules only:
+// a closed loop has no schedule to miss) or a saturated CPU.
+void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop) {
+  if (auto lag = phase.metrics.result(metrics::MetricId::kScheduleLag);
+      open_loop && lag && lag->stats && lag->stats->p99 > 10) {
     log_line(fmt::format("warning: {} sends were late (schedule lag p99 {:.1f} ms): the client could "
                          "not keep up, so latencies may hide coordinated omission",
                          phase.stats.phase, lag->stats->p99));
@@ -251,7 +253,7 @@ int run_profile(GlobalOptions global, const ProfileOptions& o) {
   const engine::PhaseOutcome* warmup = nullptr;
   for (const auto& phase : outcomes) {
     (phase.stats.phase == "profiling" ? profiling : warmup) = &phase;
-    warn_if_client_lagged(phase);
+    warn_if_client_lagged(phase, strategy_name != "concurrency");
     if (!phase.strategy_summary.empty()) log_line(phase.stats.phase + ": " + phase.strategy_summary);
   }
   engine::PhaseOutcome empty;  // interrupted during warmup: profiling never started
