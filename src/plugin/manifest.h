@@ -91,8 +91,12 @@ Expected<ParsedManifest> parse_manifest_reference(const std::filesystem::path& p
 /// Reads and parses the manifest at `path`.
 Expected<ParsedManifest> read_manifest(const std::filesystem::path& path);
 
-/// How many times this process has parsed a manifest (either parser; a test hook,
-/// e.g. to see that a discovery was served from the cache).
-std::uint64_t manifests_parsed();
+/// How many manifests this process has parsed (a test hook: e.g. to see that a
+/// discovery was served from the cache, or that valid manifests take the fast path).
+struct ManifestParseCounts {
+  std::uint64_t total = 0;      ///< parse_manifest, read_manifest, parse_manifest_reference.
+  std::uint64_t reference = 0;  ///< Of which parsed (again) by the reference parser.
+};
+ManifestParseCounts manifest_parse_counts();
 
 }  // namespace aiperf::plugin

@@ -26,16 +26,26 @@ std::string_view reason_name(Reason reason) {
   return "unknown";
 }
 
+// Built by appending only: GCC 12 at -O3 reports a false -Wrestrict overlap in
+// `"(" + std::string&&` (operator+ inserting at the front of a temporary).
 std::string PluginError::describe() const {
-  std::string out = implementation;
-  std::string context;
-  if (!package.empty()) context = "package " + package;
-  if (!manifest.empty()) context += (context.empty() ? "" : ", ") + manifest;
-  if (!context.empty()) out += (out.empty() ? "" : " ") + ("(" + context + ")");
+  std::string_view name = reason_name(reason);
+  std::string out;
+  out.reserve(implementation.size() + package.size() + manifest.size() + name.size() +
+              message.size() + 24);
+  out += implementation;
+  if (!package.empty() || !manifest.empty()) {
+    if (!out.empty()) out += ' ';
+    out += '(';
+    if (!package.empty()) out.append("package ").append(package);
+    if (!package.empty() && !manifest.empty()) out += ", ";
+    out += manifest;
+    out += ')';
+  }
   if (!out.empty()) out += ": ";
-  std::string name(reason_name(reason));
-  for (char& c : name) c = c == '_' ? ' ' : c;
-  return out + name + ": " + message;
+  for (char c : name) out += c == '_' ? ' ' : c;
+  out.append(": ").append(message);
+  return out;
 }
 
 }  // namespace aiperf::plugin

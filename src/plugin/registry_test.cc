@@ -91,5 +91,22 @@ TEST(RegistryTest, PluginOverridesBuiltinAndSaysSo) {
   EXPECT_EQ((*sampler)->next_index(), 3u);
 }
 
+TEST(PluginErrorTest, DescribeNamesWhatIsKnown) {
+  PluginError e{Reason::kAbiMismatch, "plugin API 2.0", "/p/x.aiperf-plugin.json", "aiperf-x",
+                "phase_hook:x"};
+  EXPECT_EQ(e.describe(),
+            "phase_hook:x (package aiperf-x, /p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
+  e.implementation.clear();
+  EXPECT_EQ(e.describe(), "(package aiperf-x, /p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
+  e.package.clear();
+  EXPECT_EQ(e.describe(), "(/p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
+  e.manifest.clear();
+  EXPECT_EQ(e.describe(), "abi mismatch: plugin API 2.0");
+  e.implementation = "endpoint:y";
+  EXPECT_EQ(e.describe(), "endpoint:y: abi mismatch: plugin API 2.0");
+  e.package = "pkg";
+  EXPECT_EQ(e.describe(), "endpoint:y (package pkg): abi mismatch: plugin API 2.0");
+}
+
 }  // namespace
 }  // namespace aiperf::plugin

@@ -51,4 +51,23 @@ TEST(TrustTest, FileOfAnotherUserIsRefused) {
   EXPECT_NE(reason->find("another user (uid 12345)"), std::string::npos) << *reason;
 }
 
+TEST(TrustTest, StatBasedCheckSaysWhatThePathBasedOneSays) {
+  testing::TempDir dir;
+  auto file = dir.path() / "x.json";
+  testing::write_file(file, "{}");
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(untrusted_file_reason(st, file), std::nullopt);
+  fs::permissions(file, fs::perms::others_write, fs::perm_options::add);
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(untrusted_file_reason(st, file), untrusted_reason(file));
+  st.st_mode &= ~S_IWOTH;
+  st.st_uid = 12345;
+  EXPECT_EQ(untrusted_file_reason(st, file, 1000),
+            "file " + file.string() + " belongs to another user (uid 12345)");
+  EXPECT_EQ(untrusted_file_reason(st, file, 12345), std::nullopt);  // the current user's
+  st.st_uid = 0;
+  EXPECT_EQ(untrusted_file_reason(st, file, 1000), std::nullopt);  // root's
+}
+
 }  // namespace aiperf::plugin
