@@ -216,48 +216,41 @@ ParsedResponse parse_openai_payload(std::string_view payload) {
   return out;
 }
 
-ChatEndpoint::ChatEndpoint(const PluginConfig& config)
-    : settings_(OpenAiSettings::from(config, "/v1/chat/completions")) {}
+OpenAiEndpoint::OpenAiEndpoint(const PluginConfig& config, std::string default_path)
+    : settings_(OpenAiSettings::from(config, std::move(default_path))) {}
 
-HttpRequestSpec ChatEndpoint::format_request(const RequestInput& input) const {
-  json body = streaming_fields(input);
-  body["model"] = input.model;
-  body["messages"] = json::array();
-  for (const auto& m : input.messages) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
-  return make_request(settings_, input, std::move(body));
+HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
+  RequestInput effective = input;
+  effective.streaming = input.streaming && generates_text();
+  json fields = generates_text() ? streaming_fields(effective) : json::object();
+  json own = body(effective);
+  for (auto& [key, value] : own.items()) fields[key] = std::move(value);
+  return make_request(settings_, effective, std::move(fields));
 }
 
-ParsedResponse ChatEndpoint::parse_response(std::string_view payload) const {
+ParsedResponse OpenAiEndpoint::parse_response(std::string_view payload) const {
   return parse_openai_payload(payload);
 }
 
-CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config)
-    : settings_(OpenAiSettings::from(config, "/v1/completions")) {}
+ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") {}
 
-HttpRequestSpec CompletionsEndpoint::format_request(const RequestInput& input) const {
-  json body = streaming_fields(input);
-  body["model"] = input.model;
-  body["prompt"] = joined_prompt(input);
-  return make_request(settings_, input, std::move(body));
+json ChatEndpoint::body(const RequestInput& input) const {
+  json messages = json::array();
+  for (const auto& m : input.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+  return {{"model", input.model}, {"messages", std::move(messages)}};
 }
 
-ParsedResponse CompletionsEndpoint::parse_response(std::string_view payload) const {
-  return parse_openai_payload(payload);
+CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/completions") {}
+
+json CompletionsEndpoint::body(const RequestInput& input) const {
+  return {{"model", input.model}, {"prompt", joined_prompt(input)}};
 }
 
-EmbeddingsEndpoint::EmbeddingsEndpoint(const PluginConfig& config)
-    : settings_(OpenAiSettings::from(config, "/v1/embeddings")) {}
+EmbeddingsEndpoint::EmbeddingsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/embeddings") {}
 
-HttpRequestSpec EmbeddingsEndpoint::format_request(const RequestInput& input) const {
-  RequestInput unary = input;
-  unary.streaming = false;  // embeddings never stream
-  json body = {{"model", input.model}, {"input", json::array({joined_prompt(input)})}};
-  return make_request(settings_, unary, std::move(body));
-}
-
-ParsedResponse EmbeddingsEndpoint::parse_response(std::string_view payload) const {
-  // The vectors are not needed for metrics; usage and errors are.
-  return parse_openai_payload(payload);
+// Only usage and errors of the response matter for metrics, not the vectors.
+json EmbeddingsEndpoint::body(const RequestInput& input) const {
+  return {{"model", input.model}, {"input", json::array({joined_prompt(input)})}};
 }
 
 }  // namespace aiperf::endpoints

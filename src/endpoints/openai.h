@@ -29,37 +29,50 @@ struct OpenAiSettings {
 /// Handles chat (delta/message), completions (text), reasoning fields and usage.
 ParsedResponse parse_openai_payload(std::string_view payload);
 
-/// POST /v1/chat/completions with `messages`.
-class ChatEndpoint final : public Endpoint {
+/// What the three OpenAI endpoints share: settings, headers, extra body fields, parsing.
+/// Each subclass only says how its request body looks.
+class OpenAiEndpoint : public Endpoint {
  public:
-  explicit ChatEndpoint(const PluginConfig& config);
-  HttpRequestSpec format_request(const RequestInput& input) const override;
-  ParsedResponse parse_response(std::string_view payload) const override;
+  HttpRequestSpec format_request(const RequestInput& input) const final;
+  ParsedResponse parse_response(std::string_view payload) const final;
+
+ protected:
+  OpenAiEndpoint(const PluginConfig& config, std::string default_path);
+  /// The endpoint-specific body fields for `input`.
+  virtual nlohmann::json body(const RequestInput& input) const = 0;
+  /// False for APIs that generate no text (embeddings): no streaming, no max_tokens.
+  virtual bool generates_text() const { return true; }
 
  private:
   OpenAiSettings settings_;
+};
+
+/// POST /v1/chat/completions with `messages`.
+class ChatEndpoint final : public OpenAiEndpoint {
+ public:
+  explicit ChatEndpoint(const PluginConfig& config);
+
+ private:
+  nlohmann::json body(const RequestInput& input) const override;
 };
 
 /// POST /v1/completions with a `prompt` (the messages' contents joined).
-class CompletionsEndpoint final : public Endpoint {
+class CompletionsEndpoint final : public OpenAiEndpoint {
  public:
   explicit CompletionsEndpoint(const PluginConfig& config);
-  HttpRequestSpec format_request(const RequestInput& input) const override;
-  ParsedResponse parse_response(std::string_view payload) const override;
 
  private:
-  OpenAiSettings settings_;
+  nlohmann::json body(const RequestInput& input) const override;
 };
 
 /// POST /v1/embeddings with `input`; never streams.
-class EmbeddingsEndpoint final : public Endpoint {
+class EmbeddingsEndpoint final : public OpenAiEndpoint {
  public:
   explicit EmbeddingsEndpoint(const PluginConfig& config);
-  HttpRequestSpec format_request(const RequestInput& input) const override;
-  ParsedResponse parse_response(std::string_view payload) const override;
 
  private:
-  OpenAiSettings settings_;
+  nlohmann::json body(const RequestInput& input) const override;
+  bool generates_text() const override { return false; }
 };
 
 }  // namespace aiperf::endpoints
