@@ -11,7 +11,9 @@ packages=(
   libboost-dev libboost-system-dev libcurl4-openssl-dev
   prometheus-cpp-dev prometheus-pushgateway
   clang-14 libfuzzer-14-dev
-  wrk hyperfine
+  wrk hyperfine ccache
+  libssl-dev openssl nginx-light zlib1g-dev
+  libpcre2-dev libicu-dev
 )
 
 missing=()

@@ -16,7 +16,7 @@ namespace aiperf::cli {
 namespace {
 
 using plugin::ImplementationInfo;
-using plugin::PluginError;
+using aiperf::Error;
 using plugin::Source;
 
 std::string source_name(Source source) { return source == Source::kBuiltin ? "builtin" : "plugin"; }
@@ -38,7 +38,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-void print_errors(const std::vector<PluginError>& errors) {
+void print_errors(const std::vector<Error>& errors) {
   for (const auto& e : errors) fmt::print(stderr, "warning: {}\n", e.describe());
 }
 
@@ -77,8 +77,8 @@ int list(const GlobalOptions& options, const std::string& protocol, bool as_json
     nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
     for (const auto& info : shown) out["plugins"].push_back(to_json(info));
     for (const auto& e : setup.report.errors) {
-      out["errors"].push_back({{"manifest", e.manifest},
-                               {"reason", plugin::reason_name(e.reason)},
+      out["errors"].push_back({{"manifest", e.file},
+                               {"reason", error_code_name(e.code)},
                                {"message", e.describe()}});
     }
     fmt::print("{}\n", out.dump(2));
@@ -151,8 +151,8 @@ int paths(const GlobalOptions& options) {
 // hook, runs its callbacks once on a synthetic phase named "check".
 plugin::ChildProbe exercise(const plugin::PluginRegistry& registry, plugin::ImplementationRef ref,
                             nlohmann::json config) {
-  return [&registry, ref, config]() -> std::optional<PluginError> {
-    auto created = [&]<class P>() -> std::optional<PluginError> {
+  return [&registry, ref, config]() -> std::optional<Error> {
+    auto created = [&]<class P>() -> std::optional<Error> {
       auto instance = registry.create_instance<P>(ref.name, config);
       if (!instance) return instance.error();
       if constexpr (std::is_same_v<P, PhaseHook>) {
@@ -164,9 +164,9 @@ plugin::ChildProbe exercise(const plugin::PluginRegistry& registry, plugin::Impl
         auto more = hooks.fire_phase_complete(stats);
         failures.insert(failures.end(), more.begin(), more.end());
         if (!failures.empty()) {
-          return PluginError{plugin::Reason::kFactoryFailed,
-                             "callback of " + failures[0].owner + " threw: " + failures[0].message,
-                             {}, {}, ref.str()};
+          return make_error(ErrorCode::kFactoryFailed,
+                            "callback of " + failures[0].owner + " threw: " + failures[0].message)
+              .about(ref.str());
         }
       }
       return std::nullopt;

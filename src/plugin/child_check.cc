@@ -26,7 +26,7 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-std::optional<PluginError> check_in_child(const PluginRegistry& registry,
+std::optional<Error> check_in_child(const PluginRegistry& registry,
                                           const ImplementationRef& ref,
                                           std::chrono::milliseconds timeout,
                                           const ChildProbe& probe) {
@@ -37,9 +37,9 @@ std::optional<PluginError> check_in_child(const PluginRegistry& registry,
   }
   const auto& top = candidates.front();
   if (top.source == Source::kBuiltin && !probe) return std::nullopt;
-  PluginError context{Reason::kCrashed, {}, {}, {}, ref.str()};
+  Error context = make_error(ErrorCode::kCrashed, {}).about(ref.str());
   if (top.package) {
-    context.manifest = top.package->manifest.path.string();
+    context.file = top.package->manifest.path.string();
     context.package = top.package->manifest.package;
   }
 
@@ -59,11 +59,11 @@ std::optional<PluginError> check_in_child(const PluginRegistry& registry,
     ::close(fds[0]);
     auto factory = registry.get_implementation(ref.protocol, ref.name);
     std::string message(1, static_cast<char>(kOk));
-    std::optional<PluginError> error;
+    std::optional<Error> error;
     if (!factory) error = factory.error();
     else if (probe) error = probe();
     if (error) {
-      message[0] = static_cast<char>(error->reason);
+      message[0] = static_cast<char>(error->code);
       message += error->message;
     }
     write_all(fds[1], message);
@@ -114,7 +114,7 @@ std::optional<PluginError> check_in_child(const PluginRegistry& registry,
     return context;
   }
   if (static_cast<unsigned char>(reply[0]) == kOk) return std::nullopt;
-  context.reason = static_cast<Reason>(static_cast<unsigned char>(reply[0]));
+  context.code = static_cast<ErrorCode>(static_cast<unsigned char>(reply[0]));
   context.message = reply.substr(1);
   return context;
 }

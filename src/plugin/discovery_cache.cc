@@ -227,9 +227,9 @@ std::string encode_record(std::string_view name, const FileKey& key, const Parse
   }
   w.put(static_cast<std::uint32_t>(parsed.skipped_entries.size()));
   for (const auto& s : parsed.skipped_entries) {
-    w.put(static_cast<std::uint8_t>(s.reason));
+    w.put(static_cast<std::uint8_t>(s.code));
     w.str(s.message);
-    w.str(s.implementation);
+    w.str(s.subject);
   }
   std::string record;
   Writer(record).put(static_cast<std::uint32_t>(body.size()));
@@ -263,13 +263,13 @@ bool decode_manifest(Reader& r, const std::filesystem::path& path, ParsedManifes
   out.skipped_entries.reserve(skipped);
   for (std::uint32_t i = 0; i < skipped; ++i) {
     auto reason = r.get<std::uint8_t>();
-    if (reason > static_cast<std::uint8_t>(Reason::kCrashed)) return false;
-    PluginError& e = out.skipped_entries.emplace_back();
-    e.reason = static_cast<Reason>(reason);
+    if (reason > static_cast<std::uint8_t>(ErrorCode::kCrashed)) return false;
+    Error& e = out.skipped_entries.emplace_back();
+    e.code = static_cast<ErrorCode>(reason);
     e.message = r.str();
-    e.manifest = path.string();
+    e.file = path.string();
     e.package = m.package;
-    e.implementation = r.str();
+    e.subject = r.str();
   }
   return r.ok() && r.at_end();
 }

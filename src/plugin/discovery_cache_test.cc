@@ -249,7 +249,7 @@ TEST_F(DiscoveryCacheTest, TrustIsCheckedOnEveryDiscovery) {
   fs::permissions(path, fs::perms::others_write, fs::perm_options::add);
   auto r = discover();
   ASSERT_EQ(r.report.errors.size(), 1u);
-  EXPECT_EQ(r.report.errors[0].reason, Reason::kInsecure);
+  EXPECT_EQ(r.report.errors[0].code, ErrorCode::kInsecure);
   EXPECT_NE(r.report.errors[0].message.find("world-writable"), std::string::npos);
   EXPECT_FALSE(r.registry->is_registered("phase_hook", "alpha"));
 }

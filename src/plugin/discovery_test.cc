@@ -111,9 +111,9 @@ TEST(DiscoveryTest, FactoryRejectsBadConfigWithTheReason) {
   auto d = discover({dir.path()});
   auto missing = d.registry->create_instance<PhaseHook>("good");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().reason, Reason::kFactoryFailed);
+  EXPECT_EQ(missing.error().code, ErrorCode::kFactoryFailed);
   EXPECT_NE(missing.error().message.find("missing required key 'greeting'"), std::string::npos);
-  EXPECT_EQ(missing.error().implementation, "phase_hook:good");
+  EXPECT_EQ(missing.error().subject, "phase_hook:good");
   EXPECT_EQ(missing.error().package, "aiperf-fixture-good");
 
   auto typo = d.registry->create_instance<PhaseHook>("good", {{"greeting", "x"}, {"greting", 1}});
@@ -127,7 +127,7 @@ TEST(DiscoveryTest, FactoryRejectsBadConfigWithTheReason) {
 
   auto thrown = d.registry->create_instance<TimingStrategy>("throws");
   ASSERT_FALSE(thrown);
-  EXPECT_EQ(thrown.error().reason, Reason::kFactoryFailed);
+  EXPECT_EQ(thrown.error().code, ErrorCode::kFactoryFailed);
   EXPECT_EQ(thrown.error().message, "unknown exception");
 }
 
@@ -150,9 +150,9 @@ TEST(DiscoveryTest, BadManifestsAreReportedAndOthersStillLoad) {
              manifest_text("unknown", "exporter", "csv", "s"));
   auto d = discover({dir.path()});
   ASSERT_EQ(d.report.errors.size(), 3u) << errors_of(d.report);
-  EXPECT_EQ(d.report.errors[0].reason, Reason::kMalformedJson);
-  EXPECT_EQ(d.report.errors[1].reason, Reason::kLibraryOutsideDirectory);
-  EXPECT_EQ(d.report.errors[2].reason, Reason::kUnknownProtocol);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kMalformedJson);
+  EXPECT_EQ(d.report.errors[1].code, ErrorCode::kLibraryOutsideDirectory);
+  EXPECT_EQ(d.report.errors[2].code, ErrorCode::kUnknownProtocol);
   EXPECT_NE(d.report.errors[0].describe().find("broken.aiperf-plugin.json"), std::string::npos);
   EXPECT_TRUE(d.registry->is_registered("phase_hook", "good"));
 }
@@ -166,7 +166,7 @@ TEST(DiscoveryTest, ManifestAbiMismatchIsRefusedBeforeLoading) {
                            "libfixture_good.so", 2));
   auto d = discover({dir.path()});
   ASSERT_EQ(d.report.errors.size(), 1u);
-  EXPECT_EQ(d.report.errors[0].reason, Reason::kAbiMismatch);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kAbiMismatch);
   EXPECT_NE(d.report.errors[0].message.find("plugin API 2.0 is not supported"), std::string::npos)
       << d.report.errors[0].message;
   EXPECT_FALSE(d.registry->is_registered("phase_hook", "future"));
@@ -181,14 +181,14 @@ TEST(DiscoveryTest, LibraryAbiMismatchIsRefusedNamingBothVersions) {
   ASSERT_TRUE(d.report.errors.empty()) << errors_of(d.report);
   auto major = d.registry->create_instance<PhaseHook>("abi_major");
   ASSERT_FALSE(major);
-  EXPECT_EQ(major.error().reason, Reason::kAbiMismatch);
+  EXPECT_EQ(major.error().code, ErrorCode::kAbiMismatch);
   EXPECT_NE(major.error().message.find("SDK 9.9.9"), std::string::npos) << major.error().message;
   EXPECT_NE(major.error().message.find("plugin API 99.0"), std::string::npos);
   EXPECT_NE(major.error().message.find("plugin API 1."), std::string::npos);
 
   auto tag = d.registry->create_instance<PhaseHook>("abi_tag");
   ASSERT_FALSE(tag);
-  EXPECT_EQ(tag.error().reason, Reason::kAbiMismatch);
+  EXPECT_EQ(tag.error().code, ErrorCode::kAbiMismatch);
   EXPECT_NE(tag.error().message.find("'itanium/libc++/x86_64'"), std::string::npos);
   EXPECT_NE(tag.error().message.find(AIPERF_ABI_TAG), std::string::npos);
   EXPECT_NE(tag.error().message.find("fake-cc 1.0"), std::string::npos);
@@ -204,12 +204,12 @@ TEST(DiscoveryTest, MissingLibraryAndSymbolAreNamed) {
   auto d = discover({dir.path()});
   auto nolib = d.registry->create_instance<PhaseHook>("nolib");
   ASSERT_FALSE(nolib);
-  EXPECT_EQ(nolib.error().reason, Reason::kLibraryMissing);
+  EXPECT_EQ(nolib.error().code, ErrorCode::kLibraryMissing);
   EXPECT_NE(nolib.error().describe().find("libnothere.so does not exist"), std::string::npos);
   EXPECT_NE(nolib.error().describe().find("nolib.aiperf-plugin.json"), std::string::npos);
   auto nosym = d.registry->create_instance<PhaseHook>("nosym");
   ASSERT_FALSE(nosym);
-  EXPECT_EQ(nosym.error().reason, Reason::kSymbolMissing);
+  EXPECT_EQ(nosym.error().code, ErrorCode::kSymbolMissing);
   EXPECT_NE(nosym.error().message.find("'no_such_symbol'"), std::string::npos);
 }
 
@@ -221,7 +221,7 @@ TEST(DiscoveryTest, FactoryOfAnotherProtocolIsNeverCast) {
   auto d = discover({dir.path()});
   auto e = d.registry->create_instance<Endpoint>("liar");
   ASSERT_FALSE(e);
-  EXPECT_EQ(e.error().reason, Reason::kProtocolMismatch);
+  EXPECT_EQ(e.error().code, ErrorCode::kProtocolMismatch);
   EXPECT_NE(e.error().message.find("builds a phase_hook, not a endpoint"), std::string::npos)
       << e.error().message;
 }
@@ -233,7 +233,7 @@ TEST(DiscoveryTest, InsecurePluginsAreRefusedUnlessAllowed) {
                   fs::perm_options::add);
   auto refused = discover({dir.path()});
   ASSERT_EQ(refused.report.errors.size(), 1u);
-  EXPECT_EQ(refused.report.errors[0].reason, Reason::kInsecure);
+  EXPECT_EQ(refused.report.errors[0].code, ErrorCode::kInsecure);
   EXPECT_NE(refused.report.errors[0].message.find("world-writable"), std::string::npos);
   EXPECT_FALSE(refused.registry->is_registered("phase_hook", "good"));
 
@@ -249,7 +249,7 @@ TEST(DiscoveryTest, WorldWritableLibraryIsRefusedAtLoad) {
   auto d = discover({dir.path()});
   auto hook = d.registry->create_instance<PhaseHook>("good", {{"greeting", "x"}});
   ASSERT_FALSE(hook);
-  EXPECT_EQ(hook.error().reason, Reason::kInsecure);
+  EXPECT_EQ(hook.error().code, ErrorCode::kInsecure);
   EXPECT_NE(hook.error().message.find("--allow-insecure-plugins"), std::string::npos);
   EXPECT_FALSE(is_mapped(dir.path().string()));
 }
@@ -260,8 +260,8 @@ TEST(DiscoveryTest, FirstPackageOnTheSearchPathWins) {
   install_fixture("good", second.path());
   auto d = discover({first.path(), second.path()});
   ASSERT_EQ(d.report.errors.size(), 1u);
-  EXPECT_EQ(d.report.errors[0].reason, Reason::kDuplicatePackage);
-  EXPECT_EQ(d.report.errors[0].manifest, (second.path() / "good.aiperf-plugin.json").string());
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kDuplicatePackage);
+  EXPECT_EQ(d.report.errors[0].file, (second.path() / "good.aiperf-plugin.json").string());
   auto c = d.registry->candidates({"phase_hook", "good"});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].package->manifest.path.parent_path(), first.path());
@@ -301,11 +301,11 @@ TEST(DiscoveryTest, LoadFailureIsCachedNotRetried) {
   auto d = discover({dir.path()});
   auto first = d.registry->get_implementation("phase_hook", "good");
   ASSERT_FALSE(first);
-  EXPECT_EQ(first.error().reason, Reason::kLibraryMissing);
+  EXPECT_EQ(first.error().code, ErrorCode::kLibraryMissing);
   fs::rename(dir.path() / "moved.so", dir.path() / "libfixture_good.so");
   auto second = d.registry->get_implementation("phase_hook", "good");
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().reason, Reason::kLibraryMissing);
+  EXPECT_EQ(second.error().code, ErrorCode::kLibraryMissing);
 }
 
 TEST(DiscoveryTest, ConcurrentCreatesLoadOnce) {

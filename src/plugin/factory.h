@@ -13,16 +13,16 @@
 
 namespace aiperf::plugin {
 
-/// A PluginError as an exception, for code paths that stop the run on failure.
+/// A Error as an exception, for code paths that stop the run on failure.
 class PluginException : public std::runtime_error {
  public:
-  explicit PluginException(PluginError error)
+  explicit PluginException(Error error)
       : std::runtime_error(error.describe()), error_(std::move(error)) {}
   /// The failure with its reason and context.
-  const PluginError& error() const { return error_; }
+  const Error& error() const { return error_; }
 
  private:
-  PluginError error_;
+  Error error_;
 };
 
 /// Creates implementations of protocol P from a registry.

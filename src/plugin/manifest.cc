@@ -69,12 +69,12 @@ Expected<T> member(const json& object, std::string_view where, const char* key,
                    json::value_t type) {
   auto it = object.find(key);
   if (it == object.end()) {
-    return fail(Reason::kInvalidManifest, "missing key '" + std::string(where) + key + "'");
+    return fail(ErrorCode::kInvalidManifest, "missing key '" + std::string(where) + key + "'");
   }
   bool ok = it->type() == type ||
             (type == json::value_t::number_integer && it->is_number_unsigned());
   if (!ok) {
-    return fail(Reason::kInvalidManifest, "key '" + std::string(where) + key + "' must be " +
+    return fail(ErrorCode::kInvalidManifest, "key '" + std::string(where) + key + "' must be " +
                                               json(type).type_name() + ", got " +
                                               it->type_name());
   }
@@ -101,17 +101,15 @@ bool library_stays_inside(std::string_view library) {
   return stays_inside(std::filesystem::path(library));
 }
 
-PluginError skipped_entry(std::string_view protocol_key, const std::string& protocol,
+Error skipped_entry(std::string_view protocol_key, const std::string& protocol,
                           const std::string& name, const std::filesystem::path& path,
                           const std::string& package) {
-  return {Reason::kUnknownProtocol,
-          "protocol '" + std::string(protocol_key) + "' is not known to this aiperf",
-          path.string(), package, protocol + ":" + name};
+  return make_error(ErrorCode::kUnknownProtocol, "protocol '" + std::string(protocol_key) + "' is not known to this aiperf").about(protocol + ":" + name).in_package(package).in_file(path.string());
 }
 
 Expected<ParsedManifest> validate(const std::filesystem::path& path, const json& doc) {
   using V = json::value_t;
-  if (!doc.is_object()) return fail(Reason::kInvalidManifest, "top level must be an object");
+  if (!doc.is_object()) return fail(ErrorCode::kInvalidManifest, "top level must be an object");
   ParsedManifest out;
   Manifest& m = out.manifest;
   m.path = path;
@@ -120,14 +118,14 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
   if (!schema) return tl::unexpected(schema.error());
   m.schema_version = *schema;
   if (m.schema_version.rfind(std::to_string(kManifestSchemaMajor) + ".", 0) != 0) {
-    return fail(Reason::kUnsupportedSchema,
+    return fail(ErrorCode::kUnsupportedSchema,
                 "schema_version " + m.schema_version + " is not supported (this aiperf reads " +
                     std::to_string(kManifestSchemaMajor) + ".x)");
   }
   auto package = member<std::string>(doc, "", "package", V::string);
   if (!package) return tl::unexpected(package.error());
   m.package = *package;
-  if (m.package.empty()) return fail(Reason::kInvalidManifest, "key 'package' is empty");
+  if (m.package.empty()) return fail(ErrorCode::kInvalidManifest, "key 'package' is empty");
   auto version = member<std::string>(doc, "", "version", V::string);
   if (!version) return tl::unexpected(version.error());
   m.version = *version;
@@ -135,16 +133,16 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
   auto library = member<std::string>(doc, "", "library", V::string);
   if (!library) return tl::unexpected(library.error());
   if (!stays_inside(*library)) {
-    return fail(Reason::kLibraryOutsideDirectory,
+    return fail(ErrorCode::kLibraryOutsideDirectory,
                 "library '" + *library + "' must be a relative path inside " +
                     path.parent_path().string());
   }
   m.library = (path.parent_path() / *library).lexically_normal();
 
   auto abi = doc.find("abi");
-  if (abi == doc.end()) return fail(Reason::kInvalidManifest, "missing key 'abi'");
+  if (abi == doc.end()) return fail(ErrorCode::kInvalidManifest, "missing key 'abi'");
   if (!abi->is_object()) {
-    return fail(Reason::kInvalidManifest,
+    return fail(ErrorCode::kInvalidManifest,
                 std::string("key 'abi' must be object, got ") + abi->type_name());
   }
   auto major = member<int>(*abi, "abi.", "major", V::number_integer);
@@ -155,16 +153,16 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
   m.abi_minor = *minor;
 
   auto plugins = doc.find("plugins");
-  if (plugins == doc.end()) return fail(Reason::kInvalidManifest, "missing key 'plugins'");
+  if (plugins == doc.end()) return fail(ErrorCode::kInvalidManifest, "missing key 'plugins'");
   if (!plugins->is_object()) {
-    return fail(Reason::kInvalidManifest,
+    return fail(ErrorCode::kInvalidManifest,
                 std::string("key 'plugins' must be object, got ") + plugins->type_name());
   }
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [protocol_key, impls] : plugins->items()) {
     std::string where = "plugins." + protocol_key;
     if (!impls.is_object()) {
-      return fail(Reason::kInvalidManifest,
+      return fail(ErrorCode::kInvalidManifest,
                   "key '" + where + "' must be object, got " + impls.type_name());
     }
     std::string protocol = normalize_name(protocol_key);
@@ -172,17 +170,17 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
     for (const auto& [name_key, spec] : impls.items()) {
       std::string entry_where = where + "." + name_key;
       if (!spec.is_object()) {
-        return fail(Reason::kInvalidManifest,
+        return fail(ErrorCode::kInvalidManifest,
                     "key '" + entry_where + "' must be object, got " + spec.type_name());
       }
       ManifestEntry entry;
       entry.protocol = protocol;
       entry.name = normalize_name(name_key);
       if (entry.name.empty() || entry.name.find(':') != std::string::npos) {
-        return fail(Reason::kInvalidManifest, "bad implementation name '" + name_key + "'");
+        return fail(ErrorCode::kInvalidManifest, "bad implementation name '" + name_key + "'");
       }
       if (!seen.emplace(entry.protocol, entry.name).second) {
-        return fail(Reason::kDuplicateName,
+        return fail(ErrorCode::kDuplicateName,
                     "'" + protocol + ":" + entry.name + "' is declared more than once");
       }
       std::string prefix = entry_where + ".";
@@ -191,14 +189,14 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
       entry.symbol = *symbol;
       if (auto it = spec.find("description"); it != spec.end()) {
         if (!it->is_string()) {
-          return fail(Reason::kInvalidManifest,
+          return fail(ErrorCode::kInvalidManifest,
                       "key '" + prefix + "description' must be string, got " + it->type_name());
         }
         entry.description = it->get<std::string>();
       }
       if (auto it = spec.find("priority"); it != spec.end()) {
         if (!it->is_number_integer()) {
-          return fail(Reason::kInvalidManifest,
+          return fail(ErrorCode::kInvalidManifest,
                       "key '" + prefix + "priority' must be an integer, got " + it->type_name());
         }
         entry.priority = it->get<int>();
@@ -217,8 +215,8 @@ Expected<ParsedManifest> validate(const std::filesystem::path& path, const json&
 
 Expected<ParsedManifest> reference_parse(const std::filesystem::path& path,
                                          std::string_view text) {
-  auto with_context = [&](PluginError error) {
-    error.manifest = path.string();
+  auto with_context = [&](Error error) {
+    error.file = path.string();
     return tl::unexpected(std::move(error));
   };
   reference_count.fetch_add(1, std::memory_order_relaxed);
@@ -227,16 +225,14 @@ Expected<ParsedManifest> reference_parse(const std::filesystem::path& path,
   try {
     doc = json::parse(text, std::ref(duplicates));
   } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
-    return with_context({Reason::kMalformedJson, parse_error_text(e), {}, {}, {}});
+    return with_context(make_error(ErrorCode::kMalformedJson, parse_error_text(e)));
   }
   if (!duplicates.duplicate().empty()) {
-    return with_context({Reason::kDuplicateName,
-                         "key '" + duplicates.duplicate() + "' appears twice in one object",
-                         {}, {}, {}});
+    return with_context(make_error(ErrorCode::kDuplicateName, "key '" + duplicates.duplicate() + "' appears twice in one object"));
   }
   auto parsed = validate(path, doc);
   if (!parsed) {
-    PluginError error = parsed.error();
+    Error error = parsed.error();
     if (doc.is_object() && doc.contains("package") && doc["package"].is_string()) {
       error.package = doc["package"].get<std::string>();
     }
@@ -634,8 +630,7 @@ Expected<ParsedManifest> parse_manifest(const std::filesystem::path& path, std::
 
 Expected<ParsedManifest> read_manifest(const std::filesystem::path& path) {
   auto unreadable = [&](int error) {
-    return tl::unexpected(PluginError{Reason::kManifestUnreadable, std::strerror(error),
-                                      path.string(), {}, {}});
+    return tl::unexpected(make_error(ErrorCode::kManifestUnreadable, std::strerror(error)).in_file(path.string()));
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return unreadable(errno);

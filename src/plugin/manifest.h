@@ -47,7 +47,7 @@ struct Manifest {
 /// Result of parsing: the manifest plus entries that were skipped (unknown protocol).
 struct ParsedManifest {
   Manifest manifest;
-  std::vector<PluginError> skipped_entries;
+  std::vector<Error> skipped_entries;
 };
 
 /// Bytes of a file followed by the spare capacity the fast JSON parser may read

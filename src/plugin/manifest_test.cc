@@ -36,10 +36,10 @@ std::string with(std::string_view from, std::string_view to) {
   return text.replace(at, from.size(), to);
 }
 
-PluginError error_of(std::string_view text) {
+Error error_of(std::string_view text) {
   auto parsed = parse_manifest(kPath, text);
   EXPECT_FALSE(parsed.has_value());
-  return parsed ? PluginError{} : parsed.error();
+  return parsed ? Error{} : parsed.error();
 }
 
 TEST(ManifestTest, ParsesTheDocumentedExample) {
@@ -60,21 +60,21 @@ TEST(ManifestTest, ParsesTheDocumentedExample) {
 
 TEST(ManifestTest, MalformedJsonNamesLineAndColumn) {
   auto e = error_of("{\n  \"package\": \"x\",\n  oops\n}");
-  EXPECT_EQ(e.reason, Reason::kMalformedJson);
+  EXPECT_EQ(e.code, ErrorCode::kMalformedJson);
   EXPECT_NE(e.message.find("line 3, column"), std::string::npos) << e.message;
-  EXPECT_EQ(e.manifest, kPath.string());
+  EXPECT_EQ(e.file, kPath.string());
 }
 
 TEST(ManifestTest, MissingKeyIsNamed) {
   auto e = error_of(with(R"("version": "1.2.0",)", ""));
-  EXPECT_EQ(e.reason, Reason::kInvalidManifest);
+  EXPECT_EQ(e.code, ErrorCode::kInvalidManifest);
   EXPECT_NE(e.message.find("missing key 'version'"), std::string::npos) << e.message;
   EXPECT_EQ(e.package, "aiperf-datadog-plugin");
 }
 
 TEST(ManifestTest, WrongTypeIsNamed) {
   auto e = error_of(with(R"("major": 1)", R"("major": "one")"));
-  EXPECT_EQ(e.reason, Reason::kInvalidManifest);
+  EXPECT_EQ(e.code, ErrorCode::kInvalidManifest);
   EXPECT_NE(e.message.find("'abi.major' must be number"), std::string::npos) << e.message;
 }
 
@@ -89,19 +89,19 @@ TEST(ManifestTest, UnknownProtocolSkipsOnlyThatEntry) {
   ASSERT_TRUE(parsed) << parsed.error().describe();
   EXPECT_EQ(parsed->manifest.entries.size(), 1u);
   ASSERT_EQ(parsed->skipped_entries.size(), 1u);
-  EXPECT_EQ(parsed->skipped_entries[0].reason, Reason::kUnknownProtocol);
-  EXPECT_EQ(parsed->skipped_entries[0].implementation, "exporter:csv");
+  EXPECT_EQ(parsed->skipped_entries[0].code, ErrorCode::kUnknownProtocol);
+  EXPECT_EQ(parsed->skipped_entries[0].subject, "exporter:csv");
 }
 
 TEST(ManifestTest, DuplicateNamesAfterNormalisationAreRejected) {
   auto e = error_of(with(R"("Data-Dog": {)", R"("data_dog": {"symbol": "a"}, "Data-Dog": {)"));
-  EXPECT_EQ(e.reason, Reason::kDuplicateName);
+  EXPECT_EQ(e.code, ErrorCode::kDuplicateName);
   EXPECT_NE(e.message.find("phase_hook:data_dog"), std::string::npos) << e.message;
 }
 
 TEST(ManifestTest, DuplicateJsonKeysAreRejected) {
   auto e = error_of(with(R"("Data-Dog": {)", R"("Data-Dog": {"symbol": "a"}, "Data-Dog": {)"));
-  EXPECT_EQ(e.reason, Reason::kDuplicateName);
+  EXPECT_EQ(e.code, ErrorCode::kDuplicateName);
   EXPECT_NE(e.message.find("'Data-Dog' appears twice"), std::string::npos) << e.message;
 }
 
@@ -109,7 +109,7 @@ TEST(ManifestTest, LibraryMayNotEscapeItsDirectory) {
   for (std::string_view bad : {"../lib.so", "/usr/lib/lib.so", "a/../../lib.so", ".", ""}) {
     // Appended, not "\"" + std::string: GCC 12 -O3 warns (-Wrestrict) about the latter.
     auto e = error_of(with(R"("libaiperf_datadog.so")", std::string("\"").append(bad).append("\"")));
-    EXPECT_EQ(e.reason, Reason::kLibraryOutsideDirectory) << bad;
+    EXPECT_EQ(e.code, ErrorCode::kLibraryOutsideDirectory) << bad;
   }
   auto nested = parse_manifest(kPath, with(R"("libaiperf_datadog.so")", R"("sub/../sub/lib.so")"));
   ASSERT_TRUE(nested);
@@ -118,18 +118,18 @@ TEST(ManifestTest, LibraryMayNotEscapeItsDirectory) {
 
 TEST(ManifestTest, NewerSchemaIsRefusedClearly) {
   auto e = error_of(with(R"("schema_version": "1.0")", R"("schema_version": "2.0")"));
-  EXPECT_EQ(e.reason, Reason::kUnsupportedSchema);
+  EXPECT_EQ(e.code, ErrorCode::kUnsupportedSchema);
   EXPECT_NE(e.message.find("reads 1.x"), std::string::npos) << e.message;
 }
 
 TEST(ManifestTest, TopLevelMustBeAnObject) {
-  EXPECT_EQ(error_of("[1, 2]").reason, Reason::kInvalidManifest);
+  EXPECT_EQ(error_of("[1, 2]").code, ErrorCode::kInvalidManifest);
 }
 
 TEST(ManifestTest, UnreadableFileIsReported) {
   auto parsed = read_manifest("/nonexistent/x.aiperf-plugin.json");
   ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.error().reason, Reason::kManifestUnreadable);
+  EXPECT_EQ(parsed.error().code, ErrorCode::kManifestUnreadable);
   EXPECT_NE(parsed.error().describe().find("/nonexistent/x.aiperf-plugin.json"), std::string::npos);
 }
 
@@ -150,9 +150,9 @@ bool same_json(const nlohmann::json& a, const nlohmann::json& b) {
   return true;
 }
 
-std::string describe_error(const PluginError& e) {
-  return std::string(reason_name(e.reason)) + "|" + e.message + "|" + e.manifest + "|" +
-         e.package + "|" + e.implementation;
+std::string describe_error(const Error& e) {
+  return std::string(error_code_name(e.code)) + "|" + e.message + "|" + e.file + "|" +
+         e.package + "|" + e.subject;
 }
 
 // parse_manifest must give what the reference parser gives, for any text.
@@ -342,7 +342,7 @@ TEST(ManifestReadTest, ReadsFilesThatGrowOrShrinkWhileRead) {
   // A directory named like a manifest: the read fails with the reason.
   auto parsed = read_manifest(dir.path());
   ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.error().reason, Reason::kManifestUnreadable);
+  EXPECT_EQ(parsed.error().code, ErrorCode::kManifestUnreadable);
   EXPECT_NE(parsed.error().message.find("directory"), std::string::npos) << parsed.error().message;
 }
 

@@ -2,15 +2,15 @@
 // "protocol:name" form used by the CLI and config files.
 #pragma once
 
-#include <array>
 #include <string>
 #include <string_view>
 
+#include "aiperf/sdk/protocols.h"
+
 namespace aiperf::plugin {
 
-/// The protocols this host knows, in display order.
-inline constexpr std::array<std::string_view, 4> kProtocols = {
-    "phase_hook", "timing_strategy", "endpoint", "dataset_sampler"};
+/// The protocols this host knows, in display order (derived from the SDK's list).
+inline constexpr auto kProtocols = Protocols::names;
 
 /// The protocol a bare name refers to (the seed design's rule).
 inline constexpr std::string_view kDefaultProtocol = "phase_hook";

@@ -30,32 +30,29 @@ std::optional<std::string> abi_version_problem(int major, int minor) {
 namespace {
 
 // Checks the descriptor of a just-opened library against the host's.
-std::optional<PluginError> handshake(void* handle) {
+std::optional<Error> handshake(void* handle) {
   auto fn = reinterpret_cast<aiperf_descriptor_fn>(::dlsym(handle, AIPERF_DESCRIPTOR_SYMBOL));
   if (fn == nullptr) {
-    return PluginError{Reason::kDescriptorMissing,
+    return make_error(ErrorCode::kDescriptorMissing,
                        std::string("library exports no ") + AIPERF_DESCRIPTOR_SYMBOL +
-                           " (was it built with aiperf_add_plugin()?)",
-                       {}, {}, {}};
+                           " (was it built with aiperf_add_plugin()?)");
   }
   const aiperf_plugin_descriptor* d = fn();
   // Read only the leading fixed-layout fields until the size is known to be sane.
   if (d == nullptr || d->struct_size < sizeof(aiperf_plugin_descriptor)) {
-    return PluginError{Reason::kAbiMismatch, "descriptor is missing or truncated", {}, {}, {}};
+    return make_error(ErrorCode::kAbiMismatch, "descriptor is missing or truncated");
   }
   if (auto problem = abi_version_problem(static_cast<int>(d->api_major),
                                          static_cast<int>(d->api_minor))) {
-    return PluginError{Reason::kAbiMismatch,
-                       "library was built with SDK " + std::string(d->sdk_version) + ": " + *problem,
-                       {}, {}, {}};
+    return make_error(ErrorCode::kAbiMismatch,
+                       "library was built with SDK " + std::string(d->sdk_version) + ": " + *problem);
   }
   const auto& host = host_descriptor();
   if (std::string_view(d->abi_tag) != host.abi_tag) {
-    return PluginError{Reason::kAbiMismatch,
+    return make_error(ErrorCode::kAbiMismatch,
                        "library ABI is '" + std::string(d->abi_tag) + "' (built by " +
                            d->compiler + "), this aiperf's is '" + host.abi_tag + "' (built by " +
-                           host.compiler + ")",
-                       {}, {}, {}};
+                           host.compiler + ")");
   }
   return std::nullopt;
 }
@@ -71,28 +68,25 @@ Expected<void*> PluginLibrary::open() {
   if (void* handle = handle_.load(std::memory_order_relaxed)) return handle;
   if (load_error_) return tl::unexpected(*load_error_);
 
-  auto remember = [&](PluginError error) {
+  auto remember = [&](Error error) {
     load_error_ = std::move(error);
     return tl::unexpected(*load_error_);
   };
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) {
-    return remember({Reason::kLibraryMissing, "library " + path_.string() + " does not exist",
-                     {}, {}, {}});
+    return remember(make_error(ErrorCode::kLibraryMissing, "library " + path_.string() + " does not exist"));
   }
   if (!allow_insecure_) {
     if (auto problem = untrusted_reason(path_)) {
-      return remember({Reason::kInsecure,
-                       *problem + "; refusing to load it (allow with --allow-insecure-plugins or " +
-                           kAllowInsecureEnv + "=1)",
-                       {}, {}, {}});
+      return remember(make_error(ErrorCode::kInsecure, *problem + "; refusing to load it (allow with --allow-insecure-plugins or " +
+                           kAllowInsecureEnv + "=1)"));
     }
   }
   // RTLD_NOW: an unresolved symbol fails here, with a message, not later mid-run.
   void* handle = ::dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();
-    return remember({Reason::kLoadFailed, why ? why : "dlopen failed", {}, {}, {}});
+    return remember(make_error(ErrorCode::kLoadFailed, why ? why : "dlopen failed"));
   }
   if (auto problem = handshake(handle)) return remember(std::move(*problem));
   handle_.store(handle, std::memory_order_release);
@@ -104,7 +98,7 @@ Expected<aiperf_factory_fn> PluginLibrary::factory(const std::string& symbol) {
   if (!handle) return tl::unexpected(handle.error());
   void* address = ::dlsym(*handle, symbol.c_str());
   if (address == nullptr) {
-    return fail(Reason::kSymbolMissing, "symbol '" + symbol + "' is not exported by " +
+    return fail(ErrorCode::kSymbolMissing, "symbol '" + symbol + "' is not exported by " +
                                             path_.string() +
                                             " (missing extern \"C\" or default visibility?)");
   }

@@ -45,7 +45,7 @@ class PluginLibrary {
   bool allow_insecure_;
   std::mutex mutex_;
   std::atomic<void*> handle_{nullptr};
-  std::optional<PluginError> load_error_;  // guarded by mutex_
+  std::optional<Error> load_error_;  // guarded by mutex_
 };
 
 }  // namespace aiperf::plugin

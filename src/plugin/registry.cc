@@ -47,13 +47,13 @@ void PluginRegistry::register_builtin(std::string_view protocol, std::string_vie
   add(std::move(c));
 }
 
-std::optional<PluginError> PluginRegistry::register_lazy(Manifest manifest, PathOrigin origin) {
+std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin origin) {
   auto at = packages_.lower_bound(manifest.package);  // one walk of the map, not two
   if (at != packages_.end() && at->first == manifest.package) {
-    return PluginError{Reason::kDuplicatePackage,
-                       "already found at " + at->second->manifest.path.string() +
-                           " (earlier on the search path, which wins)",
-                       manifest.path.string(), manifest.package, {}};
+    return make_error(ErrorCode::kDuplicatePackage, "already found at " + at->second->manifest.path.string() +
+                                                        " (earlier on the search path, which wins)")
+        .in_package(manifest.package)
+        .in_file(manifest.path.string());
   }
   auto package = std::make_shared<PluginPackage>(std::move(manifest), origin,
                                                  options_.allow_insecure);
@@ -132,7 +132,7 @@ struct DirCloser {
 // Problems go to `errors`; nullopt then.
 class ManifestLoader {
  public:
-  ManifestLoader(bool check_trust, DiscoveryCache& cache, std::vector<PluginError>& errors)
+  ManifestLoader(bool check_trust, DiscoveryCache& cache, std::vector<Error>& errors)
       : check_trust_(check_trust), cache_(cache), errors_(errors) {}
 
   // On success the result's manifest.path is `path` (which may be moved from).
@@ -191,17 +191,17 @@ class ManifestLoader {
     return !problem;
   }
   void insecure(const std::string& problem, const std::filesystem::path& path) {
-    errors_.push_back({Reason::kInsecure, problem + "; skipping it", path.string(), {}, {}});
+    errors_.push_back(make_error(ErrorCode::kInsecure, problem + "; skipping it").in_file(path.string()));
   }
   std::nullopt_t unreadable(int error, const std::filesystem::path& path) {
-    errors_.push_back({Reason::kManifestUnreadable, std::strerror(error), path.string(), {}, {}});
+    errors_.push_back(make_error(ErrorCode::kManifestUnreadable, std::strerror(error)).in_file(path.string()));
     return std::nullopt;
   }
 
   const bool check_trust_;
   const uid_t euid_ = ::geteuid();
   DiscoveryCache& cache_;
-  std::vector<PluginError>& errors_;
+  std::vector<Error>& errors_;
   PaddedText text_;
 };
 
@@ -222,11 +222,9 @@ DiscoveryReport PluginRegistry::discover(const std::vector<SearchDir>& search_pa
     if (!options_.allow_insecure) {
       if (auto problem = untrusted_directory_reason(dir)) {
         for (const auto& name : names) {
-          report.errors.push_back({Reason::kInsecure,
-                                   *problem + "; skipping its plugins (allow with "
+          report.errors.push_back(make_error(ErrorCode::kInsecure, *problem + "; skipping its plugins (allow with "
                                               "--allow-insecure-plugins or " +
-                                       kAllowInsecureEnv + "=1)",
-                                   (dir / std::string(name)).string(), {}, {}});
+                                       kAllowInsecureEnv + "=1)").in_file((dir / std::string(name)).string()));
         }
         report.manifests += names.size();
         continue;
@@ -248,8 +246,7 @@ DiscoveryReport PluginRegistry::discover(const std::vector<SearchDir>& search_pa
       for (auto& skipped : parsed->skipped_entries) report.errors.push_back(std::move(skipped));
       Manifest& manifest = parsed->manifest;
       if (auto problem = abi_version_problem(manifest.abi_major, manifest.abi_minor)) {
-        report.errors.push_back({Reason::kAbiMismatch, "manifest declares " + *problem,
-                                 manifest.path.string(), manifest.package, {}});
+        report.errors.push_back(make_error(ErrorCode::kAbiMismatch, "manifest declares " + *problem).in_package(manifest.package).in_file(manifest.path.string()));
         continue;
       }
       if (auto registered = register_lazy(std::move(manifest), origin)) {
@@ -363,20 +360,17 @@ std::vector<std::string> PluginRegistry::conflicts() const {
   return out;
 }
 
-PluginError PluginRegistry::not_found(std::string_view protocol, std::string_view name) const {
+Error PluginRegistry::not_found(std::string_view protocol, std::string_view name) const {
   std::string p = normalize_name(protocol);
   if (!is_known_protocol(p)) {
     std::string known;
     for (auto k : kProtocols) known += (known.empty() ? "" : ", ") + std::string(k);
-    return {Reason::kNotFound, "unknown protocol '" + p + "'; protocols: " + known, {}, {},
-            p + ":" + normalize_name(name)};
+    return make_error(ErrorCode::kNotFound, "unknown protocol '" + p + "'; protocols: " + known).about(p + ":" + normalize_name(name));
   }
   std::string available;
   for (const auto& n : list_implementations(p)) available += (available.empty() ? "" : ", ") + n;
-  return {Reason::kNotFound,
-          "no " + p + " implementation named '" + normalize_name(name) + "'; available: " +
-              (available.empty() ? "(none)" : available),
-          {}, {}, p + ":" + normalize_name(name)};
+  return make_error(ErrorCode::kNotFound, "no " + p + " implementation named '" + normalize_name(name) + "'; available: " +
+              (available.empty() ? "(none)" : available)).about(p + ":" + normalize_name(name));
 }
 
 Expected<aiperf_factory_fn> PluginRegistry::get_implementation(std::string_view protocol,
@@ -386,10 +380,10 @@ Expected<aiperf_factory_fn> PluginRegistry::get_implementation(std::string_view 
   if (c->source == Source::kBuiltin) return c->builtin;
   auto factory = c->package->library.factory(c->symbol);
   if (!factory) {
-    PluginError error = factory.error();
-    error.manifest = c->package->manifest.path.string();
+    Error error = factory.error();
+    error.file = c->package->manifest.path.string();
     error.package = c->package->manifest.package;
-    error.implementation = c->ref.str();
+    error.subject = c->ref.str();
     return tl::unexpected(std::move(error));
   }
   return factory;
@@ -400,16 +394,16 @@ Expected<void*> PluginRegistry::create_raw(std::string_view protocol, std::strin
   auto factory = get_implementation(protocol, name);
   if (!factory) return tl::unexpected(factory.error());
   const Candidate* c = winner(protocol, name);
-  auto with_context = [&](Reason reason, std::string message) {
-    PluginError error{reason, std::move(message), {}, {}, c->ref.str()};
+  auto with_context = [&](ErrorCode code, std::string message) {
+    Error error = make_error(code, std::move(message)).about(c->ref.str());
     if (c->package) {
-      error.manifest = c->package->manifest.path.string();
+      error.file = c->package->manifest.path.string();
       error.package = c->package->manifest.package;
     }
     return tl::unexpected(std::move(error));
   };
   if (!config.is_null() && !config.is_object()) {
-    return with_context(Reason::kFactoryFailed,
+    return with_context(ErrorCode::kFactoryFailed,
                         std::string("config must be a mapping, got ") + config.type_name());
   }
   std::string config_text = config.is_null() ? "{}" : config.dump();
@@ -422,13 +416,13 @@ Expected<void*> PluginRegistry::create_raw(std::string_view protocol, std::strin
   if (made != c->ref.protocol) {
     // The symbol builds something else: never cast it to the wrong interface.
     // Its instance (if any) is leaked on purpose: we cannot know how to destroy it.
-    return with_context(Reason::kProtocolMismatch,
+    return with_context(ErrorCode::kProtocolMismatch,
                         "symbol '" + c->symbol + "' builds a " +
                             (made.empty() ? std::string("(unknown)") : std::string(made)) +
                             ", not a " + c->ref.protocol);
   }
   if (status != 0 || result.instance == nullptr) {
-    return with_context(Reason::kFactoryFailed,
+    return with_context(ErrorCode::kFactoryFailed,
                         result.error[0] ? result.error : "factory returned no instance");
   }
   return result.instance;

@@ -58,7 +58,7 @@ struct RegistryOptions {
 struct DiscoveryReport {
   std::size_t manifests = 0;          ///< Manifests read (good or bad).
   std::size_t packages = 0;           ///< Packages registered.
-  std::vector<PluginError> errors;    ///< Skipped manifests and entries, each with its reason.
+  std::vector<Error> errors;    ///< Skipped manifests and entries, each with its reason.
 };
 
 /// Registry of implementations by protocol and name. Populate it (builtins,
@@ -73,7 +73,7 @@ class PluginRegistry {
 
   /// Registers the entries of one manifest without opening its library.
   /// A package already registered under the same name is reported and skipped.
-  std::optional<PluginError> register_lazy(Manifest manifest, PathOrigin origin);
+  std::optional<Error> register_lazy(Manifest manifest, PathOrigin origin);
 
   /// Scans each directory for *.aiperf-plugin.json (in name order) and registers them.
   DiscoveryReport discover(const std::vector<SearchDir>& search_path);
@@ -131,7 +131,7 @@ class PluginRegistry {
   void add(Candidate candidate);
   const Candidate* winner(std::string_view protocol, std::string_view name) const;
   ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
-  PluginError not_found(std::string_view protocol, std::string_view name) const;
+  Error not_found(std::string_view protocol, std::string_view name) const;
   Expected<void*> create_raw(std::string_view protocol, std::string_view name,
                              const nlohmann::json& config) const;
 

@@ -46,7 +46,7 @@ TEST(RegistryTest, UnknownNameListsWhatIsAvailable) {
   registry.register_builtin("dataset_sampler", "sequential", sampler_factory(), "");
   auto missing = registry.create_instance<DatasetSampler>("weighted");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().reason, Reason::kNotFound);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(missing.error().message,
             "no dataset_sampler implementation named 'weighted'; available: random, sequential");
   EXPECT_THROW(Factory<DatasetSampler>(registry).create("weighted"), PluginException);
@@ -64,7 +64,7 @@ TEST(RegistryTest, ConfigMustBeAMapping) {
   registry.register_builtin("dataset_sampler", "counting", sampler_factory(), "");
   auto bad = registry.create_instance<DatasetSampler>("counting", nlohmann::json::array({1, 2}));
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().reason, Reason::kFactoryFailed);
+  EXPECT_EQ(bad.error().code, ErrorCode::kFactoryFailed);
   EXPECT_NE(bad.error().message.find("must be a mapping"), std::string::npos);
 }
 
@@ -92,17 +92,16 @@ TEST(RegistryTest, PluginOverridesBuiltinAndSaysSo) {
 }
 
 TEST(PluginErrorTest, DescribeNamesWhatIsKnown) {
-  PluginError e{Reason::kAbiMismatch, "plugin API 2.0", "/p/x.aiperf-plugin.json", "aiperf-x",
-                "phase_hook:x"};
+  Error e = make_error(ErrorCode::kAbiMismatch, "plugin API 2.0").about("phase_hook:x").in_package("aiperf-x").in_file("/p/x.aiperf-plugin.json");
   EXPECT_EQ(e.describe(),
             "phase_hook:x (package aiperf-x, /p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
-  e.implementation.clear();
+  e.subject.clear();
   EXPECT_EQ(e.describe(), "(package aiperf-x, /p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
   e.package.clear();
   EXPECT_EQ(e.describe(), "(/p/x.aiperf-plugin.json): abi mismatch: plugin API 2.0");
-  e.manifest.clear();
+  e.file.clear();
   EXPECT_EQ(e.describe(), "abi mismatch: plugin API 2.0");
-  e.implementation = "endpoint:y";
+  e.subject = "endpoint:y";
   EXPECT_EQ(e.describe(), "endpoint:y: abi mismatch: plugin API 2.0");
   e.package = "pkg";
   EXPECT_EQ(e.describe(), "endpoint:y (package pkg): abi mismatch: plugin API 2.0");

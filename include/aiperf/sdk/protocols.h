@@ -1,6 +1,13 @@
-// The protocols (extension points) and their names in manifests and configs.
+// The protocols (extension points): one type list from which every
+// per-protocol table is derived — names, lookup by name, dispatch.
+//
+// Adding a protocol: write its interface header beside this one, give it a
+// ProtocolTraits specialisation below, and append it to `Protocols`. Nothing
+// else in the host lists protocols (see docs/architecture.md).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "aiperf/sdk/dataset_sampler.h"
@@ -34,5 +41,26 @@ struct ProtocolTraits<DatasetSampler> {
 /// A type that is one of the protocol interfaces.
 template <class T>
 concept Protocol = requires { ProtocolTraits<T>::name; };
+
+/// A list of protocol interfaces.
+template <Protocol... Ps>
+struct ProtocolList {
+  static constexpr std::size_t size = sizeof...(Ps);
+  /// The protocols' names, in list order.
+  static constexpr std::array<std::string_view, size> names = {ProtocolTraits<Ps>::name...};
+  /// Calls `f.template operator()<P>()` for each protocol P, in order.
+  template <class F>
+  static constexpr void for_each(F&& f) {
+    (f.template operator()<Ps>(), ...);
+  }
+  /// Calls `f.template operator()<P>()` for the protocol named `name`; false if there is none.
+  template <class F>
+  static constexpr bool visit(std::string_view name, F&& f) {
+    return ((ProtocolTraits<Ps>::name == name ? (f.template operator()<Ps>(), true) : false) || ...);
+  }
+};
+
+/// Every protocol this SDK defines, in display order.
+using Protocols = ProtocolList<PhaseHook, TimingStrategy, Endpoint, DatasetSampler>;
 
 }  // namespace aiperf
