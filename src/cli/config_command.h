@@ -3,11 +3,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/plugin_setup.h"
+#include "run/plugin_setup.h"
 
 namespace aiperf::cli {
 
 /// Adds the `config` subcommand tree to `app`; the chosen action stores its exit code.
-void add_config_command(CLI::App& app, GlobalOptions& options, int& exit_code);
+void add_config_command(CLI::App& app, run::GlobalOptions& options, int& exit_code);
 
 }  // namespace aiperf::cli

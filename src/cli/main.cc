@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  aiperf::cli::GlobalOptions options;
+  aiperf::run::GlobalOptions options;
   app.add_option("--plugin-path", options.plugin_paths,
                  "Extra plugin directory, searched first (repeatable)");
   app.add_flag("--allow-insecure-plugins", options.allow_insecure_plugins,
@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;  // usage errors exit 2, like the config errors they resemble
+  } catch (const std::exception& e) {
+    // Components report errors as values; this is the last line of defence, never a terminate().
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
   }
   return exit_code;
 }

@@ -61,8 +61,8 @@ nlohmann::json to_json(const ImplementationInfo& i) {
   return j;
 }
 
-int list(const GlobalOptions& options, const std::string& protocol, bool as_json) {
-  auto setup = discover_plugins(options);
+int list(const run::GlobalOptions& options, const std::string& protocol, bool as_json) {
+  auto setup = run::discover_plugins(options);
   std::string wanted = plugin::normalize_name(protocol);
   if (!wanted.empty() && !plugin::is_known_protocol(wanted)) {
     fmt::print(stderr, "error: unknown protocol '{}'; protocols: {}\n", protocol,
@@ -100,8 +100,8 @@ int list(const GlobalOptions& options, const std::string& protocol, bool as_json
   return 0;
 }
 
-int show(const GlobalOptions& options, const std::string& target) {
-  auto setup = discover_plugins(options);
+int show(const run::GlobalOptions& options, const std::string& target) {
+  auto setup = run::discover_plugins(options);
   auto ref = plugin::parse_ref(target);
   auto candidates = setup.registry->candidates(ref);
   if (candidates.empty()) {
@@ -131,9 +131,9 @@ int show(const GlobalOptions& options, const std::string& target) {
   return 0;
 }
 
-int paths(const GlobalOptions& options) {
+int paths(const run::GlobalOptions& options) {
   std::vector<std::vector<std::string>> rows = {{"ORIGIN", "STATUS", "DIRECTORY"}};
-  for (const auto& [dir, origin] : search_path_for(options)) {
+  for (const auto& [dir, origin] : run::search_path_for(options)) {
     std::error_code ec;
     std::string status = "ok";
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -178,10 +178,10 @@ plugin::ChildProbe exercise(const plugin::PluginRegistry& registry, plugin::Impl
   };
 }
 
-int check(const GlobalOptions& options, const std::string& target, int timeout_ms,
+int check(const run::GlobalOptions& options, const std::string& target, int timeout_ms,
           const std::string& config_text) {
   std::fflush(stdout);  // the child must not inherit unflushed output
-  auto setup = discover_plugins(options);
+  auto setup = run::discover_plugins(options);
   nlohmann::json config;
   if (!config_text.empty()) {
     config = nlohmann::json::parse(config_text, nullptr, false);
@@ -231,7 +231,7 @@ int check(const GlobalOptions& options, const std::string& target, int timeout_m
 
 }  // namespace
 
-void add_plugins_command(CLI::App& app, GlobalOptions& options, int& exit_code) {
+void add_plugins_command(CLI::App& app, run::GlobalOptions& options, int& exit_code) {
   auto* plugins = app.add_subcommand("plugins", "List, inspect and check plugins");
   plugins->require_subcommand(1);
 

@@ -1,13 +1,14 @@
 // `aiperf profile`: benchmark a server (AIPerf's flag names, so users can switch).
+// The flags come from the option table (config/option_table.h); the run is run/.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
-#include "cli/plugin_setup.h"
+#include "run/plugin_setup.h"
 
 namespace aiperf::cli {
 
 /// Adds the `profile` subcommand to `app`; the run stores its exit code.
-void add_profile_command(CLI::App& app, GlobalOptions& options, int& exit_code);
+void add_profile_command(CLI::App& app, run::GlobalOptions& options, int& exit_code);
 
 }  // namespace aiperf::cli

@@ -1,5 +1,8 @@
 #include "config/config_file.h"
 
+#include "base/file.h"
+#include "config/option_table.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -25,14 +28,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-bool is_secret_key(std::string key) {
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"api_key", "apikey", "api-key", "token", "password", "secret", "authorization"}) {
-    if (key.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
 // Reads one file, collecting errors instead of stopping at the first.
 class Reader {
  public:
@@ -40,19 +35,15 @@ class Reader {
       : path_(std::move(path)), o_(o), env_(env) {}
 
   /// Errors in file order.
-  std::vector<std::string> sorted_errors() {
+  std::vector<Error> sorted_errors() {
     std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-    std::vector<std::string> out;
-    for (const auto& e : errors_) out.push_back(std::get<1>(e));
-    return out;
+                     [](const Error& a, const Error& b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); });
+    return errors_;
   }
 
   void error(const YAML::Node& at, const std::string& message) {
     auto mark = at.Mark();
-    errors_.emplace_back(std::pair(mark.line, mark.column),
-                         path_.string() + ":" + std::to_string(mark.line + 1) + ":" +
-                             std::to_string(mark.column + 1) + ": " + message);
+    errors_.push_back(make_error(ErrorCode::kInvalidArgument, message).in_file(path_.string(), mark.line + 1, mark.column + 1));
   }
 
   // ${VAR} and ${VAR:-default} in a scalar; nullopt (with an error) if a variable is unset.
@@ -138,7 +129,7 @@ class Reader {
       }
     } catch (const json::exception&) {
       error(node, "key '" + key + "' must be " + what + ", got " +
-                      (is_secret_key(key) ? std::string("a value of another type") : "'" + node.Scalar() + "'"));
+                      "'" + node.Scalar() + "'");
       return std::nullopt;
     }
   }
@@ -169,16 +160,16 @@ class Reader {
     return std::pair{*name, config};
   }
 
-  bool check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> known) {
+  bool check_keys(const YAML::Node& map, const std::string& where, const std::vector<std::string>& known) {
     bool ok = true;
     for (const auto& kv : map) {
       std::string key = kv.first.Scalar();
       bool found = false;
-      for (const char* k : known) found = found || key == k;
+      for (const auto& k : known) found = found || key == k;
       if (found) continue;
       std::string best;
       std::size_t best_distance = 3;
-      for (const char* k : known) {
+      for (const auto& k : known) {
         auto d = edit_distance(key, k);
         if (d < best_distance) best_distance = d, best = k;
       }
@@ -192,11 +183,46 @@ class Reader {
   void read(const YAML::Node& root);
 
  private:
+  void read_option(const OptionSpec& spec, const YAML::Node& node);
+  void read_plugins(const YAML::Node& plugins, const YAML::Node& benchmark);
+
   std::filesystem::path path_;
   ProfileOptions& o_;
   const EnvLookup& env_;
-  std::vector<std::tuple<std::pair<int, int>, std::string>> errors_;
+  std::vector<Error> errors_;
 };
+
+// Known keys of one section: the table's, plus YAML-only ones.
+std::vector<std::string> section_keys(std::string_view section) {
+  std::vector<std::string> keys;
+  for (const auto& spec : option_table()) {
+    auto dot = spec.key.find('.');
+    if (spec.key.substr(0, dot) == section) keys.emplace_back(spec.key.substr(dot + 1, spec.key.find('.', dot + 1) - dot - 1));
+  }
+  if (section == "benchmark") keys.emplace_back("timing_mode");
+  if (section == "plugins") keys.insert(keys.end(), {"paths", "endpoint", "dataset_sampler"});
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+void Reader::read_option(const OptionSpec& spec, const YAML::Node& node) {
+  std::string key(spec.key.substr(spec.key.find('.') + 1));
+  auto v = to_json(node);
+  if (!v) return;
+  if (spec.relative_path) {
+    auto base = path_.parent_path();
+    for (auto& item : v->is_array() ? *v : (*v = json::array({*v}))) {
+      if (!item.is_string()) continue;
+      std::filesystem::path p(item.get<std::string>());
+      item = (p.is_relative() ? base / p : p).string();
+    }
+  }
+  if (auto r = spec.binding.from_json(o_, *v); !r) {
+    std::string got = spec.secret || !node.IsScalar() ? "" : ", got '" + node.Scalar() + "'";
+    error(node, "key '" + key + "' " + r.error().message + got);
+  }
+}
 
 void Reader::read(const YAML::Node& root) {
   if (root.IsNull()) return;
@@ -204,112 +230,30 @@ void Reader::read(const YAML::Node& root) {
     error(root, "the config must be a mapping of sections (endpoint, benchmark, input, output, plugins)");
     return;
   }
-  if (!check_keys(root, "", {"endpoint", "benchmark", "input", "output", "plugins"})) return;
-  auto section = [&](const char* name, std::initializer_list<const char*> keys) -> YAML::Node {
+  static const std::vector<std::string> kSections = {"endpoint", "benchmark", "input", "output", "plugins"};
+  if (!check_keys(root, "", kSections)) return;
+  for (const auto& name : kSections) {
     YAML::Node node = root[name];
-    if (!node || node.IsNull()) return YAML::Node();
+    if (!node || node.IsNull()) continue;
     if (!node.IsMap()) {
-      error(node, std::string("section '") + name + "' must be a mapping");
-      return YAML::Node();
-    }
-    check_keys(node, name, keys);
-    return node;
-  };
-  auto set = [&]<class T>(const YAML::Node& sec, const char* key, T& field, const char* what) {
-    if (!sec || !sec[key]) return;
-    if (auto v = get<T>(sec[key], std::string(key), what)) field = *v;
-  };
-  auto set_opt = [&]<class T>(const YAML::Node& sec, const char* key, std::optional<T>& field, const char* what) {
-    if (!sec || !sec[key]) return;
-    if (auto v = get<T>(sec[key], std::string(key), what)) field = *v;
-  };
-
-  YAML::Node ep = section("endpoint", {"model", "url", "type", "custom_endpoint", "streaming", "timeout_seconds",
-                                       "api_key", "headers", "extra_inputs"});
-  set(ep, "model", o_.model, "a string");
-  set(ep, "url", o_.url, "a string");
-  set(ep, "type", o_.endpoint_type, "a string");
-  set(ep, "custom_endpoint", o_.custom_endpoint, "a string");
-  set(ep, "streaming", o_.streaming, "true or false");
-  set(ep, "timeout_seconds", o_.request_timeout_seconds, "a number");
-  set(ep, "api_key", o_.api_key, "a string");
-  for (const char* key : {"headers", "extra_inputs"}) {
-    if (!ep || !ep[key]) continue;
-    auto v = to_json(ep[key]);
-    if (!v) continue;
-    if (!v->is_object()) {
-      error(ep[key], std::string("key 'endpoint.") + key + "' must be a mapping");
+      error(node, "section '" + name + "' must be a mapping");
       continue;
     }
-    for (const auto& [k, value] : v->items()) {
-      std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-      (std::string(key) == "headers" ? o_.headers : o_.extra_inputs).push_back(k + ":" + text);
-    }
+    check_keys(node, name, section_keys(name));
   }
-
-  YAML::Node b = section("benchmark", {"timing_mode", "concurrency", "request_rate", "arrival_pattern",
-                                       "arrival_smoothness", "fixed_schedule", "fixed_schedule_start_offset",
-                                       "fixed_schedule_end_offset", "request_count", "duration", "grace_period",
-                                       "warmup_request_count", "warmup_duration", "max_error_rate", "goodput"});
-  set_opt(b, "concurrency", o_.concurrency, "a positive integer");
-  set_opt(b, "request_rate", o_.request_rate, "a number");
-  set(b, "arrival_pattern", o_.arrival_pattern, "a string");
-  set(b, "arrival_smoothness", o_.arrival_smoothness, "a number");
-  set(b, "fixed_schedule", o_.fixed_schedule, "true or false");
-  set_opt(b, "fixed_schedule_start_offset", o_.fixed_schedule_start_offset_ms, "a number (ms)");
-  set_opt(b, "fixed_schedule_end_offset", o_.fixed_schedule_end_offset_ms, "a number (ms)");
-  set_opt(b, "request_count", o_.request_count, "a positive integer");
-  set_opt(b, "duration", o_.benchmark_duration, "a number (seconds)");
-  set(b, "grace_period", o_.benchmark_grace_period, "a number (seconds)");
-  set_opt(b, "warmup_request_count", o_.warmup_request_count, "a positive integer");
-  set_opt(b, "warmup_duration", o_.warmup_duration, "a number (seconds)");
-  set(b, "max_error_rate", o_.max_error_rate, "a number between 0 and 1");
-  if (b && b["goodput"]) {
-    if (b["goodput"].IsMap()) {
-      std::string text;
-      for (const auto& kv : b["goodput"]) {
-        auto v = get<std::string>(kv.second, "goodput." + kv.first.Scalar(), "a number");
-        if (v) text += (text.empty() ? "" : " ") + kv.first.Scalar() + ":" + *v;
-      }
-      o_.goodput = text;
-    } else {
-      set(b, "goodput", o_.goodput, "a mapping of metric: bound, or a string");
-    }
+  for (const auto& spec : option_table()) {
+    if (spec.plugin_section) continue;
+    auto dot = spec.key.find('.');
+    YAML::Node section = root[std::string(spec.key.substr(0, dot))];
+    if (!section || !section.IsMap()) continue;
+    YAML::Node node = section[std::string(spec.key.substr(dot + 1))];
+    if (node) read_option(spec, node);
   }
-  std::optional<std::string> timing_mode;
-  if (b && b["timing_mode"]) timing_mode = get<std::string>(b["timing_mode"], "timing_mode", "a string");
+  read_plugins(root["plugins"], root["benchmark"]);
+}
 
-  YAML::Node in = section("input", {"files", "isl", "isl_stddev", "osl", "osl_stddev", "random_seed",
-                                    "num_dataset_entries", "sampling_strategy"});
-  if (in && in["files"]) {
-    auto base = path_.parent_path();
-    auto add = [&](const YAML::Node& n) {
-      if (auto f = get<std::string>(n, "input.files", "a path")) {
-        std::filesystem::path p(*f);
-        o_.input_files.push_back((p.is_relative() ? base / p : p).string());
-      }
-    };
-    if (in["files"].IsSequence()) {
-      for (const auto& n : in["files"]) add(n);
-    } else {
-      add(in["files"]);
-    }
-  }
-  set(in, "isl", o_.isl, "a positive integer");
-  set(in, "isl_stddev", o_.isl_stddev, "a non-negative integer");
-  set_opt(in, "osl", o_.osl, "a positive integer");
-  set(in, "osl_stddev", o_.osl_stddev, "a non-negative integer");
-  set(in, "random_seed", o_.random_seed, "a non-negative integer");
-  set(in, "num_dataset_entries", o_.num_dataset_entries, "a positive integer");
-  set(in, "sampling_strategy", o_.sampler, "a string");
-
-  YAML::Node out = section("output", {"artifact_dir", "ui"});
-  set(out, "artifact_dir", o_.artifact_dir, "a path");
-  set(out, "ui", o_.ui, "'simple' or 'none'");
-
-  YAML::Node pl = section("plugins", {"paths", "phase_hooks", "timing_strategy", "endpoint", "dataset_sampler"});
-  if (pl && pl["paths"]) {
-    auto base = path_.parent_path();
+void Reader::read_plugins(const YAML::Node& pl, const YAML::Node& benchmark) {
+  if (pl && pl.IsMap() && pl["paths"]) {
     YAML::Node paths = pl["paths"];
     if (!paths.IsSequence()) {
       error(paths, "key 'plugins.paths' must be a list of directories");
@@ -317,47 +261,35 @@ void Reader::read(const YAML::Node& root) {
       for (const auto& n : paths) {
         if (auto p = get<std::string>(n, "plugins.paths", "a directory")) {
           std::filesystem::path dir(*p);
-          o_.plugin_paths.push_back((dir.is_relative() ? base / dir : dir).lexically_normal().string());
+          o_.plugin_paths.push_back((dir.is_relative() ? path_.parent_path() / dir : dir).lexically_normal().string());
         }
       }
     }
   }
-  if (pl && pl["phase_hooks"]) {
-    YAML::Node hooks = pl["phase_hooks"];
-    if (!hooks.IsSequence()) {
-      error(hooks, "key 'plugins.phase_hooks' must be a list of {name, config}");
-    } else {
-      for (const auto& n : hooks) {
-        if (auto impl = implementation(n, "plugins.phase_hooks[]")) {
-          o_.phase_hooks.push_back(impl->first + "=" + impl->second.dump());
-        }
-      }
-    }
+  if (pl && pl.IsMap() && pl["phase_hooks"]) {
+    if (!pl["phase_hooks"].IsSequence()) error(pl["phase_hooks"], "key 'plugins.phase_hooks' must be a list of {name, config}");
+    else read_option(*find_option_by_key("plugins.phase_hooks"), pl["phase_hooks"]);
   }
-  if (pl && pl["endpoint"]) {
-    if (auto impl = implementation(pl["endpoint"], "plugins.endpoint")) {
-      o_.endpoint_type = impl->first;
-      o_.endpoint_config = impl->second.dump();
-    }
+  auto impl = [&](const char* key, std::string& name, json& config) {
+    if (!pl || !pl.IsMap() || !pl[key]) return false;
+    auto parsed = implementation(pl[key], std::string("plugins.") + key);
+    if (parsed) name = parsed->first, config = parsed->second;
+    return parsed.has_value();
+  };
+  impl("endpoint", o_.endpoint_type, o_.endpoint_config);
+  impl("dataset_sampler", o_.sampler, o_.sampler_config);
+  std::optional<std::string> timing_mode;
+  if (benchmark && benchmark.IsMap() && benchmark["timing_mode"]) {
+    timing_mode = get<std::string>(benchmark["timing_mode"], "timing_mode", "a string");
   }
-  if (pl && pl["dataset_sampler"]) {
-    if (auto impl = implementation(pl["dataset_sampler"], "plugins.dataset_sampler")) {
-      o_.sampler = impl->first;
-      o_.sampler_config = impl->second.dump();
-    }
-  }
-  if (pl && pl["timing_strategy"]) {
-    if (auto impl = implementation(pl["timing_strategy"], "plugins.timing_strategy")) {
-      o_.timing_strategy = impl->first;
-      o_.timing_config = impl->second.dump();
-      if (timing_mode && *timing_mode != impl->first) {
-        error(b["timing_mode"], "benchmark.timing_mode '" + *timing_mode + "' differs from plugins.timing_strategy '" +
-                                    impl->first + "'");
-      }
+  if (impl("timing_strategy", o_.timing_strategy, o_.timing_config)) {
+    if (timing_mode && *timing_mode != o_.timing_strategy) {
+      error(benchmark["timing_mode"], "benchmark.timing_mode '" + *timing_mode + "' differs from plugins.timing_strategy '" +
+                                          o_.timing_strategy + "'");
     }
   } else if (timing_mode) {
     if (*timing_mode == "fixed_schedule") o_.fixed_schedule = true;
-    else if (*timing_mode == "request_rate" && !o_.request_rate) error(b["timing_mode"], "timing_mode request_rate needs benchmark.request_rate");
+    else if (*timing_mode == "request_rate" && !o_.request_rate) error(benchmark["timing_mode"], "timing_mode request_rate needs benchmark.request_rate");
     else if (*timing_mode != "concurrency" && *timing_mode != "request_rate") o_.timing_strategy = *timing_mode;
   }
 }
@@ -370,36 +302,21 @@ std::optional<std::string> process_env(const std::string& name) {
   return std::string(value);
 }
 
-std::vector<std::string> apply_config_file(const std::filesystem::path& path, ProfileOptions& options,
-                                           const EnvLookup& env) {
+std::vector<Error> apply_config_file(const std::filesystem::path& path, ProfileOptions& options, const EnvLookup& env) {
+  auto text = read_bounded_regular_file(path, kMaxConfigFileBytes);
+  if (!text) return {std::move(text.error()).in_file(path.string())};
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::BadFile&) {
-    return {path.string() + ": cannot be read"};
+    root = YAML::Load(*text);
   } catch (const YAML::ParserException& e) {
-    return {path.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-            ": " + e.msg};
+    return {make_error(ErrorCode::kMalformedInput, e.msg).in_file(path.string(), e.mark.line + 1, e.mark.column + 1)};
+  } catch (const YAML::Exception& e) {
+    return {make_error(ErrorCode::kMalformedInput, e.what()).in_file(path.string())};
   }
   Reader reader(path, options, env);
   reader.read(root);
   options.config_file = path.string();
   return reader.sorted_errors();
-}
-
-json redact_secrets(json value) {
-  if (value.is_object()) {
-    for (auto& [key, item] : value.items()) {
-      if (is_secret_key(key) && !item.is_null() && !(item.is_string() && item.get<std::string>().empty())) {
-        item = "<redacted>";
-      } else {
-        item = redact_secrets(item);
-      }
-    }
-  } else if (value.is_array()) {
-    for (auto& item : value) item = redact_secrets(item);
-  }
-  return value;
 }
 
 }  // namespace aiperf::config

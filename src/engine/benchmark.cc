@@ -22,9 +22,9 @@ double cpu_seconds() {
 }
 
 // The phase's metrics as hooks see them: every distribution metric's summary.
-std::vector<MetricSummary> summaries(const metrics::RunMetrics& run) {
+std::vector<MetricSummary> summaries(const std::vector<metrics::MetricResult>& results) {
   std::vector<MetricSummary> out;
-  for (const auto& result : run.results()) {
+  for (const auto& result : results) {
     const auto& info = metrics::metric_info(result.id);
     MetricSummary m;
     m.tag = info.tag;
@@ -80,9 +80,8 @@ void Benchmark::start_phase(std::size_t index) {
   outcomes_.emplace_back();
   PhaseOutcome& outcome = outcomes_.back();
   outcome.stats.phase = plan.name;
-  phase_wall_start_ns_ = wall_ns();
   phase_cpu_start_s_ = cpu_seconds();
-  outcome.stats.start_ns = phase_wall_start_ns_;
+  outcome.stats.start_ns = wall_ns();
   report_hook_failures(plan.name + " start", in_.hooks.fire_phase_start(outcome.stats));
 
   try {
@@ -98,11 +97,10 @@ void Benchmark::start_phase(std::size_t index) {
       [this, index](FinishedRequest&& done) {
         bool cancelled = stopping_ && done.record.error &&
                          done.record.error->kind == metrics::ErrorKind::kCancelled;
-        auto m = metrics::compute_request_metrics(done.record);
         PhaseOutcome& current = outcomes_.back();
         if (cancelled) ++current.cancelled;
-        else current.metrics.add(m);
-        if (in_.on_request) in_.on_request(phases_[index], done, m, cancelled);
+        else current.metrics.add(done.metrics);
+        if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
       },
       // Finishing tears the runner down: do it after the runner's own call returns.
       [this, index] { in_.client.post([this, index] { finish_phase(index); }); });
@@ -139,7 +137,8 @@ void Benchmark::finish_phase(std::size_t index) {
   stats.requests_completed = static_cast<uint64_t>(outcome.metrics.request_count());
   stats.requests_failed = static_cast<uint64_t>(outcome.metrics.error_request_count());
   stats.was_cancelled = interrupted_.load();
-  stats.metrics = summaries(outcome.metrics);
+  outcome.results = outcome.metrics.results();
+  stats.metrics = summaries(outcome.results);
   outcome.strategy_summary = strategy_->summary();
   outcome.stop_reason = runner_->stop_reason();
   outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;

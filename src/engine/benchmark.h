@@ -31,6 +31,7 @@ struct PhasePlan {
 struct PhaseOutcome {
   PhaseStats stats;                   ///< Also what the complete hooks saw.
   metrics::RunMetrics metrics;        ///< Requests finished in time (cancelled ones excluded).
+  std::vector<metrics::MetricResult> results;  ///< metrics.results(), computed once at the phase end.
   uint64_t cancelled = 0;             ///< Requests cancelled at the end (duration grace or interrupt).
   std::string strategy_summary;       ///< TimingStrategy::summary().
   std::string stop_reason;            ///< Why issuing stopped early because something failed, or empty.
@@ -47,11 +48,9 @@ struct BenchmarkInputs {
   RequestDefaults defaults;
   PhaseHookRegistry& hooks;
   std::function<std::unique_ptr<TimingStrategy>(const PhasePlan&)> make_strategy;
-  /// Every finished request (on the loop thread), with its phase and metrics; `cancelled`
+  /// Every finished request (on the loop thread), with its phase and metrics (done.metrics); `cancelled`
   /// ones were ended by us (duration grace or interrupt) and are not in the phase metrics.
-  std::function<void(const PhasePlan&, const FinishedRequest&, const metrics::RequestMetrics&,
-                     bool cancelled)>
-      on_request;
+  std::function<void(const PhasePlan&, const FinishedRequest&, bool cancelled)> on_request;
   /// Progress and warnings for the user.
   std::function<void(const std::string&)> log;
 };
@@ -84,7 +83,6 @@ class Benchmark {
   std::atomic<bool> interrupted_{false};
   bool stopping_ = false;  // loop thread: the current phase was told to stop
   std::size_t phase_index_ = 0;
-  int64_t phase_wall_start_ns_ = 0;
   double phase_cpu_start_s_ = 0;
 };
 

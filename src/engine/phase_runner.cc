@@ -6,6 +6,19 @@
 
 namespace aiperf::engine {
 
+CreditReturn credit_return(const metrics::RequestMetrics& m, const metrics::RequestRecord& record,
+                           int64_t scheduled_ns, int64_t phase_start_ns) {
+  CreditReturn out;
+  out.scheduled_ns = scheduled_ns - phase_start_ns;
+  out.sent_ns = record.start_ns - phase_start_ns;
+  out.end_ns = record.end_ns - phase_start_ns;
+  out.ok = m.ok;
+  auto ms = [](auto ns) { return std::optional<double>(static_cast<double>(ns) / 1e6); };
+  if (m.request_latency_ns) out.latency_ms = ms(*m.request_latency_ns);
+  if (m.time_to_first_token_ns) out.ttft_ms = ms(*m.time_to_first_token_ns);
+  return out;
+}
+
 PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
                          uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
                          std::function<void()> on_finished)
@@ -114,26 +127,13 @@ void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, in
   --in_flight_;
   ++completed_;
   if (!record.ok()) ++failed_;
-  CreditReturn outcome;
-  outcome.scheduled_ns = scheduled_ns - start_ns_;
-  outcome.sent_ns = record.start_ns - start_ns_;
-  outcome.end_ns = record.end_ns - start_ns_;
-  outcome.ok = record.ok();
-  if (record.ok()) {
-    outcome.latency_ms = static_cast<double>(record.end_ns - record.start_ns) / 1e6;
-    for (const auto& chunk : record.responses) {
-      if (chunk.has_text()) {
-        outcome.ttft_ms = static_cast<double>(chunk.timestamp_ns - record.start_ns) / 1e6;
-        break;
-      }
-    }
-  }
+  auto m = metrics::compute_request_metrics(record);
   try {
-    in_.strategy.on_credit_returned(outcome);
+    in_.strategy.on_credit_returned(credit_return(m, record, scheduled_ns, start_ns_));
   } catch (const std::exception& e) {
     stop_issuing(std::string("timing strategy failed: ") + e.what());
   }
-  on_request_({std::move(record), session});
+  on_request_({std::move(record), std::move(m), session});
 }
 
 void PhaseRunner::maybe_finish() {

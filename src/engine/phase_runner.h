@@ -12,6 +12,7 @@
 #include "aiperf/sdk/endpoint.h"
 #include "aiperf/sdk/timing_strategy.h"
 #include "dataset/synthetic.h"
+#include "metrics/request_metrics.h"
 #include "metrics/request_record.h"
 #include "transport/http_client.h"
 #include "transport/url.h"
@@ -38,8 +39,14 @@ struct PhaseInputs {
 /// A finished request and its position in the phase.
 struct FinishedRequest {
   metrics::RequestRecord record;
-  uint64_t session_num = 0;  ///< 0-based send order within the phase.
+  metrics::RequestMetrics metrics;  ///< Computed once; the strategy's CreditReturn derives from it.
+  uint64_t session_num = 0;         ///< 0-based send order within the phase.
 };
+
+/// What the timing strategy is told about a finished request: the same numbers the
+/// report shows (times relative to the phase start `phase_start_ns`).
+CreditReturn credit_return(const metrics::RequestMetrics& m, const metrics::RequestRecord& record,
+                           int64_t scheduled_ns, int64_t phase_start_ns);
 
 /// Drives one phase until `request_count` requests have completed (0 = no limit), the
 /// strategy says stop, or stop_issuing() is called.

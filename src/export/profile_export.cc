@@ -54,10 +54,14 @@ json ErrorSummary::to_json() const {
   return out;
 }
 
-json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
-                    const RunInfo& info) {
+json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors, const RunInfo& info) {
+  return aggregate_json(run, run.results(), errors, info);
+}
+
+json aggregate_json(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results,
+                    const ErrorSummary& errors, const RunInfo& info) {
   json out = json::object();
-  for (const auto& result : run.results()) {
+  for (const auto& result : results) {
     const auto& meta = metric_info(result.id);
     if (result.stats) {
       out[std::string(meta.tag)] = summary_json(meta.unit, *result.stats);
@@ -87,10 +91,12 @@ json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
   return out;
 }
 
-std::string aggregate_csv(const metrics::RunMetrics& run) {
+std::string aggregate_csv(const metrics::RunMetrics& run) { return aggregate_csv(run.results()); }
+
+std::string aggregate_csv(const std::vector<metrics::MetricResult>& results) {
   std::string dist = "Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\n";
   std::string single = "Metric,Value\n";
-  for (const auto& result : run.results()) {
+  for (const auto& result : results) {
     const auto& meta = metric_info(result.id);
     std::string name = fmt::format("{} ({})", meta.header, meta.unit);
     if (result.stats) {

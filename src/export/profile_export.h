@@ -39,9 +39,14 @@ struct RunInfo {
 /// profile_export_aiperf.json: each metric tag at top level with {unit, avg, ..., count}.
 nlohmann::json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
                               const RunInfo& info);
+/// The same, from `results` = run.results() already computed.
+nlohmann::json aggregate_json(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results,
+                              const ErrorSummary& errors, const RunInfo& info);
 
 /// profile_export_aiperf.csv: distribution metrics, a blank line, then single-value metrics.
 std::string aggregate_csv(const metrics::RunMetrics& run);
+/// The same, from results already computed.
+std::string aggregate_csv(const std::vector<metrics::MetricResult>& results);
 
 /// Per-request metadata of the JSONL export; times are wall-clock epoch ns.
 struct RecordMetadata {

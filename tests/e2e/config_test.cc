@@ -47,7 +47,8 @@ plugins:
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto doc = json::parse(slurp(dir.path() / "out" / "profile_export_aiperf.json"));
   EXPECT_EQ(doc["request_count"]["avg"], 5);  // the flag beat the file's 50
-  EXPECT_EQ(doc["input_config"]["endpoint"]["model_names"][0], "config-model");
+  // input_config uses the config file's keys (so it reads back as a config file).
+  EXPECT_EQ(doc["input_config"]["endpoint"]["model"], "config-model");
   EXPECT_EQ(doc["input_config"]["plugins"]["phase_hooks"][0]["name"], "recorder");
   ASSERT_EQ(doc["plugins_loaded"].size(), 1u);
   EXPECT_EQ(doc["plugins_loaded"][0]["package"], "aiperf-fixture-recorder");
@@ -65,7 +66,7 @@ TEST(ConfigE2ETest, EachConfigErrorGivesOneClearMessageAndExit2BeforeAnyRequest)
   std::string head = "endpoint:\n  model: m\n  url: " + server.base_url() + "\nbenchmark:\n  request_count: 2\n";
   for (const auto& c : std::vector<Case>{
            {head + "  concurency: 2\n", "b.yaml:6:3: unknown key 'benchmark.concurency' (did you mean 'concurrency'?)"},
-           {head + "  concurrency: many\n", "b.yaml:6:16: key 'concurrency' must be a positive integer, got 'many'"},
+           {head + "  concurrency: many\n", "b.yaml:6:16: key 'concurrency' must be a non-negative integer, got 'many'"},
            {head + "input:\n  osl: ${NOT_SET_ANYWHERE}\n", "environment variable NOT_SET_ANYWHERE is not set"},
            {head + "plugins:\n  endpoint: {name: nope}\n",
             "no endpoint implementation named 'nope'; available: chat, completions, embeddings"},
@@ -108,7 +109,7 @@ TEST(ConfigE2ETest, SecretsNeverAppearInLogsOrExports) {
   }
   auto doc = json::parse(slurp(dir.path() / "out" / "profile_export_aiperf.json"));
   EXPECT_EQ(doc["input_config"]["endpoint"]["api_key"], "<redacted>");
-  EXPECT_EQ(doc["input_config"]["plugins"]["endpoint"]["config"]["api_key"], "<redacted>");
+  EXPECT_EQ(doc["input_config"]["endpoint"]["headers"]["X-Api-Token"], "<redacted>");
 }
 
 }  // namespace

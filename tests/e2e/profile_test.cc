@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "config/option_table.h"
+
 #include "e2e/e2e_support.h"
 
 namespace aiperf {
@@ -127,6 +129,54 @@ TEST(ProfileE2ETest, ApiKeyIsSentButNeverWrittenToExports) {
   }
   EXPECT_EQ(run.result.out.find("sk-secret-123"), std::string::npos);
   EXPECT_EQ(run.result.err.find("sk-secret-123"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aiperf
+
+namespace aiperf {
+namespace {
+
+using testing::MockServerProcess;
+using testing::TempDir;
+
+// Issue 8: these aborted with "terminate called" (exit 134).
+TEST(ProfileE2ETest, UnwritableJsonlOrDirectoryConfigExitsWithOneLineNotACrash) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "profile_export.jsonl.tmp");
+  auto run = testing::profile(server, dir, "--request-count 2");
+  EXPECT_EQ(run.result.exit_code, 2) << run.result.err;
+  EXPECT_NE(run.result.err.find("error: "), std::string::npos) << run.result.err;
+  EXPECT_EQ(run.result.err.find("terminate"), std::string::npos) << run.result.err;
+  EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
+
+  auto config = testing::run_aiperf("profile --config '" + dir.path().string() + "' --request-count 1");
+  EXPECT_EQ(config.exit_code, 2) << config.err;
+  EXPECT_NE(config.err.find("is a directory"), std::string::npos) << config.err;
+}
+
+TEST(ProfileE2ETest, EveryOptionAppearsInHelp) {
+  auto help = testing::run_aiperf("profile --help");
+  ASSERT_EQ(help.exit_code, 0);
+  // Every entry of the option table, and --config.
+  std::vector<std::string> flags = {"--config"};
+  for (const auto& spec : config::option_table()) flags.emplace_back(spec.long_flag());
+  for (const auto& flag : flags) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(ProfileE2ETest, InputConfigHasEveryLoadOption) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  auto run = testing::profile(server, dir, "--request-count 2 --arrival-smoothness 2.5");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const auto& b = run.aggregate["input_config"]["benchmark"];
+  EXPECT_EQ(b["arrival_smoothness"], 2.5);  // was missing before the option table
+  EXPECT_TRUE(b.contains("fixed_schedule"));
+  EXPECT_TRUE(b.contains("fixed_schedule_start_offset"));
+  EXPECT_TRUE(b.contains("fixed_schedule_end_offset"));
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
-#include "cli/signal_watcher.h"
+#include "run/signal_watcher.h"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <ctime>
 
-namespace aiperf::cli {
+namespace aiperf::run {
 namespace {
 
 sigset_t watched() {
@@ -46,4 +46,4 @@ SignalWatcher::~SignalWatcher() {
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
-}  // namespace aiperf::cli
+}  // namespace aiperf::run

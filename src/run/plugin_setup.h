@@ -8,7 +8,7 @@
 
 #include "plugin/registry.h"
 
-namespace aiperf::cli {
+namespace aiperf::run {
 
 /// Global options shared by subcommands.
 struct GlobalOptions {
@@ -30,4 +30,8 @@ std::vector<plugin::SearchDir> search_path_for(const GlobalOptions& options);
 /// Registers the built-ins and discovers plugins on the search path.
 PluginSetup discover_plugins(const GlobalOptions& options);
 
-}  // namespace aiperf::cli
+/// Prints discovery's problems as `warning:` lines and implementation conflicts
+/// (e.g. a plugin overriding a built-in) as `note:` lines, on stderr.
+void print_discovery_report(const PluginSetup& setup);
+
+}  // namespace aiperf::run

@@ -1,17 +1,18 @@
-#include "report/console_table.h"
+#include "export/console_table.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
 
-namespace aiperf::report {
+namespace aiperf::exporting {
 
-std::string console_table(const metrics::RunMetrics& run, const std::string& title) {
+std::string console_table(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results,
+                          const std::string& title) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"Metric", "avg", "min", "max", "p99", "p90", "p50", "std"});
   std::vector<std::pair<std::string, std::string>> singles;
-  for (const auto& result : run.results()) {
+  for (const auto& result : results) {
     const auto& info = metrics::metric_info(result.id);
     std::string name = fmt::format("{} ({})", info.header, info.unit);
     if (result.stats) {
@@ -59,4 +60,4 @@ std::string console_table(const metrics::RunMetrics& run, const std::string& tit
   return out;
 }
 
-}  // namespace aiperf::report
+}  // namespace aiperf::exporting

@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-namespace aiperf::cli {
+namespace aiperf::run {
 
 /// Watches SIGINT/SIGTERM on its own thread while alive. Construct it before
 /// any other thread starts, so the signals are blocked everywhere else.
@@ -25,4 +25,4 @@ class SignalWatcher {
   std::thread thread_;
 };
 
-}  // namespace aiperf::cli
+}  // namespace aiperf::run

@@ -1,4 +1,6 @@
-#include "cli/plugin_setup.h"
+#include "run/plugin_setup.h"
+
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <string_view>
@@ -6,7 +8,7 @@
 #include "builtins/builtins.h"
 #include "plugin/trust.h"
 
-namespace aiperf::cli {
+namespace aiperf::run {
 
 std::vector<plugin::SearchDir> search_path_for(const GlobalOptions& options) {
   auto sources = plugin::default_sources();
@@ -26,4 +28,9 @@ PluginSetup discover_plugins(const GlobalOptions& options) {
   return setup;
 }
 
-}  // namespace aiperf::cli
+void print_discovery_report(const PluginSetup& setup) {
+  for (const auto& e : setup.report.errors) fmt::print(stderr, "warning: {}\n", e.describe());
+  for (const auto& line : setup.registry->conflicts()) fmt::print(stderr, "note: {}\n", line);
+}
+
+}  // namespace aiperf::run

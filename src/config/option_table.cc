@@ -1,0 +1,201 @@
+#include "config/option_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "config/internal/list_codecs.h"
+
+namespace aiperf::config {
+namespace internal {
+
+bool is_secret_header(std::string_view name) {
+  std::string n(name);
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n == "authorization" || n == "proxy-authorization" || n == "cookie" ||
+         n.find("api-key") != std::string::npos || n.find("token") != std::string::npos;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::Codec;
+using internal::Element;
+using internal::ListCodec;
+using nlohmann::json;
+
+// A field holding one value: a flag sets it; a config value sets it.
+template <class T>
+OptionBinding value(T ProfileOptions::*field) {
+  OptionBinding b;
+  b.type = Codec<T>::type;
+  b.takes_value = !std::is_same_v<T, bool>;
+  b.from_text = [field](ProfileOptions& o, std::string_view text) -> Expected<void> {
+    auto v = Codec<T>::parse(text);
+    if (!v) return fail(v.error());
+    o.*field = std::move(*v);
+    return {};
+  };
+  b.from_json = [field](ProfileOptions& o, const json& j) -> Expected<void> {
+    auto v = Codec<T>::from_json(j);
+    if (!v) return fail(v.error());
+    o.*field = std::move(*v);
+    return {};
+  };
+  b.to_json = [field](const ProfileOptions& o) { return Codec<T>::to_json(o.*field); };
+  return b;
+}
+
+// A list field: each flag use appends one element; a config value replaces the list.
+template <class T>
+OptionBinding list(std::vector<T> ProfileOptions::*field) {
+  OptionBinding b;
+  b.type = ListCodec<T>::type;
+  b.repeatable = true;
+  b.from_text = [field](ProfileOptions& o, std::string_view text) -> Expected<void> {
+    auto v = Element<T>::parse(text);
+    if (!v) return fail(v.error());
+    (o.*field).push_back(std::move(*v));
+    return {};
+  };
+  b.from_json = [field](ProfileOptions& o, const json& j) -> Expected<void> {
+    auto v = ListCodec<T>::from_json(j);
+    if (!v) return fail(v.error());
+    o.*field = std::move(*v);
+    return {};
+  };
+  b.to_json = [field](const ProfileOptions& o) { return ListCodec<T>::to_json(o.*field); };
+  return b;
+}
+
+using O = ProfileOptions;
+
+OptionSpec opt(std::string_view flags, std::string_view key, std::string_view group, std::string_view help,
+               OptionBinding binding) {
+  return OptionSpec{flags, key, group, help, std::move(binding)};
+}
+OptionSpec secret(OptionSpec s) { return s.secret = true, s; }
+OptionSpec path(OptionSpec s) { return s.relative_path = true, s; }
+OptionSpec plugins(OptionSpec s) { return s.plugin_section = true, s; }
+
+std::vector<OptionSpec> make_table() {
+  return {
+      opt("-m,--model", "endpoint.model", "Endpoint", "Model name sent in requests (required here or in --config)", value(&O::model)),
+      opt("-u,--url", "endpoint.url", "Endpoint", "Server URL (http://host:port[/base])", value(&O::url)),
+      opt("--endpoint-type", "endpoint.type", "Endpoint", "chat, completions, embeddings, or a plugin's endpoint", value(&O::endpoint_type)),
+      opt("--endpoint", "endpoint.custom_endpoint", "Endpoint", "Custom API path, e.g. /v1/my/chat", value(&O::custom_endpoint)),
+      plugins(opt("--endpoint-config", "plugins.endpoint.config", "Endpoint", "JSON object passed to the endpoint", value(&O::endpoint_config))),
+      opt("--streaming", "endpoint.streaming", "Endpoint", "Stream responses (needed for TTFT and ITL)", value(&O::streaming)),
+      opt("--request-timeout-seconds", "endpoint.timeout_seconds", "Endpoint", "Per-request timeout", value(&O::request_timeout_seconds)),
+      secret(opt("--api-key", "endpoint.api_key", "Endpoint", "Sent as Authorization: Bearer KEY (never logged or exported)", value(&O::api_key))),
+      opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
+      opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
+
+      opt("--concurrency", "benchmark.concurrency", "Load", "Requests in flight (default 1); with --request-rate, a ceiling", value(&O::concurrency)),
+      opt("--request-rate", "benchmark.request_rate", "Load", "Open loop: requests per second", value(&O::request_rate)),
+      opt("--arrival-pattern", "benchmark.arrival_pattern", "Load", "constant, poisson or gamma", value(&O::arrival_pattern)),
+      opt("--arrival-smoothness", "benchmark.arrival_smoothness", "Load", "Gamma shape (1 = Poisson)", value(&O::arrival_smoothness)),
+      opt("--fixed-schedule", "benchmark.fixed_schedule", "Load", "Send at the input file's timestamps (automatic for traces)", value(&O::fixed_schedule)),
+      opt("--fixed-schedule-start-offset", "benchmark.fixed_schedule_start_offset", "Load", "Trace start, ms", value(&O::fixed_schedule_start_offset_ms)),
+      opt("--fixed-schedule-end-offset", "benchmark.fixed_schedule_end_offset", "Load", "Trace end, ms", value(&O::fixed_schedule_end_offset_ms)),
+      plugins(opt("--timing-strategy", "plugins.timing_strategy.name", "Load", "A timing_strategy implementation (e.g. a plugin's)", value(&O::timing_strategy))),
+      plugins(opt("--timing-config", "plugins.timing_strategy.config", "Load", "JSON object passed to --timing-strategy", value(&O::timing_config))),
+
+      opt("--request-count,--num-requests", "benchmark.request_count", "Phases", "Requests to send", value(&O::request_count)),
+      opt("--benchmark-duration", "benchmark.duration", "Phases", "Seconds to send for", value(&O::benchmark_duration)),
+      opt("--benchmark-grace-period", "benchmark.grace_period", "Phases", "Seconds to wait for in-flight requests at the end or on Ctrl-C", value(&O::benchmark_grace_period)),
+      opt("--warmup-request-count", "benchmark.warmup_request_count", "Phases", "Warmup requests (not in the results)", value(&O::warmup_request_count)),
+      opt("--warmup-duration", "benchmark.warmup_duration", "Phases", "Warmup seconds (not in the results)", value(&O::warmup_duration)),
+      opt("--max-error-rate", "benchmark.max_error_rate", "Phases", "Fraction of failed requests tolerated (0 to 1)", value(&O::max_error_rate)),
+      opt("--goodput", "benchmark.goodput", "Phases", "SLOs, e.g. \"time_to_first_token:50 inter_token_latency:10\"", value(&O::goodput)),
+
+      path(opt("--input-file", "input.files", "Input", "JSONL prompts or mooncake trace (repeatable)", list(&O::input_files))),
+      opt("--isl,--synthetic-input-tokens-mean", "input.isl", "Input", "Prompt length in words (≈ tokens)", value(&O::isl)),
+      opt("--isl-stddev,--synthetic-input-tokens-stddev", "input.isl_stddev", "Input", "Prompt length stddev", value(&O::isl_stddev)),
+      opt("--osl,--output-tokens-mean", "input.osl", "Input", "max_tokens requested (default: unset)", value(&O::osl)),
+      opt("--osl-stddev,--output-tokens-stddev", "input.osl_stddev", "Input", "max_tokens stddev", value(&O::osl_stddev)),
+      opt("--random-seed", "input.random_seed", "Input", "Seed for prompts, arrivals and sampling", value(&O::random_seed)),
+      opt("--num-dataset-entries", "input.num_dataset_entries", "Input", "Distinct synthetic prompts", value(&O::num_dataset_entries)),
+      opt("--dataset-sampling-strategy", "input.sampling_strategy", "Input", "sequential, random, shuffle, or a plugin's", value(&O::sampler)),
+      plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
+
+      plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),
+      opt("--artifact-dir", "output.artifact_dir", "Output", "Where exports go (default: artifacts/<run name>)", value(&O::artifact_dir)),
+      opt("--ui", "output.ui", "Output", "simple (progress) or none", value(&O::ui)),
+  };
+}
+
+}  // namespace
+
+std::string_view OptionSpec::long_flag() const {
+  auto at = flags.find("--");
+  auto end = flags.find(',', at);
+  return flags.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+}
+
+std::span<const OptionSpec> option_table() {
+  static const std::vector<OptionSpec> table = make_table();
+  return table;
+}
+
+const OptionSpec* find_option_by_key(std::string_view key) {
+  for (const auto& spec : option_table()) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+json redact_secret_keys(json value) {
+  static constexpr std::array<std::string_view, 7> kWords = {"api_key", "apikey", "api-key", "token",
+                                                             "password", "secret", "authorization"};
+  if (value.is_object()) {
+    for (auto& [key, item] : value.items()) {
+      std::string k = key;
+      for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      bool secret = std::any_of(kWords.begin(), kWords.end(), [&](auto w) { return k.find(w) != std::string::npos; });
+      bool empty = item.is_null() || (item.is_string() && item.get<std::string>().empty());
+      item = secret && !empty ? json("<redacted>") : redact_secret_keys(item);
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value) item = redact_secret_keys(item);
+  }
+  return value;
+}
+
+json to_input_config(const ProfileOptions& o) {
+  json out = json::object();
+  for (const auto& spec : option_table()) {
+    json v = spec.binding.to_json(o);
+    bool empty = v.is_null() || (v.is_string() && v.get<std::string>().empty());
+    if (spec.secret && !empty) v = "<redacted>";
+    // Plugin configs are opaque: a key that looks like a credential is redacted.
+    if (spec.plugin_section) v = redact_secret_keys(v);
+    out[json::json_pointer("/" + [&] {
+      std::string p(spec.key);
+      std::replace(p.begin(), p.end(), '.', '/');
+      return p;
+    }())] = v;
+  }
+  out["plugins"]["paths"] = o.plugin_paths;
+  out["config_file"] = o.config_file;
+  return out;
+}
+
+std::string options_reference_markdown() {
+  ProfileOptions defaults;
+  std::string out = "| key | flag | type | default | description |\n| --- | --- | --- | --- | --- |\n";
+  for (const auto& spec : option_table()) {
+    json d = spec.binding.to_json(defaults);
+    bool none = d.is_null() || (d.is_string() && d.get<std::string>().empty()) ||
+                ((d.is_array() || d.is_object()) && d.empty());
+    std::string flags(spec.flags);
+    std::replace(flags.begin(), flags.end(), ',', '/');
+    out += fmt::format("| `{}` | `{}` | {} | {} | {} |\n", spec.key, flags, spec.binding.type,
+                       none ? "—" : "`" + (d.is_string() ? d.get<std::string>() : d.dump()) + "`", spec.help);
+  }
+  return out;
+}
+
+}  // namespace aiperf::config

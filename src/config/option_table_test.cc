@@ -1,0 +1,116 @@
+#include "config/option_table.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/config_file.h"
+#include "support/test_support.h"
+
+namespace aiperf::config {
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(OptionTableTest, DocsReferenceMatchesTheTable) {
+  std::string doc = slurp(std::filesystem::path(AIPERF_SOURCE_DIR) / "docs" / "configuration.md");
+  auto begin = doc.find("<!-- options:begin -->\n");
+  auto end = doc.find("<!-- options:end -->");
+  ASSERT_NE(begin, std::string::npos) << "docs/configuration.md lacks the options markers";
+  ASSERT_NE(end, std::string::npos);
+  std::string section = doc.substr(begin + 23, end - begin - 23);
+  EXPECT_EQ(section, options_reference_markdown())
+      << "docs/configuration.md is out of date: replace the section with `aiperf config reference`";
+}
+
+TEST(OptionTableTest, EveryOptionIsAYamlKeyAndAnInputConfigPath) {
+  ProfileOptions defaults;
+  auto exported = to_input_config(defaults);
+  for (const auto& spec : option_table()) {
+    std::string pointer = "/" + std::string(spec.key);
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    EXPECT_TRUE(exported.contains(nlohmann::json::json_pointer(pointer))) << spec.key << " missing from input_config";
+    // The key is accepted in a config file with its default value.
+    auto v = spec.binding.to_json(defaults);
+    if (v.is_null()) continue;
+    testing::TempDir dir;
+    auto dot = spec.key.find('.');
+    std::string section(spec.key.substr(0, dot)), rest(spec.key.substr(dot + 1));
+    nlohmann::json nested = v;
+    for (auto at = rest.rfind('.'); at != std::string::npos; at = rest.rfind('.')) {
+      nested = nlohmann::json{{rest.substr(at + 1), nested}};
+      rest = rest.substr(0, at);
+    }
+    if (spec.key.starts_with("plugins.timing_strategy") || spec.key.starts_with("plugins.endpoint") ||
+        spec.key.starts_with("plugins.dataset_sampler")) {
+      nested = nlohmann::json{{"name", "x"}, {"config", nlohmann::json::object()}};
+    }
+    // JSON is YAML: write the value as a flow mapping.
+    testing::write_file(dir.path() / "b.yaml", nlohmann::json{{section, {{rest, nested}}}}.dump());
+    ProfileOptions o;
+    auto errors = apply_config_file(dir.path() / "b.yaml", o);
+    EXPECT_TRUE(errors.empty()) << spec.key << ": " << (errors.empty() ? "" : errors[0].describe());
+  }
+}
+
+TEST(OptionTableTest, SecretsAreRedactedByTheTableNotBySubstring) {
+  ProfileOptions o;
+  o.api_key = "sk-1";
+  o.isl = 123;
+  o.headers = {{"Authorization", "Bearer t"}, {"X-Trace", "visible"}};
+  o.phase_hooks = {{"datadog", {{"api_key", "dd"}, {"job", "j"}}}};
+  auto c = to_input_config(o);
+  EXPECT_EQ(c["endpoint"]["api_key"], "<redacted>");
+  EXPECT_EQ(c["input"]["isl"], 123);  // "tokens" in a name is no secret
+  EXPECT_EQ(c["endpoint"]["headers"]["Authorization"], "<redacted>");
+  EXPECT_EQ(c["endpoint"]["headers"]["X-Trace"], "visible");
+  EXPECT_EQ(c["plugins"]["phase_hooks"][0]["config"]["api_key"], "<redacted>");
+  EXPECT_EQ(c["plugins"]["phase_hooks"][0]["config"]["job"], "j");
+}
+
+TEST(OptionTableTest, FlagValuesAreTypedAtTheEdge) {
+  const auto* count = find_option_by_key("benchmark.request_count");
+  ASSERT_NE(count, nullptr);
+  ProfileOptions o;
+  EXPECT_FALSE(count->binding.from_text(o, "-1"));  // never 2^64 - 1
+  EXPECT_FALSE(count->binding.from_text(o, "1e3"));
+  ASSERT_TRUE(count->binding.from_text(o, "20"));
+  EXPECT_EQ(o.request_count, 20u);
+  const auto* duration = find_option_by_key("benchmark.duration");
+  EXPECT_FALSE(duration->binding.from_text(o, "inf"));
+  EXPECT_FALSE(duration->binding.from_text(o, "1e400"));
+  const auto* header = find_option_by_key("endpoint.headers");
+  EXPECT_FALSE(header->binding.from_text(o, "X-Bad\r\nInjected:1"));
+  EXPECT_FALSE(header->binding.from_text(o, "Bad Name:1"));
+  ASSERT_TRUE(header->binding.from_text(o, "X-Ok: yes"));
+  EXPECT_EQ(o.headers.back(), (Header{"X-Ok", "yes"}));
+  const auto* hook = find_option_by_key("plugins.phase_hooks");
+  ASSERT_TRUE(hook->binding.from_text(o, R"(prometheus={"job":"j"})"));
+  EXPECT_EQ(o.phase_hooks.back().config["job"], "j");
+  EXPECT_FALSE(hook->binding.from_text(o, "x={not json"));
+  EXPECT_FALSE(find_option_by_key("benchmark.arrival_pattern")->binding.from_text(o, "bursty"));
+}
+
+TEST(ConfigFileTest, DirectoryOrFifoAsConfigIsAClearError) {
+  testing::TempDir dir;
+  ProfileOptions o;
+  auto errors = apply_config_file(dir.path(), o);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].describe().find("is a directory"), std::string::npos) << errors[0].describe();
+  auto fifo = dir.path() / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  errors = apply_config_file(fifo, o);  // must not block waiting for a writer
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].describe().find("not a regular file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aiperf::config

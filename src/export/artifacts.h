@@ -1,0 +1,44 @@
+// The summary exports of a run — profile_export_aiperf.json and .csv — written
+// in one place. Every file is attempted even when another fails; each failure
+// is one Error. (profile_export.jsonl is written per request by run/RunSink.)
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "export/profile_export.h"
+
+namespace aiperf::exporting {
+
+/// One phase's results as the exports need them.
+struct PhaseArtifacts {
+  const metrics::RunMetrics* metrics = nullptr;
+  const std::vector<metrics::MetricResult>* results = nullptr;  ///< metrics->results(), computed once.
+  uint64_t cancelled = 0;             ///< Requests cancelled at the phase end.
+  std::string strategy_summary;       ///< TimingStrategy::summary(), may be empty.
+};
+
+/// Everything the summary exports hold.
+struct ArtifactSet {
+  std::filesystem::path dir;
+  PhaseArtifacts profiling;
+  std::optional<PhaseArtifacts> warmup;
+  const ErrorSummary* errors = nullptr;      ///< Failed profiling requests.
+  RunInfo info;
+  std::optional<uint64_t> good_requests;     ///< Set when --goodput was given.
+  nlohmann::json plugins_loaded = nlohmann::json::array();
+};
+
+/// profile_export_aiperf.json as a document.
+nlohmann::json summary_document(const ArtifactSet& set);
+
+/// Writes the JSON and CSV summaries atomically; the errors of those that failed.
+std::vector<Error> write_artifacts(const ArtifactSet& set);
+
+}  // namespace aiperf::exporting

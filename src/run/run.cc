@@ -1,0 +1,198 @@
+#include "run/run.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+
+#include "export/artifacts.h"
+#include "export/console_table.h"
+#include "plugin/factory.h"
+#include "run/signal_watcher.h"
+
+namespace aiperf::run {
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void log_line(const std::string& line) { fmt::print(stderr, "{}\n", line); }
+
+std::string random_run_token() {
+  std::random_device device;
+  return fmt::format("{:08x}", device());
+}
+
+// Progress while a phase runs: one rewritten line on a terminal, a line every 5 s otherwise.
+void schedule_progress(transport::HttpClient& client, const engine::Benchmark& benchmark, bool tty) {
+  client.run_at(transport::now_ns() + (tty ? 500'000'000 : 5'000'000'000), [&client, &benchmark, tty] {
+    const engine::PhaseRunner* r = benchmark.current();
+    if (r == nullptr || r->finished()) {
+      if (tty) fmt::print(stderr, "\r\033[K");
+      if (r == nullptr) return;
+    } else {
+      double elapsed = static_cast<double>(transport::now_ns() - r->start_ns()) / 1e9;
+      std::string total = r->request_count() ? fmt::format("/{}", r->request_count()) : "";
+      fmt::print(stderr, "{}[{}] {}{} done, {} in flight, {} failed, {:.1f} req/s, {:.0f} s{}", tty ? "\r\033[K" : "",
+                 r->phase(), r->completed(), total, r->in_flight(), r->failed(),
+                 elapsed > 0 ? static_cast<double>(r->completed()) / elapsed : 0.0, elapsed, tty ? "" : "\n");
+    }
+    schedule_progress(client, benchmark, tty);
+  });
+}
+
+// Warns when aiperf itself was the bottleneck: late sends (open-loop schedules only:
+// a closed loop has no schedule to miss) or a saturated CPU.
+void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop) {
+  if (auto lag = phase.metrics.result(metrics::MetricId::kScheduleLag); open_loop && lag && lag->stats && lag->stats->p99 > 10) {
+    log_line(fmt::format("warning: {} sends were late (schedule lag p99 {:.1f} ms): the client could "
+                         "not keep up, so latencies may hide coordinated omission",
+                         phase.stats.phase, lag->stats->p99));
+  }
+  if (phase.stats.duration_sec > 1 && phase.client_cpu_seconds / phase.stats.duration_sec > 0.9) {
+    log_line(fmt::format("warning: aiperf used {:.0f}% of a core during {}: results may be limited by the client",
+                         100 * phase.client_cpu_seconds / phase.stats.duration_sec, phase.stats.phase));
+  }
+}
+
+nlohmann::json plugins_loaded(const PluginSetup& plugins) {
+  auto out = nlohmann::json::array();
+  for (const auto& package : plugins.registry->mapped_packages()) {
+    out.push_back({{"package", package->manifest.package},
+                   {"version", package->manifest.version},
+                   {"library", package->manifest.library.string()}});
+  }
+  return out;
+}
+
+exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
+  return {&phase.metrics, &phase.results, phase.cancelled, phase.strategy_summary};
+}
+
+// Exports of the finished run; every failure is one Error.
+std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const RunResult& result,
+                                 const engine::PhaseOutcome& profiling, const engine::PhaseOutcome* warmup) {
+  exporting::ArtifactSet set;
+  set.dir = plan.artifact_dir;
+  set.profiling = phase_artifacts(profiling);
+  if (warmup) set.warmup = phase_artifacts(*warmup);
+  set.errors = &sink.errors();
+  set.info.was_cancelled = result.interrupted;
+  set.info.start_time = exporting::iso8601(result.start_wall_ns);
+  set.info.end_time = exporting::iso8601(result.end_wall_ns);
+  set.info.input_config = plan.input_config;
+  if (sink.counts_goodput()) set.good_requests = sink.good_requests();
+  set.plugins_loaded = plugins_loaded(plan.plugins);
+  auto errors = exporting::write_artifacts(set);
+  if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
+  return errors;
+}
+
+// The exit code of a finished run, with one line per reason it is not 0.
+int judge(const RunPlan& plan, const RunResult& result, const engine::PhaseOutcome& profiling,
+          const std::vector<Error>& write_errors) {
+  int code = 0;
+  for (const auto& e : write_errors) fmt::print(stderr, "error: writing exports failed: {}\n", e.describe());
+  if (!write_errors.empty()) code = 1;
+  for (const auto& phase : result.outcomes) {
+    if (phase.stop_reason.empty()) continue;
+    fmt::print(stderr, "error: the {} phase stopped early: {}\n", phase.stats.phase, phase.stop_reason);
+    code = 1;
+  }
+  const auto& m = profiling.metrics;
+  int64_t finished = m.request_count() + m.error_request_count();
+  double failed = finished ? static_cast<double>(m.error_request_count()) / static_cast<double>(finished) : 0;
+  if (finished == 0 && !result.interrupted) {
+    fmt::print(stderr, "error: no request finished\n");
+    code = 1;
+  } else if (failed > plan.options.max_error_rate) {
+    fmt::print(stderr, "error: {} of {} requests failed ({:.1f}%), above --max-error-rate {} (see error_summary in {})\n",
+               m.error_request_count(), finished, failed * 100, plan.options.max_error_rate,
+               (plan.artifact_dir / "profile_export_aiperf.json").string());
+    code = 1;
+  }
+  if (result.interrupted) {
+    fmt::print(stderr, "interrupted: results above cover what finished before the interruption\n");
+    code = 130;
+  }
+  return code;
+}
+
+// Reports and exports a finished run; returns its exit code.
+int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
+  const engine::PhaseOutcome* profiling = nullptr;
+  const engine::PhaseOutcome* warmup = nullptr;
+  for (const auto& phase : result.outcomes) {
+    (phase.stats.phase == "profiling" ? profiling : warmup) = &phase;
+    warn_if_client_lagged(phase, plan.strategy.open_loop);
+    if (!phase.strategy_summary.empty()) log_line(phase.stats.phase + ": " + phase.strategy_summary);
+  }
+  engine::PhaseOutcome empty;  // interrupted during warmup: profiling never started
+  empty.stats.phase = "profiling";
+  const engine::PhaseOutcome& shown = profiling ? *profiling : empty;
+  auto write_errors = write_exports(plan, sink, result, shown, warmup);
+  fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
+  if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
+  fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
+  return judge(plan, result, shown, write_errors);
+}
+
+}  // namespace
+
+RunResult execute(RunPlan& plan, RunSink& sink) {
+  const auto& o = plan.options;
+  std::unique_ptr<engine::Benchmark> benchmark;
+  SignalWatcher signals([&benchmark] {
+    if (benchmark) benchmark->interrupt();
+  });
+  transport::HttpClient client(plan.client);
+  RunResult result;
+  result.start_wall_ns = wall_ns();
+  const auto& registry = *plan.plugins.registry;
+  benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
+      client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
+      engine::RequestDefaults{o.model, o.streaming, "aiperf-" + random_run_token()}, *plan.hooks,
+      [&registry, strategy = plan.strategy](const engine::PhasePlan&) {
+        return plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
+      },
+      [&sink](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
+        sink.add(phase, done, cancelled);
+      },
+      log_line});
+  if (o.ui != config::UiMode::kNone) {
+    fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,
+               o.streaming ? ", streaming" : "", plan.strategy.name);
+    schedule_progress(client, *benchmark, ::isatty(STDERR_FILENO) != 0);
+  }
+  result.outcomes = benchmark->run(plan.phases);
+  result.interrupted = benchmark->interrupted();
+  result.end_wall_ns = wall_ns();
+  return result;
+}
+
+int run_profile(GlobalOptions global, config::ProfileOptions options) {
+  auto plan = make_run_plan(std::move(global), std::move(options));
+  if (!plan) {
+    for (const auto& e : plan.error()) fmt::print(stderr, "error: {}\n", e.describe());
+    return 2;
+  }
+  // Records are stamped on the monotonic clock; exports are wall-clock.
+  const int64_t wall_offset = wall_ns() - transport::now_ns();
+  auto sink = RunSink::open(plan->artifact_dir / "profile_export.jsonl", plan->options.goodput, wall_offset);
+  if (!sink) {
+    fmt::print(stderr, "error: {}\n", sink.error().describe());
+    return 2;
+  }
+  auto result = execute(*plan, **sink);
+  int code = finish(*plan, **sink, result);
+  // A hook that hung still has a thread running its code: leave the hooks alive then.
+  if (plan->hooks->hung()) {
+    for (auto& hook : plan->loaded_hooks) (void)hook.release();
+  }
+  return code;
+}
+
+}  // namespace aiperf::run

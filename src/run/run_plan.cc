@@ -1,0 +1,182 @@
+#include "run/run_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "config/option_table.h"
+
+namespace aiperf::run {
+namespace {
+
+using config::ProfileOptions;
+
+Error bad(std::string subject, std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message)).about(std::move(subject));
+}
+
+// Problems of the options alone and together, before anything is read or created.
+std::vector<Error> check_options(const ProfileOptions& o, transport::HttpUrl& url) {
+  auto problems = o.validate();
+  auto parsed = transport::parse_http_url(o.url);
+  if (parsed) url = *parsed;
+  else problems.push_back(bad("--url", parsed.error()));
+  return problems;
+}
+
+Expected<dataset::Dataset> load_dataset(const ProfileOptions& o) {
+  try {
+    if (!o.input_files.empty()) {
+      std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
+      return dataset::load_jsonl_files(files, o.random_seed);
+    }
+    dataset::SyntheticOptions s;
+    s.isl_mean = static_cast<uint32_t>(o.isl), s.isl_stddev = static_cast<uint32_t>(o.isl_stddev);
+    s.osl_mean = o.osl ? std::optional<uint32_t>(static_cast<uint32_t>(*o.osl)) : std::nullopt;
+    s.osl_stddev = static_cast<uint32_t>(o.osl_stddev);
+    s.seed = o.random_seed, s.entries = o.num_dataset_entries;
+    return dataset::from_entries(dataset::make_synthetic_dataset(s));
+  } catch (const dataset::DatasetError& e) {
+    return fail(make_error(ErrorCode::kMalformedInput, e.what()).about("--input-file"));
+  } catch (const std::exception& e) {
+    return fail(make_error(ErrorCode::kTooLarge, e.what()).about("dataset"));
+  }
+}
+
+// Creates protocol P's implementation `name`; a failure is bad input.
+template <Protocol P>
+Expected<std::unique_ptr<P>> create(const PluginSetup& plugins, const std::string& name, const nlohmann::json& config) {
+  auto instance = plugins.registry->create_instance<P>(name, config);
+  if (!instance) return fail(instance.error());
+  return std::move(*instance);
+}
+
+// The configured phase hooks; a hook that fails to load is reported and skipped.
+void load_phase_hooks(RunPlan& plan) {
+  for (const auto& spec : plan.options.phase_hooks) {
+    auto hook = create<PhaseHook>(plan.plugins, spec.name, spec.config);
+    if (!hook) {
+      fmt::print(stderr, "\u2717 Failed to load phase hook '{}': {}\n", spec.name, hook.error().describe());
+      continue;
+    }
+    try {
+      (*hook)->register_with(*plan.hooks);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "\u2717 Failed to load phase hook '{}': register_with threw: {}\n", spec.name, e.what());
+      continue;
+    }
+    fmt::print(stderr, "\u2713 Loaded phase hook: {}\n", spec.name);
+    plan.loaded_hooks.push_back(std::move(*hook));
+  }
+}
+
+// "Discovered plugins:" with the plugin-provided names per protocol (nothing loaded).
+void print_discovered(const plugin::PluginRegistry& registry) {
+  std::string line;
+  for (auto protocol : plugin::kProtocols) {
+    std::vector<std::string> names;
+    for (const auto& info : registry.implementations()) {
+      if (info.ref.protocol == protocol && info.source == plugin::Source::kPlugin) names.push_back(info.ref.name);
+    }
+    if (!names.empty()) line += fmt::format("\n  {}: {}", protocol, fmt::join(names, ", "));
+  }
+  fmt::print(stderr, "Discovered plugins:{}\n", line.empty() ? " none" : line);
+}
+
+// Endpoint, sampler and (as a check of its config) the timing strategy.
+std::vector<Error> create_implementations(RunPlan& plan) {
+  std::vector<Error> problems;
+  const auto& o = plan.options;
+  auto endpoint = create<Endpoint>(plan.plugins, o.endpoint_type, o.endpoint_config_json());
+  if (endpoint) plan.endpoint = std::move(*endpoint);
+  else problems.push_back(endpoint.error());
+  if (auto strategy = create<TimingStrategy>(plan.plugins, plan.strategy.name, plan.strategy.config); !strategy) {
+    problems.push_back(strategy.error());
+  }
+  auto sampler = create<DatasetSampler>(plan.plugins, o.sampler, o.sampler_config);
+  if (!sampler) return problems.push_back(sampler.error()), problems;
+  plan.sampler = std::move(*sampler);
+  try {
+    plan.sampler->bind({plan.data.entries.size(), plan.data.weights, plan.data.sources, o.random_seed});
+  } catch (const std::exception& e) {
+    problems.push_back(bad("dataset_sampler:" + o.sampler, std::string("rejected the dataset: ") + e.what()));
+  }
+  return problems;
+}
+
+void size_client(RunPlan& plan) {
+  const auto& o = plan.options;
+  uint64_t max_in_flight = o.concurrency.value_or(o.request_rate || plan.strategy.stops_itself ? 4096 : 1);
+  plan.client.host = plan.url.host;
+  plan.client.port = plan.url.port;
+  plan.client.max_connections = static_cast<std::size_t>(max_in_flight);
+  plan.client.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_seconds * 1000));
+}
+
+}  // namespace
+
+Expected<StrategyChoice> choose_strategy(const ProfileOptions& o, const std::vector<double>& timestamps_ms) {
+  if (!o.timing_strategy.empty()) return StrategyChoice{o.timing_strategy, o.timing_config, true, true};
+  if (o.fixed_schedule && timestamps_ms.empty()) {
+    return fail(bad("--fixed-schedule", "needs an --input-file whose records have a 'timestamp'"));
+  }
+  if (o.fixed_schedule || (!timestamps_ms.empty() && !o.request_rate)) {
+    nlohmann::json config = {{"schedule_ms", timestamps_ms}};
+    if (o.fixed_schedule_start_offset_ms) config["start_offset_ms"] = *o.fixed_schedule_start_offset_ms;
+    if (o.fixed_schedule_end_offset_ms) config["end_offset_ms"] = *o.fixed_schedule_end_offset_ms;
+    return StrategyChoice{"fixed_schedule", config, true, true};
+  }
+  if (o.request_rate) {
+    nlohmann::json config = {{"request_rate", *o.request_rate}, {"arrival_pattern", config::to_string(o.arrival_pattern)},
+                             {"arrival_smoothness", o.arrival_smoothness}, {"seed", o.random_seed}};
+    if (o.concurrency) config["max_concurrency"] = *o.concurrency;
+    return StrategyChoice{"request_rate", config, true, false};
+  }
+  return StrategyChoice{"concurrency", {{"concurrency", o.concurrency.value_or(1)}}, false, false};
+}
+
+std::vector<engine::PhasePlan> plan_phases(const ProfileOptions& o, std::size_t dataset_size, bool stops_itself) {
+  std::vector<engine::PhasePlan> out;
+  if (o.warmup_request_count || o.warmup_duration) {
+    out.push_back({"warmup", o.warmup_request_count.value_or(0), o.warmup_duration, o.benchmark_grace_period});
+  }
+  uint64_t count = o.request_count.value_or(0);
+  if (!o.request_count && !o.benchmark_duration && !stops_itself) count = dataset_size;
+  out.push_back({"profiling", count, o.benchmark_duration, o.benchmark_grace_period});
+  return out;
+}
+
+tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, ProfileOptions options) {
+  RunPlan plan;
+  plan.options = std::move(options);
+  const auto& o = plan.options;
+  auto problems = check_options(o, plan.url);
+  if (!problems.empty()) return tl::unexpected(problems);
+  auto data = load_dataset(o);
+  if (!data) return tl::unexpected(std::vector{data.error()});
+  plan.data = std::move(*data);
+  auto strategy = choose_strategy(o, plan.data.timestamps_ms);
+  if (!strategy) return tl::unexpected(std::vector{strategy.error()});
+  plan.strategy = std::move(*strategy);
+
+  global.config_paths.assign(o.plugin_paths.begin(), o.plugin_paths.end());
+  plan.plugins = discover_plugins(global);
+  print_discovery_report(plan.plugins);
+  if (o.ui != config::UiMode::kNone) print_discovered(*plan.plugins.registry);
+  problems = create_implementations(plan);
+  if (!problems.empty()) return tl::unexpected(problems);
+  load_phase_hooks(plan);
+
+  plan.artifact_dir = o.artifact_dir.empty() ? std::filesystem::path("artifacts") / o.run_name()
+                                             : std::filesystem::path(o.artifact_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(plan.artifact_dir, ec);
+  if (ec) return tl::unexpected(std::vector{bad("--artifact-dir", "cannot create " + plan.artifact_dir.string() + ": " + ec.message())});
+  plan.phases = plan_phases(o, plan.data.entries.size(), plan.strategy.stops_itself);
+  size_client(plan);
+  plan.input_config = config::to_input_config(o);
+  return plan;
+}
+
+}  // namespace aiperf::run

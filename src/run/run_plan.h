@@ -1,0 +1,63 @@
+// A profile run resolved before any request: options checked together, the
+// URL parsed, the dataset read, every implementation created and its config
+// accepted, phases and the client sized, the artifact directory made. Any
+// problem here is bad input (exit 2) and nothing has been sent.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aiperf/sdk/protocols.h"
+#include "base/error.h"
+#include "config/profile_options.h"
+#include "dataset/file_dataset.h"
+#include "engine/benchmark.h"
+#include "hooks/phase_hook_registry.h"
+#include "run/plugin_setup.h"
+#include "transport/http_client.h"
+#include "transport/url.h"
+
+namespace aiperf::run {
+
+/// The timing strategy of every phase: name and config (a fresh instance per phase).
+struct StrategyChoice {
+  std::string name;
+  nlohmann::json config;
+  bool open_loop = false;     ///< Has a schedule to keep (not a closed loop).
+  bool stops_itself = false;  ///< Ends the phase on its own (trace, plugin).
+};
+
+/// Everything a run needs, created and checked.
+struct RunPlan {
+  config::ProfileOptions options;
+  PluginSetup plugins;
+  transport::HttpUrl url;
+  dataset::Dataset data;
+  std::unique_ptr<Endpoint> endpoint;
+  std::unique_ptr<DatasetSampler> sampler;
+  StrategyChoice strategy;
+  std::unique_ptr<PhaseHookRegistry> hooks = std::make_unique<PhaseHookRegistry>();
+  std::vector<std::unique_ptr<PhaseHook>> loaded_hooks;  ///< Hooks that loaded (failed ones are skipped).
+  std::vector<engine::PhasePlan> phases;
+  transport::ClientOptions client;
+  std::filesystem::path artifact_dir;
+  nlohmann::json input_config;  ///< The effective options, redacted, for the exports.
+};
+
+/// Resolves `options`; every problem found, or the plan. Prints the plugin
+/// discovery report and one line per phase hook (loaded or skipped).
+tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, config::ProfileOptions options);
+
+/// The timing strategy the options ask for, for a dataset with `timestamps_ms` (may be empty).
+Expected<StrategyChoice> choose_strategy(const config::ProfileOptions& o, const std::vector<double>& timestamps_ms);
+
+/// Warmup (if asked for) and profiling phases. Without a count or duration the
+/// profiling phase sends the dataset once, unless the strategy stops by itself.
+std::vector<engine::PhasePlan> plan_phases(const config::ProfileOptions& o, std::size_t dataset_size,
+                                           bool strategy_stops_itself);
+
+}  // namespace aiperf::run

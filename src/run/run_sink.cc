@@ -1,0 +1,40 @@
+#include "run/run_sink.h"
+
+namespace aiperf::run {
+
+Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& jsonl, std::vector<metrics::Slo> slos,
+                                                 int64_t wall_offset_ns) {
+  try {
+    auto file = std::make_unique<exporting::AtomicAppendFile>(jsonl);
+    return std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns));
+  } catch (const std::exception& e) {
+    return fail(make_error(ErrorCode::kIo, e.what()).about("--artifact-dir"));
+  }
+}
+
+void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled) {
+  if (plan.name != "profiling") return;
+  if (done.record.error && !cancelled) errors_.add(*done.record.error);
+  if (!slos_.empty() && metrics::meets_slos(done.metrics, slos_)) ++good_requests_;
+  exporting::RecordMetadata md{done.session_num, done.record.request_id, done.record.start_ns + wall_offset_ns_,
+                               done.record.end_ns + wall_offset_ns_, plan.name, cancelled};
+  try {
+    file_->append(exporting::record_line(md, done.metrics));
+  } catch (const std::exception& e) {
+    if (write_error_.empty()) write_error_ = e.what();
+  }
+}
+
+std::optional<Error> RunSink::commit() {
+  if (write_error_.empty()) {
+    try {
+      file_->commit();
+    } catch (const std::exception& e) {
+      write_error_ = e.what();
+    }
+  }
+  if (write_error_.empty()) return std::nullopt;
+  return make_error(ErrorCode::kIo, write_error_).about("profile_export.jsonl");
+}
+
+}  // namespace aiperf::run

@@ -1,0 +1,46 @@
+// Where each finished profiling request goes: the error summary, the goodput
+// count and one line of profile_export.jsonl. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "engine/benchmark.h"
+#include "export/atomic_file.h"
+#include "export/profile_export.h"
+#include "metrics/goodput.h"
+
+namespace aiperf::run {
+
+class RunSink {
+ public:
+  /// Opens `<jsonl>.tmp`; an Error when it cannot be created (before any request).
+  static Expected<std::unique_ptr<RunSink>> open(const std::filesystem::path& jsonl, std::vector<metrics::Slo> slos,
+                                                 int64_t wall_offset_ns);
+
+  /// Records one finished request (warmup requests are summarised, not recorded).
+  void add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled);
+  /// Publishes the JSONL; an Error if writing or publishing failed at any point.
+  std::optional<Error> commit();
+
+  const exporting::ErrorSummary& errors() const { return errors_; }
+  uint64_t good_requests() const { return good_requests_; }
+  bool counts_goodput() const { return !slos_.empty(); }
+
+ private:
+  RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns)
+      : file_(std::move(file)), slos_(std::move(slos)), wall_offset_ns_(wall_offset_ns) {}
+
+  std::unique_ptr<exporting::AtomicAppendFile> file_;
+  std::vector<metrics::Slo> slos_;
+  int64_t wall_offset_ns_;
+  exporting::ErrorSummary errors_;
+  uint64_t good_requests_ = 0;
+  std::string write_error_;
+};
+
+}  // namespace aiperf::run
