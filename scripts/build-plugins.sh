@@ -3,6 +3,7 @@
 # CMake project against the aiperf installed in PREFIX (find_package(aiperf)),
 # installed into that prefix's plugin directory.
 # Usage: build-plugins.sh PREFIX BUILD_ROOT [PACKAGE...]
+# PLUGIN_TESTS=OFF builds the plugins without their test suites (the demo's case).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 prefix=$1
@@ -21,7 +22,7 @@ for name in "${packages[@]}"; do
   echo "--- plugin package $name"
   cmake -S "$src/plugins/$name" -B "$build_root/$name" "${generator[@]}" \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >"$build_root/$name.configure.log" 2>&1 ||
+    -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" -DBUILD_TESTING="${PLUGIN_TESTS:-ON}" >"$build_root/$name.configure.log" 2>&1 ||
     { cat "$build_root/$name.configure.log"; exit 1; }
   cmake --build "$build_root/$name" -j "${JOBS:-2}"
   cmake --install "$build_root/$name" >/dev/null

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds aiperf into BUILD_DIR (default: build). Extra args go to cmake.
+# TARGETS="a b" builds only those targets (the demo needs two; the tests need all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
@@ -7,4 +8,6 @@ launcher=()
 # ccache (installed by install-deps.sh) makes rebuilds of unchanged sources free.
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build_dir" -G Ninja -DAIPERF_WERROR=ON "${launcher[@]}" "$@" >/dev/null
-cmake --build "$build_dir" -j "${JOBS:-2}"
+targets=()
+for t in ${TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build_dir" -j "${JOBS:-2}" "${targets[@]}"

@@ -1,0 +1,172 @@
+// Benchmark and PhaseRunner against the real mock server, with strategies
+// written here to drive each edge: duration, grace period, interrupt, a
+// strategy that fails, and the credit return the strategy is told.
+#include "engine/benchmark.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "endpoints/openai.h"
+#include "dataset/samplers.h"
+#include "mock_server/testing/mock_server_process.h"
+
+namespace aiperf::engine {
+namespace {
+
+using testing::MockServerProcess;
+
+// Sends as fast as the in-flight cap allows.
+// Sends as fast as the in-flight cap allows; records what it is told into `returns` (which
+// outlives it: the engine destroys a phase's strategy at the phase end).
+class GreedyStrategy : public TimingStrategy {
+ public:
+  explicit GreedyStrategy(uint64_t cap, std::vector<CreditReturn>* returns = nullptr) : cap_(cap), returns_(returns) {}
+  Credit next_credit(const CreditState& s) override {
+    if (s.in_flight >= cap_) return {Credit::Kind::kWaitForReturn, 0, std::nullopt};
+    return {Credit::Kind::kSendAt, 0, std::nullopt};
+  }
+  void on_credit_returned(const CreditReturn& r) override {
+    if (returns_) returns_->push_back(r);
+  }
+
+ private:
+  uint64_t cap_;
+  std::vector<CreditReturn>* returns_;
+};
+
+class ThrowingStrategy : public TimingStrategy {
+ public:
+  Credit next_credit(const CreditState& s) override {
+    if (s.issued >= 2) throw std::runtime_error("schedule exhausted badly");
+    return {Credit::Kind::kSendAt, 0, std::nullopt};
+  }
+};
+
+struct Rig {
+  explicit Rig(std::vector<std::string> mock_args, bool streaming = true)
+      : server(std::move(mock_args)),
+        url{"127.0.0.1", static_cast<uint16_t>(server.port()), ""},
+        client(transport::ClientOptions{"127.0.0.1", static_cast<uint16_t>(server.port()), 64}),
+        endpoint(PluginConfig()),
+        sampler(PluginConfig()),
+        dataset{{"hello there", {}, 2, 5}},
+        streaming_(streaming) {
+    sampler.bind({dataset.size(), {}, {}, 0});
+  }
+
+  BenchmarkInputs inputs(std::function<std::unique_ptr<TimingStrategy>(const PhasePlan&)> make) {
+    return BenchmarkInputs{client, url, endpoint, sampler, dataset, RequestDefaults{"mock", streaming_, "t"}, hooks,
+                           std::move(make),
+                           [this](const PhasePlan&, const FinishedRequest& done, bool cancelled) {
+                             finished.push_back(done);
+                             if (cancelled) ++cancelled_seen;
+                           },
+                           [](const std::string&) {}};
+  }
+
+  MockServerProcess server;
+  transport::HttpUrl url;
+  transport::HttpClient client;
+  endpoints::ChatEndpoint endpoint;
+  dataset::SequentialSampler sampler;
+  std::vector<dataset::DatasetEntry> dataset;
+  PhaseHookRegistry hooks;
+  std::vector<FinishedRequest> finished;
+  int cancelled_seen = 0;
+  bool streaming_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+TEST(BenchmarkTest, RequestCountEndsThePhaseWithExactlyThatManyRequests) {
+  Rig rig({"--fast"});
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(4); }));
+  auto outcomes = b.run({{"profiling", 25, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].stats.requests_sent, 25u);
+  EXPECT_EQ(outcomes[0].metrics.request_count(), 25);
+  EXPECT_FALSE(outcomes[0].results.empty());  // computed once, at the phase end
+  EXPECT_TRUE(outcomes[0].stop_reason.empty());
+}
+
+TEST(BenchmarkTest, DurationStopsIssuingAndGracePeriodCancelsWhatIsStillInFlight) {
+  // Every response takes 3 s: the 0.3 s phase sends 4, waits 0.3 s of grace, cancels them.
+  Rig rig({"--ttft", "3000"});
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(4); }));
+  auto start = std::chrono::steady_clock::now();
+  auto outcomes = b.run({{"profiling", 0, 0.3, 0.3}});
+  double took = seconds_since(start);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].stats.requests_sent, 4u);
+  EXPECT_EQ(outcomes[0].cancelled, 4u);
+  EXPECT_EQ(rig.cancelled_seen, 4);
+  EXPECT_EQ(outcomes[0].metrics.request_count() + outcomes[0].metrics.error_request_count(), 0)
+      << "cancelled requests are not in the phase metrics";
+  EXPECT_LT(took, 2.5) << "the grace period, not the 3 s responses, bounds the phase";
+}
+
+TEST(BenchmarkTest, InterruptStopsThePhaseAndSkipsLaterPhases) {
+  Rig rig({"--ttft", "200"});
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(2); }));
+  std::thread interrupter([&b] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    b.interrupt();
+    b.interrupt();  // a second call changes nothing
+  });
+  auto outcomes = b.run({{"warmup", 0, 30.0, 5}, {"profiling", 10, std::nullopt, 5}});
+  interrupter.join();
+  EXPECT_TRUE(b.interrupted());
+  ASSERT_EQ(outcomes.size(), 1u) << "profiling never starts after an interrupt";
+  EXPECT_EQ(outcomes[0].stats.phase, "warmup");
+  EXPECT_TRUE(outcomes[0].stats.was_cancelled);
+  EXPECT_GE(outcomes[0].metrics.request_count(), 2) << "in-flight requests finished within the grace period";
+}
+
+TEST(BenchmarkTest, StrategyThatThrowsStopsThePhaseWithItsReasonAndKeepsFinishedRequests) {
+  Rig rig({"--fast"});
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<ThrowingStrategy>(); }));
+  auto outcomes = b.run({{"profiling", 0, std::nullopt, 5}, {"second", 5, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 1u) << "a failed phase ends the run";
+  EXPECT_NE(outcomes[0].stop_reason.find("timing strategy failed: schedule exhausted badly"), std::string::npos)
+      << outcomes[0].stop_reason;
+  EXPECT_EQ(outcomes[0].metrics.request_count(), 2);
+}
+
+TEST(BenchmarkTest, StrategyThatCannotBeCreatedStopsWithAReason) {
+  Rig rig({"--fast"});
+  Benchmark b(rig.inputs([](const PhasePlan&) -> std::unique_ptr<TimingStrategy> {
+    throw std::runtime_error("bad config");
+  }));
+  auto outcomes = b.run({{"profiling", 3, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_NE(outcomes[0].stop_reason.find("cannot create the timing strategy: bad config"), std::string::npos);
+}
+
+TEST(BenchmarkTest, CreditReturnCarriesTheSameNumbersAsTheReport) {
+  for (bool streaming : {true, false}) {
+    Rig rig({"--ttft", "20", "--itl", "2"}, streaming);
+    std::vector<CreditReturn> returns;
+    Benchmark b(rig.inputs([&](const PhasePlan&) { return std::make_unique<GreedyStrategy>(2, &returns); }));
+    b.run({{"profiling", 6, std::nullopt, 5}});
+    ASSERT_EQ(returns.size(), 6u);
+    ASSERT_EQ(rig.finished.size(), 6u);
+    for (std::size_t i = 0; i < 6; ++i) {
+      const auto& m = rig.finished[i].metrics;
+      const auto& r = returns[i];
+      ASSERT_TRUE(r.latency_ms.has_value());
+      EXPECT_DOUBLE_EQ(*r.latency_ms, static_cast<double>(*m.request_latency_ns) / 1e6);
+      EXPECT_EQ(r.ttft_ms.has_value(), streaming) << "no TTFT for a non-streamed response";
+      if (streaming) {
+        EXPECT_DOUBLE_EQ(*r.ttft_ms, static_cast<double>(*m.time_to_first_token_ns) / 1e6);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aiperf::engine
