@@ -99,6 +99,23 @@ TEST(OptionTableTest, FlagValuesAreTypedAtTheEdge) {
   EXPECT_FALSE(find_option_by_key("benchmark.arrival_pattern")->binding.from_text(o, "bursty"));
 }
 
+TEST(ProfileOptionsTest, SyntheticSizesAreBoundedBeforeAnythingIsBuilt) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  EXPECT_TRUE(o.validate().empty());
+  o.isl = 1'000'000'000;
+  EXPECT_EQ(o.validate().size(), 1u);
+  o.isl = 100'000;
+  EXPECT_EQ(o.validate().size(), 1u);  // each prompt fits, but not 100 of them
+  o.isl = 550;
+  o.num_dataset_entries = 1'000'000'000;
+  EXPECT_FALSE(o.validate().empty());
+  o.num_dataset_entries = 100;
+  o.isl_stddev = 1'000'000'000;
+  EXPECT_FALSE(o.validate().empty());
+}
+
 TEST(ConfigFileTest, DirectoryOrFifoAsConfigIsAClearError) {
   testing::TempDir dir;
   ProfileOptions o;

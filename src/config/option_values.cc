@@ -75,9 +75,7 @@ Expected<UiMode> parse_ui_mode(std::string_view text) {
 }
 
 Expected<std::vector<metrics::Slo>> parse_slos(std::string_view text) {
-  auto parsed = metrics::parse_goodput(text);
-  if (!parsed) return fail(invalid(parsed.error()));
-  return *parsed;
+  return metrics::parse_goodput(text);
 }
 
 std::string_view to_string(ArrivalPattern pattern) {

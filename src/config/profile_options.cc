@@ -30,6 +30,15 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
                                   "say how long to run: --request-count N or --benchmark-duration SECONDS"));
   }
   need(isl >= 1, "--isl", "must be at least 1");
+  // Bounded by what can be sent: a prompt beyond any model's context, or a dataset
+  // that would not fit in memory, is refused before anything is built.
+  need(isl <= kMaxPromptLength && isl_stddev <= kMaxPromptLength, "--isl",
+       fmt::format("and --isl-stddev must be at most {} (longer than any model's context)", kMaxPromptLength));
+  need(num_dataset_entries <= kMaxDatasetEntries, "--num-dataset-entries",
+       fmt::format("must be at most {}", kMaxDatasetEntries));
+  bool sizes_bounded = isl <= kMaxPromptLength && isl_stddev <= kMaxPromptLength && num_dataset_entries <= kMaxDatasetEntries;
+  need(!sizes_bounded || num_dataset_entries * (isl + 3 * isl_stddev) <= kMaxDatasetWords, "--num-dataset-entries",
+       fmt::format("× (--isl + 3 × --isl-stddev) must be at most {} words of prompts", kMaxDatasetWords));
   need(!osl || *osl >= 1, "--osl", "must be at least 1");
   need(num_dataset_entries >= 1, "--num-dataset-entries", "must be at least 1");
   need(request_timeout_seconds > 0, "--request-timeout-seconds", "must be positive");

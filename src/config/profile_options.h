@@ -15,6 +15,11 @@
 
 namespace aiperf::config {
 
+/// Bounds on synthetic input (docs/reliability.md): longest prompt, most entries, total size.
+inline constexpr uint64_t kMaxPromptLength = 1u << 20;
+inline constexpr uint64_t kMaxDatasetEntries = 1'000'000;
+inline constexpr uint64_t kMaxDatasetWords = 200'000'000;
+
 /// The options of one profile run.
 struct ProfileOptions {
   // Endpoint

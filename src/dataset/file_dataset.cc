@@ -1,12 +1,26 @@
 #include "dataset/file_dataset.h"
 
-#include <fstream>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "base/file.h"
+
 namespace aiperf::dataset {
 namespace {
+
+// A malformed record, thrown inside this file only; load_jsonl_files returns it as an Error.
+struct DatasetError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A file that could not be read at all.
+struct FileError {
+  Error error;
+};
+
+Dataset load_or_throw(const std::vector<std::filesystem::path>& files, uint64_t seed);
 
 using nlohmann::json;
 
@@ -24,6 +38,9 @@ std::string block_text(uint64_t hash_id, uint64_t seed, uint32_t words) {
 uint32_t positive_count(const json& value, const std::string& where, const char* key) {
   if (!value.is_number_integer() || value.get<int64_t>() < 1) {
     throw DatasetError(where + "'" + key + "' must be a positive integer, got " + value.dump());
+  }
+  if (value.get<int64_t>() > kMaxInputLength) {
+    throw DatasetError(where + "'" + key + "' is " + value.dump() + "; the limit is " + std::to_string(kMaxInputLength));
   }
   return static_cast<uint32_t>(value.get<int64_t>());
 }
@@ -86,12 +103,25 @@ Dataset from_entries(std::vector<DatasetEntry> entries) {
   return d;
 }
 
-Dataset load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64_t seed) {
+Expected<Dataset> load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64_t seed) {
+  try {
+    return load_or_throw(files, seed);
+  } catch (const FileError& e) {
+    return fail(e.error);
+  } catch (const DatasetError& e) {
+    return fail(ErrorCode::kMalformedInput, e.what());
+  }
+}
+
+namespace {
+
+Dataset load_or_throw(const std::vector<std::filesystem::path>& files, uint64_t seed) {
   Dataset d;
   std::vector<std::optional<double>> weights, timestamps;
   for (const auto& file : files) {
-    std::ifstream in(file);
-    if (!in) throw DatasetError(file.string() + ": cannot be read");
+    auto text = read_bounded_regular_file(file, kMaxInputFileBytes);
+    if (!text) throw FileError{std::move(text.error()).in_file(file.string())};
+    std::istringstream in(std::move(*text));
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -126,4 +156,5 @@ Dataset load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64
   return d;
 }
 
+}  // namespace
 }  // namespace aiperf::dataset

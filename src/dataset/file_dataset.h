@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "dataset/synthetic.h"
 
 namespace aiperf::dataset {
@@ -19,11 +20,10 @@ struct Dataset {
   std::vector<double> timestamps_ms;  ///< Per entry ("timestamp"), or empty: a trace selects fixed_schedule.
 };
 
-/// A malformed input file; the message starts with "FILE:LINE:".
-class DatasetError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// Input files larger than this are refused (2 GiB).
+inline constexpr std::size_t kMaxInputFileBytes = std::size_t{2} << 30;
+/// A mooncake record's input_length above this is refused: more than any model's context.
+inline constexpr uint32_t kMaxInputLength = 1u << 20;
 
 /// Reads JSONL records, one per line (blank lines skipped):
 ///   {"text": "...", "max_tokens": N, "weight": W, "timestamp": MS}
@@ -31,7 +31,9 @@ class DatasetError : public std::runtime_error {
 ///   {"timestamp": MS, "input_length": N, "output_length": M, "hash_ids": [..]}  (mooncake)
 /// Mooncake prompts are synthesised: one 512-word block per hash id, the same
 /// block for the same id (so prefix caching behaves as in the trace), cut to input_length.
-Dataset load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64_t seed);
+/// A malformed record is kMalformedInput with file and line; an unreadable, non-regular or
+/// too large file is its own Error.
+Expected<Dataset> load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64_t seed);
 
 /// Wraps synthetic entries as a Dataset.
 Dataset from_entries(std::vector<DatasetEntry> entries);

@@ -16,7 +16,7 @@ TEST(FileDatasetTest, ReadsTextAndMessagesWithWeightsAndSources) {
 
 {"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]}
 )");
-  auto d = load_jsonl_files({dir.path() / "a.jsonl"}, 0);
+  auto d = *load_jsonl_files({dir.path() / "a.jsonl"}, 0);
   ASSERT_EQ(d.entries.size(), 2u);
   EXPECT_EQ(d.entries[0].prompt, "hello big world");
   EXPECT_EQ(d.entries[0].prompt_words, 3u);
@@ -34,7 +34,7 @@ TEST(FileDatasetTest, MooncakeTraceGivesTimestampsAndSharedPrefixBlocks) {
              R"({"timestamp": 0, "input_length": 600, "output_length": 10, "hash_ids": [1, 2]}
 {"timestamp": 27.5, "input_length": 520, "output_length": 4, "hash_ids": [1, 3]}
 )");
-  auto d = load_jsonl_files({dir.path() / "trace.jsonl"}, 9);
+  auto d = *load_jsonl_files({dir.path() / "trace.jsonl"}, 9);
   ASSERT_EQ(d.entries.size(), 2u);
   EXPECT_EQ(d.timestamps_ms, (std::vector<double>{0, 27.5}));
   EXPECT_EQ(d.entries[0].prompt_words, 600u);
@@ -55,12 +55,9 @@ TEST(FileDatasetTest, ErrorsNameFileAndLine) {
   auto file = dir.path() / "bad.jsonl";
   auto expect_error = [&](const std::string& text, const std::string& message) {
     write_file(file, text);
-    try {
-      load_jsonl_files({file}, 0);
-      ADD_FAILURE() << "accepted: " << text;
-    } catch (const DatasetError& e) {
-      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
-    }
+    auto d = load_jsonl_files({file}, 0);
+    ASSERT_FALSE(d) << "accepted: " << text;
+    EXPECT_NE(d.error().describe().find(message), std::string::npos) << d.error().describe();
   };
   expect_error("{\"text\": \"a\"}\n{oops\n", "bad.jsonl:2: not a JSON object");
   expect_error("{\"prompt\": \"a\"}\n", "bad.jsonl:1: record needs 'text', 'messages' or 'input_length'");
@@ -68,12 +65,13 @@ TEST(FileDatasetTest, ErrorsNameFileAndLine) {
   expect_error("{\"text\": \"a\", \"timestamp\": 1}\n{\"text\": \"b\"}\n", "a trace needs one on every record");
   expect_error("{\"text\": \"a\", \"weight\": -1}\n", "'weight' must be a non-negative number");
   expect_error("\n\n", "hold no records");
-  try {
-    load_jsonl_files({dir.path() / "missing.jsonl"}, 0);
-    ADD_FAILURE();
-  } catch (const DatasetError& e) {
-    EXPECT_NE(std::string(e.what()).find("missing.jsonl: cannot be read"), std::string::npos);
-  }
+  expect_error("{\"input_length\": 1000000000}\n", "'input_length' is 1000000000; the limit is 1048576");
+  auto missing = load_jsonl_files({dir.path() / "missing.jsonl"}, 0);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().describe().find("missing.jsonl: cannot be read"), std::string::npos);
+  auto directory = load_jsonl_files({dir.path()}, 0);
+  ASSERT_FALSE(directory);
+  EXPECT_NE(directory.error().describe().find("is a directory"), std::string::npos);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ std::optional<double> value_of(const RequestMetrics& r, MetricId id) {
 
 }  // namespace
 
-tl::expected<std::vector<Slo>, std::string> parse_goodput(std::string_view text) {
+Expected<std::vector<Slo>> parse_goodput(std::string_view text) {
   std::vector<Slo> slos;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -47,7 +47,7 @@ tl::expected<std::vector<Slo>, std::string> parse_goodput(std::string_view text)
     if (part.empty()) continue;
     auto colon = part.find(':');
     if (colon == std::string_view::npos) {
-      return tl::unexpected("goodput objective '" + std::string(part) + "' must be TAG:VALUE");
+      return fail(ErrorCode::kInvalidArgument, "goodput objective '" + std::string(part) + "' must be TAG:VALUE");
     }
     auto tag = part.substr(0, colon);
     auto value_text = part.substr(colon + 1);
@@ -55,19 +55,19 @@ tl::expected<std::vector<Slo>, std::string> parse_goodput(std::string_view text)
     bool allowed = false;
     for (auto a : kAllowed) allowed = allowed || (id && *id == a);
     if (!allowed) {
-      return tl::unexpected("goodput metric '" + std::string(tag) + "' is not supported; use one of: " +
+      return fail(ErrorCode::kInvalidArgument, "goodput metric '" + std::string(tag) + "' is not supported; use one of: " +
                             allowed_tags());
     }
     double value = 0;
     auto [ptr, ec] = std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
     if (ec != std::errc() || ptr != value_text.data() + value_text.size() || !(value > 0) ||
         !std::isfinite(value)) {
-      return tl::unexpected("goodput value for '" + std::string(tag) + "' must be a positive number, got '" +
+      return fail(ErrorCode::kInvalidArgument, "goodput value for '" + std::string(tag) + "' must be a positive number, got '" +
                             std::string(value_text) + "'");
     }
     slos.push_back({*id, value, *id == MetricId::kOutputTokenThroughputPerUser});
   }
-  if (slos.empty()) return tl::unexpected(std::string("--goodput needs at least one TAG:VALUE"));
+  if (slos.empty()) return fail(ErrorCode::kInvalidArgument, std::string("--goodput needs at least one TAG:VALUE"));
   return slos;
 }
 

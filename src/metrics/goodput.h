@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include <tl/expected.hpp>
+#include "base/error.h"
 
 #include "metrics/request_metrics.h"
 #include "metrics/run_metrics.h"
@@ -21,7 +21,7 @@ struct Slo {
 };
 
 /// Parses "tag:value tag:value"; errors name the bad part and list the allowed tags.
-tl::expected<std::vector<Slo>, std::string> parse_goodput(std::string_view text);
+Expected<std::vector<Slo>> parse_goodput(std::string_view text);
 
 /// True when the request succeeded and meets every objective (a missing metric fails it).
 bool meets_slos(const RequestMetrics& request, const std::vector<Slo>& slos);

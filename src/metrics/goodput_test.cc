@@ -7,17 +7,17 @@ namespace {
 
 TEST(GoodputTest, ParsesObjectives) {
   auto slos = parse_goodput("time_to_first_token:50 inter_token_latency:10.5");
-  ASSERT_TRUE(slos) << slos.error();
+  ASSERT_TRUE(slos) << slos.error().describe();
   ASSERT_EQ(slos->size(), 2u);
   EXPECT_EQ((*slos)[0].metric, MetricId::kTimeToFirstToken);
   EXPECT_DOUBLE_EQ((*slos)[1].bound, 10.5);
 }
 
 TEST(GoodputTest, RejectsBadInput) {
-  EXPECT_NE(parse_goodput("ttft:50").error().find("not supported; use one of: time_to_first_token"), std::string::npos);
-  EXPECT_NE(parse_goodput("time_to_first_token").error().find("TAG:VALUE"), std::string::npos);
-  EXPECT_NE(parse_goodput("time_to_first_token:-1").error().find("positive number"), std::string::npos);
-  EXPECT_NE(parse_goodput("time_to_first_token:5x").error().find("'5x'"), std::string::npos);
+  EXPECT_NE(parse_goodput("ttft:50").error().message.find("not supported; use one of: time_to_first_token"), std::string::npos);
+  EXPECT_NE(parse_goodput("time_to_first_token").error().message.find("TAG:VALUE"), std::string::npos);
+  EXPECT_NE(parse_goodput("time_to_first_token:-1").error().message.find("positive number"), std::string::npos);
+  EXPECT_NE(parse_goodput("time_to_first_token:5x").error().message.find("'5x'"), std::string::npos);
   EXPECT_FALSE(parse_goodput("  "));
 }
 

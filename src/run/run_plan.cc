@@ -29,7 +29,9 @@ Expected<dataset::Dataset> load_dataset(const ProfileOptions& o) {
   try {
     if (!o.input_files.empty()) {
       std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
-      return dataset::load_jsonl_files(files, o.random_seed);
+      auto data = dataset::load_jsonl_files(files, o.random_seed);
+      if (!data) return fail(std::move(data.error()).about("--input-file"));
+      return data;
     }
     dataset::SyntheticOptions s;
     s.isl_mean = static_cast<uint32_t>(o.isl), s.isl_stddev = static_cast<uint32_t>(o.isl_stddev);
@@ -37,8 +39,6 @@ Expected<dataset::Dataset> load_dataset(const ProfileOptions& o) {
     s.osl_stddev = static_cast<uint32_t>(o.osl_stddev);
     s.seed = o.random_seed, s.entries = o.num_dataset_entries;
     return dataset::from_entries(dataset::make_synthetic_dataset(s));
-  } catch (const dataset::DatasetError& e) {
-    return fail(make_error(ErrorCode::kMalformedInput, e.what()).about("--input-file"));
   } catch (const std::exception& e) {
     return fail(make_error(ErrorCode::kTooLarge, e.what()).about("dataset"));
   }
