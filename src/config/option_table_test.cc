@@ -106,8 +106,9 @@ TEST(ProfileOptionsTest, SyntheticSizesAreBoundedBeforeAnythingIsBuilt) {
   EXPECT_TRUE(o.validate().empty());
   o.isl = 1'000'000'000;
   EXPECT_EQ(o.validate().size(), 1u);
-  o.isl = 100'000;
-  EXPECT_EQ(o.validate().size(), 1u);  // each prompt fits, but not 100 of them
+  o.isl = 1u << 20;
+  o.num_dataset_entries = 1000;
+  EXPECT_EQ(o.validate().size(), 1u);  // each prompt fits, but not 1,000 of them
   o.isl = 550;
   o.num_dataset_entries = 1'000'000'000;
   EXPECT_FALSE(o.validate().empty());
