@@ -171,10 +171,10 @@ plugin::ChildProbe exercise(const plugin::PluginRegistry& registry, plugin::Impl
       }
       return std::nullopt;
     };
-    if (ref.protocol == "phase_hook") return created.operator()<PhaseHook>();
-    if (ref.protocol == "timing_strategy") return created.operator()<TimingStrategy>();
-    if (ref.protocol == "endpoint") return created.operator()<Endpoint>();
-    return created.operator()<DatasetSampler>();
+    std::optional<Error> result;
+    bool known = Protocols::visit(ref.protocol, [&]<class P>() { result = created.template operator()<P>(); });
+    if (!known) return make_error(ErrorCode::kUnknownProtocol, "unknown protocol '" + ref.protocol + "'").about(ref.str());
+    return result;
   };
 }
 

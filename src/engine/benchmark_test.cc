@@ -137,6 +137,32 @@ TEST(BenchmarkTest, StrategyThatThrowsStopsThePhaseWithItsReasonAndKeepsFinished
   EXPECT_EQ(outcomes[0].metrics.request_count(), 2);
 }
 
+// A sampler whose third call throws.
+class ThrowingSampler : public DatasetSampler {
+ public:
+  void bind(const DatasetInfo&) override {}
+  std::size_t next_index() override {
+    if (++calls_ == 3) throw std::runtime_error("index table corrupt");
+    return 0;
+  }
+
+ private:
+  int calls_ = 0;
+};
+
+TEST(BenchmarkTest, SamplerThatThrowsStopsThePhaseInsteadOfTerminating) {
+  Rig rig({"--fast"});
+  ThrowingSampler sampler;
+  auto in = rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(1); });
+  Benchmark b(BenchmarkInputs{in.client, in.url, in.endpoint, sampler, in.dataset, in.defaults, in.hooks,
+                              in.make_strategy, in.on_request, in.log});
+  auto outcomes = b.run({{"profiling", 10, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_NE(outcomes[0].stop_reason.find("dataset sampler failed: index table corrupt"), std::string::npos)
+      << outcomes[0].stop_reason;
+  EXPECT_EQ(outcomes[0].metrics.request_count(), 2);
+}
+
 TEST(BenchmarkTest, StrategyThatCannotBeCreatedStopsWithAReason) {
   Rig rig({"--fast"});
   Benchmark b(rig.inputs([](const PhasePlan&) -> std::unique_ptr<TimingStrategy> {

@@ -79,9 +79,15 @@ void PhaseRunner::pump() {
 }
 
 void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
+  std::size_t index = 0;
+  try {
+    index = credit.dataset_index ? *credit.dataset_index : in_.sampler.next_index();
+  } catch (const std::exception& e) {
+    stop_issuing(std::string("dataset sampler failed: ") + e.what());
+    return;
+  }
   uint64_t session = issued_++;
   ++in_flight_;
-  std::size_t index = credit.dataset_index ? *credit.dataset_index : in_.sampler.next_index();
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;

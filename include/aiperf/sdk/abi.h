@@ -74,6 +74,16 @@ struct aiperf_factory_result {
 };
 
 /// Signature of every factory symbol named in a manifest. Never throws; returns 0 on success.
+///
+/// Exceptions and the plugin boundary (decided once, here): the C entry points
+/// (descriptor, factory) never throw — AIPERF_PLUGIN_FACTORY catches everything
+/// and returns the message. The C++ methods of a created instance (protocol
+/// interfaces) may throw exceptions derived from std::exception: host and plugin
+/// share one C++ ABI (checked by the handshake), and the host catches at every
+/// call site and turns the exception into a reported failure — a skipped hook
+/// callback, a failed request (endpoint), a stopped phase (strategy, sampler) —
+/// with the exports still written. Anything else (a crash, exit()) is not an
+/// exception and is contained only where the process boundary is (docs/plugins.md).
 typedef int (*aiperf_factory_fn)(const aiperf_factory_args* args, aiperf_factory_result* result);
 
 }  // extern "C"
