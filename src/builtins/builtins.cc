@@ -7,7 +7,7 @@
 #include "timing/concurrency_strategy.h"
 #include "timing/request_rate_strategy.h"
 
-namespace aiperf {
+namespace aiperf::builtins {
 namespace {
 
 // A built-in's factory is the same C entry point a plugin exports, so the
@@ -21,7 +21,7 @@ void add(plugin::PluginRegistry& registry, std::string_view name, std::string de
 }  // namespace
 
 void register_builtins(plugin::PluginRegistry& registry) {
-  add<PhaseHook, LoggingPhaseHook>(registry, "logging", "Logs each phase's start and results");
+  add<PhaseHook, hooks::LoggingPhaseHook>(registry, "logging", "Logs each phase's start and results");
 
   add<Endpoint, endpoints::ChatEndpoint>(registry, "chat", "OpenAI /v1/chat/completions");
   add<Endpoint, endpoints::CompletionsEndpoint>(registry, "completions", "OpenAI /v1/completions");
@@ -39,4 +39,4 @@ void register_builtins(plugin::PluginRegistry& registry) {
   add<DatasetSampler, dataset::ShuffleSampler>(registry, "shuffle", "Each entry once per pass");
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::builtins

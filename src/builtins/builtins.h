@@ -3,9 +3,9 @@
 
 #include "plugin/registry.h"
 
-namespace aiperf {
+namespace aiperf::builtins {
 
 /// Registers every built-in implementation of every protocol with `registry`.
 void register_builtins(plugin::PluginRegistry& registry);
 
-}  // namespace aiperf
+}  // namespace aiperf::builtins

@@ -156,7 +156,7 @@ plugin::ChildProbe exercise(const plugin::PluginRegistry& registry, plugin::Impl
       auto instance = registry.create_instance<P>(ref.name, config);
       if (!instance) return instance.error();
       if constexpr (std::is_same_v<P, PhaseHook>) {
-        PhaseHookRegistry hooks;
+        hooks::PhaseHookRegistry hooks;
         (*instance)->register_with(hooks);
         PhaseStats stats;
         stats.phase = "check";

@@ -65,7 +65,7 @@ void Benchmark::interrupt() {
 }
 
 void Benchmark::report_hook_failures(const std::string& when,
-                                     const std::vector<HookFailure>& failures) {
+                                     const std::vector<hooks::HookFailure>& failures) {
   for (const auto& f : failures) in_.log("phase hook '" + f.owner + "' failed at " + when + ": " + f.message);
 }
 

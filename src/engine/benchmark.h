@@ -46,7 +46,7 @@ struct BenchmarkInputs {
   DatasetSampler& sampler;
   const std::vector<dataset::DatasetEntry>& dataset;
   RequestDefaults defaults;
-  PhaseHookRegistry& hooks;
+  hooks::PhaseHookRegistry& hooks;
   std::function<std::unique_ptr<TimingStrategy>(const PhasePlan&)> make_strategy;
   /// Every finished request (on the loop thread), with its phase and metrics (done.metrics); `cancelled`
   /// ones were ended by us (duration grace or interrupt) and are not in the phase metrics.
@@ -73,7 +73,7 @@ class Benchmark {
   void start_phase(std::size_t index);
   void finish_phase(std::size_t index);
   void stop_phase(const std::string& reason);
-  void report_hook_failures(const std::string& when, const std::vector<HookFailure>& failures);
+  void report_hook_failures(const std::string& when, const std::vector<hooks::HookFailure>& failures);
 
   BenchmarkInputs in_;
   std::vector<PhasePlan> phases_;

@@ -73,7 +73,7 @@ struct Rig {
   endpoints::ChatEndpoint endpoint;
   dataset::SequentialSampler sampler;
   std::vector<dataset::DatasetEntry> dataset;
-  PhaseHookRegistry hooks;
+  hooks::PhaseHookRegistry hooks;
   std::vector<FinishedRequest> finished;
   int cancelled_seen = 0;
   bool streaming_;

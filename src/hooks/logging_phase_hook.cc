@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 LoggingPhaseHook::LoggingPhaseHook(const PluginConfig& config) {
   config.allow_only({"level"});
@@ -39,4 +39,4 @@ void LoggingPhaseHook::register_with(PhaseHookRegistrar& registrar) {
   });
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

@@ -6,7 +6,7 @@
 #include "aiperf/sdk/config.h"
 #include "aiperf/sdk/phase_hook.h"
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 /// Logs phase boundaries through spdlog. Config: {level: "info"|"debug"|"warn"}.
 class LoggingPhaseHook final : public PhaseHook {
@@ -21,4 +21,4 @@ class LoggingPhaseHook final : public PhaseHook {
   int level_;  // spdlog::level::level_enum, kept as int to keep spdlog out of this header
 };
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

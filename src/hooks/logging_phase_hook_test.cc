@@ -8,7 +8,7 @@
 
 #include "hooks/phase_hook_registry.h"
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 TEST(LoggingPhaseHookTest, LogsStartAndCompletionWithKeyMetrics) {
   std::ostringstream out;
@@ -44,4 +44,4 @@ TEST(LoggingPhaseHookTest, RejectsUnknownLevelAndKeys) {
   EXPECT_NO_THROW(LoggingPhaseHook(PluginConfig(nlohmann::json{{"level", "debug"}})));
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 void PhaseHookRegistry::register_phase_start(std::string owner, PhaseCallback callback) {
   start_.push_back({std::move(owner), std::move(callback)});
@@ -69,4 +69,4 @@ std::vector<HookFailure> PhaseHookRegistry::fire_phase_complete(const PhaseStats
   return fire(complete_, stats);
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

@@ -9,7 +9,7 @@
 
 #include "aiperf/sdk/phase_hook.h"
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 /// A callback that failed, and why.
 struct HookFailure {
@@ -52,4 +52,4 @@ class PhaseHookRegistry final : public PhaseHookRegistrar {
   mutable std::atomic<bool> hung_{false};
 };
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

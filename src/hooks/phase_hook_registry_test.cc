@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 TEST(PhaseHookRegistryTest, RunsCallbacksInOrderWithTheStats) {
   PhaseHookRegistry registry;
@@ -39,9 +39,9 @@ TEST(PhaseHookRegistryTest, ThrowingCallbackIsReportedAndOthersStillRun) {
   EXPECT_EQ(ran, 1);
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks
 
-namespace aiperf {
+namespace aiperf::hooks {
 
 TEST(PhaseHookRegistryTest, HangingCallbackIsReportedAndTheOthersStillRun) {
   PhaseHookRegistry registry(std::chrono::milliseconds(100));
@@ -64,4 +64,4 @@ TEST(PhaseHookRegistryTest, HangingCallbackIsReportedAndTheOthersStillRun) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
-}  // namespace aiperf
+}  // namespace aiperf::hooks

@@ -22,7 +22,7 @@ PluginSetup discover_plugins(const GlobalOptions& options) {
   const char* env = std::getenv(plugin::kAllowInsecureEnv);
   bool allow = options.allow_insecure_plugins || (env && std::string_view(env) == "1");
   setup.registry = std::make_unique<plugin::PluginRegistry>(plugin::RegistryOptions{allow});
-  register_builtins(*setup.registry);
+  builtins::register_builtins(*setup.registry);
   setup.search_path = search_path_for(options);
   setup.report = setup.registry->discover(setup.search_path);
   return setup;

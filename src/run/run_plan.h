@@ -40,7 +40,7 @@ struct RunPlan {
   std::unique_ptr<Endpoint> endpoint;
   std::unique_ptr<DatasetSampler> sampler;
   StrategyChoice strategy;
-  std::unique_ptr<PhaseHookRegistry> hooks = std::make_unique<PhaseHookRegistry>();
+  std::unique_ptr<hooks::PhaseHookRegistry> hooks = std::make_unique<hooks::PhaseHookRegistry>();
   std::vector<std::unique_ptr<PhaseHook>> loaded_hooks;  ///< Hooks that loaded (failed ones are skipped).
   std::vector<engine::PhasePlan> phases;
   transport::ClientOptions client;
