@@ -122,6 +122,7 @@ std::vector<OptionSpec> make_table() {
       plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
 
       plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),
+      opt("--phase-hook-isolation", "output.phase_hook_isolation", "Output", "process: hooks run in a child process, so a crash is contained; none: in aiperf itself", value(&O::phase_hook_isolation)),
       opt("--artifact-dir", "output.artifact_dir", "Output", "Where exports go (default: artifacts/<run name>)", value(&O::artifact_dir)),
       opt("--ui", "output.ui", "Output", "simple (progress) or none", value(&O::ui)),
   };

@@ -74,6 +74,14 @@ Expected<UiMode> parse_ui_mode(std::string_view text) {
   return fail(invalid(fmt::format("must be 'simple' or 'none', got '{}'", text)));
 }
 
+Expected<HookIsolation> parse_hook_isolation(std::string_view text) {
+  if (text == "process") return HookIsolation::kProcess;
+  if (text == "none") return HookIsolation::kNone;
+  return fail(invalid(fmt::format("must be 'process' or 'none', got '{}'", text)));
+}
+
+std::string_view to_string(HookIsolation isolation) { return isolation == HookIsolation::kNone ? "none" : "process"; }
+
 Expected<std::vector<metrics::Slo>> parse_slos(std::string_view text) {
   return metrics::parse_goodput(text);
 }

@@ -41,6 +41,9 @@ enum class ArrivalPattern { kConstant, kPoisson, kGamma };
 /// What the console shows while a run goes on.
 enum class UiMode { kSimple, kNone };
 
+/// Where phase hooks run: in a hook host child process (a crash is contained), or in aiperf itself.
+enum class HookIsolation { kProcess, kNone };
+
 /// "Name:Value" (spaces after the colon trimmed).
 Expected<Header> parse_header(std::string_view text);
 /// "key:value"; the value as JSON when it is JSON, else as a string.
@@ -53,11 +56,14 @@ Expected<nlohmann::json> parse_json_object(std::string_view text);
 Expected<ArrivalPattern> parse_arrival_pattern(std::string_view text);
 /// "simple" or "none".
 Expected<UiMode> parse_ui_mode(std::string_view text);
+/// "process" or "none".
+Expected<HookIsolation> parse_hook_isolation(std::string_view text);
 /// "tag:bound tag:bound" (AIPerf's --goodput).
 Expected<std::vector<metrics::Slo>> parse_slos(std::string_view text);
 
 std::string_view to_string(ArrivalPattern pattern);
 std::string_view to_string(UiMode mode);
+std::string_view to_string(HookIsolation isolation);
 /// The --goodput text of `slos` ("time_to_first_token:50 …").
 std::string to_string(const std::vector<metrics::Slo>& slos);
 

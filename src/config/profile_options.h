@@ -59,6 +59,7 @@ struct ProfileOptions {
   nlohmann::json sampler_config = nlohmann::json::object();
   // Hooks, outputs
   std::vector<HookSpec> phase_hooks;
+  HookIsolation phase_hook_isolation = HookIsolation::kProcess;  ///< See docs/reliability.md.
   std::vector<metrics::Slo> goodput;
   std::string artifact_dir;                  ///< Default: artifacts/<run name>.
   double max_error_rate = 0;                 ///< Fraction of failed requests tolerated (0 to 1).

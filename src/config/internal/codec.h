@@ -123,6 +123,12 @@ struct Codec<UiMode> : TextCodec<UiMode, parse_ui_mode, static_cast<std::string_
   static constexpr std::string_view type = "`simple` or `none`";
 };
 
+template <>
+struct Codec<HookIsolation> : TextCodec<HookIsolation, parse_hook_isolation,
+                                        static_cast<std::string_view (*)(HookIsolation)>(to_string)> {
+  static constexpr std::string_view type = "`process` or `none`";
+};
+
 template <class T>
 struct Codec<std::optional<T>> {
   static constexpr std::string_view type = Codec<T>::type;
