@@ -92,7 +92,7 @@ void Benchmark::start_phase(std::size_t index) {
     return;
   }
   runner_ = std::make_unique<PhaseRunner>(
-      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_},
+      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight},
       in_.defaults, plan.name, plan.request_count,
       [this, index](FinishedRequest&& done) {
         bool cancelled = stopping_ && done.record.error &&

@@ -53,6 +53,8 @@ struct BenchmarkInputs {
   std::function<void(const PhasePlan&, const FinishedRequest&, bool cancelled)> on_request;
   /// Progress and warnings for the user.
   std::function<void(const std::string&)> log;
+  /// Cap on requests in flight for every strategy, plugins included (0 = none).
+  uint64_t max_in_flight;
 };
 
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.

@@ -64,7 +64,7 @@ struct Rig {
                              finished.push_back(done);
                              if (cancelled) ++cancelled_seen;
                            },
-                           [](const std::string&) {}};
+                           [](const std::string&) {}, max_in_flight};
   }
 
   MockServerProcess server;
@@ -76,6 +76,7 @@ struct Rig {
   hooks::PhaseHookRegistry hooks;
   std::vector<FinishedRequest> finished;
   int cancelled_seen = 0;
+  uint64_t max_in_flight = 0;
   bool streaming_;
 };
 
@@ -155,12 +156,59 @@ TEST(BenchmarkTest, SamplerThatThrowsStopsThePhaseInsteadOfTerminating) {
   ThrowingSampler sampler;
   auto in = rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(1); });
   Benchmark b(BenchmarkInputs{in.client, in.url, in.endpoint, sampler, in.dataset, in.defaults, in.hooks,
-                              in.make_strategy, in.on_request, in.log});
+                              in.make_strategy, in.on_request, in.log, 0});
   auto outcomes = b.run({{"profiling", 10, std::nullopt, 5}});
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_NE(outcomes[0].stop_reason.find("dataset sampler failed: index table corrupt"), std::string::npos)
       << outcomes[0].stop_reason;
   EXPECT_EQ(outcomes[0].metrics.request_count(), 2);
+}
+
+// Sends every credit "now", forever: only the in-flight cap holds it.
+class NowForeverStrategy : public TimingStrategy {
+ public:
+  Credit next_credit(const CreditState&) override { return {Credit::Kind::kSendAt, 0, std::nullopt}; }
+};
+
+TEST(BenchmarkTest, InFlightCapHoldsEveryStrategyPluginsIncluded) {
+  Rig rig({"--ttft", "50"});
+  rig.max_in_flight = 3;
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<NowForeverStrategy>(); }));
+  uint64_t most = 0;
+  std::function<void()> sample = [&] {
+    if (b.current()) most = std::max(most, b.current()->in_flight());
+    rig.client.run_at(transport::now_ns() + 5'000'000, sample);
+  };
+  rig.client.post(sample);
+  auto outcomes = b.run({{"profiling", 0, 0.4, 1}});
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(most, 3u);
+  EXPECT_GE(outcomes[0].metrics.request_count(), 12);  // ~0.4 s / 50 ms × 3
+  EXPECT_LE(outcomes[0].stats.requests_sent, 30u) << "sends follow returns, not the strategy's 'now'";
+}
+
+// One request every 20 s.
+class SlowOpenLoopStrategy : public TimingStrategy {
+ public:
+  Credit next_credit(const CreditState& s) override {
+    return {Credit::Kind::kSendAt, static_cast<int64_t>(s.issued) * 20'000'000'000, std::nullopt};
+  }
+};
+
+TEST(BenchmarkTest, InterruptDuringALongOpenLoopGapStopsAtOnce) {
+  Rig rig({"--fast"});
+  Benchmark b(rig.inputs([](const PhasePlan&) { return std::make_unique<SlowOpenLoopStrategy>(); }));
+  std::thread interrupter([&b] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    b.interrupt();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto outcomes = b.run({{"profiling", 0, std::nullopt, 2}});
+  double took = seconds_since(start);
+  interrupter.join();
+  EXPECT_LT(took, 3.0) << "waited for the next scheduled send instead of stopping";
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].stats.requests_sent, 1u);
 }
 
 TEST(BenchmarkTest, StrategyThatCannotBeCreatedStopsWithAReason) {

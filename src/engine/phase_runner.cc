@@ -44,6 +44,7 @@ void PhaseRunner::stop_issuing(std::string reason) {
 
 void PhaseRunner::pump() {
   while (!stopped_ && !timer_pending_ && !count_reached()) {
+    if (in_.max_in_flight != 0 && in_flight_ >= in_.max_in_flight) return;  // pumped again on a return
     int64_t now = transport::now_ns();
     Credit credit;
     try {
@@ -68,7 +69,8 @@ void PhaseRunner::pump() {
       continue;
     }
     timer_pending_ = true;
-    in_.client.run_at(at, [this, credit, at] {
+    in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), credit, at] {
+      if (alive.expired()) return;
       timer_pending_ = false;
       if (!stopped_) send(credit, at);
       pump();
@@ -143,8 +145,9 @@ void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, in
 }
 
 void PhaseRunner::maybe_finish() {
-  if (finished_ || timer_pending_ || in_flight_ > 0) return;
-  if (!stopped_ && !count_reached()) return;
+  if (finished_ || in_flight_ > 0) return;
+  // A pending send timer holds the phase open only while it may still send.
+  if (!stopped_ && (timer_pending_ || !count_reached())) return;
   finished_ = true;
   if (on_finished_) on_finished_();
 }

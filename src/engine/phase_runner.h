@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct PhaseInputs {
   DatasetSampler& sampler;
   const std::vector<dataset::DatasetEntry>& dataset;
   TimingStrategy& strategy;
+  /// Most requests in flight, whatever the strategy says (0 = no cap). A strategy that
+  /// asks for more waits for a return; the delay shows as schedule lag.
+  uint64_t max_in_flight = 0;
 };
 
 /// A finished request and its position in the phase.
@@ -88,6 +92,9 @@ class PhaseRunner {
   int64_t start_ns_ = 0;
   uint64_t issued_ = 0, completed_ = 0, failed_ = 0, in_flight_ = 0;
   bool timer_pending_ = false;
+  // Dropped when the runner is destroyed, so a send timer still pending (a long open-loop
+  // gap) can neither delay the end of the phase nor touch a destroyed runner.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool stopped_ = false;
   bool finished_ = false;
   std::string stop_reason_;

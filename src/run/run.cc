@@ -161,7 +161,7 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
       [&sink](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
         sink.add(phase, done, cancelled);
       },
-      log_line});
+      log_line, plan.client.max_connections});
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,
                o.streaming ? ", streaming" : "", plan.strategy.name);

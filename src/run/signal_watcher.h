@@ -1,5 +1,5 @@
-// Ctrl-C (SIGINT) and SIGTERM during a run: the first asks the run to stop
-// gracefully, a second exits at once.
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP during a run: the first asks the run to
+// stop gracefully, a second exits at once.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,8 @@
 // Timing strategies, phases, hooks and interruption, end to end against the
 // real mock server.
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <signal.h>
 
 #include <fstream>
@@ -116,6 +118,31 @@ TEST(LoadE2ETest, SigintWritesCompleteExportsMarkedCancelled) {
   EXPECT_EQ(run.aggregate["error_request_count"]["avg"], 0);  // in-flight ones finished in the grace period
   EXPECT_EQ(run.records.size(), run.aggregate["request_count"]["avg"].get<std::size_t>());
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "profile_export.jsonl.tmp"));
+}
+
+// Issue 9: SIGHUP killed the run with only a .tmp on disk; one SIGTERM during an 18 s open-loop
+// gap waited for the next send. Both stop within the grace period and write complete exports.
+TEST(LoadE2ETest, SigtermAndSighupStopWithinTheGracePeriodEvenInALongOpenLoopGap) {
+  for (int sig : {SIGTERM, SIGHUP}) {
+    MockServerProcess server({"--fast"});
+    TempDir dir;
+    testing::BackgroundCommand aiperf(testing::aiperf_command(
+        testing::profile_args(server, dir) + "--request-rate 0.05 --benchmark-duration 600 --benchmark-grace-period 1"));
+    for (int i = 0; i < 100; ++i) {  // the first request goes at once; the next is due in 20 s
+      if (testing::mock_json(server, "/mock/stats")["completed"].get<int>() >= 1) break;
+      ::usleep(50'000);
+    }
+    auto start = std::chrono::steady_clock::now();
+    aiperf.signal(sig);
+    auto result = aiperf.wait(10'000);
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(result.exit_code, 130) << "signal " << sig << ": " << result.err;
+    EXPECT_LT(took, 3.0) << "signal " << sig;
+    auto run = read_run(dir, result);
+    EXPECT_TRUE(run.aggregate["was_cancelled"].get<bool>()) << "signal " << sig;
+    EXPECT_EQ(run.records.size(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "profile_export.jsonl.tmp"));
+  }
 }
 
 }  // namespace
