@@ -83,6 +83,7 @@ void add_profile_command(CLI::App& app, run::GlobalOptions& global, int& exit_co
   cmd->callback([&global, &exit_code, flags] {
     config::ProfileOptions options;
     auto errors = resolve(*flags, options);
+    config::apply_api_key_from_environment(options);
     if (!errors.empty()) {
       for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e.describe());
       exit_code = 2;

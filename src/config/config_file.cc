@@ -302,6 +302,16 @@ std::optional<std::string> process_env(const std::string& name) {
   return std::string(value);
 }
 
+void apply_api_key_from_environment(ProfileOptions& options, const EnvLookup& env) {
+  if (!options.api_key.empty()) return;
+  for (const char* name : {"AIPERF_API_KEY", "OPENAI_API_KEY"}) {
+    if (auto v = env(name); v && !v->empty()) {
+      options.api_key = *v;
+      return;
+    }
+  }
+}
+
 std::vector<Error> apply_config_file(const std::filesystem::path& path, ProfileOptions& options, const EnvLookup& env) {
   auto text = read_bounded_regular_file(path, kMaxConfigFileBytes);
   if (!text) return {std::move(text.error()).in_file(path.string())};

@@ -25,6 +25,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 /// The process environment.
 std::optional<std::string> process_env(const std::string& name);
 
+/// When neither a flag nor the config file gave an API key: AIPERF_API_KEY, else
+/// OPENAI_API_KEY (so the key need not appear on a command line, where `ps` shows it).
+void apply_api_key_from_environment(ProfileOptions& options, const EnvLookup& env = process_env);
+
 /// Applies the YAML file at `path` onto `options` (plugin directories onto
 /// `options.plugin_paths`, relative to the file). Returns every error found, in
 /// file order, each with file, line and column; empty on success.

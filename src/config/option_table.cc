@@ -89,7 +89,7 @@ std::vector<OptionSpec> make_table() {
       plugins(opt("--endpoint-config", "plugins.endpoint.config", "Endpoint", "JSON object passed to the endpoint", value(&O::endpoint_config))),
       opt("--streaming", "endpoint.streaming", "Endpoint", "Stream responses (needed for TTFT and ITL)", value(&O::streaming)),
       opt("--request-timeout-seconds", "endpoint.timeout_seconds", "Endpoint", "Per-request timeout", value(&O::request_timeout_seconds)),
-      secret(opt("--api-key", "endpoint.api_key", "Endpoint", "Sent as Authorization: Bearer KEY (never logged or exported)", value(&O::api_key))),
+      secret(opt("--api-key", "endpoint.api_key", "Endpoint", "Sent as Authorization: Bearer KEY; never logged or exported. The flag is visible to other users (ps): prefer AIPERF_API_KEY or OPENAI_API_KEY", value(&O::api_key))),
       opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
       opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
 
@@ -163,6 +163,37 @@ json redact_secret_keys(json value) {
     for (auto& item : value) item = redact_secret_keys(item);
   }
   return value;
+}
+
+namespace {
+
+// The values that redact_secret_keys would hide, anywhere in `value`.
+void collect_secret_values(const json& value, std::vector<std::string>& out) {
+  auto redacted = redact_secret_keys(value);
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (redacted[key] == "<redacted>" && item.is_string()) out.push_back(item.get<std::string>());
+      else collect_secret_values(item, out);
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value) collect_secret_values(item, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> secret_values(const ProfileOptions& o) {
+  std::vector<std::string> out;
+  if (!o.api_key.empty()) out.push_back(o.api_key);
+  for (const auto& h : o.headers) {
+    if (!internal::is_secret_header(h.name)) continue;
+    out.push_back(h.value);
+    if (auto space = h.value.rfind(' '); space != std::string::npos) out.push_back(h.value.substr(space + 1));  // "Bearer KEY"
+  }
+  for (const auto& spec : option_table()) {
+    if (spec.plugin_section) collect_secret_values(spec.binding.to_json(o), out);
+  }
+  return out;
 }
 
 json to_input_config(const ProfileOptions& o) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,10 @@ const OptionSpec* find_option_by_key(std::string_view key);
 /// The effective options as input_config: every option at its key path, secrets
 /// redacted, secret-looking keys inside plugin configs redacted.
 nlohmann::json to_input_config(const ProfileOptions& options);
+
+/// Every secret value the options hold (API key, credential header values, values of
+/// secret-looking keys in plugin configs), to scrub from whatever is written or printed.
+std::vector<std::string> secret_values(const ProfileOptions& options);
 
 /// The options reference of docs/configuration.md: a Markdown table generated from the table.
 std::string options_reference_markdown();

@@ -117,6 +117,19 @@ TEST(ProfileOptionsTest, SyntheticSizesAreBoundedBeforeAnythingIsBuilt) {
   EXPECT_FALSE(o.validate().empty());
 }
 
+TEST(ProfileOptionsTest, TimesAndRatesThatWouldOverflowAreRefused) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  o.request_rate = 1e-300;
+  EXPECT_EQ(o.validate().size(), 1u);
+  o.request_rate = 10;
+  o.benchmark_duration = 1e10;
+  EXPECT_EQ(o.validate().size(), 1u);
+  o.benchmark_duration = 60;
+  EXPECT_TRUE(o.validate().empty());
+}
+
 TEST(ConfigFileTest, DirectoryOrFifoAsConfigIsAClearError) {
   testing::TempDir dir;
   ProfileOptions o;

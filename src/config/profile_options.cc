@@ -16,6 +16,14 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!concurrency || *concurrency >= 1, "--concurrency", "must be at least 1");
   need(!request_rate || *request_rate > 0, "--request-rate",
        fmt::format("must be a positive number, got {}", request_rate.value_or(0)));
+  need(!request_rate || *request_rate >= kMinRequestRate, "--request-rate",
+       fmt::format("must be at least {} (one request per 11.6 days); times beyond are not representable", kMinRequestRate));
+  need(!request_rate || *request_rate <= kMaxRequestRate, "--request-rate", fmt::format("must be at most {}", kMaxRequestRate));
+  for (auto [value, flag] : {std::pair{benchmark_duration, "--benchmark-duration"}, {warmup_duration, "--warmup-duration"},
+                             {std::optional(benchmark_grace_period), "--benchmark-grace-period"},
+                             {std::optional(request_timeout_seconds), "--request-timeout-seconds"}}) {
+    need(!value || *value <= kMaxSeconds, flag, fmt::format("must be at most {} s (one year)", kMaxSeconds));
+  }
   need(arrival_smoothness > 0, "--arrival-smoothness", "must be positive");
   need(!request_count || *request_count >= 1, "--request-count", "must be at least 1");
   need(!benchmark_duration || *benchmark_duration > 0, "--benchmark-duration", "must be positive");

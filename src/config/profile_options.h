@@ -19,6 +19,10 @@ namespace aiperf::config {
 inline constexpr uint64_t kMaxPromptLength = 1u << 20;
 inline constexpr uint64_t kMaxDatasetEntries = 1'000'000;
 inline constexpr uint64_t kMaxDatasetWords = 200'000'000;
+/// Bounds on times and rates, so nothing overflows int64 nanoseconds.
+inline constexpr double kMaxSeconds = 31'536'000;  // one year
+inline constexpr double kMinRequestRate = 1e-6;
+inline constexpr double kMaxRequestRate = 1e7;
 
 /// The options of one profile run.
 struct ProfileOptions {

@@ -136,6 +136,9 @@ Dataset load_or_throw(const std::vector<std::filesystem::path>& files, uint64_t 
         if (!it->is_number() || it->get<double>() < 0) {
           throw DatasetError(where + "'" + key + "' must be a non-negative number");
         }
+        if (it->get<double>() > kMaxTimestampMs) {  // also bounds weights: no real weight is this large
+          throw DatasetError(where + "'" + key + "' is " + it->dump() + "; the limit is 1e11 (a timestamp of 3 years, in ms)");
+        }
         return it->get<double>();
       };
       weights.push_back(number_of("weight"));

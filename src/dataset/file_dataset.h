@@ -24,6 +24,8 @@ struct Dataset {
 inline constexpr std::size_t kMaxInputFileBytes = std::size_t{2} << 30;
 /// A mooncake record's input_length above this is refused: more than any model's context.
 inline constexpr uint32_t kMaxInputLength = 1u << 20;
+/// A trace timestamp above this (ms; about 3 years) is refused: nanoseconds would overflow later.
+inline constexpr double kMaxTimestampMs = 1e11;
 
 /// Reads JSONL records, one per line (blank lines skipped):
 ///   {"text": "...", "max_tokens": N, "weight": W, "timestamp": MS}

@@ -65,6 +65,7 @@ TEST(FileDatasetTest, ErrorsNameFileAndLine) {
   expect_error("{\"text\": \"a\", \"timestamp\": 1}\n{\"text\": \"b\"}\n", "a trace needs one on every record");
   expect_error("{\"text\": \"a\", \"weight\": -1}\n", "'weight' must be a non-negative number");
   expect_error("\n\n", "hold no records");
+  expect_error("{\"text\": \"a\", \"timestamp\": 1e15}\n", "'timestamp' is 1e+15; the limit is 1e11");
   expect_error("{\"input_length\": 1000000000}\n", "'input_length' is 1000000000; the limit is 1048576");
   auto missing = load_jsonl_files({dir.path() / "missing.jsonl"}, 0);
   ASSERT_FALSE(missing);

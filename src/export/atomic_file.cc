@@ -14,12 +14,23 @@ namespace {
                            std::strerror(errno));
 }
 
-// Flushes, fsyncs and closes `file`, then renames temp onto path.
+// Flushes, fsyncs and closes `file`, then renames temp onto path. On any failure the
+// temporary is removed: a full disk is not left fuller by a half-written export.
 void publish(std::FILE* file, const std::filesystem::path& temp, const std::filesystem::path& path) {
   bool ok = std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
   ok = (std::fclose(file) == 0) && ok;
-  if (!ok) fail(temp, "write");
-  if (std::rename(temp.c_str(), path.c_str()) != 0) fail(path, "rename onto");
+  if (!ok) {
+    int saved = errno;
+    std::remove(temp.c_str());
+    errno = saved;
+    fail(temp, "write");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    std::remove(temp.c_str());
+    errno = saved;
+    fail(path, "rename onto");
+  }
 }
 
 }  // namespace
@@ -53,10 +64,18 @@ AtomicAppendFile::~AtomicAppendFile() {
 
 void AtomicAppendFile::append(std::string_view bytes) {
   if (file_ == nullptr) throw std::logic_error("append after commit");
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) fail(temp_, "write");
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
+    int saved = errno;
+    std::fclose(file_);  // abandoned: the destructor must not write the rest
+    file_ = nullptr;
+    std::remove(temp_.c_str());
+    errno = saved;
+    fail(temp_, "write");
+  }
 }
 
 void AtomicAppendFile::commit() {
+  if (file_ == nullptr) fail(temp_, "write (an earlier write failed)");
   std::FILE* file = file_;
   file_ = nullptr;
   publish(file, temp_, path_);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "export/artifacts.h"
+#include "config/option_table.h"
 #include "export/console_table.h"
 #include "plugin/factory.h"
 #include "run/signal_watcher.h"
@@ -181,7 +182,10 @@ int run_profile(GlobalOptions global, config::ProfileOptions options) {
   }
   // Records are stamped on the monotonic clock; exports are wall-clock.
   const int64_t wall_offset = wall_ns() - transport::now_ns();
-  auto sink = RunSink::open(plan->artifact_dir / "profile_export.jsonl", plan->options.goodput, wall_offset);
+  SecretScrubber scrubber;
+  for (auto& secret : config::secret_values(plan->options)) scrubber.add(std::move(secret));
+  auto sink = RunSink::open(plan->artifact_dir / "profile_export.jsonl", plan->options.goodput, wall_offset,
+                            std::move(scrubber));
   if (!sink) {
     fmt::print(stderr, "error: {}\n", sink.error().describe());
     return 2;

@@ -1,6 +1,7 @@
 #include "run/run_plan.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <system_error>
@@ -105,6 +106,36 @@ std::vector<Error> create_implementations(RunPlan& plan) {
   return problems;
 }
 
+// A re-run into an artifact directory moves the previous run's exports to `previous/`,
+// so a run that is then killed never leaves old complete files beside new partial ones.
+void set_aside_previous_run(const std::filesystem::path& dir) {
+  static constexpr const char* kExports[] = {"profile_export_aiperf.json", "profile_export_aiperf.csv",
+                                             "profile_export.jsonl"};
+  std::error_code ec;
+  bool any = false;
+  for (const char* name : kExports) any = any || std::filesystem::exists(dir / name, ec);
+  if (!any) return;
+  auto previous = dir / "previous";
+  std::filesystem::remove_all(previous, ec);
+  std::filesystem::create_directories(previous, ec);
+  for (const char* name : kExports) std::filesystem::rename(dir / name, previous / name, ec);
+  fmt::print(stderr, "note: moved the previous run's exports to {}/\n", previous.string());
+}
+
+// Raises the soft descriptor limit to the hard one; warns when the connections cannot fit.
+void fit_descriptor_limit(uint64_t connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && connections + 64 > limit.rlim_cur) {
+    fmt::print(stderr, "warning: {} connections need more file descriptors than RLIMIT_NOFILE {} allows\n",
+               connections, static_cast<uint64_t>(limit.rlim_cur));
+  }
+}
+
 void size_client(RunPlan& plan) {
   const auto& o = plan.options;
   uint64_t max_in_flight = o.concurrency.value_or(o.request_rate || plan.strategy.stops_itself ? 4096 : 1);
@@ -112,6 +143,7 @@ void size_client(RunPlan& plan) {
   plan.client.port = plan.url.port;
   plan.client.max_connections = static_cast<std::size_t>(max_in_flight);
   plan.client.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_seconds * 1000));
+  fit_descriptor_limit(max_in_flight);
 }
 
 }  // namespace
@@ -173,6 +205,7 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   std::error_code ec;
   std::filesystem::create_directories(plan.artifact_dir, ec);
   if (ec) return tl::unexpected(std::vector{bad("--artifact-dir", "cannot create " + plan.artifact_dir.string() + ": " + ec.message())});
+  set_aside_previous_run(plan.artifact_dir);
   plan.phases = plan_phases(o, plan.data.entries.size(), plan.strategy.stops_itself);
   size_client(plan);
   plan.input_config = config::to_input_config(o);

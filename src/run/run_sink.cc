@@ -3,10 +3,10 @@
 namespace aiperf::run {
 
 Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& jsonl, std::vector<metrics::Slo> slos,
-                                                 int64_t wall_offset_ns) {
+                                                 int64_t wall_offset_ns, SecretScrubber scrubber) {
   try {
     auto file = std::make_unique<exporting::AtomicAppendFile>(jsonl);
-    return std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns));
+    return std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns, std::move(scrubber)));
   } catch (const std::exception& e) {
     return fail(make_error(ErrorCode::kIo, e.what()).about("--artifact-dir"));
   }
@@ -14,12 +14,17 @@ Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& js
 
 void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled) {
   if (plan.name != "profiling") return;
-  if (done.record.error && !cancelled) errors_.add(*done.record.error);
+  if (done.record.error && !cancelled) {
+    metrics::RequestError error = *done.record.error;
+    if (!scrubber_.empty()) error.message = scrubber_.scrub(error.message);
+    errors_.add(error);
+  }
   if (!slos_.empty() && metrics::meets_slos(done.metrics, slos_)) ++good_requests_;
   exporting::RecordMetadata md{done.session_num, done.record.request_id, done.record.start_ns + wall_offset_ns_,
                                done.record.end_ns + wall_offset_ns_, plan.name, cancelled};
   try {
-    file_->append(exporting::record_line(md, done.metrics));
+    std::string line = exporting::record_line(md, done.metrics);
+    file_->append(scrubber_.empty() || !done.record.error ? line : scrubber_.scrub(line));
   } catch (const std::exception& e) {
     if (write_error_.empty()) write_error_ = e.what();
   }

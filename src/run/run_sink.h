@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/secrets.h"
 #include "engine/benchmark.h"
 #include "export/atomic_file.h"
 #include "export/profile_export.h"
@@ -19,8 +20,9 @@ namespace aiperf::run {
 class RunSink {
  public:
   /// Opens `<jsonl>.tmp`; an Error when it cannot be created (before any request).
+  /// `scrubber` removes configured secrets from error messages and JSONL lines.
   static Expected<std::unique_ptr<RunSink>> open(const std::filesystem::path& jsonl, std::vector<metrics::Slo> slos,
-                                                 int64_t wall_offset_ns);
+                                                 int64_t wall_offset_ns, SecretScrubber scrubber);
 
   /// Records one finished request (warmup requests are summarised, not recorded).
   void add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled);
@@ -32,12 +34,14 @@ class RunSink {
   bool counts_goodput() const { return !slos_.empty(); }
 
  private:
-  RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns)
-      : file_(std::move(file)), slos_(std::move(slos)), wall_offset_ns_(wall_offset_ns) {}
+  RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
+          SecretScrubber scrubber)
+      : file_(std::move(file)), slos_(std::move(slos)), wall_offset_ns_(wall_offset_ns), scrubber_(std::move(scrubber)) {}
 
   std::unique_ptr<exporting::AtomicAppendFile> file_;
   std::vector<metrics::Slo> slos_;
   int64_t wall_offset_ns_;
+  SecretScrubber scrubber_;
   exporting::ErrorSummary errors_;
   uint64_t good_requests_ = 0;
   std::string write_error_;
