@@ -366,7 +366,7 @@ class HttpClient::Impl {
       tls_ctx_.emplace(ssl::context::tls_client);
       setup_error_ = configure_tls(options_.tls, *tls_ctx_);
       SSL_CTX* native = tls_ctx_->native_handle();
-      SSL_CTX_set_app_data(native, this);
+      SSL_CTX_set_ex_data(native, session_slot(), this);  // not app_data: Asio keeps its verify callback there
       SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
       SSL_CTX_sess_set_new_cb(native, &Impl::on_new_session);
     }
@@ -556,9 +556,15 @@ class HttpClient::Impl {
     });
   }
 
+  // The SSL_CTX ex_data index that points back to the Impl.
+  static int session_slot() {
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+  }
+
   // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest is kept.
   static int on_new_session(SSL* ssl, SSL_SESSION* session) {
-    auto* self = static_cast<Impl*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    auto* self = static_cast<Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_slot()));
     if (self->session_ != nullptr) SSL_SESSION_free(self->session_);
     self->session_ = session;
     return 1;  // we own it now
@@ -786,6 +792,9 @@ class HttpClient::Impl {
            "no complete response within " + std::to_string(c->deadline.count()) + " ms" + progress(*c)};
     } else if (c->phase == Phase::kConnect) {
       e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " failed: " + ec.message()};
+    } else if (ec.category() == net::error::get_ssl_category()) {
+      // E.g. TLS 1.3 client-certificate refusal: the server's alert arrives after our handshake finished.
+      e = {TransportErrorKind::kTls, "TLS error from " + host_header_ + ": " + tls_reason(ec, nullptr) + progress(*c)};
     } else if (!c->headers_reported && looks_like_http2(c->prefix, c->prefix_size)) {
       e = {TransportErrorKind::kProtocol, std::string(kHttp2Only)};
     } else if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
@@ -846,6 +855,9 @@ class HttpClient::Impl {
   }
 
   static void close_connection(Connection& c) {
+    // Marked as shut down: OpenSSL would otherwise flag the session as not resumable when the
+    // SSL object is freed. No close_notify is sent (the socket is closed right away).
+    if (c.tls) SSL_set_shutdown(c.tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);

@@ -27,6 +27,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include "metrics/request_record.h"
 
@@ -70,10 +71,16 @@ class StampedSocket {
       socket.async_read_some(buffers, std::forward<Handler>(handler));
       return;
     }
-    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                      [this, buffers, h = std::forward<Handler>(handler)](const boost::system::error_code& ec) mutable {
-                        on_readable(ec, buffers, std::move(h));
-                      });
+    // Read speculatively first: the reactor is edge-triggered, so bytes that arrived while no
+    // operation was pending raise no new readiness event. A completion is never run inline.
+    boost::system::error_code ec;
+    const std::size_t n = receive(buffers, ec);
+    if (ec != boost::asio::error::would_block) {
+      boost::asio::post(socket.get_executor(),
+                        [h = std::forward<Handler>(handler), ec, n]() mutable { h(ec, n); });
+      return;
+    }
+    wait(buffers, std::forward<Handler>(handler));
   }
 
   template <class ConstBuffers, class Handler>
@@ -85,8 +92,20 @@ class StampedSocket {
 
  private:
   template <class MutableBuffers, class Handler>
-  void on_readable(const boost::system::error_code& ec, const MutableBuffers& buffers, Handler&& h) {
-    if (ec) return h(ec, std::size_t{0});
+  void wait(const MutableBuffers& buffers, Handler&& handler) {
+    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                      [this, buffers, h = std::forward<Handler>(handler)](boost::system::error_code ec) mutable {
+                        std::size_t n = 0;
+                        if (!ec) n = receive(buffers, ec);
+                        if (ec == boost::asio::error::would_block) return wait(buffers, std::move(h));
+                        h(ec, n);
+                      });
+  }
+
+  // One non-blocking recvmsg into `buffers`; takes the SCM_TIMESTAMPNS stamp. would_block when empty.
+  template <class MutableBuffers>
+  std::size_t receive(const MutableBuffers& buffers, boost::system::error_code& ec) {
+    ec = {};
     std::array<iovec, 8> iov{};
     std::size_t n_iov = 0;
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
@@ -95,19 +114,29 @@ class StampedSocket {
       if (b.size() == 0) continue;
       iov[n_iov++] = iovec{b.data(), b.size()};
     }
-    if (n_iov == 0) return h(boost::system::error_code{}, std::size_t{0});
+    if (n_iov == 0) return 0;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) * 2> control{};
     msghdr msg{};
     msg.msg_iov = iov.data();
     msg.msg_iovlen = n_iov;
     msg.msg_control = control.data();
     msg.msg_controllen = control.size();
-    const ssize_t r = ::recvmsg(socket.native_handle(), &msg, MSG_DONTWAIT);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      return async_read_some(buffers, std::forward<Handler>(h));  // spurious wake-up: wait again
+    ssize_t r;
+    do {
+      r = ::recvmsg(socket.native_handle(), &msg, MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      ec = boost::asio::error::would_block;
+      return 0;
     }
-    if (r < 0) return h(boost::system::error_code(errno, boost::system::system_category()), std::size_t{0});
-    if (r == 0) return h(boost::asio::error::eof, std::size_t{0});
+    if (r < 0) {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+      return 0;
+    }
+    if (r == 0) {
+      ec = boost::asio::error::eof;
+      return 0;
+    }
     kernel_ns_ = 0;
     for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
       if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
@@ -116,7 +145,7 @@ class StampedSocket {
         if (ts.tv_sec != 0 || ts.tv_nsec != 0) kernel_ns_ = realtime_to_monotonic_ns(ts);
       }
     }
-    h(boost::system::error_code{}, static_cast<std::size_t>(r));
+    return static_cast<std::size_t>(r);
   }
 
   bool kernel_ = false;
