@@ -94,6 +94,7 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
     m.input_tokens_source = TokenSource::kClient;
   }
 
+  m.tls_handshake_time_ns = record.transport.tls_handshake_ns;  // set only when this request opened a TLS connection
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
   if (!content_ts.empty() && content_ts.front() >= record.start_ns) {

@@ -62,6 +62,7 @@ struct RequestMetrics {
   std::optional<int64_t> last_response_ns;  ///< start_ns + request_latency: the end used for benchmark duration.
 
   std::optional<int64_t> schedule_lag_ns;   ///< Actual send - scheduled send (coordinated omission made visible).
+  std::optional<int64_t> tls_handshake_time_ns;  ///< TLS handshake of the connection this request opened (not in TTFT).
   std::optional<int64_t> time_to_first_token_ns;   ///< TTFT.
   std::optional<int64_t> time_to_second_token_ns;  ///< TTST.
   std::optional<int64_t> request_latency_ns;       ///< Request latency.

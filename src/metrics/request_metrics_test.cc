@@ -210,6 +210,20 @@ TEST(ErrorKindNames, RoundTrip) {
   EXPECT_EQ(token_source_name(TokenSource::kEstimated), "estimated");
 }
 
+TEST(RequestMetrics, TlsHandshakeTimeComesFromTheTransportAndStaysOutOfTtft) {
+  RequestRecord r;
+  r.start_ns = 1'000'000;
+  r.end_ns = 9'000'000;
+  r.streaming = true;
+  r.responses = {Chunk{4'000'000, "a", "", std::nullopt}};
+  EXPECT_FALSE(compute_request_metrics(r).tls_handshake_time_ns);
+  r.transport.tls_handshake_ns = 1'234'567;
+  const RequestMetrics m = compute_request_metrics(r);
+  ASSERT_TRUE(m.tls_handshake_time_ns);
+  EXPECT_EQ(*m.tls_handshake_time_ns, 1'234'567);
+  EXPECT_EQ(m.time_to_first_token_ns, 3'000'000);
+}
+
 }  // namespace
 }  // namespace aiperf::metrics
 

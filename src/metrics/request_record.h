@@ -18,12 +18,19 @@ namespace aiperf::metrics {
 /// Token usage reported by the server (the SDK's type: prompt, completion and reasoning tokens, each optional).
 using Usage = ::aiperf::Usage;
 
+/// Which clock stamped a response read.
+enum class TimestampSource : uint8_t {
+  kKernel,  ///< The kernel's receive time of the newest bytes of the read (SO_TIMESTAMPNS), monotonic-converted.
+  kUser,    ///< steady_clock read by aiperf when the read returned (includes any client-side delay).
+};
+
 /// One response message of a request: an SSE event, an NDJSON line, or a whole non-streamed body.
 struct Chunk {
   int64_t timestamp_ns = 0;            ///< Monotonic time the bytes were read from the socket.
   std::string content;                 ///< Content text delta (full text when not streaming).
   std::string reasoning;               ///< Reasoning text delta, if the API separates it.
   std::optional<int64_t> token_count;  ///< Tokens in this chunk when the server reported them per chunk.
+  TimestampSource timestamp_source = TimestampSource::kUser;  ///< Which clock stamped timestamp_ns.
 
   /// True when the chunk carries content or reasoning text (AIPerf's "content response").
   bool has_text() const { return !content.empty() || !reasoning.empty(); }
@@ -38,17 +45,18 @@ enum class ErrorKind : uint8_t {
   kParse,       ///< The response could not be parsed (malformed SSE/JSON, truncated body).
   kCancelled,   ///< Cancelled by the client (benchmark stopped, Ctrl-C).
   kOther,       ///< Anything else.
+  kTls,         ///< TLS setup or handshake failed (certificate verification, protocol, client certificate); never sent.
 };
 
 /// Number of ErrorKind values (for arrays indexed by kind).
-inline constexpr std::size_t kErrorKindCount = 7;
+inline constexpr std::size_t kErrorKindCount = 8;
 
 /// Every ErrorKind, in declaration order.
 inline constexpr std::array<ErrorKind, kErrorKindCount> kAllErrorKinds = {
     ErrorKind::kConnect, ErrorKind::kTimeout,   ErrorKind::kHttpStatus, ErrorKind::kIo,
-    ErrorKind::kParse,   ErrorKind::kCancelled, ErrorKind::kOther};
+    ErrorKind::kParse,   ErrorKind::kCancelled, ErrorKind::kOther,      ErrorKind::kTls};
 
-/// Stable lowercase name of an error kind: "connect", "timeout", "http_status", "io", "parse", "cancelled", "other".
+/// Stable lowercase name of an error kind: "connect", "timeout", "http_status", "io", "parse", "cancelled", "other", "tls".
 constexpr std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kConnect: return "connect";
@@ -58,6 +66,7 @@ constexpr std::string_view error_kind_name(ErrorKind kind) {
     case ErrorKind::kParse: return "parse";
     case ErrorKind::kCancelled: return "cancelled";
     case ErrorKind::kOther: return "other";
+    case ErrorKind::kTls: return "tls";
   }
   return "other";
 }
@@ -77,6 +86,22 @@ struct RequestError {
   std::string message;                 ///< What went wrong, for logs and the per-request export.
 };
 
+/// What the transport saw of one request's connection and reads (filled by the HTTP client).
+struct TransportRecord {
+  bool new_connection = false;              ///< The request opened its connection (false: a kept-alive one was reused).
+  std::optional<int64_t> connect_ns;        ///< TCP connect duration, when the request opened its connection.
+  std::optional<int64_t> tls_handshake_ns;  ///< TLS handshake duration, when it opened a TLS connection.
+  bool tls = false;                         ///< The connection is TLS.
+  bool tls_session_resumed = false;         ///< The handshake resumed an earlier session (abbreviated handshake).
+  std::string tls_version;                  ///< "TLSv1.3", "TLSv1.2"… ("" for plain HTTP).
+  std::string content_encoding;             ///< The response's Content-Encoding as decoded ("identity", "gzip", "deflate").
+  uint64_t reads = 0;                       ///< Socket reads that delivered response bytes.
+  uint64_t kernel_stamped_reads = 0;        ///< ... stamped with the kernel receive time.
+  uint64_t user_stamped_reads = 0;          ///< ... stamped with the user-space clock (no kernel stamp available).
+  int64_t max_read_lateness_ns = 0;         ///< Largest (user time - kernel time) of a read: how late the event loop woke.
+  int64_t total_read_lateness_ns = 0;       ///< Sum of that lateness over the kernel-stamped reads.
+};
+
 /// Everything measured about one request; every request sent ends in exactly one record.
 struct RequestRecord {
   std::string request_id;                  ///< Unique id (also sent as X-Request-ID).
@@ -88,6 +113,7 @@ struct RequestRecord {
   std::optional<Usage> usage;              ///< Token usage, when the server reported it.
   std::optional<int64_t> input_token_count;  ///< Prompt tokens as counted by the client, when known.
   std::optional<RequestError> error;       ///< Set when the request failed.
+  TransportRecord transport;               ///< Connection, TLS and receive-clock facts from the HTTP client.
 
   /// True when the request did not fail.
   bool ok() const { return !error.has_value(); }

@@ -1,12 +1,20 @@
-// The only translation unit of aiperf_http that sees Boost.Asio/Beast.
+// The only translation unit of aiperf_http that sees Boost.Asio/Beast and OpenSSL.
 //
 // One io_context run by one thread (concurrency hint 1). A Connection is a
-// socket, a deadline timer, a read buffer and a Beast response parser whose
+// socket (a StampedSocket: kernel receive timestamps), optionally an
+// ssl::stream over it, a deadline timer, a read buffer and a Beast response parser whose
 // body type (SinkBody) hands every decoded body slice straight to the request's
 // handler as a view into the read buffer: no body copy, no per-chunk
 // allocation. Reads are plain async_read_some calls; the timestamp is taken as
-// the first thing in each read's completion handler, and the bytes of that
-// read are then parsed and delivered with it.
+// the first thing in each read's completion handler (or is the kernel's
+// receive time of that read), and the bytes of that read are then parsed,
+// decoded (gzip/deflate) and delivered with it.
+//
+// TLS: one SSL_CTX per client (verification, CA file, client certificate,
+// ALPN "http/1.1"); each connection gets SNI and host-name checking; the
+// newest session ticket is kept and offered on every new connection, so
+// reconnects resume. The handshake runs before on_sent, under the connect
+// deadline; its duration is reported per request (TransportRecord).
 //
 // Lifetimes: connections are shared_ptrs captured by their pending
 // operations; the pool keeps idle ones in `idle_` and busy ones in `active_`.
@@ -41,6 +49,15 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "transport/content_decoder.h"
+#include "transport/stamped_socket.h"
 
 namespace aiperf::transport {
 
@@ -52,6 +69,7 @@ int64_t now_ns() {
 namespace {
 
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
@@ -107,7 +125,10 @@ void call_sent(ResponseHandler& h, int64_t ts) noexcept { h.on_sent(ts); }
 void call_headers(ResponseHandler& h, int status, std::span<const HeaderField> f, int64_t ts) noexcept {
   h.on_headers(status, f, ts);
 }
-void call_body(ResponseHandler& h, std::string_view b, int64_t ts) noexcept { h.on_body(b, ts); }
+void call_body(ResponseHandler& h, std::string_view b, int64_t ts, metrics::TimestampSource src) noexcept {
+  h.on_stamped_body(b, ts, src);
+}
+void call_transport(ResponseHandler& h, const metrics::TransportRecord& r) noexcept { h.on_transport(r); }
 void call_complete(ResponseHandler& h, std::optional<TransportError> e) noexcept { h.on_complete(std::move(e)); }
 
 // A Beast body that forwards decoded body bytes to the handler instead of storing them.
@@ -115,7 +136,10 @@ struct SinkBody {
   struct value_type {
     ResponseHandler* handler = nullptr;
     const int64_t* ts = nullptr;  // timestamp of the read being parsed
+    const metrics::TimestampSource* source = nullptr;  // clock of *ts
     uint64_t* bytes = nullptr;    // running count of body bytes
+    std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
+    std::string* decode_error = nullptr;               // why decoding failed (then put() fails)
   };
 
   class reader {
@@ -131,7 +155,18 @@ struct SinkBody {
         const net::const_buffer b = *it;
         if (b.size() == 0) continue;
         n += b.size();
-        if (v_.handler != nullptr) call_body(*v_.handler, {static_cast<const char*>(b.data()), b.size()}, *v_.ts);
+        std::string_view bytes{static_cast<const char*>(b.data()), b.size()};
+        if (v_.decoder != nullptr && v_.decoder->has_value()) {
+          auto decoded = (*v_.decoder)->decode(bytes);
+          if (!decoded) {
+            *v_.decode_error = decoded.error().message;
+            ec = net::error::invalid_argument;
+            return 0;
+          }
+          bytes = *decoded;
+          if (bytes.empty()) continue;
+        }
+        if (v_.handler != nullptr) call_body(*v_.handler, bytes, *v_.ts, *v_.source);
       }
       if (v_.bytes != nullptr) *v_.bytes += n;
       return n;
@@ -148,14 +183,19 @@ using Parser = http::response_parser<SinkBody>;
 struct Exchange {
   HttpRequest request;
   std::unique_ptr<ResponseHandler> handler;
+  metrics::TransportRecord record;
 };
 
 enum class Abort : uint8_t { kNone, kTimeout, kCancelled };
-enum class Phase : uint8_t { kConnect, kWrite, kRead };
+enum class Phase : uint8_t { kConnect, kHandshake, kWrite, kRead };
+
+using TlsStream = ssl::stream<detail::StampedSocket&>;
 
 struct Connection {
-  explicit Connection(net::io_context& ioc) : socket(ioc), timer(ioc) {}
-  tcp::socket socket;
+  explicit Connection(net::io_context& ioc) : sock(ioc), socket(sock.socket), timer(ioc) {}
+  detail::StampedSocket sock;
+  tcp::socket& socket;                // sock.socket
+  std::optional<TlsStream> tls;       // set for https
   net::steady_timer timer;
   beast::flat_buffer buffer;
   std::optional<Parser> parser;
@@ -168,9 +208,18 @@ struct Connection {
   Abort abort = Abort::kNone;
   Phase phase = Phase::kConnect;
   bool headers_reported = false;
+  bool setup_reported = false;  // connect/handshake durations went to the first request
   bool close_after = false;  // the request asked for Connection: close
   int status = 0;
   int64_t read_ts = 0;
+  metrics::TimestampSource read_source = metrics::TimestampSource::kUser;
+  int64_t connect_start_ns = 0;
+  std::optional<int64_t> connect_ns;        // of this connection, reported by its first request
+  std::optional<int64_t> handshake_ns;
+  std::optional<ContentDecoder> decoder;    // of the current response
+  std::string decode_error;
+  std::array<unsigned char, 9> prefix{};    // first response bytes: an HTTP/2 frame header is recognised
+  std::size_t prefix_size = 0;
   uint64_t body_bytes = 0;
   uint64_t response_bytes = 0;
   std::chrono::milliseconds deadline{0};
@@ -192,6 +241,92 @@ struct PendingTimer {
   std::function<void()> fn;
 };
 
+// OpenSSL's reason text for a TLS error code ("certificate verify failed"), plus the
+// certificate verification result when that is what failed ("self-signed certificate").
+std::string tls_reason(const error_code& ec, SSL* ssl) {
+  std::string why;
+  if (ec.category() == net::error::get_ssl_category()) {
+    const char* r = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
+    why = r != nullptr ? r : ec.message();
+  } else if (ec == ssl::error::stream_truncated || ec == net::error::eof) {
+    why = "the server closed the connection during the handshake";
+  } else {
+    why = ec.message();
+  }
+  if (ssl != nullptr) {
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) why += std::string(": ") + X509_verify_cert_error_string(verify);
+  }
+  if (ec.category() == net::error::get_ssl_category()) {
+    const int reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    if (reason == SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL) {
+      why += " (the server speaks HTTP/2 only; aiperf speaks HTTP/1.1)";
+    } else if (reason == SSL_R_WRONG_VERSION_NUMBER) {
+      why += " (is the server speaking plain HTTP? then use an http:// URL)";
+    }
+  }
+  return why;
+}
+
+// The newest OpenSSL error of the calling thread as text, clearing the queue.
+std::string openssl_last_error(const error_code& ec) {
+  const unsigned long e = ERR_peek_last_error();
+  ERR_clear_error();
+  if (e != 0) {
+    const char* r = ERR_reason_error_string(e);
+    if (r != nullptr) return r;
+  }
+  return ec.message();
+}
+
+// Loads verification, client certificate and ALPN settings into `ctx`.
+std::optional<TransportError> configure_tls(const TlsOptions& t, ssl::context& ctx) {
+  const auto tls_error = [](std::string m) { return TransportError{TransportErrorKind::kTls, std::move(m)}; };
+  error_code ec;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                  ec);
+  if (t.verify) {
+    if (t.ca_file.empty()) {
+      ctx.set_default_verify_paths(ec);
+      if (ec) return tls_error("cannot load the system CA store: " + openssl_last_error(ec));
+    } else {
+      ctx.load_verify_file(t.ca_file, ec);
+      if (ec) return tls_error("cannot load CA file '" + t.ca_file + "': " + openssl_last_error(ec));
+    }
+    ctx.set_verify_mode(ssl::verify_peer, ec);
+  } else {
+    ctx.set_verify_mode(ssl::verify_none, ec);
+  }
+  if (!t.client_cert.empty()) {
+    ctx.use_certificate_chain_file(t.client_cert, ec);
+    if (ec) return tls_error("cannot load client certificate '" + t.client_cert + "': " + openssl_last_error(ec));
+    const std::string& key = t.client_key.empty() ? t.client_cert : t.client_key;
+    ctx.use_private_key_file(key, ssl::context::pem, ec);
+    if (ec) return tls_error("cannot load client key '" + key + "': " + openssl_last_error(ec));
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+      ERR_clear_error();
+      return tls_error("client key '" + key + "' does not match certificate '" + t.client_cert + "'");
+    }
+  } else if (!t.client_key.empty()) {
+    return tls_error("a client key was given without a client certificate");
+  }
+  static constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(ctx.native_handle(), kAlpn, sizeof kAlpn);
+  return std::nullopt;
+}
+
+// True when the first bytes of a "response" are an HTTP/2 SETTINGS or GOAWAY frame header on stream 0.
+bool looks_like_http2(const std::array<unsigned char, 9>& p, std::size_t n) {
+  if (n < p.size()) return false;
+  const bool control_type = p[3] == 0x04 || p[3] == 0x07;
+  const bool stream0 = (p[5] & 0x7f) == 0 && p[6] == 0 && p[7] == 0 && p[8] == 0;
+  return p[0] == 0 && control_type && stream0;
+}
+
+constexpr std::string_view kHttp2Only =
+    "the server speaks HTTP/2 only; aiperf speaks HTTP/1.1 (it answered with an HTTP/2 frame instead of a status line)";
+
 }  // namespace
 
 std::optional<std::string_view> find_header(std::span<const HeaderField> headers, std::string_view name) {
@@ -208,6 +343,7 @@ std::string_view transport_error_kind_name(TransportErrorKind kind) {
     case TransportErrorKind::kIo: return "io";
     case TransportErrorKind::kProtocol: return "protocol";
     case TransportErrorKind::kCancelled: return "cancelled";
+    case TransportErrorKind::kTls: return "tls";
   }
   return "io";
 }
@@ -225,14 +361,29 @@ class HttpClient::Impl {
     if (ec || endpoints_.empty()) {
       resolve_error_ = "cannot resolve host '" + options_.host + "': " + (ec ? ec.message() : "no address");
     }
+    if (options_.tls.enabled) {
+      server_name_ = options_.tls.server_name.empty() ? options_.host : options_.tls.server_name;
+      tls_ctx_.emplace(ssl::context::tls_client);
+      setup_error_ = configure_tls(options_.tls, *tls_ctx_);
+      SSL_CTX* native = tls_ctx_->native_handle();
+      SSL_CTX_set_ex_data(native, session_slot(), this);  // not app_data: Asio keeps its verify callback there
+      SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+      SSL_CTX_sess_set_new_cb(native, &Impl::on_new_session);
+    }
   }
+
+  ~Impl() {
+    if (session_ != nullptr) SSL_SESSION_free(session_);
+  }
+
+  std::optional<TransportError> setup_error() const { return setup_error_; }
 
   const ClientOptions& options() const { return options_; }
 
   void submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler) {
     if (!handler) throw std::invalid_argument("HttpClient::submit: null handler");
     submitted_.add();
-    auto ex = std::make_unique<Exchange>(Exchange{std::move(request), std::move(handler)});
+    auto ex = std::make_unique<Exchange>(Exchange{std::move(request), std::move(handler), {}});
     net::post(ioc_, [this, ex = std::move(ex)]() mutable { dispatch(std::move(ex)); });
   }
 
@@ -282,6 +433,8 @@ class HttpClient::Impl {
     s.completed = completed_.get();
     s.failed = failed_.get();
     s.connections_opened = opened_.get();
+    s.tls_handshakes = handshakes_.get();
+    s.tls_sessions_resumed = resumed_.get();
     s.connections_reused = reused_.get();
     s.connections_discarded = discarded_.get();
     s.open_connections = open_.get();
@@ -323,6 +476,7 @@ class HttpClient::Impl {
     if (std::string why = invalid_request(ex->request); !why.empty()) {
       return complete(*ex, TransportError{TransportErrorKind::kProtocol, std::move(why)});
     }
+    if (setup_error_) return complete(*ex, *setup_error_);
     if (!resolve_error_.empty()) return complete(*ex, TransportError{TransportErrorKind::kConnect, resolve_error_});
     while (!idle_.empty()) {
       ConnPtr c = std::move(idle_.back());
@@ -359,24 +513,91 @@ class HttpClient::Impl {
     add_active(c);
     c->exchange = std::move(ex);
     c->phase = Phase::kConnect;
-    arm_timer(c, options_.connect_timeout);
+    arm_timer(c, options_.connect_timeout);  // covers the TLS handshake too
+    c->connect_start_ns = now_ns();
     net::async_connect(c->socket, endpoints_, [this, c](const error_code& ec, const tcp::endpoint&) {
       if (ec) return fail(c, ec);
-      disarm_timer(*c);
+      c->connect_ns = now_ns() - c->connect_start_ns;
       error_code ignored;
       c->socket.set_option(tcp::no_delay(true), ignored);
+      if (options_.timestamp_source == metrics::TimestampSource::kKernel) c->sock.enable_kernel_timestamps();
+      if (tls_ctx_) return start_handshake(c);
+      disarm_timer(*c);
       start_exchange(c);
     });
   }
 
+  // SNI and host-name (or IP) checking for this connection, and the cached session to resume.
+  void prepare_tls(Connection& c) {
+    c.tls.emplace(c.sock, *tls_ctx_);
+    SSL* s = c.tls->native_handle();
+    error_code not_ip;
+    net::ip::make_address(server_name_, not_ip);
+    if (not_ip) {
+      SSL_set_tlsext_host_name(s, server_name_.c_str());
+      if (options_.tls.verify) SSL_set1_host(s, server_name_.c_str());
+    } else if (options_.tls.verify) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), server_name_.c_str());
+    }
+    if (options_.tls.resume_sessions && session_ != nullptr) SSL_set_session(s, session_);
+  }
+
+  void start_handshake(const ConnPtr& c) {
+    c->phase = Phase::kHandshake;
+    prepare_tls(*c);
+    const int64_t start = now_ns();
+    c->tls->async_handshake(ssl::stream_base::client, [this, c, start](const error_code& ec) {
+      if (ec) return fail(c, ec);
+      disarm_timer(*c);
+      c->handshake_ns = now_ns() - start;
+      handshakes_.add();
+      if (SSL_session_reused(c->tls->native_handle()) == 1) resumed_.add();
+      start_exchange(c);
+    });
+  }
+
+  // The SSL_CTX ex_data index that points back to the Impl.
+  static int session_slot() {
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+  }
+
+  // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest is kept.
+  static int on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* self = static_cast<Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_slot()));
+    if (self->session_ != nullptr) SSL_SESSION_free(self->session_);
+    self->session_ = session;
+    return 1;  // we own it now
+  }
+
+  // What this request will report about its connection.
+  void describe_connection(Connection& c, metrics::TransportRecord& r) {
+    r.new_connection = c.served == 0 && !c.setup_reported;
+    if (r.new_connection) {
+      r.connect_ns = c.connect_ns;
+      r.tls_handshake_ns = c.handshake_ns;
+      c.setup_reported = true;
+    }
+    r.tls = c.tls.has_value();
+    if (c.tls) {
+      SSL* s = c.tls->native_handle();
+      r.tls_version = SSL_get_version(s);
+      r.tls_session_resumed = SSL_session_reused(s) == 1;
+    }
+  }
+
   void start_exchange(const ConnPtr& c) {
     Exchange& ex = *c->exchange;
+    describe_connection(*c, ex.record);
     c->phase = Phase::kWrite;
     c->abort = Abort::kNone;
     c->headers_reported = false;
     c->status = 0;
     c->body_bytes = 0;
     c->response_bytes = 0;
+    c->prefix_size = 0;
+    c->decoder.reset();
+    c->decode_error.clear();
     new_parser(*c);
     build_head(*c, ex.request);
 
@@ -387,11 +608,16 @@ class HttpClient::Impl {
     const std::array<net::const_buffer, 2> buffers{net::buffer(c->head), net::buffer(ex.request.body)};
     const int64_t ts = now_ns();
     // The write is attempted right here (Asio writes speculatively); its completion runs later.
-    net::async_write(c->socket, buffers, [this, c](const error_code& ec, std::size_t) {
+    auto written = [this, c](const error_code& ec, std::size_t) {
       if (ec) return fail(c, ec);
       c->phase = Phase::kRead;
       start_read(c);
-    });
+    };
+    if (c->tls) {
+      net::async_write(*c->tls, buffers, std::move(written));
+    } else {
+      net::async_write(c->socket, buffers, std::move(written));
+    }
     call_sent(*ex.handler, ts);
   }
 
@@ -402,7 +628,8 @@ class HttpClient::Impl {
     // empty optional as true and fails every Content-Length and chunked body.
     c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (c.exchange->request.method == "HEAD") c.parser->skip(true);
-    c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts, &c.body_bytes};
+    c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts,        &c.read_source,
+                                                  &c.body_bytes,             &c.decoder,         &c.decode_error};
   }
 
   void build_head(Connection& c, const HttpRequest& r) {
@@ -411,10 +638,12 @@ class HttpClient::Impl {
     h.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\n");
     bool has_host = false;
     bool has_connection = false;
+    bool has_accept_encoding = false;
     c.close_after = false;
     for (const auto& [name, value] : r.headers) {
       if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
       if (iequals(name, "host")) has_host = true;
+      if (iequals(name, "accept-encoding")) has_accept_encoding = true;
       if (iequals(name, "connection")) {
         has_connection = true;
         if (icontains(value, "close")) c.close_after = true;
@@ -426,19 +655,68 @@ class HttpClient::Impl {
       h.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
     }
     if (!has_connection) h.append("Connection: keep-alive\r\n");
+    if (!has_accept_encoding && !options_.accept_encoding.empty()) {
+      h.append("Accept-Encoding: ").append(options_.accept_encoding).append("\r\n");
+    }
     h.append("\r\n");
   }
 
   void start_read(const ConnPtr& c) {
-    c->socket.async_read_some(c->buffer.prepare(kReadChunk),
-                              [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); });
+    auto done = [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); };
+    if (c->tls) {
+      c->tls->async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
+    } else {
+      c->sock.async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
+    }
+  }
+
+  // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
+  void stamp_read(Connection& c, int64_t user_ts) {
+    metrics::TransportRecord& r = c.exchange->record;
+    ++r.reads;
+    const int64_t kernel = c.sock.kernel_ns();
+    if (kernel != 0 && kernel <= user_ts) {
+      c.read_ts = kernel;
+      c.read_source = metrics::TimestampSource::kKernel;
+      ++r.kernel_stamped_reads;
+      r.max_read_lateness_ns = std::max(r.max_read_lateness_ns, user_ts - kernel);
+      r.total_read_lateness_ns += user_ts - kernel;
+    } else {
+      c.read_ts = user_ts;
+      c.read_source = metrics::TimestampSource::kUser;
+      ++r.user_stamped_reads;
+    }
+  }
+
+  // Keeps the first response bytes, to recognise an HTTP/2 server.
+  static void keep_prefix(Connection& c, std::size_t n) {
+    if (c.prefix_size >= c.prefix.size()) return;
+    const auto data = c.buffer.data();
+    const auto* end = static_cast<const unsigned char*>(data.data()) + data.size();
+    for (const auto* p = end - n; p < end && c.prefix_size < c.prefix.size(); ++p) c.prefix[c.prefix_size++] = *p;
+  }
+
+  // Sets up body decoding from Content-Encoding; false (and the request failed) if it cannot be decoded.
+  bool start_decoding(const ConnPtr& c) {
+    const auto value = c->parser->get()[http::field::content_encoding];
+    const auto encoding = parse_content_encoding(sv(value));
+    if (!encoding) {
+      finish(c, TransportError{TransportErrorKind::kProtocol,
+                               "the server sent Content-Encoding: " + std::string(sv(value)) +
+                                   ", which aiperf cannot decode (it decodes gzip and deflate)"},
+             false);
+      return false;
+    }
+    c->exchange->record.content_encoding = std::string(content_encoding_name(*encoding));
+    if (*encoding != ContentEncoding::kIdentity) c->decoder.emplace(*encoding);
+    return true;
   }
 
   void on_read(const ConnPtr& c, const error_code& ec, std::size_t n) {
-    const int64_t ts = now_ns();
+    const int64_t user_ts = now_ns();
     if (ec) {
-      if (ec == net::error::eof && c->abort == Abort::kNone && c->parser->is_header_done() &&
-          c->parser->need_eof()) {
+      const bool eof = ec == net::error::eof || ec == ssl::error::stream_truncated;
+      if (eof && c->abort == Abort::kNone && c->parser->is_header_done() && c->parser->need_eof()) {
         // A body delimited by the end of the connection: EOF completes it.
         error_code eof_ec;
         c->parser->put_eof(eof_ec);
@@ -446,8 +724,10 @@ class HttpClient::Impl {
       }
       return fail(c, ec);
     }
-    c->read_ts = ts;
+    stamp_read(*c, user_ts);
+    const int64_t ts = c->read_ts;
     c->buffer.commit(n);
+    keep_prefix(*c, n);
     c->response_bytes += n;
     while (c->buffer.size() > 0 && !c->parser->is_done()) {
       error_code pec;
@@ -460,13 +740,10 @@ class HttpClient::Impl {
           continue;
         }
         report_headers(*c, status, ts);
+        if (!start_decoding(c)) return;
       }
       if (pec == http::error::need_more) break;
-      if (pec) {
-        return finish(c, TransportError{TransportErrorKind::kProtocol,
-                                        "malformed HTTP response: " + pec.message() + progress(*c)},
-                      false);
-      }
+      if (pec) return finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, pec)}, false);
       if (used == 0) break;
     }
     if (c->parser->is_done()) {
@@ -485,6 +762,12 @@ class HttpClient::Impl {
     call_headers(*c.exchange->handler, status, c.header_view, ts);
   }
 
+  std::string parse_failure(const Connection& c, const error_code& pec) const {
+    if (!c.decode_error.empty()) return c.decode_error + progress(c);
+    if (!c.headers_reported && looks_like_http2(c.prefix, c.prefix_size)) return std::string(kHttp2Only);
+    return "malformed HTTP response: " + pec.message() + progress(c);
+  }
+
   std::string progress(const Connection& c) const {
     if (!c.headers_reported) return c.response_bytes == 0 ? " (no response bytes received)" : " (in the response head)";
     return " (status " + std::to_string(c.status) + ", " + std::to_string(c.body_bytes) + " body bytes received)";
@@ -498,12 +781,23 @@ class HttpClient::Impl {
     } else if (c->abort == Abort::kTimeout && c->phase == Phase::kConnect) {
       e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " timed out after " +
                                              std::to_string(options_.connect_timeout.count()) + " ms"};
+    } else if (c->abort == Abort::kTimeout && c->phase == Phase::kHandshake) {
+      e = {TransportErrorKind::kTls, "TLS handshake with " + host_header_ + " not done within the " +
+                                         std::to_string(options_.connect_timeout.count()) + " ms connect deadline"};
+    } else if (c->phase == Phase::kHandshake) {
+      e = {TransportErrorKind::kTls,
+           "TLS handshake with " + host_header_ + " failed: " + tls_reason(ec, c->tls ? c->tls->native_handle() : nullptr)};
     } else if (c->abort == Abort::kTimeout) {
       e = {TransportErrorKind::kTimeout,
            "no complete response within " + std::to_string(c->deadline.count()) + " ms" + progress(*c)};
     } else if (c->phase == Phase::kConnect) {
       e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " failed: " + ec.message()};
-    } else if (ec == net::error::eof) {
+    } else if (ec.category() == net::error::get_ssl_category()) {
+      // E.g. TLS 1.3 client-certificate refusal: the server's alert arrives after our handshake finished.
+      e = {TransportErrorKind::kTls, "TLS error from " + host_header_ + ": " + tls_reason(ec, nullptr) + progress(*c)};
+    } else if (!c->headers_reported && looks_like_http2(c->prefix, c->prefix_size)) {
+      e = {TransportErrorKind::kProtocol, std::string(kHttp2Only)};
+    } else if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
       e = {TransportErrorKind::kIo, "connection closed by the server before the response was complete" + progress(*c)};
     } else {
       e = {TransportErrorKind::kIo,
@@ -523,6 +817,7 @@ class HttpClient::Impl {
   void complete(Exchange& ex, std::optional<TransportError> error) {
     completed_.add();
     if (error) failed_.add();
+    call_transport(*ex.handler, ex.record);
     call_complete(*ex.handler, std::move(error));
   }
 
@@ -560,6 +855,9 @@ class HttpClient::Impl {
   }
 
   static void close_connection(Connection& c) {
+    // Marked as shut down: OpenSSL would otherwise flag the session as not resumable when the
+    // SSL object is freed. No close_notify is sent (the socket is closed right away).
+    if (c.tls) SSL_set_shutdown(c.tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);
@@ -617,6 +915,10 @@ class HttpClient::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
   tcp::resolver::results_type endpoints_;
   std::string resolve_error_;
+  std::optional<TransportError> setup_error_;
+  std::optional<ssl::context> tls_ctx_;
+  std::string server_name_;        // SNI and the name the certificate must carry
+  SSL_SESSION* session_ = nullptr;  // newest session ticket, offered on reconnect
   std::string host_header_;
   std::vector<ConnPtr> idle_;
   std::vector<ConnPtr> active_;
@@ -625,7 +927,8 @@ class HttpClient::Impl {
   bool shutting_down_ = false;
   bool stopping_ = false;
 
-  Counter submitted_, completed_, failed_, opened_, reused_, discarded_, open_, peak_open_, queued_, peak_queued_;
+  Counter submitted_, completed_, failed_, opened_, reused_, discarded_, open_, peak_open_, queued_, peak_queued_,
+      handshakes_, resumed_;
 };
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -640,5 +943,6 @@ void HttpClient::stop() { impl_->stop(); }
 void HttpClient::cancel_all() { impl_->cancel_all(); }
 ClientStats HttpClient::stats() const { return impl_->stats(); }
 const ClientOptions& HttpClient::options() const { return impl_->options(); }
+std::optional<TransportError> HttpClient::setup_error() const { return impl_->setup_error(); }
 
 }  // namespace aiperf::transport

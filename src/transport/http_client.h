@@ -1,7 +1,8 @@
 // Asynchronous HTTP/1.1 client of the benchmark engine: a keep-alive
-// connection pool to one server, driven by a single-threaded event loop that
-// also runs the engine's timers. Boost.Asio/Beast stay inside http_client.cc
-// (pimpl); this header is plain C++.
+// connection pool to one server (one origin: scheme, host, port), over plain
+// TCP or TLS (OpenSSL 3), driven by a single-threaded event loop that also
+// runs the engine's timers. Boost.Asio/Beast and OpenSSL stay inside
+// http_client.cc (pimpl); this header is plain C++.
 //
 //   HttpClient client({.host = "127.0.0.1", .port = 8000});
 //   client.submit({.method = "POST", .target = "/v1/chat/completions", .body = json},
@@ -21,8 +22,11 @@
 //
 // Timestamps: one clock everywhere, std::chrono::steady_clock in nanoseconds
 // (now_ns()). on_sent() is stamped right before the first request byte is
-// written (the request start for metrics; connection setup is not included),
-// on_body() right after the socket read that delivered the bytes returned.
+// written (the request start for metrics; TCP connect and TLS handshake are
+// not included), on_body() with the kernel's receive time of the read that
+// delivered the bytes (SO_TIMESTAMPNS, converted to steady_clock) or, with
+// TimestampSource::kUser or when the kernel gives none, right after that read
+// returned. With TLS the kernel time is that of the encrypted bytes' arrival.
 #pragma once
 
 #include <chrono>
@@ -44,13 +48,30 @@ namespace aiperf::transport {
 /// Monotonic time in nanoseconds (std::chrono::steady_clock); the clock of every timestamp here.
 int64_t now_ns();
 
+/// TLS settings (used when `enabled`, i.e. for https:// URLs).
+struct TlsOptions {
+  bool enabled = false;      ///< Speak TLS on every connection (https://). Default false.
+  bool verify = true;        ///< Verify the server certificate chain and host name. Default true; false = accept any (warn!).
+  std::string ca_file;       ///< PEM file of trusted CAs; "" (default) = the system store (/etc/ssl/certs).
+  std::string client_cert;   ///< PEM client certificate (chain) for mutual TLS; "" (default) = none.
+  std::string client_key;    ///< PEM private key of client_cert; "" (default) = the key is in client_cert's file.
+  std::string server_name;   ///< Name sent as SNI and checked against the certificate; "" (default) = ClientOptions::host.
+  bool resume_sessions = true;  ///< Offer the last session (ticket) when reconnecting. Default true.
+};
+
 /// Where to connect and how the pool behaves.
 struct ClientOptions {
   std::string host = "127.0.0.1";  ///< Host name or IP literal (IPv6 without brackets); resolved once at construction.
   uint16_t port = 80;              ///< TCP port.
   std::size_t max_connections = 1024;                         ///< Pool size; requests beyond it wait in a FIFO queue.
-  std::chrono::milliseconds connect_timeout{10000};           ///< Deadline of one TCP connect.
+  std::chrono::milliseconds connect_timeout{10000};           ///< Deadline of one TCP connect plus TLS handshake (ms).
   std::chrono::milliseconds request_timeout{0};               ///< From on_sent() to the end of the response; 0 = none.
+  TlsOptions tls;                                             ///< TLS settings; off by default.
+  /// Value of the Accept-Encoding header the client adds when the request has none. Default "identity"
+  /// (ask for uncompressed bodies); "" = add none. gzip/deflate bodies are decoded whatever was asked.
+  std::string accept_encoding = "identity";
+  /// Clock that stamps response reads. Default kKernel (falls back to kUser per read when the kernel gives no stamp).
+  metrics::TimestampSource timestamp_source = metrics::TimestampSource::kKernel;
 };
 
 /// An HTTP request. The client adds Host, Content-Length (when there is a body
@@ -79,11 +100,12 @@ enum class TransportErrorKind : uint8_t {
   kConnect,    ///< No connection: name resolution, refused, unreachable, connect timeout, no file descriptors.
   kTimeout,    ///< The request deadline passed after the request was sent.
   kIo,         ///< Reset by peer, broken pipe, or the peer closed before the response was complete.
-  kProtocol,   ///< Malformed HTTP from the server, or an invalid request (bad header) that was never sent.
+  kProtocol,   ///< Malformed HTTP from the server (or HTTP/2 only, or an undecodable body), or an invalid request.
   kCancelled,  ///< cancel_all() or destruction of the client.
+  kTls,        ///< TLS configuration or handshake failure (before the request was sent); message has OpenSSL's reason.
 };
 
-/// Stable lowercase name: "connect", "timeout", "io", "protocol", "cancelled".
+/// Stable lowercase name: "connect", "timeout", "io", "protocol", "cancelled", "tls".
 std::string_view transport_error_kind_name(TransportErrorKind kind);
 
 /// The metrics error kind of a transport error kind (protocol -> parse; the rest by name).
@@ -94,6 +116,7 @@ constexpr metrics::ErrorKind to_error_kind(TransportErrorKind kind) {
     case TransportErrorKind::kIo: return metrics::ErrorKind::kIo;
     case TransportErrorKind::kProtocol: return metrics::ErrorKind::kParse;
     case TransportErrorKind::kCancelled: return metrics::ErrorKind::kCancelled;
+    case TransportErrorKind::kTls: return metrics::ErrorKind::kTls;
   }
   return metrics::ErrorKind::kOther;
 }
@@ -130,6 +153,14 @@ class ResponseHandler {
   /// One socket read can produce several calls with the same timestamp. `bytes` is a view
   /// into the client's read buffer, valid only during the call.
   virtual void on_body(std::string_view bytes, int64_t ts_ns) { (void)bytes, (void)ts_ns; }
+  /// The same delivery with the clock that stamped it; the client calls this one, and by default it
+  /// forwards to on_body(). Override it to record the source per chunk.
+  virtual void on_stamped_body(std::string_view bytes, int64_t ts_ns, metrics::TimestampSource source) {
+    (void)source;
+    on_body(bytes, ts_ns);
+  }
+  /// Connection, TLS and read-clock facts of this request; called once, right before on_complete().
+  virtual void on_transport(const metrics::TransportRecord& info) { (void)info; }
   /// The request is finished: nullopt on success (any HTTP status), else the transport error.
   virtual void on_complete(std::optional<TransportError> error) = 0;
 };
@@ -140,6 +171,7 @@ struct CallbackHandler final : ResponseHandler {
   std::function<void(int, std::span<const HeaderField>, int64_t)> headers;
   std::function<void(std::string_view, int64_t)> body;
   std::function<void(std::optional<TransportError>)> complete;
+  std::function<void(const metrics::TransportRecord&)> transport;
 
   void on_sent(int64_t ts_ns) override {
     if (sent) sent(ts_ns);
@@ -149,6 +181,9 @@ struct CallbackHandler final : ResponseHandler {
   }
   void on_body(std::string_view bytes, int64_t ts_ns) override {
     if (body) body(bytes, ts_ns);
+  }
+  void on_transport(const metrics::TransportRecord& info) override {
+    if (transport) transport(info);
   }
   void on_complete(std::optional<TransportError> error) override {
     if (complete) complete(std::move(error));
@@ -161,6 +196,8 @@ struct ClientStats {
   uint64_t completed = 0;            ///< on_complete() calls made.
   uint64_t failed = 0;               ///< ... of which with a transport error.
   uint64_t connections_opened = 0;   ///< TCP connects started.
+  uint64_t tls_handshakes = 0;       ///< TLS handshakes completed.
+  uint64_t tls_sessions_resumed = 0; ///< ... of which resumed an earlier session.
   uint64_t connections_reused = 0;   ///< Requests sent on a connection that had served one before.
   uint64_t connections_discarded = 0;  ///< Connections closed after an error, `Connection: close` or staleness.
   uint64_t open_connections = 0;     ///< Connections open or connecting now.
@@ -207,6 +244,9 @@ class HttpClient {
   ClientStats stats() const;
   /// The options in use.
   const ClientOptions& options() const;
+  /// Why the client cannot work at all (TLS files unreadable, key not matching the certificate), or
+  /// nullopt. Every request then fails with that error; check it before sending.
+  std::optional<TransportError> setup_error() const;
 
  private:
   class Impl;

@@ -51,13 +51,13 @@ tl::expected<HttpUrl, std::string> parse_http_url(std::string_view input) {
   }
 
   std::string_view rest = url;
+  bool tls = false;
   if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
     const std::string_view scheme = rest.substr(0, sep);
     if (iequals(scheme, "https")) {
-      return fail(url, "https:// is not supported yet (no TLS in the HTTP client); use an http:// URL");
-    }
-    if (!iequals(scheme, "http")) {
-      return fail(url, "unsupported scheme '" + std::string(scheme) + "' (only http:// is supported)");
+      tls = true;
+    } else if (!iequals(scheme, "http")) {
+      return fail(url, "unsupported scheme '" + std::string(scheme) + "' (only http:// and https:// are supported)");
     }
     rest.remove_prefix(sep + 3);
   }
@@ -75,6 +75,8 @@ tl::expected<HttpUrl, std::string> parse_http_url(std::string_view input) {
   }
 
   HttpUrl out;
+  out.tls = tls;
+  out.port = tls ? 443 : 80;
   std::string_view port_text;
   bool has_port = false;
   if (!authority.empty() && authority.front() == '[') {

@@ -1,12 +1,13 @@
 // Parsing of the server URL given with `-u/--url` into what the HTTP client
-// needs: host, port and the base path the endpoint paths are appended to.
+// needs: scheme (TLS or not), host, port and the base path the endpoint paths
+// are appended to.
 //
 //   parse_http_url("http://127.0.0.1:8000/v1")  -> {host "127.0.0.1", port 8000, base_path "/v1"}
 //   parse_http_url("localhost:8000")            -> http assumed (AIPerf accepts this form)
-//   parse_http_url("https://api.example.com")   -> error: https is not supported yet
+//   parse_http_url("https://api.example.com")   -> {tls, host "api.example.com", port 443, base_path ""}
 //
-// Only plain http:// is supported; every other input is an error whose text
-// says what is wrong (never an exception, never a crash).
+// http:// and https:// are supported; every other input is an error whose
+// text says what is wrong (never an exception, never a crash).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,11 @@
 
 namespace aiperf::transport {
 
-/// A parsed http:// URL.
+/// A parsed http:// or https:// URL.
 struct HttpUrl {
+  bool tls = false;       ///< True for https:// (the client then speaks TLS; ClientOptions::tls.enabled).
   std::string host;       ///< Host name or IP literal; IPv6 without brackets ("::1").
-  uint16_t port = 80;     ///< TCP port (80 when the URL gives none).
+  uint16_t port = 80;     ///< TCP port (80, or 443 for https, when the URL gives none).
   std::string base_path;  ///< Path without trailing '/', "" for the root ("/v1/" gives "/v1").
 
   /// "host:port", with brackets around an IPv6 literal: the value of a Host header.
@@ -29,8 +31,8 @@ struct HttpUrl {
   std::string join(std::string_view path) const;
 };
 
-/// Parses `http://host[:port][/path]` (scheme optional, case-insensitive).
-/// Errors: https (not supported yet), other schemes, empty or invalid host,
+/// Parses `http[s]://host[:port][/path]` (scheme optional, case-insensitive; none means http).
+/// Errors: other schemes, empty or invalid host,
 /// port not in 1-65535, user info, query or fragment, whitespace inside.
 tl::expected<HttpUrl, std::string> parse_http_url(std::string_view url);
 

@@ -52,11 +52,21 @@ TEST(ParseHttpUrl, Ipv6Literal) {
   EXPECT_EQ(no_port->port, 80);
 }
 
-TEST(ParseHttpUrl, HttpsIsAClearNotSupportedError) {
+TEST(ParseHttpUrl, HttpsSelectsTlsAndDefaultsToPort443) {
   auto u = parse_http_url("https://api.openai.com/v1");
-  ASSERT_FALSE(u);
-  EXPECT_NE(u.error().find("https:// is not supported yet"), std::string::npos) << u.error();
-  EXPECT_FALSE(parse_http_url("HTTPS://x"));
+  ASSERT_TRUE(u) << u.error();
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "api.openai.com");
+  EXPECT_EQ(u->port, 443);
+  EXPECT_EQ(u->base_path, "/v1");
+  auto upper = parse_http_url("HTTPS://x:8443");
+  ASSERT_TRUE(upper) << upper.error();
+  EXPECT_TRUE(upper->tls);
+  EXPECT_EQ(upper->port, 8443);
+  auto plain = parse_http_url("http://x");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->port, 80);
 }
 
 TEST(ParseHttpUrl, RejectsBadInputWithAReason) {

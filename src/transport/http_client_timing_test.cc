@@ -1,0 +1,101 @@
+// Timing-sensitive end-to-end tests (ctest label `timing`): TTFT/ITL through
+// nginx TLS against the mock's injected values, and kernel receive timestamps
+// against a deliberately stalled client. Generous bounds; 127.0.0.1 only.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "transport/testing/client_runner.h"
+
+namespace aiperf::transport {
+namespace {
+
+using namespace aiperf::transport::testing;
+using nlohmann::json;
+
+// The mock's ground truth for request `id`: arrival to the completed write of the first token, in ms.
+double server_first_token_ms(int mock_port, const std::string& id) {
+  const json records = json::parse(aiperf::testing::http_get(mock_port, "/mock/records").body);
+  for (const auto& r : records) {
+    if (r["request_id"] == id && r["first_token_ms"].is_number()) return r["first_token_ms"].get<double>();
+  }
+  ADD_FAILURE() << "no mock record with a first token for " << id;
+  return -1;
+}
+
+// Kernel-stamped TTFT through nginx TLS equals the mock's own first-token time (plus nginx's
+// proxying, well under 1 ms on loopback) and ITL its injected value, plain and gzip-compressed.
+TEST_F(HttpsNginxTest, TtftAndItlThroughTlsMatchTheInjectedValues) {
+  constexpr double kTtft = 40, kItl = 15;
+  constexpr int kTokens = 8;
+  for (const std::string encoding : {"identity", "gzip"}) {
+    ClientOptions o = options();
+    o.accept_encoding = encoding;
+    const std::string id = "tls-timing-" + encoding;
+    // A warm-up request first: the measured one rides the kept-alive TLS connection (nginx may hold
+    // the first response bytes of a fresh connection behind Nagle and the client's delayed ACK).
+    const auto results = run_sequential(
+        o, {chat(1, false),
+            chat(kTokens, true, {{"X-Mock-TTFT-Ms", "40"}, {"X-Mock-ITL-Ms", "15"}, {"X-Request-Id", id}})});
+    const Result& r = results.back();
+    ASSERT_TRUE(r.ok()) << r.describe();
+    ASSERT_EQ(r.tokens.size(), static_cast<std::size_t>(kTokens));
+    EXPECT_EQ(r.transport.content_encoding, encoding);
+    const double ttft = ms(r.tokens.front().first - r.sent_ns);
+    const double itl = ms(r.tokens.back().first - r.tokens.front().first) / (kTokens - 1);
+    const double truth = server_first_token_ms(mock_->port(), id);
+    EXPECT_NEAR(ttft, truth, 1.0) << encoding;
+    EXPECT_GE(ttft, kTtft - 1) << encoding;
+    EXPECT_NEAR(itl, kItl, 1.0) << encoding;
+    std::printf("[measured] %s over TLS: ttft %.3f ms (server %.3f, injected %.0f), mean itl %.3f ms (injected %.0f)\n",
+                encoding.c_str(), ttft, truth, kTtft, itl, kItl);
+  }
+}
+
+// The loop thread is kept busy for 60 ms right after the request is written (a busy loop inside
+// on_sent): the first token (TTFT 20 ms) arrives during the stall, the next one 100 ms later.
+// Kernel stamps keep TTFT at the server's 20 ms; user stamps see the stall.
+TEST(KernelTimestampTest, KernelStampsKeepTtftTrueWhileTheClientIsStalled) {
+  constexpr double kTtft = 20, kStall = 60;
+  MockServerProcess mock;
+  ClientOptions o;
+  o.port = static_cast<uint16_t>(mock.port());
+  o.request_timeout = 10s;
+  const auto stall = [] {
+    const int64_t until = now_ns() + static_cast<int64_t>(kStall * 1e6);
+    while (now_ns() < until) {
+    }
+  };
+  const auto request = [](const std::string& id) {
+    return chat(3, true, {{"X-Mock-TTFT-Ms", "20"}, {"X-Mock-ITL-Ms", "100"}, {"X-Request-Id", id}});
+  };
+  o.timestamp_source = TimestampSource::kKernel;
+  const Result kernel = run_one(o, request("stall-kernel"), stall);
+  o.timestamp_source = TimestampSource::kUser;
+  const Result user = run_one(o, request("stall-user"), stall);
+  ASSERT_TRUE(kernel.ok()) << kernel.describe();
+  ASSERT_TRUE(user.ok()) << user.describe();
+  ASSERT_EQ(kernel.tokens.size(), 3u);
+  ASSERT_EQ(user.tokens.size(), 3u);
+  const double kernel_ttft = ms(kernel.tokens.front().first - kernel.sent_ns);
+  const double user_ttft = ms(user.tokens.front().first - user.sent_ns);
+  const double kernel_truth = server_first_token_ms(mock.port(), "stall-kernel");
+  const double user_truth = server_first_token_ms(mock.port(), "stall-user");
+  std::printf("[measured] stalled %.0f ms: ttft kernel %.3f ms (server %.3f), user %.3f ms (server %.3f); "
+              "max read lateness %.3f ms\n",
+              kStall, kernel_ttft, kernel_truth, user_ttft, user_truth, ms(kernel.transport.max_read_lateness_ns));
+  EXPECT_NEAR(kernel_ttft, kernel_truth, 1.0);
+  EXPECT_GE(kernel_ttft, kTtft - 1);
+  EXPECT_GE(user_ttft, kStall - 1);
+  EXPECT_GT(user_ttft - user_truth, 10.0) << "user stamps include the stall";
+  EXPECT_EQ(kernel.sources.front(), TimestampSource::kKernel);
+  EXPECT_EQ(user.sources.front(), TimestampSource::kUser);
+  EXPECT_GT(kernel.transport.kernel_stamped_reads, 0u);
+  EXPECT_EQ(user.transport.kernel_stamped_reads, 0u);
+  // The receive-side lag signal: the read that carried the first token was ~40 ms late.
+  EXPECT_GE(ms(kernel.transport.max_read_lateness_ns), kStall - kernel_truth - 5);
+}
+
+}  // namespace
+}  // namespace aiperf::transport
