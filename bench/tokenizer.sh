@@ -42,7 +42,8 @@ repeat_to() {  # OUT FILES...: concatenates FILES again and again up to $bytes
   head -c "$bytes" "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 repeat_to "$work/english.txt" "$root/src/tokenizer/data/kjv.txt"
-find /usr/include -name '*.h' -size -200k | LC_ALL=C sort | head -n 4000 | xargs cat >"$work/code-src.txt"
+find /usr/include -name '*.h' -size -200k | LC_ALL=C sort >"$work/headers.txt"
+sed -n 1,4000p "$work/headers.txt" | xargs cat >"$work/code-src.txt"
 repeat_to "$work/code.txt" "$work/code-src.txt"
 repeat_to "$work/cjk.txt" /usr/share/games/fortunes/chinese /usr/share/games/fortunes/tang300 /usr/share/games/fortunes/song100
 # head -c may cut a UTF-8 character: drop the last partial line.

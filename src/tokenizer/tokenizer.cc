@@ -65,6 +65,25 @@ void encode_plain(const Tokenizer::Impl& impl, std::string_view text, bool parse
   }
 }
 
+// Byte-level decoding: the tokens' bytes, joined (no per-token strings).
+std::string decode_bytes(const Tokenizer::Impl& impl, std::span<const TokenId> ids, bool skip_special) {
+  std::string out, run;
+  for (TokenId id : ids) {
+    auto added = impl.added_by_id.empty() ? impl.added_by_id.end() : impl.added_by_id.find(id);
+    if (added != impl.added_by_id.end()) {
+      const SpecialToken& token = impl.added[added->second];
+      if (skip_special && token.special) continue;
+      out += internal::utf8_lossy(run);
+      run.clear();
+      out += token.content;
+    } else {
+      run += impl.bpe.token(id);
+    }
+  }
+  out += internal::utf8_lossy(run);
+  return out;
+}
+
 }  // namespace
 
 void Tokenizer::encode_into(std::string_view text, std::vector<TokenId>& out,
@@ -104,6 +123,7 @@ std::size_t Tokenizer::count(std::string_view text, EncodeOptions options) const
 }
 
 std::string Tokenizer::decode(std::span<const TokenId> ids, bool skip_special) const {
+  if (impl_->decoder.concatenates()) return decode_bytes(*impl_, ids, skip_special);
   // As HF: model tokens are decoded in runs; added tokens go in as their text.
   std::string out;
   std::vector<std::string> run;

@@ -167,16 +167,19 @@ void Bpe::merge_long(std::vector<TokenId>& syms) const {
 
 void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const {
   if (piece.empty()) return;
+  // The cache first: it is small and hot, the vocabulary is large and cold.
+  std::uint64_t hash = 0;
+  bool cacheable = cache != nullptr && piece.size() <= PieceCache::kMaxKey;
+  if (cacheable) {
+    hash = hash_bytes(piece);
+    if (cache->get(piece, hash, out)) return;
+  }
   if (options_.ignore_merges) {
     if (auto id = vocab_.find(piece)) {
+      if (cacheable) cache->put(piece, hash, &*id, 1);
       out.push_back(*id);
       return;
     }
-  }
-  std::uint64_t hash = 0;
-  if (cache != nullptr && piece.size() <= PieceCache::kMaxKey) {
-    hash = hash_bytes(piece);
-    if (cache->get(piece, hash, out)) return;
   }
   thread_local std::vector<TokenId> syms;
   initial_symbols(piece, syms);
@@ -185,9 +188,7 @@ void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* 
   } else {
     merge_long(syms);
   }
-  if (cache != nullptr && piece.size() <= PieceCache::kMaxKey) {
-    cache->put(piece, hash, syms.data(), syms.size());
-  }
+  if (cacheable) cache->put(piece, hash, syms.data(), syms.size());
   out.insert(out.end(), syms.begin(), syms.end());
 }
 

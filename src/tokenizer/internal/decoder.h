@@ -24,6 +24,13 @@ class Decoder {
   void add(DecoderStep step) { steps_.push_back(std::move(step)); }
   /// The text of `tokens` (token bytes as the model stores them); invalid UTF-8 becomes U+FFFD.
   std::string decode(std::vector<std::string> tokens) const;
+  /// True when decoding is only concatenating the token bytes (ByteLevel, Fuse).
+  bool concatenates() const {
+    for (const DecoderStep& s : steps_) {
+      if (s.kind != DecoderStep::Kind::kByteLevel && s.kind != DecoderStep::Kind::kFuse) return false;
+    }
+    return true;
+  }
 
  private:
   std::vector<DecoderStep> steps_;
