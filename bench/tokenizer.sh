@@ -42,8 +42,9 @@ repeat_to() {  # OUT FILES...: concatenates FILES again and again up to $bytes
   head -c "$bytes" "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 repeat_to "$work/english.txt" "$root/src/tokenizer/data/kjv.txt"
+# Headers, made valid UTF-8 (a Latin-1 byte would be U+FFFD for the peer only).
 find /usr/include -name '*.h' -size -200k | LC_ALL=C sort >"$work/headers.txt"
-sed -n 1,4000p "$work/headers.txt" | xargs cat >"$work/code-src.txt"
+sed -n 1,4000p "$work/headers.txt" | xargs cat | iconv -f UTF-8 -t UTF-8 -c >"$work/code-src.txt"
 repeat_to "$work/code.txt" "$work/code-src.txt"
 repeat_to "$work/cjk.txt" /usr/share/games/fortunes/chinese /usr/share/games/fortunes/tang300 /usr/share/games/fortunes/song100
 # head -c may cut a UTF-8 character: drop the last partial line.

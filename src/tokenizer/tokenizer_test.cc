@@ -110,6 +110,19 @@ TEST(TokenizerTest, FallsBackToBytesAndDecodesThem) {
   EXPECT_EQ(tok->encode("hizz", {false, true}), (std::vector<TokenId>{6, 0}));
 }
 
+TEST(TokenizerTest, CutsLongSentencePiecesOnlyWhereNoTokenSpansTheCut) {
+  // "a▁b" spans a cut before ▁ after "a"; nothing spans one after "b".
+  auto tok = load_tokenizer_json(R"({"model": {"type": "BPE",
+    "vocab": {"▁": 0, "a": 1, "b": 2, "a▁": 3, "a▁b": 4, "▁b": 5, "b▁": 6},
+    "merges": ["a ▁", "a▁ b", "▁ b"]}})");
+  ASSERT_TRUE(tok) << tok.error().describe();
+  std::string text;
+  for (int i = 0; i < 20; ++i) text += "a▁b";
+  auto ids = tok->encode(text);
+  EXPECT_EQ(ids, std::vector<TokenId>(20, 4));  // long (> 32 bytes): the same as whole-piece BPE
+  EXPECT_EQ(tok->encode("b▁b▁b▁b▁b▁b▁b▁b▁b▁b▁b▁b"), (std::vector<TokenId>{2, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}));
+}
+
 TEST(TokenizerTest, RefusesUnigramNamingTheModelType) {
   auto tok = load_tokenizer_json(R"({"model": {"type": "Unigram", "vocab": []}})", "t.json");
   ASSERT_FALSE(tok);

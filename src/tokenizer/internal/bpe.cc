@@ -11,6 +11,7 @@ namespace {
 constexpr std::size_t kCacheSlots = 1 << 14;
 constexpr std::size_t kShortPiece = 48;  // symbols; above this the heap wins
 constexpr std::uint32_t kNoRank = 0xFFFFFFFFu;
+constexpr std::string_view kMarker = "\xE2\x96\x81";  // U+2581 '▁', SentencePiece's space
 
 std::size_t utf8_char_length(unsigned char lead, std::size_t remaining) {
   std::size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
@@ -55,6 +56,39 @@ void Bpe::set_vocab(std::vector<std::string> tokens, std::vector<bool> present,
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     fallback_ids_[b] = vocab_.find(name).value_or(kNoToken);
   }
+  find_split_points();
+}
+
+// A cut before "▁" at `pos` is safe when no vocabulary token contains the
+// character before it followed by "▁": then no merge can join the two sides,
+// and BPE of the parts equals BPE of the whole (the parts never interact).
+void Bpe::find_split_points() {
+  split_words_ = false;
+  unsafe_before_marker_.clear();
+  if (options_.byte_level || options_.ignore_merges || !vocab_.find(kMarker)) return;
+  for (const std::string& t : tokens_) {
+    std::size_t start = 0;
+    while (t.compare(start, kMarker.size(), kMarker) == 0) start += kMarker.size();
+    for (std::size_t at = t.find(kMarker, start); at != std::string::npos; at = t.find(kMarker, at + 1)) {
+      std::size_t ch = at - 1;
+      while (ch > 0 && (static_cast<unsigned char>(t[ch]) & 0xC0) == 0x80) --ch;
+      unsafe_before_marker_.push_back(t.substr(ch, at - ch));
+    }
+  }
+  std::sort(unsafe_before_marker_.begin(), unsafe_before_marker_.end());
+  unsafe_before_marker_.erase(std::unique(unsafe_before_marker_.begin(), unsafe_before_marker_.end()),
+                              unsafe_before_marker_.end());
+  split_words_ = true;
+}
+
+bool Bpe::safe_split(std::string_view piece, std::size_t pos) const {
+  std::size_t ch = pos - 1;
+  while (ch > 0 && (static_cast<unsigned char>(piece[ch]) & 0xC0) == 0x80) --ch;
+  std::string_view before = piece.substr(ch, pos - ch);
+  if (before == kMarker) return false;  // inside a run of "▁"
+  // The character must be a token itself: a byte-fallback or unk symbol is not its text.
+  if (!vocab_.find(before)) return false;
+  return !std::binary_search(unsafe_before_marker_.begin(), unsafe_before_marker_.end(), before);
 }
 
 void Bpe::initial_symbols(std::string_view piece, std::vector<TokenId>& syms) const {
@@ -181,6 +215,29 @@ void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* 
       return;
     }
   }
+  if (split_words_ && piece.size() > PieceCache::kMaxKey) {
+    std::size_t start = 0;
+    for (std::size_t at = piece.find(kMarker, 1); at != std::string_view::npos;
+         at = piece.find(kMarker, at + 1)) {
+      if (!safe_split(piece, at)) continue;
+      encode_merged(piece.substr(start, at - start), out, cache);
+      start = at;
+    }
+    encode_merged(piece.substr(start), out, cache);
+    return;
+  }
+  encode_merged(piece, out, cacheable ? cache : nullptr, hash);
+}
+
+void Bpe::encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const {
+  bool cacheable = cache != nullptr && piece.size() <= PieceCache::kMaxKey;
+  std::uint64_t hash = cacheable ? hash_bytes(piece) : 0;
+  if (cacheable && cache->get(piece, hash, out)) return;
+  encode_merged(piece, out, cacheable ? cache : nullptr, hash);
+}
+
+void Bpe::encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache,
+                        std::uint64_t hash) const {
   thread_local std::vector<TokenId> syms;
   initial_symbols(piece, syms);
   if (syms.size() <= kShortPiece) {
@@ -188,7 +245,7 @@ void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* 
   } else {
     merge_long(syms);
   }
-  if (cacheable) cache->put(piece, hash, syms.data(), syms.size());
+  if (cache != nullptr) cache->put(piece, hash, syms.data(), syms.size());
   out.insert(out.end(), syms.begin(), syms.end());
 }
 

@@ -73,6 +73,13 @@ class Bpe {
   const BpeOptions& options() const { return options_; }
 
  private:
+  /// BPE of `piece` through the cache (no ignore_merges shortcut).
+  void encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const;
+  /// BPE of `piece`; stores the result in `cache` (non-null only for a short piece) under `hash`.
+  void encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache,
+                     std::uint64_t hash) const;
+  void find_split_points();
+  bool safe_split(std::string_view piece, std::size_t pos) const;
   void initial_symbols(std::string_view piece, std::vector<TokenId>& syms) const;
   void merge_short(std::vector<TokenId>& syms) const;
   void merge_long(std::vector<TokenId>& syms) const;
@@ -87,6 +94,10 @@ class Bpe {
   StringMap vocab_;
   PairMap merges_;
   BpeOptions options_;
+  // SentencePiece-style vocabularies ("▁word" tokens): a long piece is cut
+  // before a "▁" where no token can span the cut, so BPE runs on words.
+  bool split_words_ = false;
+  std::vector<std::string> unsafe_before_marker_;  // X such that some token contains X + "▁"
   TokenId byte_ids_[256];      // byte-level: the token of each single byte
   TokenId fallback_ids_[256];  // byte_fallback: the <0xXX> token of each byte
 };
