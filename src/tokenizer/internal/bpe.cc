@@ -8,7 +8,7 @@
 namespace aiperf::tokenizer::internal {
 namespace {
 
-constexpr std::size_t kCacheSlots = 1 << 14;
+constexpr std::size_t kCacheSlots = 1 << 15;  // 2 MiB
 constexpr std::size_t kShortPiece = 48;  // symbols; above this the heap wins
 constexpr std::uint32_t kNoRank = 0xFFFFFFFFu;
 constexpr std::string_view kMarker = "\xE2\x96\x81";  // U+2581 '▁', SentencePiece's space

@@ -31,7 +31,7 @@ struct BpeOptions {
 /// Recently seen short pieces and their ids (direct-mapped, fixed size).
 class PieceCache {
  public:
-  static constexpr std::size_t kMaxKey = 32;
+  static constexpr std::size_t kMaxKey = 22;  // a slot is one 64-byte cache line
   static constexpr std::size_t kMaxIds = 8;
   PieceCache();
   /// Appends the cached ids of `piece` to `out` and returns true, or returns false.
@@ -39,7 +39,7 @@ class PieceCache {
   void put(std::string_view piece, std::uint64_t hash, const TokenId* ids, std::size_t n);
 
  private:
-  struct Slot {
+  struct alignas(64) Slot {
     std::uint64_t hash = 0;
     std::uint8_t key_len = 0xFF;  // 0xFF: empty
     std::uint8_t n_ids = 0;
