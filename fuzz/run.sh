@@ -25,6 +25,11 @@ build() {  # name main-source parser-source
 }
 build sse_parser_fuzz sse_parser_fuzz.cc sse_parser.cc || exit 1
 build ndjson_fuzz ndjson_fuzz.cc ndjson_splitter.cc || exit 1
+# The tokenizer.json loader with the whole tokenizer pipeline (PCRE2, ICU, simdjson).
+echo "== building tokenizer_json_fuzz"
+"$CXX" "${FLAGS[@]}" "$HERE/tokenizer_json_fuzz.cc" "$ROOT"/src/tokenizer/tokenizer.cc \
+  "$ROOT"/src/tokenizer/internal/*.cc "$ROOT/src/base/error.cc" \
+  -lpcre2-8 -licuuc -licudata -lsimdjson -o "$OUT/tokenizer_json_fuzz" || exit 1
 
 status=0
 run() {  # name corpus-subdir [extra libFuzzer flags...]
@@ -48,4 +53,5 @@ run() {  # name corpus-subdir [extra libFuzzer flags...]
 
 run sse_parser_fuzz sse -dict="$HERE/sse.dict"
 run ndjson_fuzz ndjson
+run tokenizer_json_fuzz tokenizer_json -dict="$HERE/tokenizer_json.dict"
 exit $status

@@ -14,6 +14,7 @@ packages=(
   wrk hyperfine ccache
   libssl-dev openssl nginx-light zlib1g-dev
   libpcre2-dev libicu-dev
+  fortunes-zh
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include "cli/config_command.h"
 #include "cli/plugins_command.h"
 #include "cli/profile_command.h"
+#include "cli/tokenize_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"aiperf: benchmark LLM inference servers", "aiperf"};
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   aiperf::cli::add_plugins_command(app, options, exit_code);
   aiperf::cli::add_profile_command(app, options, exit_code);
   aiperf::cli::add_config_command(app, options, exit_code);
+  aiperf::cli::add_tokenize_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
