@@ -45,11 +45,18 @@ class ThrowingStrategy : public TimingStrategy {
   }
 };
 
+transport::ClientOptions client_options(int port) {
+  transport::ClientOptions o;
+  o.port = static_cast<uint16_t>(port);
+  o.max_connections = 64;
+  return o;
+}
+
 struct Rig {
   explicit Rig(std::vector<std::string> mock_args, bool streaming = true)
       : server(std::move(mock_args)),
-        url{"127.0.0.1", static_cast<uint16_t>(server.port()), ""},
-        client(transport::ClientOptions{"127.0.0.1", static_cast<uint16_t>(server.port()), 64}),
+        url(*transport::parse_http_url(server.base_url())),
+        client(client_options(server.port())),
         endpoint(PluginConfig()),
         sampler(PluginConfig()),
         dataset{{"hello there", {}, 2, 5}},
