@@ -1,5 +1,6 @@
 // The discovery cache: served only while every manifest is unchanged.
-#include "plugin/discovery_cache.h"
+#include "plugin/internal/discovery_cache.h"
+#include "plugin/internal/test_hooks.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,7 +22,7 @@
 #include "plugin/registry.h"
 #include "support/test_support.h"
 
-namespace aiperf::plugin {
+namespace aiperf::plugin::internal {
 namespace {
 
 namespace fs = std::filesystem;
@@ -415,4 +416,4 @@ TEST_F(DiscoveryCacheTest, ConcurrentProcessesNeverCorruptIt) {
 }
 
 }  // namespace
-}  // namespace aiperf::plugin
+}  // namespace aiperf::plugin::internal
