@@ -69,7 +69,8 @@ DiscoveryReport PluginRegistry::discover(const std::vector<SearchDir>& search_pa
   DiscoveryOptions options;
   options.check_trust = !options_.allow_insecure;
   options.file_system = options_.file_system;
-  options.cache_file = internal::discovery_cache_file();
+  // The cache is keyed by real files' identities: none for another file system.
+  if (!options_.file_system) options.cache_file = internal::discovery_cache_file();
   return discover_into(*this, search_path, options);
 }
 

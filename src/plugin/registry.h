@@ -59,7 +59,7 @@ struct RegistryOptions {
   /// first (child_check.h), so a static constructor that crashes or hangs is a
   /// kCrashed error instead of the end of aiperf. Zero: no pre-check.
   std::chrono::milliseconds precheck_timeout{0};
-  /// Where discovery reads; null: the real file system.
+  /// Where discovery reads; null: the real file system (another one: no discovery cache).
   const FileSystem* file_system = nullptr;
 };
 
