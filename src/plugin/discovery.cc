@@ -59,7 +59,9 @@ std::string allow_hint() {
 
 // One manifest of a plugin directory already resolved and judged: the manifest
 // resolved and judged in turn, then its parse, from the cache when the file is
-// unchanged. Problems go to `errors`; nullopt then.
+// unchanged. What is parsed is judged by the stat of the open file. Without a
+// cache a plain manifest costs one open, fstat and read (no lstat first).
+// Problems go to `errors`; nullopt then.
 class ManifestLoader {
  public:
   ManifestLoader(const DiscoveryOptions& options, internal::DiscoveryCache& cache,
@@ -71,17 +73,27 @@ class ManifestLoader {
   // on the search path (messages, manifest.path) and may be moved from.
   std::optional<ParsedManifest> load(const std::string& dir, const std::string& name,
                                      std::filesystem::path& path) {
-    auto file = resolve(dir + "/" + name, path);
-    if (!file) return std::nullopt;
-    if (auto hit = cache_.lookup(name, internal::FileKey::of(file->st), path)) return hit;
+    std::string file = dir + "/" + name;
+    if (cache_.enabled()) {  // the cache needs the stat first, for its key
+      auto resolved = resolve(file, path);
+      if (!resolved) return std::nullopt;
+      if (auto hit = cache_.lookup(name, internal::FileKey::of(resolved->st), path)) return hit;
+      file = std::move(resolved->path);
+    }
     struct stat st {};
-    int error = fs_.read_file(file->path, kMaxManifestBytes, text_, st);
+    int error = fs_.read_file(file, kMaxManifestBytes, text_, st);
+    if (error == ELOOP && !cache_.enabled()) {  // a symlink (read_file does not follow it)
+      auto resolved = resolve(file, path);
+      if (!resolved) return std::nullopt;
+      file = std::move(resolved->path);
+      error = fs_.read_file(file, kMaxManifestBytes, text_, st);
+    }
     if (error == EFBIG) return refuse(manifest_too_large(path));
     if (error != 0) return unreadable(std::strerror(error), path);
     // Judge what was read (the open file), not only what was looked at.
     if (!S_ISREG(st.st_mode)) return unreadable("not a regular file", path);
     if (check_trust_) {
-      if (auto problem = untrusted_file_reason(st, file->path)) return insecure(*problem, path);
+      if (auto problem = untrusted_file_reason(st, file)) return insecure(*problem, path);
     }
     auto parsed = parse_manifest(path, text_);
     if (!parsed) return refuse(std::move(parsed.error()));
