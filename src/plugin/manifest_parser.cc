@@ -108,7 +108,7 @@ std::optional<Error> validate_header(const std::filesystem::path& path, const js
   const json* abi = nullptr;
   schema::for_each_value(m, [&](const schema::Field& f, auto& value) {
     if (problem) return;
-    bool in_abi = f.type == schema::Type::kInteger;  // abi.major / abi.minor
+    bool in_abi = schema::is_in(schema::kAbiFields, f);
     if (in_abi && abi == nullptr) {
       auto found = field(doc, "", schema::kTopFields[*schema::find(schema::kTopFields, "abi")]);
       if (!found) return void(problem = found.error());

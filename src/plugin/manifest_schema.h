@@ -63,6 +63,12 @@ constexpr std::optional<std::size_t> find(const std::array<Field, N>& fields, st
   return std::nullopt;
 }
 
+/// True when `f` is one of `fields` (by identity: the lists are the schema).
+template <std::size_t N>
+constexpr bool is_in(const std::array<Field, N>& fields, const Field& f) {
+  return &f >= fields.data() && &f < fields.data() + N;
+}
+
 /// Bit mask of the required fields of a list.
 template <std::size_t N>
 constexpr unsigned required_mask(const std::array<Field, N>& fields) {

@@ -56,8 +56,10 @@ struct ImplementationInfo {
 struct RegistryOptions {
   bool allow_insecure = false;  ///< Load from world-writable or foreign-owned places.
   /// Before a library is opened in this process, open it in a forked child
-  /// first (child_check.h), so a static constructor that crashes or hangs is a
-  /// kCrashed error instead of the end of aiperf. Zero: no pre-check.
+  /// first (the same descriptor, see plugin_library.h), so a static constructor
+  /// that crashes or hangs for this long is a kCrashed error instead of the end
+  /// of aiperf. Zero: no pre-check. Creates then fork: make them before
+  /// starting threads that may hold locks the child's dlopen needs.
   std::chrono::milliseconds precheck_timeout{0};
   /// Where discovery reads; null: the real file system (another one: no discovery cache).
   const FileSystem* file_system = nullptr;
