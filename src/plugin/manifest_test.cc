@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <random>
 
 #include "plugin/internal/padded_text.h"
@@ -347,6 +348,25 @@ TEST(ManifestReadTest, ReadsFilesThatGrowOrShrinkWhileRead) {
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kManifestUnreadable);
   EXPECT_NE(parsed.error().message.find("directory"), std::string::npos) << parsed.error().message;
+}
+
+TEST(ManifestReadTest, ManifestOverTheBoundIsRefusedAndReadAllStopsThere) {
+  testing::TempDir dir;
+  auto path = dir.path() / "big.aiperf-plugin.json";
+  testing::write_file(path, std::string(kMaxManifestBytes + 1, ' '));
+  auto parsed = read_manifest(path);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(parsed.error().file, path.string());
+  // fstat may lie (a file that grows): the read itself stops at the bound.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  internal::PaddedText text;
+  EXPECT_EQ(internal::read_all(fd, 10, true, text, kMaxManifestBytes), EFBIG);
+  ::close(fd);
+  EXPECT_LE(text.size(), kMaxManifestBytes + 1);
+  testing::write_file(path, std::string(kMaxManifestBytes, ' '));  // exactly the bound: read
+  EXPECT_EQ(read_manifest(path).error().code, ErrorCode::kMalformedJson);
 }
 
 TEST(ManifestReadTest, ReadManifestParsesTheFile) {
