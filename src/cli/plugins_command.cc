@@ -95,7 +95,7 @@ int list(const run::GlobalOptions& options, const std::string& protocol, bool as
                     plugin ? i.package->manifest.path.string() : "-"});
   }
   print_table(rows);
-  for (const auto& line : setup.registry->conflicts()) fmt::print(stderr, "note: {}\n", line);
+  for (const auto& line : setup.report.notes) fmt::print(stderr, "note: {}\n", line);
   print_errors(setup.report.errors);
   return 0;
 }

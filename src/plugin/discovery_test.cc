@@ -6,6 +6,8 @@
 
 #include "aiperf/sdk/plugin.h"
 #include "plugin/factory.h"
+#include "plugin/internal/fake_file_system.h"
+#include "plugin/internal/test_hooks.h"
 #include "plugin/registry.h"
 #include "support/test_support.h"
 
@@ -350,6 +352,123 @@ TEST(DiscoveryTest, MappedPackagesAreExactlyTheOnesLoaded) {
   auto mapped = d.registry->mapped_packages();
   ASSERT_EQ(mapped.size(), 1u);
   EXPECT_EQ(mapped[0]->manifest.package, "aiperf-fixture-good");
+}
+
+
+// ---- discovery on a fake directory tree (no real files) ----------------------
+
+struct FakeDiscovered {
+  std::unique_ptr<PluginRegistry> registry;
+  DiscoveryReport report;
+};
+
+FakeDiscovered discover_fake(const internal::FakeFileSystem& fake, const std::vector<fs::path>& dirs) {
+  RegistryOptions options;
+  options.file_system = &fake;
+  FakeDiscovered d{std::make_unique<PluginRegistry>(options), {}};
+  std::vector<SearchDir> path;
+  for (const auto& dir : dirs) path.push_back({dir, PathOrigin::kCommandLine});
+  d.report = d.registry->discover(path);
+  return d;
+}
+
+std::string fake_manifest(std::string_view package, std::string_view name) {
+  return manifest_text(package, "phase_hook", name, "f", 0, "lib.so");
+}
+
+TEST(FakeDiscoveryTest, ListsTheManifestsOfAFakeDirectoryInNameOrder) {
+  internal::FakeFileSystem fake;
+  fake.add_file("/opt/plugins/b.aiperf-plugin.json", fake_manifest("pkg-b", "b"));
+  fake.add_file("/opt/plugins/a.aiperf-plugin.json", fake_manifest("pkg-a", "a"));
+  fake.add_file("/opt/plugins/README", "not a manifest");
+  auto d = discover_fake(fake, {"/opt/plugins"});
+  EXPECT_TRUE(d.report.errors.empty()) << errors_of(d.report);
+  EXPECT_EQ(d.report.manifests, 2u);
+  EXPECT_EQ(d.report.packages, 2u);
+  auto hooks = d.registry->implementations();
+  ASSERT_EQ(hooks.size(), 2u);
+  EXPECT_EQ(hooks[0].package->manifest.path, "/opt/plugins/a.aiperf-plugin.json");
+  EXPECT_EQ(hooks[0].package->manifest.library, "/opt/plugins/lib.so");
+  EXPECT_EQ(hooks[0].package->rank + 1, hooks[1].package->rank);  // a before b
+  EXPECT_EQ(fake.reads(), 2u);  // README was never read
+}
+
+TEST(FakeDiscoveryTest, MissingDirectoryIsNotAnError) {
+  internal::FakeFileSystem fake;
+  auto d = discover_fake(fake, {"/nowhere/plugins"});
+  EXPECT_TRUE(d.report.errors.empty()) << errors_of(d.report);
+  EXPECT_EQ(d.report.manifests, 0u);
+}
+
+TEST(FakeDiscoveryTest, WorldWritableManifestIsSkippedUnparsed) {
+  internal::FakeFileSystem fake;
+  fake.add_file("/opt/plugins/a.aiperf-plugin.json", fake_manifest("pkg-a", "a"), 0666);
+  auto before = internal::manifest_parse_counts().total;
+  auto d = discover_fake(fake, {"/opt/plugins"});
+  EXPECT_EQ(internal::manifest_parse_counts().total, before);
+  ASSERT_EQ(d.report.errors.size(), 1u);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kInsecure);
+  EXPECT_EQ(d.report.packages, 0u);
+}
+
+TEST(FakeDiscoveryTest, DirectoryOfAnotherUserOnTheWayIsRefused) {
+  internal::FakeFileSystem fake;
+  fake.add_directory("/home/mallory", 0755, 4242);
+  fake.add_file("/home/mallory/plugins/a.aiperf-plugin.json", fake_manifest("pkg-a", "a"));
+  auto d = discover_fake(fake, {"/home/mallory/plugins"});
+  ASSERT_EQ(d.report.errors.size(), 1u);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kInsecure);
+  EXPECT_NE(d.report.errors[0].message.find("another user (uid 4242)"), std::string::npos)
+      << d.report.errors[0].message;
+}
+
+TEST(FakeDiscoveryTest, StickyWorldWritableAncestorIsFine) {
+  internal::FakeFileSystem fake;
+  fake.add_directory("/tmp", 01777);
+  fake.add_file("/tmp/p/a.aiperf-plugin.json", fake_manifest("pkg-a", "a"));
+  auto d = discover_fake(fake, {"/tmp/p"});
+  EXPECT_TRUE(d.report.errors.empty()) << errors_of(d.report);
+  EXPECT_EQ(d.report.packages, 1u);
+  fake.chmod("/tmp", 0777);  // the same without the sticky bit
+  EXPECT_EQ(discover_fake(fake, {"/tmp/p"}).report.packages, 0u);
+}
+
+TEST(FakeDiscoveryTest, SymlinkedManifestIsJudgedWhereItLeads) {
+  internal::FakeFileSystem fake;
+  fake.add_directory("/srv/drop", 0777);
+  fake.add_file("/srv/drop/x.aiperf-plugin.json", fake_manifest("pkg-x", "x"));
+  fake.add_file("/srv/ok/y.aiperf-plugin.json", fake_manifest("pkg-y", "y"));
+  fake.add_symlink("/opt/plugins/x.aiperf-plugin.json", "/srv/drop/x.aiperf-plugin.json");
+  fake.add_symlink("/opt/plugins/y.aiperf-plugin.json", "../../srv/ok/y.aiperf-plugin.json");
+  auto d = discover_fake(fake, {"/opt/plugins"});
+  ASSERT_EQ(d.report.errors.size(), 1u) << errors_of(d.report);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kInsecure);
+  EXPECT_EQ(d.report.errors[0].file, "/opt/plugins/x.aiperf-plugin.json");
+  EXPECT_TRUE(d.registry->is_registered("phase_hook", "y"));
+  EXPECT_FALSE(d.registry->is_registered("phase_hook", "x"));
+}
+
+TEST(FakeDiscoveryTest, SymlinkLoopIsReportedNotFollowedForever) {
+  internal::FakeFileSystem fake;
+  fake.add_symlink("/opt/plugins/a.aiperf-plugin.json", "b.aiperf-plugin.json");
+  fake.add_symlink("/opt/plugins/b.aiperf-plugin.json", "a.aiperf-plugin.json");
+  auto d = discover_fake(fake, {"/opt/plugins"});
+  ASSERT_EQ(d.report.errors.size(), 2u);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kManifestUnreadable);
+  EXPECT_EQ(d.report.packages, 0u);
+}
+
+TEST(FakeDiscoveryTest, ManifestOverOneMebibyteIsRefusedUnparsed) {
+  internal::FakeFileSystem fake;
+  std::string huge = fake_manifest("pkg-a", "a");
+  huge.insert(huge.size() - 1, ", \"pad\": \"" + std::string(kMaxManifestBytes, 'x') + "\"");
+  fake.add_file("/opt/plugins/a.aiperf-plugin.json", huge);
+  auto before = internal::manifest_parse_counts().total;
+  auto d = discover_fake(fake, {"/opt/plugins"});
+  ASSERT_EQ(d.report.errors.size(), 1u);
+  EXPECT_EQ(d.report.errors[0].code, ErrorCode::kTooLarge);
+  EXPECT_NE(d.report.errors[0].message.find("1 MiB"), std::string::npos);
+  EXPECT_EQ(internal::manifest_parse_counts().total, before);
 }
 
 }  // namespace

@@ -39,11 +39,6 @@ class Factory {
     return std::move(*instance);
   }
 
-  /// Names that can be created, built-in and plugin, sorted. Loads nothing.
-  std::vector<std::string> list_available() const {
-    return registry_.list_implementations(ProtocolTraits<P>::name);
-  }
-
  private:
   const PluginRegistry& registry_;
 };

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <random>
 
+#include "plugin/internal/padded_text.h"
+#include "plugin/internal/test_hooks.h"
+#include "plugin/manifest_parser.h"
 #include "support/test_support.h"
 
 namespace aiperf::plugin {
@@ -193,15 +197,15 @@ void expect_same_as_reference(std::string_view text) {
 }
 
 TEST(ManifestFastPathTest, ValidManifestsNeedNoSecondParse) {
-  auto before = manifest_parse_counts();
+  auto before = internal::manifest_parse_counts();
   ASSERT_TRUE(parse_manifest(kPath, kGood));
   ASSERT_TRUE(parse_manifest(kPath, with(R"("plugins": {)",
                                          R"("plugins": {"exporter": {"csv": {"symbol": "s"}}, )")));
-  auto after = manifest_parse_counts();
+  auto after = internal::manifest_parse_counts();
   EXPECT_EQ(after.total - before.total, 2u);
   EXPECT_EQ(after.reference, before.reference);  // the fast path took both
   ASSERT_FALSE(parse_manifest(kPath, "{"));
-  EXPECT_EQ(manifest_parse_counts().reference, before.reference + 1);
+  EXPECT_EQ(internal::manifest_parse_counts().reference, before.reference + 1);
 }
 
 TEST(ManifestFastPathTest, AgreesWithTheReferenceOnEdgeCases) {
@@ -293,7 +297,7 @@ TEST(ManifestFastPathTest, AgreesWithTheReferenceOnMutatedManifests) {
       R"("metadata":{"k":[1,2.5,"x",true,null,{"n":-3}]}}},"phase_hook":{"a":{"symbol":"t"}}}})"};
   const std::string alphabet = "{}[]:,\"\\ \n0123456789-+.eEtrufalsn\x01\xc3\xa9";
   std::mt19937 rng(20261125);
-  auto before = manifest_parse_counts();
+  auto before = internal::manifest_parse_counts();
   std::uint64_t accepted = 0;
   for (const auto& seed : seeds) {
     for (int i = 0; i < 4000; ++i) {
@@ -318,7 +322,7 @@ TEST(ManifestFastPathTest, AgreesWithTheReferenceOnMutatedManifests) {
     }
   }
   // Both outcomes were exercised: valid mutations on the fast path, the rest not.
-  auto after = manifest_parse_counts();
+  auto after = internal::manifest_parse_counts();
   std::uint64_t fast = (after.total - before.total) - (after.reference - before.reference);
   EXPECT_EQ(fast, accepted);
   EXPECT_GT(accepted, 100u);
@@ -334,8 +338,8 @@ TEST(ManifestReadTest, ReadsFilesThatGrowOrShrinkWhileRead) {
                                std::size_t{100000}, std::size_t{100001}, std::size_t{300000}}) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
-    PaddedText text;
-    EXPECT_EQ(read_all(fd, expected, true, text), 0);
+    internal::PaddedText text;
+    EXPECT_EQ(internal::read_all(fd, expected, true, text), 0);
     ::close(fd);
     EXPECT_EQ(text.view(), content) << "fstat said " << expected;
   }
@@ -344,6 +348,25 @@ TEST(ManifestReadTest, ReadsFilesThatGrowOrShrinkWhileRead) {
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kManifestUnreadable);
   EXPECT_NE(parsed.error().message.find("directory"), std::string::npos) << parsed.error().message;
+}
+
+TEST(ManifestReadTest, ManifestOverTheBoundIsRefusedAndReadAllStopsThere) {
+  testing::TempDir dir;
+  auto path = dir.path() / "big.aiperf-plugin.json";
+  testing::write_file(path, std::string(kMaxManifestBytes + 1, ' '));
+  auto parsed = read_manifest(path);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(parsed.error().file, path.string());
+  // fstat may lie (a file that grows): the read itself stops at the bound.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  internal::PaddedText text;
+  EXPECT_EQ(internal::read_all(fd, 10, true, text, kMaxManifestBytes), EFBIG);
+  ::close(fd);
+  EXPECT_LE(text.size(), kMaxManifestBytes + 1);
+  testing::write_file(path, std::string(kMaxManifestBytes, ' '));  // exactly the bound: read
+  EXPECT_EQ(read_manifest(path).error().code, ErrorCode::kMalformedJson);
 }
 
 TEST(ManifestReadTest, ReadManifestParsesTheFile) {

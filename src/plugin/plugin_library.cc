@@ -1,10 +1,17 @@
 #include "plugin/plugin_library.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string_view>
 
 #include "aiperf/sdk/version.h"
+#include "plugin/internal/child_process.h"
+#include "plugin/internal/test_hooks.h"
 #include "plugin/trust.h"
 
 namespace aiperf::plugin {
@@ -27,40 +34,112 @@ std::optional<std::string> abi_version_problem(int major, int minor) {
   return std::nullopt;
 }
 
-namespace {
-
-// Checks the descriptor of a just-opened library against the host's.
 std::optional<Error> handshake(void* handle) {
   auto fn = reinterpret_cast<aiperf_descriptor_fn>(::dlsym(handle, AIPERF_DESCRIPTOR_SYMBOL));
   if (fn == nullptr) {
     return make_error(ErrorCode::kDescriptorMissing,
-                       std::string("library exports no ") + AIPERF_DESCRIPTOR_SYMBOL +
-                           " (was it built with aiperf_add_plugin()?)");
+                      std::string("library exports no ") + AIPERF_DESCRIPTOR_SYMBOL +
+                          " (was it built with aiperf_add_plugin()?)");
   }
   const aiperf_plugin_descriptor* d = fn();
   // Read only the leading fixed-layout fields until the size is known to be sane.
   if (d == nullptr || d->struct_size < sizeof(aiperf_plugin_descriptor)) {
     return make_error(ErrorCode::kAbiMismatch, "descriptor is missing or truncated");
   }
+  for (auto [field, value] : {std::pair{"sdk_version", d->sdk_version}, {"abi_tag", d->abi_tag},
+                              {"compiler", d->compiler}}) {
+    if (value == nullptr) {
+      return make_error(ErrorCode::kAbiMismatch,
+                        std::string("descriptor field '") + field + "' is NULL; refusing the library");
+    }
+  }
   if (auto problem = abi_version_problem(static_cast<int>(d->api_major),
                                          static_cast<int>(d->api_minor))) {
     return make_error(ErrorCode::kAbiMismatch,
-                       "library was built with SDK " + std::string(d->sdk_version) + ": " + *problem);
+                      "library was built with SDK " + std::string(d->sdk_version) + ": " + *problem);
   }
   const auto& host = host_descriptor();
   if (std::string_view(d->abi_tag) != host.abi_tag) {
     return make_error(ErrorCode::kAbiMismatch,
-                       "library ABI is '" + std::string(d->abi_tag) + "' (built by " +
-                           d->compiler + "), this aiperf's is '" + host.abi_tag + "' (built by " +
-                           host.compiler + ")");
+                      "library ABI is '" + std::string(d->abi_tag) + "' (built by " + d->compiler +
+                          "), this aiperf's is '" + host.abi_tag + "' (built by " + host.compiler + ")");
   }
   return std::nullopt;
 }
 
+namespace {
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// dlopen of /proc/self/fd/N, with the library's own path in the message.
+void* dlopen_fd(int fd, const std::filesystem::path& library, std::string& why) {
+  std::string path = fd_path(fd);
+  // RTLD_NOW: an unresolved symbol fails here, with a message, not later mid-run.
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* error = ::dlerror();
+    why = error ? error : "dlopen failed";
+    if (auto at = why.find(path); at != std::string::npos) why.replace(at, path.size(), library.string());
+  }
+  return handle;
+}
+
+Error refused(const Error& walk_error, const std::filesystem::path& library) {
+  switch (walk_error.code) {
+    case ErrorCode::kNotFound:
+      return make_error(ErrorCode::kLibraryMissing, "library " + library.string() + " does not exist");
+    case ErrorCode::kInsecure:
+      return make_error(ErrorCode::kInsecure, walk_error.message +
+                                                  "; refusing to load it (allow with "
+                                                  "--allow-insecure-plugins or " +
+                                                  kAllowInsecureEnv + "=1)");
+    default: return make_error(ErrorCode::kLoadFailed, walk_error.message);
+  }
+}
+
 }  // namespace
 
-PluginLibrary::PluginLibrary(std::filesystem::path path, bool allow_insecure)
-    : path_(std::move(path)), allow_insecure_(allow_insecure) {}
+PluginLibrary::PluginLibrary(std::filesystem::path path, std::filesystem::path directory,
+                             LibraryOptions options)
+    : path_(std::move(path)), directory_(std::move(directory)), options_(options) {}
+
+// A library that was mapped stays mapped, with its descriptor open, for the
+// process's life (see open()); fd_ is only ever set while it is in use.
+PluginLibrary::~PluginLibrary() = default;
+
+std::pair<dev_t, ino_t> PluginLibrary::loaded_file() const {
+  if (!loaded()) return {0, 0};
+  return {device_, inode_};
+}
+
+Expected<int> PluginLibrary::open_judged() {
+  const bool judge = !options_.allow_insecure;
+  auto resolved = resolve_trusted(real_file_system(), path_, Target::kFile, judge);
+  if (!resolved) return fail(refused(resolved.error(), path_));
+  auto base = resolve_trusted(real_file_system(), directory_, Target::kDirectory, false);
+  if (!base || !resolved->path.starts_with(base->path + "/")) {
+    return fail(ErrorCode::kLibraryOutsideDirectory,
+                "library " + path_.string() + " resolves to " + resolved->path +
+                    ", outside the plugin directory " + (base ? base->path : directory_.string()));
+  }
+  int fd = ::open(resolved->path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return fail(ErrorCode::kLoadFailed, "cannot open " + resolved->path + ": " + std::strerror(errno));
+  struct stat st {};
+  std::optional<std::string> problem;
+  if (::fstat(fd, &st) != 0) problem = std::string("cannot stat it: ") + std::strerror(errno);
+  else if (!S_ISREG(st.st_mode)) problem = resolved->path + " is not a regular file";
+  else if (st.st_dev != resolved->st.st_dev || st.st_ino != resolved->st.st_ino)
+    problem = resolved->path + " changed while it was checked";
+  else if (judge) problem = untrusted_file_reason(st, resolved->path);
+  if (problem) {
+    ::close(fd);
+    return fail(ErrorCode::kInsecure, *problem + "; refusing to load it");
+  }
+  device_ = st.st_dev;
+  inode_ = st.st_ino;
+  internal::run_before_dlopen_hook(resolved->path);
+  return fd;
+}
 
 Expected<void*> PluginLibrary::open() {
   if (void* handle = handle_.load(std::memory_order_acquire)) return handle;
@@ -68,26 +147,34 @@ Expected<void*> PluginLibrary::open() {
   if (void* handle = handle_.load(std::memory_order_relaxed)) return handle;
   if (load_error_) return tl::unexpected(*load_error_);
 
+  bool mapped = false;
   auto remember = [&](Error error) {
+    // A mapped library keeps its descriptor: glibc knows it by the name
+    // /proc/self/fd/N, and a reused N would make dlopen return it again.
+    if (fd_ >= 0 && !mapped) ::close(fd_);
+    fd_ = -1;
     load_error_ = std::move(error);
     return tl::unexpected(*load_error_);
   };
-  std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) {
-    return remember(make_error(ErrorCode::kLibraryMissing, "library " + path_.string() + " does not exist"));
+  auto fd = open_judged();
+  if (!fd) return remember(fd.error());
+  fd_ = *fd;
+  if (options_.precheck_timeout.count() > 0) {
+    // The same descriptor in the child: it checks exactly what this process loads.
+    auto crash = internal::run_in_child(
+        [&]() -> std::optional<Error> {
+          std::string why;
+          void* handle = dlopen_fd(fd_, path_, why);
+          if (handle == nullptr) return make_error(ErrorCode::kLoadFailed, why);
+          return handshake(handle);
+        },
+        options_.precheck_timeout, "loading " + path_.string());
+    if (crash) return remember(std::move(*crash));
   }
-  if (!allow_insecure_) {
-    if (auto problem = untrusted_reason(path_)) {
-      return remember(make_error(ErrorCode::kInsecure, *problem + "; refusing to load it (allow with --allow-insecure-plugins or " +
-                           kAllowInsecureEnv + "=1)"));
-    }
-  }
-  // RTLD_NOW: an unresolved symbol fails here, with a message, not later mid-run.
-  void* handle = ::dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    return remember(make_error(ErrorCode::kLoadFailed, why ? why : "dlopen failed"));
-  }
+  std::string why;
+  void* handle = dlopen_fd(fd_, path_, why);
+  if (handle == nullptr) return remember(make_error(ErrorCode::kLoadFailed, why));
+  mapped = true;
   if (auto problem = handshake(handle)) return remember(std::move(*problem));
   handle_.store(handle, std::memory_order_release);
   return handle;
@@ -99,8 +186,8 @@ Expected<aiperf_factory_fn> PluginLibrary::factory(const std::string& symbol) {
   void* address = ::dlsym(*handle, symbol.c_str());
   if (address == nullptr) {
     return fail(ErrorCode::kSymbolMissing, "symbol '" + symbol + "' is not exported by " +
-                                            path_.string() +
-                                            " (missing extern \"C\" or default visibility?)");
+                                               path_.string() +
+                                               " (missing extern \"C\" or default visibility?)");
   }
   return reinterpret_cast<aiperf_factory_fn>(address);
 }

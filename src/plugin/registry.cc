@@ -1,24 +1,15 @@
 #include "plugin/registry.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <bit>
-#include <cstdint>
-#include <cerrno>
-#include <cstring>
 #include <memory>
+#include <set>
 #include <system_error>
 #include <tuple>
 
-#include <set>
-
-#include "plugin/discovery_cache.h"
-#include "plugin/trust.h"
+#include "plugin/internal/discovery_cache.h"
 
 namespace aiperf::plugin {
 
@@ -55,8 +46,8 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
         .in_package(manifest.package)
         .in_file(manifest.path.string());
   }
-  auto package = std::make_shared<PluginPackage>(std::move(manifest), origin,
-                                                 options_.allow_insecure);
+  auto package = std::make_shared<PluginPackage>(
+      std::move(manifest), origin, LibraryOptions{options_.allow_insecure, options_.precheck_timeout});
   package->rank = next_rank_;
   packages_.emplace_hint(at, package->manifest.package, package);
   for (const auto& entry : package->manifest.entries) {
@@ -74,191 +65,13 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
   return std::nullopt;
 }
 
-namespace {
-
-// std::string's order (bytes as unsigned char), compared 8 bytes at a time: file
-// names share long prefixes, and a memcmp call per comparison dominated the sort.
-bool byte_order_less(std::string_view a, std::string_view b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y;
-    }
-  }
-  for (; i < n; ++i) {
-    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
-}
-
-// The *.aiperf-plugin.json entries of an open directory, sorted by name: views
-// of NUL-terminated names kept in one buffer (no allocation per name).
-class ManifestNames {
- public:
-  explicit ManifestNames(DIR* dir) {
-    std::vector<std::pair<std::size_t, std::size_t>> spans;  // offset, length in buffer_
-    while (const dirent* entry = ::readdir(dir)) {
-      std::string_view name = entry->d_name;
-      if (name.size() > kManifestSuffix.size() && name.ends_with(kManifestSuffix)) {
-        spans.emplace_back(buffer_.size(), name.size());
-        buffer_.append(name).push_back('\0');
-      }
-    }
-    names_.reserve(spans.size());
-    for (auto [offset, length] : spans) names_.emplace_back(buffer_.data() + offset, length);
-    std::sort(names_.begin(), names_.end(), byte_order_less);
-  }
-  const std::vector<std::string_view>& names() const { return names_; }
-
- private:
-  std::string buffer_;
-  std::vector<std::string_view> names_;  // each followed by a NUL in buffer_
-};
-
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
-// One manifest of a directory already checked: its trust (by the stat of the
-// file itself), then its parse, from the cache when the file is unchanged.
-// Problems go to `errors`; nullopt then.
-class ManifestLoader {
- public:
-  ManifestLoader(bool check_trust, DiscoveryCache& cache, std::vector<Error>& errors)
-      : check_trust_(check_trust), cache_(cache), errors_(errors) {}
-
-  // On success the result's manifest.path is `path` (which may be moved from).
-  // `name` is NUL-terminated (a ManifestNames view).
-  std::optional<ParsedManifest> load(int dir_fd, std::string_view name,
-                                     std::filesystem::path& path) {
-    if (cache_.enabled()) {
-      // One fstatat per manifest: enough for the trust check and the cache key.
-      struct stat st {};
-      if (::fstatat(dir_fd, name.data(), &st, 0) == 0) {
-        if (!trusted(st, path)) return std::nullopt;
-        if (auto hit = cache_.lookup(name, FileKey::of(st), path)) return hit;
-      }
-    }
-    // Symlinked manifests are followed (packagers use them), as stat() did.
-    int fd = ::openat(dir_fd, name.data(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-      int error = errno;
-      // Rare: say what the path-based check says (e.g. of a dangling symlink).
-      if (check_trust_) {
-        if (auto problem = untrusted_reason(path)) {
-          insecure(*problem, path);
-          return std::nullopt;
-        }
-      }
-      return unreadable(error, path);
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      int error = errno;
-      ::close(fd);
-      return unreadable(error, path);
-    }
-    if (!trusted(st, path)) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    int error = read_all(fd, static_cast<std::size_t>(st.st_size), S_ISREG(st.st_mode), text_);
-    ::close(fd);
-    if (error != 0) return unreadable(error, path);
-    auto parsed = parse_manifest(path, text_);
-    if (!parsed) {
-      errors_.push_back(std::move(parsed.error()));
-      return std::nullopt;
-    }
-    // The key of what was read: a later change shows as another key.
-    cache_.store(name, FileKey::of(st), *parsed);
-    return std::move(*parsed);
-  }
-
- private:
-  bool trusted(const struct stat& st, const std::filesystem::path& path) {
-    if (!check_trust_) return true;
-    auto problem = untrusted_file_reason(st, path, euid_);
-    if (problem) insecure(*problem, path);
-    return !problem;
-  }
-  void insecure(const std::string& problem, const std::filesystem::path& path) {
-    errors_.push_back(make_error(ErrorCode::kInsecure, problem + "; skipping it").in_file(path.string()));
-  }
-  std::nullopt_t unreadable(int error, const std::filesystem::path& path) {
-    errors_.push_back(make_error(ErrorCode::kManifestUnreadable, std::strerror(error)).in_file(path.string()));
-    return std::nullopt;
-  }
-
-  const bool check_trust_;
-  const uid_t euid_ = ::geteuid();
-  DiscoveryCache& cache_;
-  std::vector<Error>& errors_;
-  PaddedText text_;
-};
-
-}  // namespace
-
 DiscoveryReport PluginRegistry::discover(const std::vector<SearchDir>& search_path) {
-  DiscoveryReport report;
-  DiscoveryCache cache(discovery_cache_file());
-  ManifestLoader loader(!options_.allow_insecure, cache, report.errors);
-  for (const auto& [dir, origin] : search_path) {
-    // Missing, unreadable or empty directories are normal.
-    std::unique_ptr<DIR, DirCloser> listing(::opendir(dir.c_str()));
-    if (!listing) continue;
-    ManifestNames listed(listing.get());
-    const std::vector<std::string_view>& names = listed.names();
-    if (names.empty()) continue;
-    // The directory is checked once here; each manifest by the stat of the file.
-    if (!options_.allow_insecure) {
-      if (auto problem = untrusted_directory_reason(dir)) {
-        for (const auto& name : names) {
-          report.errors.push_back(make_error(ErrorCode::kInsecure, *problem + "; skipping its plugins (allow with "
-                                              "--allow-insecure-plugins or " +
-                                       kAllowInsecureEnv + "=1)").in_file((dir / std::string(name)).string()));
-        }
-        report.manifests += names.size();
-        continue;
-      }
-    }
-    const int dir_fd = ::dirfd(listing.get());
-    // dir / name, as the one string a path is built from (operator/ would split it twice).
-    std::string prefix = dir.native();
-    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-    cache.begin_directory(dir);
-    for (const auto& name : names) {
-      ++report.manifests;
-      std::string joined;
-      joined.reserve(prefix.size() + name.size());
-      joined.append(prefix).append(name);
-      std::filesystem::path path(std::move(joined));
-      auto parsed = loader.load(dir_fd, name, path);
-      if (!parsed) continue;
-      for (auto& skipped : parsed->skipped_entries) report.errors.push_back(std::move(skipped));
-      Manifest& manifest = parsed->manifest;
-      if (auto problem = abi_version_problem(manifest.abi_major, manifest.abi_minor)) {
-        report.errors.push_back(make_error(ErrorCode::kAbiMismatch, "manifest declares " + *problem).in_package(manifest.package).in_file(manifest.path.string()));
-        continue;
-      }
-      if (auto registered = register_lazy(std::move(manifest), origin)) {
-        report.errors.push_back(std::move(*registered));
-        continue;
-      }
-      ++report.packages;
-    }
-    cache.end_directory();
-  }
-  cache.save();
-  return report;
+  DiscoveryOptions options;
+  options.check_trust = !options_.allow_insecure;
+  options.file_system = options_.file_system;
+  // The cache is keyed by real files' identities: none for another file system.
+  if (!options_.file_system) options.cache_file = internal::discovery_cache_file();
+  return discover_into(*this, search_path, options);
 }
 
 const PluginRegistry::Candidate* PluginRegistry::winner(std::string_view protocol,
@@ -323,22 +136,25 @@ std::vector<ImplementationInfo> PluginRegistry::candidates(const ImplementationR
 }
 
 std::vector<std::shared_ptr<const PluginPackage>> PluginRegistry::mapped_packages() const {
-  std::set<std::filesystem::path> mapped;
+  // By file identity: a library loaded through /proc/self/fd/N has that name.
+  std::set<std::pair<dev_t, ino_t>> mapped;
   ::dl_iterate_phdr(
       [](dl_phdr_info* info, std::size_t, void* out) {
-        if (info->dlpi_name && *info->dlpi_name) {
-          std::error_code ec;
-          auto path = std::filesystem::canonical(info->dlpi_name, ec);
-          static_cast<std::set<std::filesystem::path>*>(out)->insert(ec ? std::filesystem::path(info->dlpi_name) : path);
+        struct stat st {};
+        if (info->dlpi_name && *info->dlpi_name && ::stat(info->dlpi_name, &st) == 0) {
+          static_cast<std::set<std::pair<dev_t, ino_t>>*>(out)->emplace(st.st_dev, st.st_ino);
         }
         return 0;
       },
       &mapped);
   std::vector<std::pair<uint64_t, std::shared_ptr<const PluginPackage>>> found;
   for (const auto& [name, package] : packages_) {
-    std::error_code ec;
-    auto path = std::filesystem::canonical(package->manifest.library, ec);
-    if (!ec && mapped.count(path)) found.emplace_back(package->rank, package);
+    auto file = package->library.loaded_file();
+    struct stat st {};
+    if (file.second == 0 && ::stat(package->manifest.library.c_str(), &st) == 0) {
+      file = {st.st_dev, st.st_ino};
+    }
+    if (file.second != 0 && mapped.count(file)) found.emplace_back(package->rank, package);
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::shared_ptr<const PluginPackage>> out;

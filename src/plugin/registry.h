@@ -3,6 +3,7 @@
 // a plugin's library is opened by the first create of one of its entries.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/protocols.h"
+#include "plugin/discovery.h"
 #include "plugin/manifest.h"
 #include "plugin/names.h"
 #include "plugin/plugin_error.h"
@@ -28,8 +30,9 @@ enum class Source { kBuiltin, kPlugin };
 
 /// A discovered plugin package: its manifest and its (lazily opened) library.
 struct PluginPackage {
-  PluginPackage(Manifest m, PathOrigin o, bool allow_insecure)
-      : manifest(std::move(m)), origin(o), library(manifest.library, allow_insecure) {}
+  PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
+      : manifest(std::move(m)), origin(o),
+        library(manifest.library, manifest.path.parent_path(), options) {}
   const Manifest manifest;
   const PathOrigin origin;
   PluginLibrary library;
@@ -49,16 +52,17 @@ struct ImplementationInfo {
   std::optional<std::string> shadowed_by;        ///< Set when another candidate wins the name.
 };
 
-/// Options that change how plugins are trusted.
+/// Options that change how plugins are found, trusted and loaded.
 struct RegistryOptions {
   bool allow_insecure = false;  ///< Load from world-writable or foreign-owned places.
-};
-
-/// What one discovery pass found.
-struct DiscoveryReport {
-  std::size_t manifests = 0;          ///< Manifests read (good or bad).
-  std::size_t packages = 0;           ///< Packages registered.
-  std::vector<Error> errors;    ///< Skipped manifests and entries, each with its reason.
+  /// Before a library is opened in this process, open it in a forked child
+  /// first (the same descriptor, see plugin_library.h), so a static constructor
+  /// that crashes or hangs for this long is a kCrashed error instead of the end
+  /// of aiperf. Zero: no pre-check. Creates then fork: make them before
+  /// starting threads that may hold locks the child's dlopen needs.
+  std::chrono::milliseconds precheck_timeout{0};
+  /// Where discovery reads; null: the real file system (another one: no discovery cache).
+  const FileSystem* file_system = nullptr;
 };
 
 /// Registry of implementations by protocol and name. Populate it (builtins,
@@ -75,7 +79,8 @@ class PluginRegistry {
   /// A package already registered under the same name is reported and skipped.
   std::optional<Error> register_lazy(Manifest manifest, PathOrigin origin);
 
-  /// Scans each directory for *.aiperf-plugin.json (in name order) and registers them.
+  /// Scans each directory for *.aiperf-plugin.json (in name order) and registers
+  /// them (discovery.h), with the discovery cache of this environment.
   DiscoveryReport discover(const std::vector<SearchDir>& search_path);
 
   /// True when protocol:name has any implementation. Loads nothing.
@@ -95,6 +100,7 @@ class PluginRegistry {
   std::vector<std::shared_ptr<const PluginPackage>> mapped_packages() const;
 
   /// Conflicts between candidates, one line each, e.g. a plugin overriding a built-in.
+  /// discover() also puts them into DiscoveryReport::notes.
   std::vector<std::string> conflicts() const;
 
   /// The winning factory for protocol:name, loading its library on first use.

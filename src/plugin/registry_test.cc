@@ -73,7 +73,7 @@ TEST(RegistryTest, PluginOverridesBuiltinAndSaysSo) {
   testing::install_fixture("good", dir.path());
   PluginRegistry registry;
   registry.register_builtin("dataset_sampler", "fixed", sampler_factory(), "built-in fixed");
-  registry.discover({{dir.path(), PathOrigin::kCommandLine}});
+  auto report = registry.discover({{dir.path(), PathOrigin::kCommandLine}});
   auto c = registry.candidates({"dataset_sampler", "fixed"});
   ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c[0].source, Source::kPlugin);
@@ -85,10 +85,22 @@ TEST(RegistryTest, PluginOverridesBuiltinAndSaysSo) {
   EXPECT_NE(conflicts[0].find("dataset_sampler:fixed: plugin aiperf-fixture-good"),
             std::string::npos);
   EXPECT_NE(conflicts[0].find("overrides built-in"), std::string::npos);
+  // Every command can print them from the report: discovery puts them there.
+  EXPECT_EQ(report.notes, conflicts);
   auto sampler = registry.create_instance<DatasetSampler>("fixed", {{"index", 3}});
   ASSERT_TRUE(sampler);
   EXPECT_EQ((*sampler)->next_index(), 3u);  // the plugin's behaviour, not the counter's
   EXPECT_EQ((*sampler)->next_index(), 3u);
+}
+
+TEST(RegistryTest, DiscoveryWithoutConflictsHasNoNotes) {
+  testing::TempDir dir;
+  testing::install_fixture("good", dir.path());
+  PluginRegistry registry;
+  registry.register_builtin("dataset_sampler", "counting", sampler_factory(), "built-in");
+  auto report = registry.discover({{dir.path(), PathOrigin::kCommandLine}});
+  EXPECT_EQ(report.packages, 1u);
+  EXPECT_TRUE(report.notes.empty());
 }
 
 TEST(PluginErrorTest, DescribeNamesWhatIsKnown) {

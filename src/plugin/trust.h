@@ -1,5 +1,7 @@
 // Whether a plugin file may be loaded: code from a place other users can
-// write to is refused unless the user explicitly allows it.
+// write to is refused unless the user explicitly allows it. Every path is
+// resolved component by component and every directory on the way is judged,
+// so a symlink cannot lead around the rules.
 #pragma once
 
 #include <sys/stat.h>
@@ -9,23 +11,42 @@
 #include <optional>
 #include <string>
 
+#include "plugin/file_system.h"
+#include "plugin/plugin_error.h"
+
 namespace aiperf::plugin {
 
 /// Environment variable that, set to 1, allows insecure plugin locations.
 inline constexpr const char* kAllowInsecureEnv = "AIPERF_ALLOW_INSECURE_PLUGINS";
 
-/// Why `path` (a manifest or library) is unsafe to trust, or nullopt if it is fine.
-/// Refused: the file or its own directory is world-writable, or either belongs to
-/// a user other than root and the current user. Sticky ancestors like /tmp are fine.
+/// What the last component of a path must be.
+enum class Target { kFile, kDirectory };
+
+/// A path with every symlink resolved, and the lstat of what it names.
+struct ResolvedPath {
+  std::string path;   ///< Absolute, without symlinks, "." or "..".
+  struct stat st {};  ///< Of the final entry (never a symlink).
+};
+
+/// Resolves `path` (relative: to the working directory) one component at a
+/// time, following symlinks (at most 40). With `judge`, refuses (kInsecure):
+/// a directory looked in that is world-writable and not sticky, or belongs to
+/// a user other than root and `euid`; a symlink of another user; a final entry
+/// that is world-writable (sticky or not) or of another user; for a kFile, its
+/// own directory by the same rule, and anything but a regular file. Other
+/// failures: kNotFound (ENOENT), kIo (the errno's text).
+Expected<ResolvedPath> resolve_trusted(const FileSystem& fs, const std::filesystem::path& path,
+                                       Target target, bool judge = true, uid_t euid = ::geteuid());
+
+/// Why the file `path` (a manifest or library) is unsafe to trust, or nullopt if
+/// it is fine: resolve_trusted() on the real file system, as one line.
 std::optional<std::string> untrusted_reason(const std::filesystem::path& path);
 
-/// The same checks for a directory alone (a plugin directory).
+/// The same checks for a directory (a plugin directory).
 std::optional<std::string> untrusted_directory_reason(const std::filesystem::path& dir);
 
-/// The file checks of untrusted_reason (not its directory's) from stat data the
-/// caller already has, e.g. fstat of the opened file; `path` only names it in
-/// the message. For callers that checked the directory once for all its files;
-/// `euid` lets a caller checking many files ask the kernel once.
+/// The final-entry checks from stat data the caller already has, e.g. fstat of
+/// the opened file; `path` only names it in the message. nullopt if fine.
 std::optional<std::string> untrusted_file_reason(const struct stat& st,
                                                  const std::filesystem::path& path,
                                                  uid_t euid = ::geteuid());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "plugin/internal/fake_file_system.h"
 #include "support/test_support.h"
 
 namespace aiperf::plugin {
@@ -68,6 +69,48 @@ TEST(TrustTest, StatBasedCheckSaysWhatThePathBasedOneSays) {
   EXPECT_EQ(untrusted_file_reason(st, file, 12345), std::nullopt);  // the current user's
   st.st_uid = 0;
   EXPECT_EQ(untrusted_file_reason(st, file, 1000), std::nullopt);  // root's
+}
+
+// ---- resolve_trusted on a fake tree --------------------------------------------
+
+TEST(ResolveTrustedTest, FollowsRelativeAndAbsoluteSymlinksAndDotDot) {
+  internal::FakeFileSystem fake;
+  fake.add_file("/srv/c/lib.so", "x");
+  fake.add_symlink("/opt/a/b/link.so", "../../../srv/./c/lib.so");
+  fake.add_symlink("/opt/abs", "/srv");
+  auto relative = resolve_trusted(fake, "/opt/a/b/link.so", Target::kFile, true, 1000);
+  ASSERT_TRUE(relative) << relative.error().message;
+  EXPECT_EQ(relative->path, "/srv/c/lib.so");
+  auto through_dir = resolve_trusted(fake, "/opt/abs/c/../c/lib.so", Target::kFile, true, 1000);
+  ASSERT_TRUE(through_dir) << through_dir.error().message;
+  EXPECT_EQ(through_dir->path, "/srv/c/lib.so");
+}
+
+TEST(ResolveTrustedTest, SymlinkOfAnotherUserIsRefusedEvenInAStickyDirectory) {
+  internal::FakeFileSystem fake;
+  fake.add_directory("/tmp", 01777);
+  fake.add_directory("/opt/plugins");
+  fake.add_symlink("/tmp/plugins", "/opt/plugins", 4242);  // mallory's link in /tmp
+  auto r = resolve_trusted(fake, "/tmp/plugins", Target::kDirectory, true, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInsecure);
+  EXPECT_NE(r.error().message.find("symlink /tmp/plugins belongs to another user (uid 4242)"),
+            std::string::npos) << r.error().message;
+  // Unjudged (--allow-insecure-plugins), the same path still resolves.
+  auto allowed = resolve_trusted(fake, "/tmp/plugins", Target::kDirectory, false, 1000);
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->path, "/opt/plugins");
+}
+
+TEST(ResolveTrustedTest, WrongKindAndMissingAreNamed) {
+  internal::FakeFileSystem fake;
+  fake.add_file("/opt/plugins/x.json", "{}");
+  auto dir_as_file = resolve_trusted(fake, "/opt/plugins", Target::kFile);
+  ASSERT_FALSE(dir_as_file);
+  EXPECT_NE(dir_as_file.error().message.find("not a regular file"), std::string::npos);
+  auto missing = resolve_trusted(fake, "/opt/plugins/nope.json", Target::kFile);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace aiperf::plugin

@@ -92,6 +92,42 @@ TEST(PluginsCliTest, CheckReportsCrashAndFailsTheCommand) {
   EXPECT_EQ(one.exit_code, 0) << one.out;
 }
 
+TEST(PluginsCliTest, CheckRefusesNullDescriptorStringsClearly) {
+  TempDir dir;
+  testing::install_fixture("null_strings", dir.path());
+  auto r = run_aiperf("--plugin-path '" + dir.path().string() + "' plugins check null_strings");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL  phase_hook:null_strings"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("'sdk_version' is NULL"), std::string::npos) << r.out;
+}
+
+TEST(PluginsCliTest, CheckRefusesALibrarySymlinkedOutOfItsDirectory) {
+  TempDir root;
+  auto plugins = root.path() / "plugins", outside = root.path() / "outside";
+  std::filesystem::create_directories(plugins);
+  std::filesystem::create_directories(outside);
+  testing::install_fixture("good", plugins);
+  std::filesystem::rename(plugins / "libfixture_good.so", outside / "libfixture_good.so");
+  std::filesystem::create_symlink("../outside/libfixture_good.so", plugins / "libfixture_good.so");
+  auto r = run_aiperf("--plugin-path '" + plugins.string() + "' plugins check good");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("outside the plugin directory"), std::string::npos) << r.out;
+}
+
+TEST(PluginsCliTest, OverrideOfABuiltinIsANote) {
+  TempDir dir;
+  testing::install_fixture("good", dir.path());
+  // The good fixture's sampler, declared as endpoint:chat with a higher priority.
+  testing::write_file(dir.path() / "chat.aiperf-plugin.json", R"({"schema_version": "1.0",
+    "package": "aiperf-fixture-chat", "version": "1.0.0", "library": "libfixture_good.so",
+    "abi": {"major": 1, "minor": 0},
+    "plugins": {"endpoint": {"chat": {"symbol": "fixture_fixed_sampler", "priority": 5}}}})");
+  auto r = run_aiperf("--plugin-path '" + dir.path().string() + "' plugins list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: endpoint:chat: plugin aiperf-fixture-chat"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("overrides built-in"), std::string::npos) << r.err;
+}
+
 TEST(PluginsCliTest, PathsShowsOriginsInOrder) {
   PluginDir plugins;
   TempDir env_dir;

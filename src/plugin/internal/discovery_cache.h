@@ -9,12 +9,13 @@
 // mode 0600, replaced atomically (temporary file + rename). A file that is
 // missing, foreign, corrupt or from another version is ignored and rewritten;
 // one that cannot be written is not an error. AIPERF_NO_DISCOVERY_CACHE=1
-// turns the cache off.
+// turns the cache off. A parse whose record would exceed kMaxRecordBytes is
+// not kept (such a manifest is parsed each time), so a huge manifest cannot
+// grow the file.
 #pragma once
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,10 +26,13 @@
 
 #include "plugin/manifest.h"
 
-namespace aiperf::plugin {
+namespace aiperf::plugin::internal {
 
 /// Environment variable that, set (to anything but "" or "0"), turns the cache off.
 inline constexpr const char* kNoDiscoveryCacheEnv = "AIPERF_NO_DISCOVERY_CACHE";
+
+/// Largest record kept for one manifest (64 KiB).
+inline constexpr std::size_t kMaxRecordBytes = 64u << 10;
 
 /// What identifies one version of a manifest file.
 struct FileKey {
@@ -93,16 +97,4 @@ class DiscoveryCache {
   std::size_t old_cursor_ = 0;           // next old record of the current directory
 };
 
-/// What this process's discoveries did with the cache file (a test hook).
-struct DiscoveryCacheCounts {
-  std::uint64_t loaded = 0;    ///< Files read and used.
-  std::uint64_t rejected = 0;  ///< Files present but ignored (corrupt, other version, foreign).
-  std::uint64_t written = 0;   ///< Files written.
-};
-DiscoveryCacheCounts discovery_cache_counts();
-
-/// Test hook: how long ago a manifest must have changed for store() to keep it
-/// (2 s by default); returns the previous value.
-std::chrono::nanoseconds set_discovery_cache_racy_margin_for_testing(std::chrono::nanoseconds margin);
-
-}  // namespace aiperf::plugin
+}  // namespace aiperf::plugin::internal

@@ -1,4 +1,4 @@
-#include "plugin/discovery_cache.h"
+#include "plugin/internal/discovery_cache.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,9 +13,11 @@
 #include <system_error>
 #include <utility>
 
+#include "plugin/internal/test_hooks.h"
+#include "plugin/manifest_schema.h"
 #include "plugin/names.h"
 
-namespace aiperf::plugin {
+namespace aiperf::plugin::internal {
 namespace {
 
 // Bump when the file layout or what parse_manifest produces changes: a cache
@@ -25,8 +27,6 @@ constexpr std::string_view kMagic = "aiperf discovery cache\n";
 constexpr std::size_t kMaxFileSize = 256u << 20;
 constexpr std::size_t kMaxSections = 32;  // plugin directories remembered
 
-std::atomic<std::int64_t> racy_margin_ns{2'000'000'000};
-std::atomic<std::uint64_t> loaded_count{0}, rejected_count{0}, written_count{0};
 
 // What else a cached parse depends on: the layout, the host's protocols (entries
 // of unknown protocols are skipped), the schema it reads, the byte order.
@@ -79,6 +79,11 @@ class Writer {
     put(static_cast<std::uint32_t>(s.size()));
     out_.append(s);
   }
+  // The stored values of the schema (manifest_schema.h), by their C++ type.
+  void value(const std::string& s) { str(s); }
+  void value(const std::filesystem::path& p) { str(p.native()); }
+  void value(int i) { put<std::int32_t>(i); }
+  void value(const nlohmann::json& j) { json(j); }
   void json(const nlohmann::json& j) {
     using V = nlohmann::json::value_t;
     switch (j.type()) {
@@ -147,6 +152,11 @@ class Reader {
     pos_ += n;
     return s;
   }
+  // The stored values of the schema, by their C++ type; false when malformed.
+  bool value(std::string& s) { s = str(); return ok_; }
+  bool value(std::filesystem::path& p) { p = str(); return ok_; }
+  bool value(int& i) { i = get<std::int32_t>(); return ok_; }
+  bool value(nlohmann::json& j) { return json(j); }
   bool json(nlohmann::json& out, int depth = 0) {
     if (depth > 512) return ok_ = false;
     switch (get<std::uint8_t>()) {
@@ -210,20 +220,13 @@ std::string encode_record(std::string_view name, const FileKey& key, const Parse
   w.str(name);
   put_key(w, key);
   const Manifest& m = parsed.manifest;
-  w.str(m.schema_version);
-  w.str(m.package);
-  w.str(m.version);
-  w.str(m.library.native());
-  w.put<std::int32_t>(m.abi_major);
-  w.put<std::int32_t>(m.abi_minor);
+  // The manifest's values in schema order, then each entry's.
+  schema::for_each_value(m, [&](const schema::Field&, const auto& v) { w.value(v); });
   w.put(static_cast<std::uint32_t>(m.entries.size()));
   for (const auto& e : m.entries) {
     w.str(e.protocol);
     w.str(e.name);
-    w.str(e.symbol);
-    w.str(e.description);
-    w.put<std::int32_t>(e.priority);
-    w.json(e.metadata);
+    schema::for_each_value_of_entry(e, [&](const schema::Field&, const auto& v) { w.value(v); });
   }
   w.put(static_cast<std::uint32_t>(parsed.skipped_entries.size()));
   for (const auto& s : parsed.skipped_entries) {
@@ -241,22 +244,16 @@ std::string encode_record(std::string_view name, const FileKey& key, const Parse
 // is for the messages of skipped entries; the caller sets manifest.path.
 bool decode_manifest(Reader& r, const std::filesystem::path& path, ParsedManifest& out) {
   Manifest& m = out.manifest;
-  m.schema_version = r.str();
-  m.package = r.str();
-  m.version = r.str();
-  m.library = r.str();
-  m.abi_major = r.get<std::int32_t>();
-  m.abi_minor = r.get<std::int32_t>();
+  bool ok = true;
+  schema::for_each_value(m, [&](const schema::Field&, auto& v) { ok = ok && r.value(v); });
   auto entries = r.get<std::uint32_t>();
-  if (!r.ok() || entries > 1'000'000) return false;
+  if (!ok || !r.ok() || entries > 1'000'000) return false;
   m.entries.resize(entries);
   for (auto& e : m.entries) {
     e.protocol = r.str();
     e.name = r.str();
-    e.symbol = r.str();
-    e.description = r.str();
-    e.priority = r.get<std::int32_t>();
-    if (!r.json(e.metadata)) return false;
+    schema::for_each_value_of_entry(e, [&](const schema::Field&, auto& v) { ok = ok && r.value(v); });
+    if (!ok) return false;
   }
   auto skipped = r.get<std::uint32_t>();
   if (!r.ok() || skipped > 1'000'000) return false;
@@ -327,16 +324,6 @@ std::optional<std::filesystem::path> discovery_cache_file() {
   return base / "aiperf" / "discovery.cache";
 }
 
-DiscoveryCacheCounts discovery_cache_counts() {
-  return {loaded_count.load(std::memory_order_relaxed),
-          rejected_count.load(std::memory_order_relaxed),
-          written_count.load(std::memory_order_relaxed)};
-}
-
-std::chrono::nanoseconds set_discovery_cache_racy_margin_for_testing(std::chrono::nanoseconds margin) {
-  return std::chrono::nanoseconds(racy_margin_ns.exchange(margin.count()));
-}
-
 DiscoveryCache::DiscoveryCache(std::optional<std::filesystem::path> file) : file_(std::move(file)) {
   struct timespec now {};
   ::clock_gettime(CLOCK_REALTIME, &now);
@@ -372,7 +359,7 @@ bool DiscoveryCache::load() {
   ::close(fd);
 
   auto corrupt = [&] {
-    rejected_count.fetch_add(1, std::memory_order_relaxed);
+    count_cache(CacheEvent::kRejected);
     old_sections_.clear();
     old_bytes_.reset();
     old_size_ = 0;
@@ -411,7 +398,7 @@ bool DiscoveryCache::load() {
     }
   }
   if (!r.ok() || !r.at_end()) return corrupt();
-  loaded_count.fetch_add(1, std::memory_order_relaxed);
+  count_cache(CacheEvent::kLoaded);
   return true;
 }
 
@@ -459,11 +446,13 @@ std::optional<ParsedManifest> DiscoveryCache::lookup(std::string_view name, cons
 
 void DiscoveryCache::store(std::string_view name, const FileKey& key, const ParsedManifest& parsed) {
   if (!current_) return;
-  std::int64_t settled = now_ns_ - racy_margin_ns.load(std::memory_order_relaxed);
+  std::int64_t settled = now_ns_ - discovery_cache_racy_margin().count();
   if (key.mtime_ns > settled || key.ctime_ns > settled) return;  // racy: parse it again next time
   if (!current_->records.empty() && !(current_->records.back().name < name)) return;
+  auto encoded = std::make_unique<std::string>(encode_record(name, key, parsed));
+  if (encoded->size() > kMaxRecordBytes) return;  // a huge manifest: parse it each time
   Record& rec = current_->records.emplace_back();
-  rec.owned = std::make_unique<std::string>(encode_record(name, key, parsed));
+  rec.owned = std::move(encoded);
   rec.key = key;
   rec.bytes = *rec.owned;
   rec.name = rec.bytes.substr(8, name.size());  // after the body size and the name's length
@@ -525,7 +514,7 @@ void DiscoveryCache::save() {
     ::unlink(temp.c_str());
     return;
   }
-  written_count.fetch_add(1, std::memory_order_relaxed);
+  count_cache(CacheEvent::kWritten);
 }
 
-}  // namespace aiperf::plugin
+}  // namespace aiperf::plugin::internal

@@ -1,5 +1,6 @@
 // The discovery cache: served only while every manifest is unchanged.
-#include "plugin/discovery_cache.h"
+#include "plugin/internal/discovery_cache.h"
+#include "plugin/internal/test_hooks.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,7 +22,7 @@
 #include "plugin/registry.h"
 #include "support/test_support.h"
 
-namespace aiperf::plugin {
+namespace aiperf::plugin::internal {
 namespace {
 
 namespace fs = std::filesystem;
@@ -125,6 +126,27 @@ class DiscoveryCacheTest : public ::testing::Test {
   std::chrono::nanoseconds old_margin_{};
   std::optional<std::string> old_cache_home_;
 };
+
+TEST_F(DiscoveryCacheTest, HugeManifestsDoNotGrowTheCache) {
+  write_manifest("alpha");
+  discover();
+  const auto small = fs::file_size(cache_file());
+  // Over the manifest bound: refused unread. Under it but huge: parsed each time, not kept.
+  std::string pad(kMaxManifestBytes, 'x');
+  write_file(plugins_.path() / "over.aiperf-plugin.json",
+             manifest_text("over", 0, "{\"pad\": \"" + pad + "\"}"));
+  write_file(plugins_.path() / "under.aiperf-plugin.json",
+             manifest_text("under", 0, "{\"pad\": \"" + pad.substr(0, kMaxManifestBytes / 2) + "\"}"));
+  for (int pass = 0; pass < 2; ++pass) {
+    auto r = discover();
+    std::size_t too_large = 0;  // (the manifests' "exporter" entries are skipped, too)
+    for (const auto& e : r.report.errors) too_large += e.code == ErrorCode::kTooLarge;
+    EXPECT_EQ(too_large, 1u);
+    EXPECT_TRUE(r.registry->is_registered("phase_hook", "under"));
+    EXPECT_EQ(r.parsed, 1u) << "pass " << pass;  // "under", each time; "alpha" from the cache
+    EXPECT_LT(fs::file_size(cache_file()), small + kMaxRecordBytes);
+  }
+}
 
 TEST_F(DiscoveryCacheTest, UnchangedManifestsAreServedFromTheCache) {
   write_manifest("alpha", 1);
@@ -415,4 +437,4 @@ TEST_F(DiscoveryCacheTest, ConcurrentProcessesNeverCorruptIt) {
 }
 
 }  // namespace
-}  // namespace aiperf::plugin
+}  // namespace aiperf::plugin::internal
