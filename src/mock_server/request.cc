@@ -9,8 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-tl::unexpected<RequestError> bad(std::string message) {
-  return tl::make_unexpected(RequestError{400, std::move(message)});
+tl::unexpected<RequestError> bad(std::string message, std::string param = {}) {
+  return tl::make_unexpected(RequestError{400, std::move(message), std::move(param)});
 }
 
 int words(const std::string& s) { return static_cast<int>(count_tokens(s)); }
@@ -126,6 +126,38 @@ tl::expected<void, RequestError> set_length(Request& r, std::optional<long long>
   return {};
 }
 
+// Responses: `input` (a string or messages), `max_output_tokens`. Messages:
+// `messages`, `system`, `max_tokens` (required by Anthropic). Both report usage always.
+tl::expected<void, RequestError> typed_api_fields(const json& j, Request& r, const RequestDefaults& d) {
+  if (r.route == Route::responses) {
+    auto in = j.find("input");
+    if (in == j.end()) return bad("missing field 'input'", "input");
+    if (in->is_string()) {
+      r.prompt_tokens = words(in->get<std::string>());
+    } else {
+      auto n = messages_tokens(json{{"messages", *in}});
+      if (!n) return tl::make_unexpected(n.error());
+      r.prompt_tokens = *n;
+    }
+    auto mt = opt_int(j, "max_output_tokens");
+    if (!mt) return tl::make_unexpected(mt.error());
+    auto ok = set_length(r, *mt, d, "max_output_tokens");
+    if (!ok) return tl::make_unexpected(ok.error());
+  } else {
+    auto n = messages_tokens(j);
+    if (!n) return tl::make_unexpected(n.error());
+    r.prompt_tokens = *n;
+    if (auto s = j.find("system"); s != j.end() && s->is_string()) r.prompt_tokens += words(s->get<std::string>());
+    auto mt = opt_int(j, "max_tokens");
+    if (!mt) return tl::make_unexpected(mt.error());
+    if (!*mt) return bad("max_tokens: Field required", "max_tokens");
+    auto ok = set_length(r, *mt, d, "max_tokens");
+    if (!ok) return tl::make_unexpected(ok.error());
+  }
+  r.include_usage = true;
+  return {};
+}
+
 }  // namespace
 
 Route route_for(std::string_view method, std::string_view target) {
@@ -140,10 +172,14 @@ Route route_for(std::string_view method, std::string_view target) {
       {"/v1/chat/completions", "POST", Route::chat},
       {"/v1/completions", "POST", Route::completions},
       {"/v1/embeddings", "POST", Route::embeddings},
+      {"/v1/responses", "POST", Route::responses},
+      {"/v1/messages", "POST", Route::messages},
       {"/v1/models", "GET", Route::models},
       {"/health", "GET", Route::health},
       {"/api/generate", "POST", Route::ollama_generate},
       {"/api/chat", "POST", Route::ollama_chat},
+      {"/api/tags", "GET", Route::ollama_tags},
+      {"/api/version", "GET", Route::ollama_version},
       {"/mock/records", "GET", Route::mock_records},
       {"/mock/stats", "GET", Route::mock_stats},
       {"/mock/reset", "POST", Route::mock_reset},
@@ -159,10 +195,14 @@ std::string_view route_path(Route route) {
     case Route::chat: return "/v1/chat/completions";
     case Route::completions: return "/v1/completions";
     case Route::embeddings: return "/v1/embeddings";
+    case Route::responses: return "/v1/responses";
+    case Route::messages: return "/v1/messages";
     case Route::models: return "/v1/models";
     case Route::health: return "/health";
     case Route::ollama_generate: return "/api/generate";
     case Route::ollama_chat: return "/api/chat";
+    case Route::ollama_tags: return "/api/tags";
+    case Route::ollama_version: return "/api/version";
     case Route::mock_records: return "/mock/records";
     case Route::mock_stats: return "/mock/stats";
     case Route::mock_reset: return "/mock/reset";
@@ -175,6 +215,8 @@ std::string_view route_path(Route route) {
 bool is_recorded(Route route) {
   switch (route) {
     case Route::models:
+    case Route::ollama_tags:
+    case Route::ollama_version:
     case Route::health:
     case Route::mock_records:
     case Route::mock_stats:
@@ -183,7 +225,10 @@ bool is_recorded(Route route) {
   }
 }
 
-bool is_ollama(Route route) { return route == Route::ollama_generate || route == Route::ollama_chat; }
+bool is_ollama(Route route) {
+  return route == Route::ollama_generate || route == Route::ollama_chat || route == Route::ollama_tags ||
+         route == Route::ollama_version;
+}
 
 tl::expected<Request, RequestError> parse_request(Route route, std::string_view body,
                                                   const RequestDefaults& defaults) {
@@ -194,8 +239,8 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
   Request r;
   r.route = route;
   auto model = j.find("model");
-  if (model == j.end()) return bad("missing field 'model'");
-  if (!model->is_string()) return bad("'model' must be a string");
+  if (model == j.end()) return bad("missing field 'model'", "model");
+  if (!model->is_string()) return bad("'model' must be a string", "model");
   r.model = model->get<std::string>();
 
   const bool ollama = is_ollama(route);
@@ -205,9 +250,19 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
   auto ignore_eos = opt_bool(j, "ignore_eos", false);
   if (!ignore_eos) return tl::make_unexpected(ignore_eos.error());
   r.ignore_eos = *ignore_eos;
-  auto reasoning = opt_bool(j, "reasoning", false);
+  // Responses: `reasoning` is an object ({effort}); Messages: `thinking: {type: "enabled"}`.
+  const bool typed = route == Route::responses || route == Route::messages;
+  auto reasoning = typed ? tl::expected<bool, RequestError>(false) : opt_bool(j, "reasoning", false);
   if (!reasoning) return tl::make_unexpected(reasoning.error());
-  r.reasoning = *reasoning && route == Route::chat;
+  if (route == Route::responses) reasoning = j.contains("reasoning") && j["reasoning"].is_object();
+  if (route == Route::messages) {
+    reasoning = j.contains("thinking") && j["thinking"].is_object() && j["thinking"].value("type", "") == "enabled";
+  }
+  auto think = opt_bool(j, "think", false);  // Ollama's switch for thinking models
+  if (!think) return tl::make_unexpected(think.error());
+  r.reasoning = (*reasoning && (route == Route::chat || typed)) || (*think && ollama);
+  r.reasoning_field = defaults.reasoning_field;
+  r.cached_prompt_tokens = defaults.cached_prompt_tokens;
 
   if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
     if (!so->is_object()) return bad("'stream_options' must be an object");
@@ -238,6 +293,10 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
       auto ok = *mct ? set_length(r, *mct, defaults, "max_completion_tokens")
                      : set_length(r, *mt, defaults, "max_tokens");
       if (!ok) return tl::make_unexpected(ok.error());
+      auto choices = opt_int(j, "n");
+      if (!choices) return tl::make_unexpected(choices.error());
+      if (*choices && (**choices < 1 || **choices > 128)) return bad("'n' must be between 1 and 128", "n");
+      r.choices = *choices ? static_cast<int>(**choices) : 1;
       break;
     }
     case Route::embeddings: {
@@ -254,6 +313,18 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
       if (!dims) return tl::make_unexpected(dims.error());
       if (*dims && (**dims < 1 || **dims > 65536)) return bad("'dimensions' must be between 1 and 65536");
       r.dimensions = *dims ? static_cast<int>(**dims) : defaults.embedding_dim;
+      if (auto fmt = j.find("encoding_format"); fmt != j.end() && !fmt->is_null()) {
+        if (!fmt->is_string() || (*fmt != "float" && *fmt != "base64")) {
+          return bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
+        }
+        r.base64 = *fmt == "base64";
+      }
+      break;
+    }
+    case Route::responses:
+    case Route::messages: {
+      auto ok = typed_api_fields(j, r, defaults);
+      if (!ok) return tl::make_unexpected(ok.error());
       break;
     }
     case Route::ollama_generate:
