@@ -3,6 +3,7 @@
 #include "aiperf/sdk/plugin.h"
 #include "dataset/samplers.h"
 #include "endpoints/openai.h"
+#include "endpoints/rankings.h"
 #include "endpoints/responses.h"
 #include "hooks/logging_phase_hook.h"
 #include "timing/concurrency_strategy.h"
@@ -30,6 +31,9 @@ void register_builtins(plugin::PluginRegistry& registry) {
   add<Endpoint, endpoints::ResponsesEndpoint>(registry, "responses", "OpenAI Responses API /v1/responses");
   add<Endpoint, endpoints::AnthropicMessagesEndpoint>(registry, "anthropic_messages",
                                                       "Anthropic Messages API /v1/messages");
+  add<Endpoint, endpoints::RankingsEndpoint>(registry, "rankings", "Rerank: query + passages (Cohere, TEI, NIM)");
+  add<Endpoint, endpoints::HuggingFaceGenerateEndpoint>(registry, "huggingface_generate",
+                                                        "Hugging Face TGI /generate and /generate_stream");
 
   add<TimingStrategy, timing::ConcurrencyStrategy>(registry, "concurrency",
                                                    "Closed loop: N requests in flight");

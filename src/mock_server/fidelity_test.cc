@@ -204,3 +204,39 @@ TEST(MockFidelityTest, RecordHoldsEverySendTimeAndTheReasoningFieldIsConfigurabl
 
 }  // namespace
 }  // namespace aiperf::mock_server
+
+namespace aiperf::mock_server {
+namespace {
+
+TEST(MockFidelityTest, RerankRoutesAnswerInTheirOwnShapes) {
+  MockServerProcess s({"--fast"});
+  auto cohere = json::parse(http_post(s.port(), "/v1/rerank",
+                                      R"({"model":"r","query":"a b","documents":["x y","z"]})").body);
+  EXPECT_EQ(cohere["results"].size(), 2u);
+  EXPECT_GT(cohere["results"][0]["relevance_score"].get<double>(), cohere["results"][1]["relevance_score"].get<double>());
+  auto tei = json::parse(http_post(s.port(), "/rerank", R"({"query":"a","texts":["x","y","z"]})").body);
+  ASSERT_TRUE(tei.is_array());
+  EXPECT_EQ(tei.size(), 3u);
+  auto nim = json::parse(http_post(s.port(), "/v1/ranking",
+                                   R"({"model":"r","query":{"text":"a"},"passages":[{"text":"x"}]})").body);
+  EXPECT_EQ(nim["rankings"].size(), 1u);
+  json record = json::parse(http_get(s.port(), "/mock/records").body)[0];
+  EXPECT_EQ(record["prompt_tokens"], 5);  // query and passages
+}
+
+TEST(MockFidelityTest, TgiGenerateStreamEndsWithDetails) {
+  MockServerProcess s({"--fast"});
+  auto r = http_post(s.port(), "/generate_stream", R"({"inputs":"hi there","parameters":{"max_new_tokens":3}})");
+  ASSERT_TRUE(r.complete) << r.error;
+  auto events = sse_data(r.body);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(json::parse(events[0])["token"]["text"], "alpha");
+  EXPECT_TRUE(json::parse(events[0])["details"].is_null());
+  EXPECT_EQ(json::parse(events[2])["details"]["generated_tokens"], 3);
+  EXPECT_EQ(json::parse(events[2])["generated_text"], "alpha bravo charlie");
+  auto whole = json::parse(http_post(s.port(), "/generate", R"({"inputs":"hi","parameters":{"max_new_tokens":2}})").body);
+  EXPECT_EQ(whole["generated_text"], "alpha bravo");
+}
+
+}  // namespace
+}  // namespace aiperf::mock_server

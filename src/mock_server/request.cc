@@ -158,6 +158,30 @@ tl::expected<void, RequestError> typed_api_fields(const json& j, Request& r, con
   return {};
 }
 
+// Rerank bodies: the query (a string, or NIM's {text}) and the passages
+// (strings, or NIM's [{text}]); the prompt counts the query and every passage.
+tl::expected<void, RequestError> rerank_fields(const json& j, Request& r) {
+  const bool nim = r.route == Route::ranking_nim;
+  const char* list = nim ? "passages" : r.route == Route::rerank_tei ? "texts" : "documents";
+  auto q = j.find("query");
+  if (q == j.end()) return bad("missing field 'query'", "query");
+  const json& query = nim && q->is_object() ? q->value("text", json()) : *q;
+  if (!query.is_string()) return bad("'query' must be text", "query");
+  auto p = j.find(list);
+  if (p == j.end() || !p->is_array() || p->empty()) {
+    return bad(std::string("'") + list + "' must be a non-empty array", list);
+  }
+  r.prompt_tokens = words(query.get<std::string>());
+  for (const auto& item : *p) {
+    const json& text = item.is_object() ? item.value("text", json()) : item;
+    if (!text.is_string()) return bad(std::string("each of '") + list + "' must be text", list);
+    r.prompt_tokens += words(text.get<std::string>());
+  }
+  r.passages = static_cast<int>(p->size());
+  r.stream = false;
+  return {};
+}
+
 }  // namespace
 
 Route route_for(std::string_view method, std::string_view target) {
@@ -174,6 +198,11 @@ Route route_for(std::string_view method, std::string_view target) {
       {"/v1/embeddings", "POST", Route::embeddings},
       {"/v1/responses", "POST", Route::responses},
       {"/v1/messages", "POST", Route::messages},
+      {"/v1/rerank", "POST", Route::rerank_cohere},
+      {"/rerank", "POST", Route::rerank_tei},
+      {"/v1/ranking", "POST", Route::ranking_nim},
+      {"/generate", "POST", Route::tgi_generate},
+      {"/generate_stream", "POST", Route::tgi_stream},
       {"/v1/models", "GET", Route::models},
       {"/health", "GET", Route::health},
       {"/api/generate", "POST", Route::ollama_generate},
@@ -197,6 +226,11 @@ std::string_view route_path(Route route) {
     case Route::embeddings: return "/v1/embeddings";
     case Route::responses: return "/v1/responses";
     case Route::messages: return "/v1/messages";
+    case Route::rerank_cohere: return "/v1/rerank";
+    case Route::rerank_tei: return "/rerank";
+    case Route::ranking_nim: return "/v1/ranking";
+    case Route::tgi_generate: return "/generate";
+    case Route::tgi_stream: return "/generate_stream";
     case Route::models: return "/v1/models";
     case Route::health: return "/health";
     case Route::ollama_generate: return "/api/generate";
@@ -225,6 +259,10 @@ bool is_recorded(Route route) {
   }
 }
 
+bool is_rerank(Route route) {
+  return route == Route::rerank_cohere || route == Route::rerank_tei || route == Route::ranking_nim;
+}
+
 bool is_ollama(Route route) {
   return route == Route::ollama_generate || route == Route::ollama_chat || route == Route::ollama_tags ||
          route == Route::ollama_version;
@@ -238,10 +276,12 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
 
   Request r;
   r.route = route;
+  // TEI and TGI serve one model and take no `model` field.
+  const bool single_model = route == Route::rerank_tei || route == Route::tgi_generate || route == Route::tgi_stream;
   auto model = j.find("model");
-  if (model == j.end()) return bad("missing field 'model'", "model");
-  if (!model->is_string()) return bad("'model' must be a string", "model");
-  r.model = model->get<std::string>();
+  if (model == j.end() && !single_model) return bad("missing field 'model'", "model");
+  if (model != j.end() && !model->is_string()) return bad("'model' must be a string", "model");
+  r.model = model != j.end() ? model->get<std::string>() : std::string();
 
   const bool ollama = is_ollama(route);
   auto stream = opt_bool(j, "stream", /*default=*/ollama);
@@ -319,6 +359,29 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
         }
         r.base64 = *fmt == "base64";
       }
+      break;
+    }
+    case Route::rerank_cohere:
+    case Route::rerank_tei:
+    case Route::ranking_nim: {
+      auto ok = rerank_fields(j, r);
+      if (!ok) return tl::make_unexpected(ok.error());
+      break;
+    }
+    case Route::tgi_generate:
+    case Route::tgi_stream: {
+      auto in = j.find("inputs");
+      if (in == j.end() || !in->is_string()) return bad("missing string field 'inputs'", "inputs");
+      r.prompt_tokens = words(in->get<std::string>());
+      std::optional<long long> n;
+      if (auto p = j.find("parameters"); p != j.end() && p->is_object()) {
+        auto mt = opt_int(*p, "max_new_tokens");
+        if (!mt) return tl::make_unexpected(mt.error());
+        n = *mt;
+      }
+      auto ok = set_length(r, n, defaults, "parameters.max_new_tokens");
+      if (!ok) return tl::make_unexpected(ok.error());
+      r.stream = route == Route::tgi_stream;  // the route decides, as in TGI
       break;
     }
     case Route::responses:

@@ -17,6 +17,11 @@ enum class Route {
   embeddings,       ///< POST /v1/embeddings
   responses,        ///< POST /v1/responses (OpenAI Responses API, typed SSE events)
   messages,         ///< POST /v1/messages (Anthropic Messages API, typed SSE events)
+  rerank_cohere,    ///< POST /v1/rerank (Cohere shape: query, documents)
+  rerank_tei,       ///< POST /rerank (TEI shape: query, texts)
+  ranking_nim,      ///< POST /v1/ranking (NIM shape: query.text, passages[].text)
+  tgi_generate,     ///< POST /generate (Hugging Face TGI)
+  tgi_stream,       ///< POST /generate_stream (TGI, SSE)
   models,           ///< GET /v1/models
   health,           ///< GET /health
   ollama_generate,  ///< POST /api/generate
@@ -39,6 +44,9 @@ std::string_view route_path(Route route);
 /// True for routes that appear in the record and the stats (everything except
 /// GET /health, GET /v1/models and /mock/*).
 bool is_recorded(Route route);
+
+/// True for the rerank routes (no output tokens; answered at ttft).
+bool is_rerank(Route route);
 
 /// True for the Ollama routes (their errors use Ollama's `{"error": "..."}`).
 bool is_ollama(Route route);
@@ -68,6 +76,7 @@ struct Request {
   int choices = 1;                  ///< `n` (chat, completions): choices, each with the same tokens.
   std::vector<std::string> inputs;  ///< Embeddings inputs, one vector each.
   int dimensions = 0;               ///< Embedding size.
+  int passages = 0;                 ///< Rerank: passages to score.
   bool base64 = false;              ///< `encoding_format: "base64"`: vectors as base64 of little-endian float32.
 };
 

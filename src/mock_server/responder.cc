@@ -71,6 +71,11 @@ std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
   const int n = r.output_tokens;
   const int nr = reasoning_tokens(r);
   switch (r.route) {
+    case Route::rerank_cohere:
+    case Route::rerank_tei:
+    case Route::ranking_nim: return rerank_response(r.route, openai_header(r, ex), r.passages);
+    case Route::tgi_generate:
+    case Route::tgi_stream: return tgi_body(tokens_text(static_cast<std::size_t>(n)), n);
     case Route::responses:
       return responses_body(openai_header(r, ex), tokens_text(static_cast<std::size_t>(n - nr)),
                             tokens_text(static_cast<std::size_t>(nr)), usage_of(r));
@@ -115,10 +120,10 @@ std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
 }
 
 Script non_streaming(const Request& r, const Plan& plan, const Exchange& ex) {
-  const double due = r.route == Route::embeddings
+  const double due = r.route == Route::embeddings || is_rerank(r.route)
                          ? plan.ttft_ms
                          : plan.ttft_ms + std::max(0, r.output_tokens - 1) * plan.itl_ms;
-  const int tokens = r.route == Route::embeddings ? 0 : r.output_tokens;
+  const int tokens = r.route == Route::embeddings || is_rerank(r.route) ? 0 : r.output_tokens;
   std::string body = full_body(r, plan, ex);
   std::vector<Write> w;
   Ending ending = normal_ending(ex);
@@ -180,6 +185,9 @@ struct Script::Stream {
         }
         return events;
       }
+      case Route::tgi_stream:
+        return tgi_event(i, token_text(static_cast<std::size_t>(i)),
+                         last ? tokens_text(static_cast<std::size_t>(n)) : std::string(), n, last);
       case Route::responses:
       case Route::messages: {
         const bool is_reasoning = i < reasoning;
@@ -235,6 +243,8 @@ struct Script::Stream {
       s += http_chunk(ollama_final(request.route == Route::ollama_chat, request.model,
                                    rfc3339(wall_at(exchange, total)), "", st) +
                       "\n");
+    } else if (request.route == Route::tgi_stream) {
+      // The last token's event already carried the details; TGI sends nothing more.
     } else if (request.route == Route::responses) {
       s += http_chunk(responses_completed(header, tokens_text(static_cast<std::size_t>(n - reasoning)),
                                           tokens_text(static_cast<std::size_t>(reasoning)), usage_of(request)));

@@ -120,6 +120,35 @@ std::string messages_body(const OpenAiHeader& h, std::string_view text, std::str
       .dump();
 }
 
+std::string rerank_response(Route route, const OpenAiHeader& h, int passages) {
+  json list = json::array();
+  for (int i = 0; i < passages; ++i) {
+    const double score = 1.0 / (1.0 + i);
+    if (route == Route::ranking_nim) list.push_back({{"index", i}, {"logit", 10.0 * score}});
+    else if (route == Route::rerank_tei) list.push_back({{"index", i}, {"score", score}});
+    else list.push_back({{"index", i}, {"relevance_score", score}});
+  }
+  if (route == Route::rerank_tei) return list.dump();
+  if (route == Route::ranking_nim) return json{{"rankings", list}}.dump();
+  return json{{"id", h.id}, {"results", list}, {"meta", {{"billed_units", {{"search_units", 1}}}}}}.dump();
+}
+
+std::string tgi_event(int i, std::string_view token, std::string_view whole, int generated, bool last) {
+  json j{{"index", i},
+         {"token", {{"id", i}, {"text", std::string(token)}, {"logprob", -0.1}, {"special", false}}},
+         {"generated_text", last ? json(std::string(whole)) : json(nullptr)},
+         {"details", last ? json{{"finish_reason", "length"}, {"generated_tokens", generated}, {"seed", nullptr}}
+                          : json(nullptr)}};
+  return "data:" + j.dump() + "\n\n";  // TGI writes no space after the colon
+}
+
+std::string tgi_body(std::string_view text, int generated) {
+  return json{{"generated_text", std::string(text)},
+              {"details", {{"finish_reason", "length"}, {"generated_tokens", generated}, {"seed", nullptr},
+                           {"prefill", json::array()}, {"tokens", json::array()}}}}
+      .dump();
+}
+
 std::string anthropic_error(std::string_view message, std::string_view type) {
   return json{{"type", "error"}, {"error", {{"type", std::string(type)}, {"message", std::string(message)}}}}.dump();
 }

@@ -1,12 +1,14 @@
-// Typed-event APIs of the mock server: the OpenAI Responses API
-// (/v1/responses) and the Anthropic Messages API (/v1/messages). Each SSE
-// event names its type (`event: <type>`) and repeats it in the data.
+// The non-OpenAI-chat APIs of the mock server: the typed-event APIs (OpenAI
+// Responses /v1/responses, Anthropic Messages /v1/messages: each SSE event
+// names its type and repeats it in the data), rerank (Cohere, TEI, NIM) and
+// Hugging Face TGI (/generate, /generate_stream).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "mock_server/openai_format.h"
+#include "mock_server/request.h"
 
 namespace aiperf::mock_server {
 
@@ -35,6 +37,14 @@ std::string messages_epilogue(int block, std::string_view stop_reason, const Usa
 /// Messages: a whole non-streamed message.
 std::string messages_body(const OpenAiHeader& h, std::string_view text, std::string_view thinking,
                           std::string_view stop_reason, const Usage& usage);
+/// A rerank answer for `passages` passages, in the route's shape; scores fall with the index.
+std::string rerank_response(Route route, const OpenAiHeader& h, int passages);
+/// TGI stream event of token i ({"index","token":{...},"generated_text","details"}); the last
+/// one (`whole` set) carries the whole text and details.generated_tokens.
+std::string tgi_event(int i, std::string_view token, std::string_view whole, int generated, bool last);
+/// TGI non-streamed body: {"generated_text", "details": {"finish_reason", "generated_tokens"}}.
+std::string tgi_body(std::string_view text, int generated);
+
 /// Anthropic's error body: {"type":"error","error":{"type","message"}}.
 std::string anthropic_error(std::string_view message, std::string_view type);
 

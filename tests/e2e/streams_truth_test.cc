@@ -65,3 +65,28 @@ TEST(StreamsTruthTest, TypedEventEndpointsAreTimedFromTheirDeltas) {
 
 }  // namespace
 }  // namespace aiperf::testing
+
+namespace aiperf::testing {
+namespace {
+
+TEST(StreamsTruthTest, RankingsAndTgiEndToEnd) {
+  MockServerProcess server({"--ttft", "15", "--itl", "5"});
+  for (std::string format : {"cohere", "tei", "nim"}) {
+    TempDir dir;
+    auto run = profile(server, dir, "--endpoint-type rankings --request-count 3 --endpoint-config "
+                                    "'{\"format\":\"" + format + "\",\"passages_mean\":4}'");
+    ASSERT_EQ(run.result.exit_code, 0) << format << ": " << run.result.err;
+    EXPECT_NEAR(run.aggregate["request_latency"]["p50"].get<double>(), 15.0, 1.5) << format;
+    EXPECT_FALSE(run.aggregate.contains("output_sequence_length")) << format;
+  }
+  TempDir dir;
+  auto tgi = profile(server, dir, "--endpoint-type huggingface_generate --streaming --request-count 3 --osl 6");
+  ASSERT_EQ(tgi.result.exit_code, 0) << tgi.result.err;
+  EXPECT_NEAR(median_of(tgi.records, "time_to_first_token"), 15.0, 1.0);
+  EXPECT_NEAR(median_of(tgi.records, "inter_token_latency"), 5.0, 1.0);
+  EXPECT_EQ(tgi.records[0]["metrics"]["output_sequence_length"]["value"], 6);
+  EXPECT_EQ(tgi.records[0]["metrics"]["output_sequence_length"]["source"], "reported");
+}
+
+}  // namespace
+}  // namespace aiperf::testing
