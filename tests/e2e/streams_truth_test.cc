@@ -76,7 +76,10 @@ TEST(StreamsTruthTest, RankingsAndTgiEndToEnd) {
     auto run = profile(server, dir, "--endpoint-type rankings --request-count 3 --endpoint-config "
                                     "'{\"format\":\"" + format + "\",\"passages_mean\":4}'");
     ASSERT_EQ(run.result.exit_code, 0) << format << ": " << run.result.err;
-    EXPECT_NEAR(run.aggregate["request_latency"]["p50"].get<double>(), 15.0, 1.5) << format;
+    // The mock answers a rerank at its TTFT: never sooner; later only by load on this machine.
+    const double latency = run.aggregate["request_latency"]["p50"].get<double>();
+    EXPECT_GE(latency, 15.0) << format;
+    EXPECT_LT(latency, 40.0) << format;
     EXPECT_FALSE(run.aggregate.contains("output_sequence_length")) << format;
   }
   TempDir dir;
