@@ -5,7 +5,9 @@
 //   * feeding the stream whole, in two or three pieces at the chosen points,
 //     or one byte at a time gives the same events and statuses;
 //   * no event's buffered size exceeds max_event_bytes;
-//   * nothing is emitted after an error, and finish() repeats the error.
+//   * nothing is emitted after an error, and finish() repeats the error;
+//   * the same holds with the dispatching finish(on_event) (trailing event at EOF),
+//     which emits at most one more event, and none after an error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -36,7 +38,7 @@ void check(bool ok, const char* what) {
   }
 }
 
-Result run(const std::vector<std::string_view>& pieces, SseParserOptions opt) {
+Result run(const std::vector<std::string_view>& pieces, SseParserOptions opt, bool dispatch_at_eof = false) {
   SseParser parser(opt);
   Result r;
   for (std::string_view p : pieces) {
@@ -46,7 +48,10 @@ Result run(const std::vector<std::string_view>& pieces, SseParserOptions opt) {
     if (s != SseStatus::kOk && r.feed_status == SseStatus::kOk) r.feed_status = s;
     check(s != SseStatus::kTruncated, "feed returned truncated");
   }
-  r.finish_status = parser.finish();
+  const std::size_t before_finish = r.events.size();
+  r.finish_status = dispatch_at_eof ? parser.finish(r.events) : parser.finish();
+  check(r.events.size() <= before_finish + 1, "finish emitted more than one event");
+  if (r.feed_status != SseStatus::kOk) check(r.events.size() == before_finish, "finish emitted after an error");
   if (r.feed_status != SseStatus::kOk) check(r.finish_status == r.feed_status, "finish forgot the error");
   for (const SseEvent& e : r.events) {
     // At dispatch the buffers held data + '\n', the id and (unless defaulted) the type.
@@ -71,6 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const Result whole = run({s}, opt);
   check(run({s.substr(0, i), s.substr(i)}, opt) == whole, "two-piece split differs from whole");
   check(run({s.substr(0, i), s.substr(i, j - i), s.substr(j)}, opt) == whole, "three-piece split differs");
+  const Result eof = run({s}, opt, true);
+  check(run({s.substr(0, i), s.substr(i)}, opt, true) == eof, "two-piece split differs (dispatch at EOF)");
+  check(eof.events.size() >= whole.events.size(), "dispatch at EOF lost events");
   if (s.size() <= 4096) {
     std::vector<std::string_view> bytes;
     for (std::size_t k = 0; k < s.size(); ++k) bytes.push_back(s.substr(k, 1));

@@ -3,6 +3,8 @@
 #include "aiperf/sdk/plugin.h"
 #include "dataset/samplers.h"
 #include "endpoints/openai.h"
+#include "endpoints/rankings.h"
+#include "endpoints/responses.h"
 #include "hooks/logging_phase_hook.h"
 #include "timing/concurrency_strategy.h"
 #include "timing/request_rate_strategy.h"
@@ -26,6 +28,12 @@ void register_builtins(plugin::PluginRegistry& registry) {
   add<Endpoint, endpoints::ChatEndpoint>(registry, "chat", "OpenAI /v1/chat/completions");
   add<Endpoint, endpoints::CompletionsEndpoint>(registry, "completions", "OpenAI /v1/completions");
   add<Endpoint, endpoints::EmbeddingsEndpoint>(registry, "embeddings", "OpenAI /v1/embeddings");
+  add<Endpoint, endpoints::ResponsesEndpoint>(registry, "responses", "OpenAI Responses API /v1/responses");
+  add<Endpoint, endpoints::AnthropicMessagesEndpoint>(registry, "anthropic_messages",
+                                                      "Anthropic Messages API /v1/messages");
+  add<Endpoint, endpoints::RankingsEndpoint>(registry, "rankings", "Rerank: query + passages (Cohere, TEI, NIM)");
+  add<Endpoint, endpoints::HuggingFaceGenerateEndpoint>(registry, "huggingface_generate",
+                                                        "Hugging Face TGI /generate and /generate_stream");
 
   add<TimingStrategy, timing::ConcurrencyStrategy>(registry, "concurrency",
                                                    "Closed loop: N requests in flight");

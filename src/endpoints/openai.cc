@@ -25,7 +25,33 @@ simdjson::error_code append_text(od::value value, std::string& out) {
   return simdjson::SUCCESS;
 }
 
-// Reads content/reasoning out of a chat "delta" or "message" object.
+// Appends the name and argument fragments of streamed tool calls: they are
+// output (AIPerf counts them), so a tool-call-only stream gets TTFT and ITL.
+simdjson::error_code read_tool_calls(od::value value, std::string& out) {
+  od::array calls;
+  if (value.get_array().get(calls)) return simdjson::SUCCESS;  // null or odd: no text
+  for (auto element : calls) {
+    od::object call;
+    if (auto e = element.get_object().get(call)) return e;
+    for (auto field : call) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      if (key != "function") continue;
+      od::object function;
+      if (field.value().get_object().get(function)) continue;
+      for (auto part : function) {
+        std::string_view pkey;
+        if (auto e = part.unescaped_key().get(pkey)) return e;
+        if (pkey == "name" || pkey == "arguments") {
+          if (auto e = append_text(part.value(), out)) return e;
+        }
+      }
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// Reads content/reasoning/tool calls out of a chat "delta" or "message" object.
 simdjson::error_code read_message(od::object message, ParsedResponse& out) {
   for (auto field : message) {
     std::string_view key;
@@ -34,29 +60,50 @@ simdjson::error_code read_message(od::object message, ParsedResponse& out) {
       if (auto e = append_text(field.value(), out.content)) return e;
     } else if (key == "reasoning_content" || key == "reasoning") {
       if (auto e = append_text(field.value(), out.reasoning_content)) return e;
+    } else if (key == "tool_calls") {
+      if (auto e = read_tool_calls(field.value(), out.content)) return e;
     }
   }
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code read_choices(od::array choices, ParsedResponse& out) {
-  bool first = true;
+// n > 1 is refused at configuration (OpenAiSettings::from): a second choice
+// would interleave with the first and make every inter-token gap wrong, so a
+// response that carries one anyway fails instead of being timed wrongly.
+constexpr std::string_view kSecondChoice =
+    "response carries a choice with index > 0: n > 1 is not supported (each choice would need its own timing)";
+
+simdjson::error_code read_choice(od::object choice, ParsedEvent& out) {
+  for (auto field : choice) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    if (key == "delta" || key == "message") {
+      od::object message;
+      if (auto e = field.value().get_object().get(message)) return e;
+      if (auto e = read_message(message, out.response)) return e;
+    } else if (key == "text") {
+      if (auto e = append_text(field.value(), out.response.content)) return e;
+    } else if (key == "index") {
+      uint64_t index = 0;
+      if (!field.value().get_uint64().get(index) && index > 0) out.response.error = std::string(kSecondChoice);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// "choices": null is an empty chunk (some servers send it with usage).
+simdjson::error_code read_choices(od::value value, ParsedEvent& out) {
+  bool is_null = false;
+  if (auto e = value.is_null().get(is_null)) return e;
+  if (is_null) return simdjson::SUCCESS;
+  od::array choices;
+  if (auto e = value.get_array().get(choices)) return e;
+  std::size_t count = 0;
   for (auto element : choices) {
     od::object choice;
     if (auto e = element.get_object().get(choice)) return e;
-    if (!first) continue;  // n > 1 is not benchmarked; the first choice is the stream
-    first = false;
-    for (auto field : choice) {
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return e;
-      if (key == "delta" || key == "message") {
-        od::object message;
-        if (auto e = field.value().get_object().get(message)) return e;
-        if (auto e = read_message(message, out)) return e;
-      } else if (key == "text") {
-        if (auto e = append_text(field.value(), out.content)) return e;
-      }
-    }
+    if (++count > 1) out.response.error = std::string(kSecondChoice);
+    if (auto e = read_choice(choice, out)) return e;
   }
   return simdjson::SUCCESS;
 }
@@ -71,7 +118,21 @@ simdjson::error_code read_count(od::value value, std::optional<uint64_t>& out) {
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code read_usage(od::value value, ParsedResponse& out) {
+// Reads `detail` out of a *_tokens_details object (null or odd: nothing).
+simdjson::error_code read_detail(od::value value, std::string_view detail, std::optional<uint64_t>& out) {
+  od::object details;
+  if (value.get_object().get(details)) return simdjson::SUCCESS;
+  for (auto field : details) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    if (key == detail) {
+      if (auto e = read_count(field.value(), out)) return e;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code read_usage(od::value value, ParsedEvent& out) {
   bool is_null = false;
   if (auto e = value.is_null().get(is_null)) return e;
   if (is_null) return simdjson::SUCCESS;
@@ -81,28 +142,24 @@ simdjson::error_code read_usage(od::value value, ParsedResponse& out) {
   for (auto field : usage) {
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return e;
+    simdjson::error_code e = simdjson::SUCCESS;
     if (key == "prompt_tokens") {
-      if (auto e = read_count(field.value(), u.prompt_tokens)) return e;
+      e = read_count(field.value(), u.prompt_tokens);
     } else if (key == "completion_tokens") {
-      if (auto e = read_count(field.value(), u.completion_tokens)) return e;
+      e = read_count(field.value(), u.completion_tokens);
     } else if (key == "completion_tokens_details") {
-      od::object details;
-      if (field.value().get_object().get(details)) continue;  // null or odd: not needed
-      for (auto detail : details) {
-        std::string_view dkey;
-        if (auto e = detail.unescaped_key().get(dkey)) return e;
-        if (dkey == "reasoning_tokens") {
-          if (auto e = read_count(detail.value(), u.reasoning_tokens)) return e;
-        }
-      }
+      e = read_detail(field.value(), "reasoning_tokens", u.reasoning_tokens);
+    } else if (key == "prompt_tokens_details") {
+      e = read_detail(field.value(), "cached_tokens", out.cached_prompt_tokens);
     }
+    if (e) return e;
   }
-  out.usage = u;
+  out.response.usage = u;
   return simdjson::SUCCESS;
 }
 
 // {"error": {"message": ...}} or {"error": "..."}: keep the message.
-simdjson::error_code read_error(od::value value, ParsedResponse& out) {
+simdjson::error_code read_error(od::value value, ParsedEvent& out) {
   std::string message;
   od::object object;
   if (!value.get_object().get(object)) {
@@ -114,7 +171,8 @@ simdjson::error_code read_error(od::value value, ParsedResponse& out) {
   } else {
     append_text(value, message);
   }
-  out.error = "server error: " + (message.empty() ? std::string("(no message)") : message);
+  out.response.error = "server error: " + (message.empty() ? std::string("(no message)") : message);
+  out.server_error = true;
   return simdjson::SUCCESS;
 }
 
@@ -168,14 +226,18 @@ OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string defa
   }
   s.extra = config.get<json>("extra", json::object());
   if (!s.extra.is_object()) throw ConfigError("key 'extra' must be a mapping");
+  if (auto n = s.extra.find("n"); n != s.extra.end() && !(n->is_number_integer() && n->get<int64_t>() == 1)) {
+    throw ConfigError("n > 1 is not supported: every choice would need its own TTFT and ITL; "
+                      "run with n = 1 (got n = " + n->dump() + ")");
+  }
   return s;
 }
 
-ParsedResponse parse_openai_payload(std::string_view payload) {
-  ParsedResponse out;
+ParsedEvent parse_openai_event(std::string_view payload) {
+  ParsedEvent out;
   std::string_view text = trim(payload);
   if (text == "[DONE]") {
-    out.done = true;
+    out.response.done = true;
     return out;
   }
   // simdjson reads past the end of its input, so parse from a padded copy.
@@ -186,9 +248,9 @@ ParsedResponse parse_openai_payload(std::string_view payload) {
   simdjson::padded_string_view view(buffer.data(), text.size(), buffer.size());
 
   auto failed = [&](simdjson::error_code e) {
-    out = ParsedResponse{};
+    out = ParsedEvent{};
     std::string shown(text.substr(0, 120));
-    out.error = std::string("malformed response (") + simdjson::error_message(e) + "): " + shown;
+    out.response.error = std::string("malformed response (") + simdjson::error_message(e) + "): " + shown;
     return out;
   };
   od::document doc;
@@ -200,9 +262,7 @@ ParsedResponse parse_openai_payload(std::string_view payload) {
     if (auto e = field.unescaped_key().get(key)) return failed(e);
     simdjson::error_code e = simdjson::SUCCESS;
     if (key == "choices") {
-      od::array choices;
-      e = field.value().get_array().get(choices);
-      if (!e) e = read_choices(choices, out);
+      e = read_choices(field.value(), out);
     } else if (key == "usage") {
       e = read_usage(field.value(), out);
     } else if (key == "error") {
@@ -214,6 +274,10 @@ ParsedResponse parse_openai_payload(std::string_view payload) {
   const char* rest = nullptr;
   if (!doc.current_location().get(rest)) return failed(simdjson::TRAILING_CONTENT);
   return out;
+}
+
+ParsedResponse parse_openai_payload(std::string_view payload) {
+  return parse_openai_event(payload).response;
 }
 
 OpenAiEndpoint::OpenAiEndpoint(const PluginConfig& config, std::string default_path)
@@ -230,6 +294,20 @@ HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const 
 
 ParsedResponse OpenAiEndpoint::parse_response(std::string_view payload) const {
   return parse_openai_payload(payload);
+}
+
+ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
+  if (event.type == "error") {  // vLLM and others end a failing stream with `event: error`
+    ParsedEvent out = parse_openai_event(event.data);
+    if (!out.server_error) {
+      out = ParsedEvent{};
+      out.response.error = "server error: " + std::string(event.data.substr(0, 300));
+    }
+    out.server_error = true;
+    return out;
+  }
+  if (!event.type.empty() && event.type != "message") return {};
+  return parse_openai_event(event.data);
 }
 
 ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") {}

@@ -26,7 +26,11 @@ struct OpenAiSettings {
 };
 
 /// Parses one OpenAI streaming chunk (SSE data), "[DONE]", or a whole response body.
-/// Handles chat (delta/message), completions (text), reasoning fields and usage.
+/// Handles chat (delta/message), completions (text), reasoning fields, tool-call
+/// fragments (as output text), usage with cached prompt tokens, and error objects.
+ParsedEvent parse_openai_event(std::string_view payload);
+
+/// parse_openai_event(payload).response.
 ParsedResponse parse_openai_payload(std::string_view payload);
 
 /// What the three OpenAI endpoints share: settings, headers, extra body fields, parsing.
@@ -35,14 +39,14 @@ class OpenAiEndpoint : public Endpoint {
  public:
   HttpRequestSpec format_request(const RequestInput& input) const final;
   ParsedResponse parse_response(std::string_view payload) const final;
+  /// Untyped events as parse_response; `event: error` is a server error; other types carry nothing.
+  ParsedEvent parse_event(const StreamEvent& event) const final;
+  bool can_stream() const final { return generates_text(); }
 
  protected:
   OpenAiEndpoint(const PluginConfig& config, std::string default_path);
   /// The endpoint-specific body fields for `input`.
   virtual nlohmann::json body(const RequestInput& input) const = 0;
-  /// False for APIs that generate no text (embeddings): no streaming, no max_tokens.
-  virtual bool generates_text() const { return true; }
-
  private:
   OpenAiSettings settings_;
 };
@@ -72,6 +76,7 @@ class EmbeddingsEndpoint final : public OpenAiEndpoint {
 
  private:
   nlohmann::json body(const RequestInput& input) const override;
+  /// Embeddings produce no text: no streaming, no max_tokens, no output-token metrics.
   bool generates_text() const override { return false; }
 };
 

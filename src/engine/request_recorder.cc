@@ -2,14 +2,18 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
+
 namespace aiperf::engine {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 4096;
 constexpr std::size_t kMaxBody = 64u << 20;  // a non-streamed body beyond this is refused
 
+// At most 300 bytes of server text on one line, cut on a character boundary
+// and with invalid UTF-8 replaced, so every export can hold it.
 std::string one_line(std::string_view text) {
-  std::string out(text.substr(0, 300));
+  std::string out = truncate_utf8(text, 300);
   for (char& c : out) c = (c == '\n' || c == '\r') ? ' ' : c;
   return out;
 }
@@ -18,33 +22,51 @@ std::string one_line(std::string_view text) {
 
 RequestRecorder::RequestRecorder(const Endpoint& endpoint, metrics::RequestRecord record,
                                  RecordCallback done)
-    : endpoint_(endpoint), record_(std::move(record)), done_(std::move(done)) {}
+    : endpoint_(endpoint), record_(std::move(record)), done_(std::move(done)) {
+  record_.streaming = record_.streaming && endpoint_.can_stream();
+  record_.generates_text = endpoint_.generates_text();
+}
 
 void RequestRecorder::on_sent(int64_t ts_ns) { record_.start_ns = ts_ns; }
 
 void RequestRecorder::on_headers(int status, std::span<const transport::HeaderField>, int64_t) {
   status_ = status;
+  record_.http_status = status;
   success_status_ = status >= 200 && status < 300;
 }
 
 void RequestRecorder::fail(metrics::ErrorKind kind, std::string message) {
   if (record_.error) return;  // the first failure is the cause
-  metrics::RequestError error{kind, {}, std::move(message)};
+  metrics::RequestError error{kind, {}, valid_utf8(message)};
   if (status_ != 0) error.http_status = status_;
   record_.error = std::move(error);
 }
 
-void RequestRecorder::handle_payload(std::string_view payload, int64_t ts_ns) {
-  ParsedResponse parsed = endpoint_.parse_response(payload);
-  if (parsed.error) {
-    fail(metrics::ErrorKind::kParse, *parsed.error);
+void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
+  ParsedEvent parsed = endpoint_.parse_event(event);
+  ParsedResponse& r = parsed.response;
+  if (r.error) {
+    fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
+         one_line(*r.error));
     return;
   }
-  if (!parsed.content.empty() || !parsed.reasoning_content.empty()) {
-    record_.responses.push_back(
-        {ts_ns, std::move(parsed.content), std::move(parsed.reasoning_content), {}});
+  if (!r.content.empty() || !r.reasoning_content.empty()) {
+    record_.responses.push_back({ts_ns, std::move(r.content), std::move(r.reasoning_content), {}});
   }
-  if (parsed.usage) record_.usage = parsed.usage;
+  if (r.usage) merge_usage(*r.usage);
+  if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
+}
+
+// Typed-event APIs report usage in parts (Anthropic: input at message_start,
+// output at message_delta): a later report only replaces the counts it has.
+void RequestRecorder::merge_usage(const Usage& usage) {
+  if (!record_.usage) {
+    record_.usage = usage;
+    return;
+  }
+  if (usage.prompt_tokens) record_.usage->prompt_tokens = usage.prompt_tokens;
+  if (usage.completion_tokens) record_.usage->completion_tokens = usage.completion_tokens;
+  if (usage.reasoning_tokens) record_.usage->reasoning_tokens = usage.reasoning_tokens;
 }
 
 void RequestRecorder::on_body(std::string_view bytes, int64_t ts_ns) {
@@ -56,13 +78,13 @@ void RequestRecorder::on_body(std::string_view bytes, int64_t ts_ns) {
     return;
   }
   if (endpoint_.stream_framing() == StreamFraming::kNdjson) {
-    auto status = ndjson_.feed(bytes, [&](std::string_view line) { handle_payload(line, ts_ns); });
+    auto status = ndjson_.feed(bytes, [&](std::string_view line) { handle_event({"", line}, ts_ns); });
     if (status != transport::NdjsonStatus::kOk) fail(metrics::ErrorKind::kParse, "NDJSON line too large");
     return;
   }
+  // Every event goes to the endpoint with its type; the endpoint says what carries output.
   auto status = sse_.feed(bytes, [&](const transport::SseEventView& event) {
-    if (event.type == "message" || event.type.empty()) handle_payload(event.data, ts_ns);
-    else if (event.type == "error") fail(metrics::ErrorKind::kOther, "server sent an error event: " + one_line(event.data));
+    handle_event({event.type, event.data}, ts_ns);
   });
   if (status != transport::SseStatus::kOk) {
     fail(metrics::ErrorKind::kParse, fmt::format("SSE stream: {}", transport::sse_status_name(status)));
@@ -77,23 +99,33 @@ void RequestRecorder::on_complete(std::optional<transport::TransportError> error
     fail(metrics::ErrorKind::kHttpStatus,
          fmt::format("HTTP {}: {}", status_, body_.empty() ? "(empty body)" : one_line(body_)));
   } else if (record_.streaming) {
-    if (endpoint_.stream_framing() == StreamFraming::kNdjson) {
-      ndjson_.finish([&](std::string_view line) { handle_payload(line, last_read_ns_); });
-    } else if (sse_.finish() == transport::SseStatus::kTruncated) {
-      fail(metrics::ErrorKind::kParse, "SSE stream ended inside an event");
-    }
+    finish_stream();
   } else if (!record_.error) {
-    ParsedResponse parsed = endpoint_.parse_response(body_);
-    if (parsed.error) {
-      fail(metrics::ErrorKind::kParse, *parsed.error);
+    ParsedEvent parsed = endpoint_.parse_event({"", body_});
+    ParsedResponse& r = parsed.response;
+    if (r.error) {
+      fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
+           one_line(*r.error));
     } else {
-      record_.responses.push_back({last_read_ns_, std::move(parsed.content),
-                                   std::move(parsed.reasoning_content), {}});
-      if (parsed.usage) record_.usage = parsed.usage;
+      record_.responses.push_back({last_read_ns_, std::move(r.content), std::move(r.reasoning_content), {}});
+      if (r.usage) record_.usage = r.usage;
+      if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
     }
   }
   auto done = std::move(done_);
   done(std::move(record_));
+}
+
+// End of a stream: a complete trailing line or event without its blank line
+// is dispatched, as AIPerf does (`data: [DONE]\n` then EOF loses nothing).
+void RequestRecorder::finish_stream() {
+  if (endpoint_.stream_framing() == StreamFraming::kNdjson) {
+    ndjson_.finish([&](std::string_view line) { handle_event({"", line}, last_read_ns_); });
+    return;
+  }
+  sse_.finish([&](const transport::SseEventView& event) {
+    handle_event({event.type, event.data}, last_read_ns_);
+  });
 }
 
 }  // namespace aiperf::engine

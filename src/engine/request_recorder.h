@@ -21,6 +21,7 @@ using RecordCallback = std::function<void(metrics::RequestRecord&&)>;
 class RequestRecorder final : public transport::ResponseHandler {
  public:
   /// `record` carries the id, streaming flag and input count; `endpoint` outlives this.
+  /// Streaming is dropped for an endpoint that cannot stream (its body is parsed whole).
   RequestRecorder(const Endpoint& endpoint, metrics::RequestRecord record, RecordCallback done);
 
   void on_sent(int64_t ts_ns) override;
@@ -30,7 +31,9 @@ class RequestRecorder final : public transport::ResponseHandler {
   void on_complete(std::optional<transport::TransportError> error) override;
 
  private:
-  void handle_payload(std::string_view payload, int64_t ts_ns);
+  void handle_event(StreamEvent event, int64_t ts_ns);
+  void finish_stream();
+  void merge_usage(const Usage& usage);
   void fail(metrics::ErrorKind kind, std::string message);
 
   const Endpoint& endpoint_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/utf8.h"
 #include "endpoints/openai.h"
 
 namespace aiperf::engine {
@@ -112,6 +113,81 @@ TEST(RequestRecorderTest, StreamEndingMidEventIsTruncated) {
   r->on_complete(std::nullopt);
   ASSERT_FALSE(h.out->ok());
   EXPECT_EQ(h.out->error->kind, metrics::ErrorKind::kParse);
+}
+
+
+// A typed-event API in the shape of Anthropic Messages: only content_block_delta carries output.
+class TypedEventEndpoint final : public Endpoint {
+ public:
+  HttpRequestSpec format_request(const RequestInput&) const override { return {}; }
+  ParsedResponse parse_response(std::string_view) const override { return {}; }
+  ParsedEvent parse_event(const StreamEvent& event) const override {
+    ParsedEvent out;
+    if (event.type == "content_block_delta") out.response.content = std::string(event.data);
+    if (event.type == "message_stop") out.response.done = true;
+    return out;
+  }
+};
+
+TEST(RequestRecorderTest, TypedEventsReachTheEndpointWithTheirType) {
+  TypedEventEndpoint endpoint;
+  std::optional<metrics::RequestRecord> out;
+  metrics::RequestRecord seed;
+  seed.streaming = true;
+  RequestRecorder r(endpoint, std::move(seed), [&](metrics::RequestRecord&& rec) { out = std::move(rec); });
+  r.on_sent(1);
+  r.on_headers(200, {}, 2);
+  r.on_body("event: message_start\ndata: {}\n\nevent: content_block_delta\ndata: Hel\n\n", 10);
+  r.on_body("event: ping\ndata: {}\n\nevent: content_block_delta\ndata: lo\n\nevent: message_stop\ndata: {}\n\n", 20);
+  r.on_complete(std::nullopt);
+  ASSERT_TRUE(out && out->ok()) << out->error->message;
+  ASSERT_EQ(out->responses.size(), 2u);
+  EXPECT_EQ(out->responses[0].content, "Hel");
+  EXPECT_EQ(out->responses[0].timestamp_ns, 10);
+  EXPECT_EQ(out->responses[1].timestamp_ns, 20);
+  EXPECT_EQ(out->http_status, 200);
+}
+
+TEST(RequestRecorderTest, ErrorEventInA200StreamIsAServerErrorEvent) {
+  Harness h;
+  auto r = h.make(true);
+  r->on_sent(1);
+  r->on_headers(200, {}, 2);
+  r->on_body(sse("a") + "event: error\ndata: {\"error\":{\"message\":\"overloaded\"}}\n\n", 3);
+  r->on_complete(std::nullopt);
+  ASSERT_FALSE(h.out->ok());
+  EXPECT_EQ(h.out->error->kind, metrics::ErrorKind::kServerErrorEvent);
+  EXPECT_NE(h.out->error->message.find("overloaded"), std::string::npos);
+}
+
+TEST(RequestRecorderTest, EndpointThatCannotStreamHasItsBodyParsedWhole) {
+  endpoints::EmbeddingsEndpoint embeddings{PluginConfig{}};
+  std::optional<metrics::RequestRecord> out;
+  metrics::RequestRecord seed;
+  seed.streaming = true;  // as --streaming asked
+  RequestRecorder r(embeddings, std::move(seed), [&](metrics::RequestRecord&& rec) { out = std::move(rec); });
+  r.on_sent(1);
+  r.on_headers(200, {}, 2);
+  r.on_body(R"({"data":[{"embedding":[0.1]}],"usage":{"prompt_tokens":4}})", 3);
+  r.on_complete(std::nullopt);
+  ASSERT_TRUE(out->ok()) << out->error->message;
+  EXPECT_FALSE(out->streaming);
+  EXPECT_FALSE(out->generates_text);
+  EXPECT_EQ(out->usage->prompt_tokens, 4u);
+}
+
+TEST(RequestRecorderTest, ErrorBodyIsCutOnACharacterBoundaryAndMadeValid) {
+  Harness h;
+  auto r = h.make(false);
+  r->on_sent(1);
+  r->on_headers(500, {}, 2);
+  std::string body;
+  for (int i = 0; i < 150; ++i) body += "\xE9\x94\x99";
+  r->on_body(body + "\xFF", 3);
+  r->on_complete(std::nullopt);
+  const std::string& message = h.out->error->message;
+  EXPECT_EQ(valid_utf8(message), message);
+  EXPECT_LT(message.size(), 330u);
 }
 
 }  // namespace

@@ -14,7 +14,9 @@ std::string console_table(const metrics::RunMetrics& run, const std::vector<metr
   std::vector<std::pair<std::string, std::string>> singles;
   for (const auto& result : results) {
     const auto& info = metrics::metric_info(result.id);
-    std::string name = fmt::format("{} ({})", info.header, info.unit);
+    // Estimated token counts must not look measured.
+    std::string name = fmt::format("{} ({}{})", info.header, info.unit,
+                                   run.estimated(result.id) ? ", estimated" : "");
     if (result.stats) {
       const auto& s = *result.stats;
       rows.push_back({name, fmt::format("{:.2f}", s.avg), fmt::format("{:.2f}", s.min),
@@ -56,6 +58,11 @@ std::string console_table(const metrics::RunMetrics& run, const std::vector<metr
       out += fmt::format("{:<{}}   {:>12}\n", fmt::format("  {} errors (requests)", metrics::error_kind_name(kind)),
                          name_width, n);
     }
+  }
+  if (run.output_tokens_from(metrics::TokenSource::kEstimated) > 0) {
+    out += fmt::format("estimated: {} of {} requests had no usage from the server; their output tokens are "
+                       "estimated (characters / 4)\n",
+                       run.output_tokens_from(metrics::TokenSource::kEstimated), run.request_count());
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace aiperf::exporting {
 namespace {
 
@@ -33,10 +35,16 @@ std::string error_type(const metrics::RequestError& error) {
   return std::string(metrics::error_kind_name(error.kind));
 }
 
+// "Output Sequence Length (tokens)", or "(tokens, estimated)" when estimates went into it.
+std::string display_name(const metrics::RunMetrics& run, const metrics::MetricInfo& meta) {
+  return fmt::format("{} ({}{})", meta.header, meta.unit, run.estimated(meta.id) ? ", estimated" : "");
+}
+
 }  // namespace
 
 void ErrorSummary::add(const metrics::RequestError& error) {
-  ++counts_[{error.http_status.value_or(0), error_type(error), error.message}];
+  // Server text: exported JSON must stay valid UTF-8 whatever the server sent.
+  ++counts_[{error.http_status.value_or(0), error_type(error), valid_utf8(error.message)}];
 }
 
 json ErrorSummary::to_json() const {
@@ -68,7 +76,11 @@ json aggregate_json(const metrics::RunMetrics& run, const std::vector<metrics::M
     } else if (result.value) {
       out[std::string(meta.tag)] = {{"unit", meta.unit}, {"avg", *result.value}};
     }
+    if (run.estimated(result.id)) out[std::string(meta.tag)]["estimated"] = true;
   }
+  json statuses = json::object();
+  for (const auto& [status, n] : run.http_status_counts()) statuses[std::to_string(status)] = n;
+  out["http_status_counts"] = statuses;
   // Counts are always present, even when zero, so scripts need no special case.
   out["request_count"] = {{"unit", "requests"}, {"avg", run.request_count()}};
   out["error_request_count"] = {{"unit", "requests"}, {"avg", run.error_request_count()}};
@@ -98,7 +110,7 @@ std::string aggregate_csv(const std::vector<metrics::MetricResult>& results) {
   std::string single = "Metric,Value\n";
   for (const auto& result : results) {
     const auto& meta = metric_info(result.id);
-    std::string name = fmt::format("{} ({})", meta.header, meta.unit);
+    std::string name = display_name(run, meta);
     if (result.stats) {
       const auto& s = *result.stats;
       dist += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f}\n",
@@ -140,6 +152,18 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
       put("output_sequence_length", "tokens", *m.output_sequence_length);
       values["output_sequence_length"]["source"] = metrics::token_source_name(m.output_tokens_source);
     }
+    if (m.time_to_first_output_token_ns) {
+      put("time_to_first_output_token", "ms", ms(double(*m.time_to_first_output_token_ns)));
+    }
+    if (m.output_token_count) put("output_token_count", "tokens", *m.output_token_count);
+    if (m.reasoning_token_count) {
+      put("reasoning_token_count", "tokens", *m.reasoning_token_count);
+      values["reasoning_token_count"]["source"] = metrics::token_source_name(m.reasoning_tokens_source);
+    }
+    if (m.cached_prompt_tokens) put("usage_prompt_cache_read_tokens", "tokens", *m.cached_prompt_tokens);
+    if (m.prefill_throughput_per_user) {
+      put("prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
+    }
   }
   if (m.input_sequence_length) {
     put(m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length);
@@ -153,7 +177,8 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
              {"message", m.error->message}};
   }
   json line = {{"metadata", metadata}, {"metrics", values}, {"error", error}};
-  return line.dump() + "\n";
+  // Replace rather than throw: a record is never lost to a server's bad bytes.
+  return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string iso8601(int64_t epoch_ns) {

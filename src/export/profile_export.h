@@ -16,6 +16,7 @@
 namespace aiperf::exporting {
 
 /// Failed requests grouped by (HTTP code, error type, message), as AIPerf's error_summary.
+/// Messages are stored as valid UTF-8 (invalid bytes replaced), so the JSON always serialises.
 class ErrorSummary {
  public:
   /// Counts one failure.
@@ -36,14 +37,16 @@ struct RunInfo {
   nlohmann::json input_config;      ///< The effective configuration (secrets redacted by the caller).
 };
 
-/// profile_export_aiperf.json: each metric tag at top level with {unit, avg, ..., count}.
+/// profile_export_aiperf.json: each metric tag at top level with {unit, avg, ..., count}
+/// (plus "estimated": true when estimated token counts went into it) and http_status_counts.
 nlohmann::json aggregate_json(const metrics::RunMetrics& run, const ErrorSummary& errors,
                               const RunInfo& info);
 /// The same, from `results` = run.results() already computed.
 nlohmann::json aggregate_json(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results,
                               const ErrorSummary& errors, const RunInfo& info);
 
-/// profile_export_aiperf.csv: distribution metrics, a blank line, then single-value metrics.
+/// profile_export_aiperf.csv: distribution metrics, a blank line, then single-value metrics;
+/// a metric resting on estimated token counts is named "Header (unit, estimated)".
 std::string aggregate_csv(const metrics::RunMetrics& run);
 /// The same, from results already computed.
 std::string aggregate_csv(const std::vector<metrics::MetricResult>& results);

@@ -1,5 +1,7 @@
 #include "metrics/request_metrics.h"
 
+#include <algorithm>
+
 namespace aiperf::metrics {
 
 namespace {
@@ -30,6 +32,36 @@ std::optional<int64_t> per_chunk_token_sum(const std::vector<Chunk>& chunks) {
   return sum;
 }
 
+// OSL, and how it splits into reasoning and the rest (see the header).
+void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
+  // Per AIPerf, content and reasoning tokens are counted separately and
+  // added. Code points are additive across chunks: no concatenation needed.
+  int64_t content_cp = 0;
+  int64_t reasoning_cp = 0;
+  for (const Chunk& c : record.responses) {
+    content_cp += count_code_points(c.content);
+    reasoning_cp += count_code_points(c.reasoning);
+  }
+  if (record.usage && record.usage->completion_tokens) {
+    m.output_sequence_length = static_cast<int64_t>(*record.usage->completion_tokens);
+    m.output_tokens_source = TokenSource::kReported;
+  } else if (auto sum = per_chunk_token_sum(record.responses)) {
+    m.output_sequence_length = *sum;
+    m.output_tokens_source = TokenSource::kReported;
+  } else {
+    m.output_sequence_length = code_points_to_tokens(content_cp) + code_points_to_tokens(reasoning_cp);
+    m.output_tokens_source = TokenSource::kEstimated;
+  }
+  if (record.usage && record.usage->reasoning_tokens) {
+    m.reasoning_token_count = static_cast<int64_t>(*record.usage->reasoning_tokens);
+    m.reasoning_tokens_source = TokenSource::kReported;
+  } else if (reasoning_cp > 0) {
+    m.reasoning_token_count = code_points_to_tokens(reasoning_cp);
+    m.reasoning_tokens_source = TokenSource::kEstimated;
+  }
+  m.output_token_count = std::max<int64_t>(0, *m.output_sequence_length - m.reasoning_token_count.value_or(0));
+}
+
 }  // namespace
 
 int64_t estimate_tokens(std::string_view text) {
@@ -38,6 +70,7 @@ int64_t estimate_tokens(std::string_view text) {
 
 RequestMetrics compute_request_metrics(const RequestRecord& record) {
   RequestMetrics m;
+  m.http_status = record.http_status;
   m.ok = record.ok();
   m.error = record.error;
   m.streaming = record.streaming;
@@ -66,26 +99,7 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
     m.last_response_ns = *last_ts;
   }
 
-  // Token counts.
-  if (record.usage && record.usage->completion_tokens) {
-    m.output_sequence_length = static_cast<int64_t>(*record.usage->completion_tokens);
-    m.output_tokens_source = TokenSource::kReported;
-  } else if (auto sum = per_chunk_token_sum(record.responses)) {
-    m.output_sequence_length = *sum;
-    m.output_tokens_source = TokenSource::kReported;
-  } else {
-    // Per AIPerf, content and reasoning tokens are counted separately and
-    // added (OSL = output_token_count + reasoning_token_count). Code points
-    // are additive across chunks, so no concatenation is needed.
-    int64_t content_cp = 0;
-    int64_t reasoning_cp = 0;
-    for (const Chunk& c : record.responses) {
-      content_cp += count_code_points(c.content);
-      reasoning_cp += count_code_points(c.reasoning);
-    }
-    m.output_sequence_length = code_points_to_tokens(content_cp) + code_points_to_tokens(reasoning_cp);
-    m.output_tokens_source = TokenSource::kEstimated;
-  }
+  if (record.generates_text) count_output_tokens(record, m);
   if (record.usage && record.usage->prompt_tokens) {
     m.input_sequence_length = static_cast<int64_t>(*record.usage->prompt_tokens);
     m.input_tokens_source = TokenSource::kReported;
@@ -93,12 +107,22 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
     m.input_sequence_length = *record.input_token_count;
     m.input_tokens_source = TokenSource::kClient;
   }
+  if (record.cached_prompt_tokens) m.cached_prompt_tokens = static_cast<int64_t>(*record.cached_prompt_tokens);
 
   m.tls_handshake_time_ns = record.transport.tls_handshake_ns;  // set only when this request opened a TLS connection
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
   if (!content_ts.empty() && content_ts.front() >= record.start_ns) {
     m.time_to_first_token_ns = content_ts.front() - record.start_ns;
+  }
+  for (const Chunk& c : record.responses) {
+    if (c.content.empty()) continue;
+    if (c.timestamp_ns >= record.start_ns) m.time_to_first_output_token_ns = c.timestamp_ns - record.start_ns;
+    break;
+  }
+  if (m.time_to_first_token_ns && *m.time_to_first_token_ns > 0 && m.input_sequence_length) {
+    m.prefill_throughput_per_user =
+        static_cast<double>(*m.input_sequence_length) * 1e9 / static_cast<double>(*m.time_to_first_token_ns);
   }
   if (content_ts.size() >= 2 && content_ts[1] >= content_ts[0]) {
     m.time_to_second_token_ns = content_ts[1] - content_ts[0];

@@ -16,6 +16,16 @@
 //                         needs OSL >= 2 and >= 2 content chunks
 //   output_token_throughput_per_user  1e9 / ITL_ns tokens/s; only when ITL > 0
 //   input_sequence_length usage.prompt_tokens if reported, else the client's count
+//   time_to_first_output_token  first chunk with non-reasoning content - start
+//                         (streaming only; tool-call text is content)
+//   reasoning_token_count usage completion_tokens_details.reasoning_tokens if
+//                         reported, else estimate_tokens(reasoning) when there is any
+//   output_token_count    OSL - reasoning_token_count (the non-reasoning output;
+//                         AIPerf's output_token_throughput sums this one)
+//   usage_prompt_cache_read_tokens  usage prompt_tokens_details.cached_tokens
+//   prefill_throughput_per_user  ISL / TTFT in tokens/s (streaming, ISL known)
+//
+// Endpoints without text output (embeddings) get no output-token metrics.
 //
 // Failed requests get no metric values (they are counted by kind instead).
 // A negative interval (clock misuse) leaves that metric undefined.
@@ -74,6 +84,14 @@ struct RequestMetrics {
   TokenSource output_tokens_source = TokenSource::kNone;  ///< Where OSL came from.
   std::optional<int64_t> input_sequence_length;   ///< ISL in tokens.
   TokenSource input_tokens_source = TokenSource::kNone;   ///< Where ISL came from.
+
+  std::optional<int64_t> time_to_first_output_token_ns;  ///< TTFO: first non-reasoning content.
+  std::optional<int64_t> output_token_count;      ///< Non-reasoning output tokens (OSL - reasoning).
+  std::optional<int64_t> reasoning_token_count;   ///< Reasoning tokens.
+  TokenSource reasoning_tokens_source = TokenSource::kNone;  ///< Where the reasoning count came from.
+  std::optional<int64_t> cached_prompt_tokens;    ///< usage_prompt_cache_read_tokens.
+  std::optional<double> prefill_throughput_per_user;  ///< ISL / TTFT, tokens/s.
+  std::optional<int> http_status;                 ///< Response status, when one arrived (ok or not).
 };
 
 /// Computes every per-request metric of `record` as defined above.

@@ -249,3 +249,99 @@ TEST(RequestMetrics, ScheduleLagIsSendMinusScheduleEvenForFailures) {
 
 }  // namespace
 }  // namespace aiperf::metrics
+
+namespace aiperf::metrics {
+namespace {
+
+// Reasoning first (3 chunks from +30 ms), then content from +80 ms.
+RequestRecord reasoning_then_content() {
+  RequestRecord r;
+  r.streaming = true;
+  r.start_ns = 0;
+  r.responses = {text(30 * kMs, "", "a b"), text(40 * kMs, "", "c"), text(50 * kMs, "", "d"),
+                 text(80 * kMs, "hello"), text(90 * kMs, "there")};
+  r.input_token_count = 60;
+  return r;
+}
+
+TEST(RequestMetrics, FirstOutputTokenSkipsReasoningAndReasoningStaysOutOfOutputCount) {
+  RequestRecord r = reasoning_then_content();
+  r.usage = Usage{.prompt_tokens = 60, .completion_tokens = 9, .reasoning_tokens = 4};
+  auto m = compute_request_metrics(r);
+  EXPECT_EQ(m.time_to_first_token_ns, 30 * kMs);
+  EXPECT_EQ(m.time_to_first_output_token_ns, 80 * kMs);
+  EXPECT_EQ(m.reasoning_token_count, 4);
+  EXPECT_EQ(m.reasoning_tokens_source, TokenSource::kReported);
+  EXPECT_EQ(m.output_sequence_length, 9);
+  EXPECT_EQ(m.output_token_count, 5);
+  ASSERT_TRUE(m.prefill_throughput_per_user);
+  EXPECT_DOUBLE_EQ(*m.prefill_throughput_per_user, 60.0 / 0.030);
+}
+
+TEST(RequestMetrics, ReasoningIsCountedWhenUsageDoesNotSayAndOnlyWhenThereIsAny) {
+  auto m = compute_request_metrics(reasoning_then_content());
+  EXPECT_EQ(m.reasoning_token_count, estimate_tokens("a bcd"));
+  EXPECT_EQ(m.reasoning_tokens_source, TokenSource::kEstimated);
+  EXPECT_EQ(*m.output_token_count + *m.reasoning_token_count, *m.output_sequence_length);
+  auto plain = compute_request_metrics(streamed_with_usage());
+  EXPECT_FALSE(plain.reasoning_token_count);
+  EXPECT_EQ(plain.output_token_count, plain.output_sequence_length);
+  EXPECT_EQ(plain.time_to_first_output_token_ns, plain.time_to_first_token_ns);
+}
+
+TEST(RequestMetrics, EndpointWithoutTextHasNoOutputTokenMetrics) {
+  RequestRecord r;
+  r.start_ns = 0;
+  r.end_ns = 5 * kMs;
+  r.responses = {text(5 * kMs, "")};
+  r.usage = Usage{.prompt_tokens = 8, .completion_tokens = std::nullopt, .reasoning_tokens = std::nullopt};
+  r.generates_text = false;
+  r.cached_prompt_tokens = 3;
+  r.http_status = 200;
+  auto m = compute_request_metrics(r);
+  EXPECT_EQ(m.request_latency_ns, 5 * kMs);
+  EXPECT_EQ(m.input_sequence_length, 8);
+  EXPECT_FALSE(m.output_sequence_length);
+  EXPECT_FALSE(m.output_token_count);
+  EXPECT_EQ(m.cached_prompt_tokens, 3);
+  EXPECT_EQ(m.http_status, 200);
+  RunMetrics run;
+  run.add(m);
+  EXPECT_FALSE(run.result(MetricId::kOutputTokenThroughput));
+  EXPECT_FALSE(run.result(MetricId::kOutputSequenceLength));
+  EXPECT_TRUE(run.result(MetricId::kUsagePromptCacheReadTokens));
+}
+
+TEST(RunMetrics, OutputThroughputExcludesReasoningAndEstimatesAreFlagged) {
+  RequestRecord r = reasoning_then_content();
+  r.usage = Usage{.prompt_tokens = 60, .completion_tokens = 9, .reasoning_tokens = 4};
+  RunMetrics run;
+  run.add(r);
+  EXPECT_EQ(run.total_output_tokens(), 9);
+  EXPECT_EQ(run.total_non_reasoning_output_tokens(), 5);
+  EXPECT_DOUBLE_EQ(*run.output_token_throughput(), 5 / 0.090);  // duration: start to last content at 90 ms
+  EXPECT_FALSE(run.estimated(MetricId::kOutputSequenceLength));
+
+  RunMetrics estimated;
+  estimated.add(reasoning_then_content());  // no usage
+  EXPECT_TRUE(estimated.estimated(MetricId::kOutputSequenceLength));
+  EXPECT_TRUE(estimated.estimated(MetricId::kInterTokenLatency));
+  EXPECT_FALSE(estimated.estimated(MetricId::kTimeToFirstToken));
+}
+
+TEST(RunMetrics, HttpStatusCountsIncludeSuccessesAndMerge) {
+  RequestRecord ok = reasoning_then_content();
+  ok.http_status = 200;
+  RequestRecord failed;
+  failed.http_status = 429;
+  failed.error = RequestError{ErrorKind::kHttpStatus, 429, "slow down"};
+  RunMetrics a, b;
+  a.add(ok);
+  a.add(failed);
+  b.add(ok);
+  a.merge(b);
+  EXPECT_EQ(a.http_status_counts(), (std::map<int, int64_t>{{200, 2}, {429, 1}}));
+}
+
+}  // namespace
+}  // namespace aiperf::metrics

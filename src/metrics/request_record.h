@@ -43,20 +43,22 @@ enum class ErrorKind : uint8_t {
   kHttpStatus,  ///< The server answered with a non-2xx status.
   kIo,          ///< Connection reset or another socket read/write failure mid-request.
   kParse,       ///< The response could not be parsed (malformed SSE/JSON, truncated body).
+  kServerErrorEvent,  ///< A 2xx stream carried an error from the server (`data: {"error": ...}`, `event: error`).
   kCancelled,   ///< Cancelled by the client (benchmark stopped, Ctrl-C).
   kOther,       ///< Anything else.
   kTls,         ///< TLS setup or handshake failed (certificate verification, protocol, client certificate); never sent.
 };
 
 /// Number of ErrorKind values (for arrays indexed by kind).
-inline constexpr std::size_t kErrorKindCount = 8;
+inline constexpr std::size_t kErrorKindCount = 9;
 
 /// Every ErrorKind, in declaration order.
 inline constexpr std::array<ErrorKind, kErrorKindCount> kAllErrorKinds = {
     ErrorKind::kConnect, ErrorKind::kTimeout,   ErrorKind::kHttpStatus, ErrorKind::kIo,
-    ErrorKind::kParse,   ErrorKind::kCancelled, ErrorKind::kOther,      ErrorKind::kTls};
+    ErrorKind::kParse,   ErrorKind::kServerErrorEvent, ErrorKind::kCancelled, ErrorKind::kOther, ErrorKind::kTls};
 
-/// Stable lowercase name of an error kind: "connect", "timeout", "http_status", "io", "parse", "cancelled", "other", "tls".
+/// Stable lowercase name of an error kind: "connect", "timeout", "http_status", "io", "parse",
+/// "server_error_event", "cancelled", "other", "tls".
 constexpr std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kConnect: return "connect";
@@ -64,6 +66,7 @@ constexpr std::string_view error_kind_name(ErrorKind kind) {
     case ErrorKind::kHttpStatus: return "http_status";
     case ErrorKind::kIo: return "io";
     case ErrorKind::kParse: return "parse";
+    case ErrorKind::kServerErrorEvent: return "server_error_event";
     case ErrorKind::kCancelled: return "cancelled";
     case ErrorKind::kOther: return "other";
     case ErrorKind::kTls: return "tls";
@@ -112,6 +115,9 @@ struct RequestRecord {
   std::vector<Chunk> responses;            ///< Response chunks in arrival order.
   std::optional<Usage> usage;              ///< Token usage, when the server reported it.
   std::optional<int64_t> input_token_count;  ///< Prompt tokens as counted by the client, when known.
+  std::optional<uint64_t> cached_prompt_tokens;  ///< Prompt tokens the server read from its cache, when reported.
+  std::optional<int> http_status;          ///< Status of the response, when one arrived.
+  bool generates_text = true;              ///< False for endpoints without text output (embeddings): no output metrics.
   std::optional<RequestError> error;       ///< Set when the request failed.
   TransportRecord transport;               ///< Connection, TLS and receive-clock facts from the HTTP client.
 

@@ -14,13 +14,20 @@ constexpr double kNsToSec = 1e-9;
 constexpr std::array<MetricInfo, kMetricCount> kInfos = {{
     {MetricId::kTimeToFirstToken, "time_to_first_token", "Time to First Token", "ms", true, kNsToMs},
     {MetricId::kTimeToSecondToken, "time_to_second_token", "Time to Second Token", "ms", true, kNsToMs},
+    {MetricId::kTimeToFirstOutputToken, "time_to_first_output_token", "Time to First Output Token", "ms", true,
+     kNsToMs},
     {MetricId::kRequestLatency, "request_latency", "Request Latency", "ms", true, kNsToMs},
     {MetricId::kInterTokenLatency, "inter_token_latency", "Inter Token Latency", "ms", true, kNsToMs},
     {MetricId::kInterChunkLatency, "inter_chunk_latency", "Inter Chunk Latency", "ms", true, kNsToMs},
     {MetricId::kOutputTokenThroughputPerUser, "output_token_throughput_per_user",
      "Output Token Throughput Per User", "tokens/sec/user", true, 1.0},
+    {MetricId::kPrefillThroughputPerUser, "prefill_throughput_per_user", "Prefill Throughput Per User",
+     "tokens/sec/user", true, 1.0},
     {MetricId::kOutputSequenceLength, "output_sequence_length", "Output Sequence Length", "tokens", true, 1.0},
     {MetricId::kInputSequenceLength, "input_sequence_length", "Input Sequence Length", "tokens", true, 1.0},
+    {MetricId::kReasoningTokenCount, "reasoning_token_count", "Reasoning Token Count", "tokens", true, 1.0},
+    {MetricId::kUsagePromptCacheReadTokens, "usage_prompt_cache_read_tokens", "Usage Prompt Cache Read Tokens",
+     "tokens", true, 1.0},
     {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms", true, kNsToMs},
     {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec", false, 1.0},
     {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec", false, 1.0},
@@ -53,7 +60,8 @@ std::optional<MetricId> metric_from_tag(std::string_view tag) {
 void RunMetrics::add(const RequestRecord& record) { add(compute_request_metrics(record)); }
 
 void RunMetrics::add(const RequestMetrics& r) {
-  // Lag is about the client, so failed requests count too.
+  // Lag is about the client, so failed requests count too; so does the status.
+  if (r.http_status) ++status_counts_[*r.http_status];
   if (r.schedule_lag_ns) dist(MetricId::kScheduleLag).add(static_cast<double>(*r.schedule_lag_ns));
   if (!r.ok) {
     ++error_count_;
@@ -68,6 +76,10 @@ void RunMetrics::add(const RequestMetrics& r) {
   };
   put(MetricId::kTimeToFirstToken, r.time_to_first_token_ns);
   put(MetricId::kTimeToSecondToken, r.time_to_second_token_ns);
+  put(MetricId::kTimeToFirstOutputToken, r.time_to_first_output_token_ns);
+  put(MetricId::kPrefillThroughputPerUser, r.prefill_throughput_per_user);
+  put(MetricId::kReasoningTokenCount, r.reasoning_token_count);
+  put(MetricId::kUsagePromptCacheReadTokens, r.cached_prompt_tokens);
   put(MetricId::kRequestLatency, r.request_latency_ns);
   put(MetricId::kInterTokenLatency, r.inter_token_latency_ns);
   for (int64_t gap : r.inter_chunk_latencies_ns) dist(MetricId::kInterChunkLatency).add(static_cast<double>(gap));
@@ -76,6 +88,7 @@ void RunMetrics::add(const RequestMetrics& r) {
   put(MetricId::kInputSequenceLength, r.input_sequence_length);
 
   if (r.output_sequence_length) total_output_tokens_ += *r.output_sequence_length;
+  if (r.output_token_count) total_output_token_count_ += *r.output_token_count;
   if (r.input_sequence_length) total_input_tokens_ += *r.input_sequence_length;
   ++osl_sources_[static_cast<std::size_t>(r.output_tokens_source)];
   ++isl_sources_[static_cast<std::size_t>(r.input_tokens_source)];
@@ -94,6 +107,8 @@ void RunMetrics::merge(const RunMetrics& o) {
   for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_by_kind_[i] += o.errors_by_kind_[i];
   for (const auto& [status, n] : o.errors_by_status_) errors_by_status_[status] += n;
   total_output_tokens_ += o.total_output_tokens_;
+  total_output_token_count_ += o.total_output_token_count_;
+  for (const auto& [status, n] : o.status_counts_) status_counts_[status] += n;
   total_input_tokens_ += o.total_input_tokens_;
   for (std::size_t i = 0; i < osl_sources_.size(); ++i) {
     osl_sources_[i] += o.osl_sources_[i];
@@ -123,7 +138,22 @@ std::optional<double> RunMetrics::request_throughput() const {
 }
 
 std::optional<double> RunMetrics::output_token_throughput() const {
-  return per_second(static_cast<double>(total_output_tokens_), benchmark_duration_ns());
+  // Not a metric of endpoints without text output (embeddings): no request has an OSL.
+  if (distribution(MetricId::kOutputSequenceLength).empty()) return std::nullopt;
+  return per_second(static_cast<double>(total_output_token_count_), benchmark_duration_ns());
+}
+
+bool RunMetrics::estimated(MetricId id) const {
+  if (output_tokens_from(TokenSource::kEstimated) == 0) return false;
+  switch (id) {
+    case MetricId::kInterTokenLatency:
+    case MetricId::kOutputTokenThroughputPerUser:
+    case MetricId::kOutputSequenceLength:
+    case MetricId::kReasoningTokenCount:
+    case MetricId::kOutputTokenThroughput:
+    case MetricId::kTotalTokenThroughput: return true;
+    default: return false;
+  }
 }
 
 std::optional<double> RunMetrics::total_token_throughput() const {

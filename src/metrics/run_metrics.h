@@ -9,7 +9,9 @@
 // Run metrics (AIPerf definitions, over successful requests only):
 //   benchmark_duration      max(start + request_latency) - min(start)
 //   request_throughput      request_count / duration_s
-//   output_token_throughput sum(OSL) / duration_s
+//   output_token_throughput sum(output_token_count) / duration_s: OSL without
+//                           reasoning tokens, as AIPerf (equal to sum(OSL)
+//                           when there is no reasoning)
 //   total_token_throughput  (sum(ISL) + sum(OSL)) / duration_s
 //   request_count           successful requests; error_request_count failed ones
 #pragma once
@@ -32,12 +34,16 @@ namespace aiperf::metrics {
 enum class MetricId : uint8_t {
   kTimeToFirstToken,             ///< time_to_first_token (ms).
   kTimeToSecondToken,            ///< time_to_second_token (ms).
+  kTimeToFirstOutputToken,       ///< time_to_first_output_token (ms): first non-reasoning content.
   kRequestLatency,               ///< request_latency (ms).
   kInterTokenLatency,            ///< inter_token_latency (ms).
   kInterChunkLatency,            ///< inter_chunk_latency (ms).
   kOutputTokenThroughputPerUser, ///< output_token_throughput_per_user (tokens/sec/user).
+  kPrefillThroughputPerUser,     ///< prefill_throughput_per_user (tokens/sec/user): ISL / TTFT.
   kOutputSequenceLength,         ///< output_sequence_length (tokens).
   kInputSequenceLength,          ///< input_sequence_length (tokens).
+  kReasoningTokenCount,          ///< reasoning_token_count (tokens).
+  kUsagePromptCacheReadTokens,   ///< usage_prompt_cache_read_tokens (tokens): cached prompt tokens reported.
   kScheduleLag,                  ///< schedule_lag (ms): actual send - scheduled send, every sent request.
   kRequestThroughput,            ///< request_throughput (requests/sec).
   kOutputTokenThroughput,        ///< output_token_throughput (tokens/sec).
@@ -48,7 +54,7 @@ enum class MetricId : uint8_t {
 };
 
 /// Number of MetricId values.
-inline constexpr std::size_t kMetricCount = 15;
+inline constexpr std::size_t kMetricCount = 19;
 
 /// Static description of a metric: AIPerf tag, header, display unit, and how it is stored.
 struct MetricInfo {
@@ -97,6 +103,12 @@ class RunMetrics {
 
   /// Sum of OSL over successful requests.
   int64_t total_output_tokens() const { return total_output_tokens_; }
+  /// Sum of output_token_count (OSL without reasoning) over successful requests.
+  int64_t total_non_reasoning_output_tokens() const { return total_output_token_count_; }
+  /// Every request that got a response, per HTTP status (successes too).
+  const std::map<int, int64_t>& http_status_counts() const { return status_counts_; }
+  /// True when `id`'s values rest on estimated output token counts (some OSL was estimated).
+  bool estimated(MetricId id) const;
   /// Sum of ISL over successful requests that have one.
   int64_t total_input_tokens() const { return total_input_tokens_; }
   /// Successful requests whose OSL came from `source`.
@@ -135,7 +147,9 @@ class RunMetrics {
   std::array<int64_t, kErrorKindCount> errors_by_kind_{};
   std::map<int, int64_t> errors_by_status_;
   int64_t total_output_tokens_ = 0;
+  int64_t total_output_token_count_ = 0;
   int64_t total_input_tokens_ = 0;
+  std::map<int, int64_t> status_counts_;
   std::array<int64_t, 4> osl_sources_{};
   std::array<int64_t, 4> isl_sources_{};
   std::optional<int64_t> first_start_ns_;

@@ -31,9 +31,11 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns % 1000000000);
 }
 
+// A thinking token goes to `thinking` (message.thinking for chat), as Ollama sends it.
 std::string ollama_line(bool chat, std::string_view model, std::string_view created_at,
-                        std::string_view token) {
-  json j = base(chat, model, created_at, token);
+                        std::string_view token, bool thinking) {
+  json j = base(chat, model, created_at, thinking ? std::string_view{} : token);
+  if (thinking) (chat ? j["message"]["thinking"] : j["thinking"]) = std::string(token);
   j["done"] = false;
   return j.dump();
 }
@@ -41,6 +43,7 @@ std::string ollama_line(bool chat, std::string_view model, std::string_view crea
 std::string ollama_final(bool chat, std::string_view model, std::string_view created_at,
                          std::string_view text, const OllamaStats& s) {
   json j = base(chat, model, created_at, text);
+  if (!s.thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = s.thinking;
   j["done"] = true;
   j["done_reason"] = std::string(s.done_reason);
   j["total_duration"] = s.total_duration_ns;
@@ -54,6 +57,20 @@ std::string ollama_final(bool chat, std::string_view model, std::string_view cre
 
 std::string ollama_error(std::string_view message) {
   return json{{"error", std::string(message)}}.dump();
+}
+
+std::string ollama_tags_response(const std::vector<std::string>& models) {
+  json list = json::array();
+  for (const auto& m : models) {
+    list.push_back({{"name", m},
+                    {"model", m},
+                    {"modified_at", "2026-01-01T00:00:00Z"},
+                    {"size", 0},
+                    {"digest", std::string(64, '0')},
+                    {"details", {{"format", "gguf"}, {"family", "mock"}, {"parameter_size", "0B"},
+                                 {"quantization_level", "none"}}}});
+  }
+  return json{{"models", list}}.dump();
 }
 
 }  // namespace aiperf::mock_server

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aiperf::mock_server {
 
@@ -16,6 +17,7 @@ struct OllamaStats {
   std::int64_t prompt_eval_duration_ns = 0;///< Arrival to first token (the TTFT).
   std::int64_t eval_duration_ns = 0;       ///< First to last token.
   std::string_view done_reason = "length"; ///< "length" or "stop".
+  std::string thinking;                    ///< Whole thinking text of a non-streamed `think: true` answer.
 };
 
 /// RFC 3339 UTC time with nanoseconds, as Ollama's `created_at`.
@@ -24,7 +26,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t);
 /// One streamed line (without newline): `response` (generate) or
 /// `message.content` (chat) holds the token; `done: false`.
 std::string ollama_line(bool chat, std::string_view model, std::string_view created_at,
-                        std::string_view token);
+                        std::string_view token, bool thinking = false);
 
 /// The final object (`done: true`, counts, durations); `text` is the whole
 /// answer for non-streaming responses and empty for the last streamed line.
@@ -33,5 +35,8 @@ std::string ollama_final(bool chat, std::string_view model, std::string_view cre
 
 /// Ollama's error body: {"error": "message"}.
 std::string ollama_error(std::string_view message);
+
+/// The GET /api/tags body listing the given model ids as local models.
+std::string ollama_tags_response(const std::vector<std::string>& models);
 
 }  // namespace aiperf::mock_server

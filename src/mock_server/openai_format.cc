@@ -1,5 +1,7 @@
 #include "mock_server/openai_format.h"
 
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 namespace aiperf::mock_server {
@@ -22,7 +24,30 @@ json usage_json(const Usage& u) {
   if (u.reasoning_tokens > 0) {
     j["completion_tokens_details"] = json{{"reasoning_tokens", u.reasoning_tokens}};
   }
+  if (u.cached_tokens > 0) j["prompt_tokens_details"] = json{{"cached_tokens", u.cached_tokens}};
   return j;
+}
+
+// Base64 (RFC 4648, padded) of the vector's float32 values, little-endian.
+std::string base64_floats(const std::vector<float>& v) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  for (float f : v) {
+    std::uint32_t u = 0;
+    std::memcpy(&u, &f, sizeof u);
+    for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<char>((u >> (8 * k)) & 0xFF));
+  }
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
+  }
+  return out;
 }
 
 }  // namespace
@@ -35,20 +60,20 @@ std::string sse_event(std::string_view payload) {
 }
 
 std::string chat_chunk(const OpenAiHeader& h, std::string_view token, bool reasoning, bool first,
-                       std::string_view finish_reason) {
+                       std::string_view finish_reason, std::string_view reasoning_field, int choice) {
   json delta = json::object();
   if (first) delta["role"] = "assistant";
-  delta[reasoning ? "reasoning_content" : "content"] = std::string(token);
+  delta[reasoning ? std::string(reasoning_field) : std::string("content")] = std::string(token);
   json j = base(h, "chat.completion.chunk");
-  j["choices"] = json::array({json{{"index", 0}, {"delta", std::move(delta)},
+  j["choices"] = json::array({json{{"index", choice}, {"delta", std::move(delta)},
                                    {"logprobs", nullptr}, {"finish_reason", finish(finish_reason)}}});
   return j.dump();
 }
 
 std::string completion_chunk(const OpenAiHeader& h, std::string_view token,
-                             std::string_view finish_reason) {
+                             std::string_view finish_reason, int choice) {
   json j = base(h, "text_completion");
-  j["choices"] = json::array({json{{"index", 0}, {"text", std::string(token)},
+  j["choices"] = json::array({json{{"index", choice}, {"text", std::string(token)},
                                    {"logprobs", nullptr}, {"finish_reason", finish(finish_reason)}}});
   return j.dump();
 }
@@ -62,30 +87,37 @@ std::string usage_chunk(const OpenAiHeader& h, bool chat, const Usage& usage) {
 
 std::string chat_response(const OpenAiHeader& h, std::string_view content,
                           std::string_view reasoning_content, std::string_view finish_reason,
-                          const Usage& usage) {
+                          const Usage& usage, std::string_view reasoning_field, int choices) {
   json message{{"role", "assistant"}, {"content", std::string(content)}};
-  if (!reasoning_content.empty()) message["reasoning_content"] = std::string(reasoning_content);
+  if (!reasoning_content.empty()) message[std::string(reasoning_field)] = std::string(reasoning_content);
   json j = base(h, "chat.completion");
-  j["choices"] = json::array({json{{"index", 0}, {"message", std::move(message)},
-                                   {"logprobs", nullptr}, {"finish_reason", finish(finish_reason)}}});
+  j["choices"] = json::array();
+  for (int c = 0; c < choices; ++c) {
+    j["choices"].push_back(json{{"index", c}, {"message", message}, {"logprobs", nullptr},
+                                {"finish_reason", finish(finish_reason)}});
+  }
   j["usage"] = usage_json(usage);
   return j.dump();
 }
 
 std::string completion_response(const OpenAiHeader& h, std::string_view text,
-                                 std::string_view finish_reason, const Usage& usage) {
+                                 std::string_view finish_reason, const Usage& usage, int choices) {
   json j = base(h, "text_completion");
-  j["choices"] = json::array({json{{"index", 0}, {"text", std::string(text)},
-                                   {"logprobs", nullptr}, {"finish_reason", finish(finish_reason)}}});
+  j["choices"] = json::array();
+  for (int c = 0; c < choices; ++c) {
+    j["choices"].push_back(json{{"index", c}, {"text", std::string(text)}, {"logprobs", nullptr},
+                                {"finish_reason", finish(finish_reason)}});
+  }
   j["usage"] = usage_json(usage);
   return j.dump();
 }
 
 std::string embeddings_response(std::string_view model, const std::vector<std::vector<float>>& vectors,
-                                int prompt_tokens) {
+                                int prompt_tokens, bool base64) {
   json data = json::array();
   for (std::size_t i = 0; i < vectors.size(); ++i) {
-    data.push_back(json{{"object", "embedding"}, {"index", i}, {"embedding", vectors[i]}});
+    json embedding = base64 ? json(base64_floats(vectors[i])) : json(vectors[i]);
+    data.push_back(json{{"object", "embedding"}, {"index", i}, {"embedding", std::move(embedding)}});
   }
   json j{{"object", "list"},
          {"data", std::move(data)},
@@ -102,10 +134,11 @@ std::string models_response(const std::vector<std::string>& models, std::int64_t
   return json{{"object", "list"}, {"data", std::move(data)}}.dump();
 }
 
-std::string openai_error(std::string_view message, std::string_view type, std::string_view code) {
+std::string openai_error(std::string_view message, std::string_view type, std::string_view code,
+                         std::string_view param) {
   json j{{"error", json{{"message", std::string(message)},
                         {"type", std::string(type)},
-                        {"param", nullptr},
+                        {"param", param.empty() ? json(nullptr) : json(std::string(param))},
                         {"code", code.empty() ? json(nullptr) : json(std::string(code))}}}};
   return j.dump();
 }

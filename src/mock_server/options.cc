@@ -31,6 +31,14 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "Output tokens when a request sets no max_tokens")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--reasoning-field", o.defaults.reasoning_field,
+                 "Chat delta field of reasoning tokens: reasoning_content (DeepSeek, SGLang) or reasoning (vLLM)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reasoning_content", "reasoning"}));
+  app.add_option("--cached-prompt-tokens", o.defaults.cached_prompt_tokens,
+                 "Report this many prompt tokens (at most the prompt) as prompt_tokens_details.cached_tokens")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));

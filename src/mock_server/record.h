@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 #include <tl/expected.hpp>
@@ -36,6 +37,7 @@ struct Record {
   double duration_ms = 0;                  ///< Arrival to end of the exchange.
   std::optional<double> first_token_ms;    ///< Arrival to the write of the first token.
   std::optional<double> last_token_ms;     ///< Arrival to the write of the last token.
+  std::vector<double> token_ms;            ///< Arrival to the completed write of each token (first 100,000).
   bool client_closed = false;              ///< The client went away before the end.
   std::string error;                       ///< Reason of a 4xx answer.
 };

@@ -9,8 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-tl::unexpected<RequestError> bad(std::string message) {
-  return tl::make_unexpected(RequestError{400, std::move(message)});
+tl::unexpected<RequestError> bad(std::string message, std::string param = {}) {
+  return tl::make_unexpected(RequestError{400, std::move(message), std::move(param)});
 }
 
 int words(const std::string& s) { return static_cast<int>(count_tokens(s)); }
@@ -126,6 +126,62 @@ tl::expected<void, RequestError> set_length(Request& r, std::optional<long long>
   return {};
 }
 
+// Responses: `input` (a string or messages), `max_output_tokens`. Messages:
+// `messages`, `system`, `max_tokens` (required by Anthropic). Both report usage always.
+tl::expected<void, RequestError> typed_api_fields(const json& j, Request& r, const RequestDefaults& d) {
+  if (r.route == Route::responses) {
+    auto in = j.find("input");
+    if (in == j.end()) return bad("missing field 'input'", "input");
+    if (in->is_string()) {
+      r.prompt_tokens = words(in->get<std::string>());
+    } else {
+      auto n = messages_tokens(json{{"messages", *in}});
+      if (!n) return tl::make_unexpected(n.error());
+      r.prompt_tokens = *n;
+    }
+    auto mt = opt_int(j, "max_output_tokens");
+    if (!mt) return tl::make_unexpected(mt.error());
+    auto ok = set_length(r, *mt, d, "max_output_tokens");
+    if (!ok) return tl::make_unexpected(ok.error());
+  } else {
+    auto n = messages_tokens(j);
+    if (!n) return tl::make_unexpected(n.error());
+    r.prompt_tokens = *n;
+    if (auto s = j.find("system"); s != j.end() && s->is_string()) r.prompt_tokens += words(s->get<std::string>());
+    auto mt = opt_int(j, "max_tokens");
+    if (!mt) return tl::make_unexpected(mt.error());
+    if (!*mt) return bad("max_tokens: Field required", "max_tokens");
+    auto ok = set_length(r, *mt, d, "max_tokens");
+    if (!ok) return tl::make_unexpected(ok.error());
+  }
+  r.include_usage = true;
+  return {};
+}
+
+// Rerank bodies: the query (a string, or NIM's {text}) and the passages
+// (strings, or NIM's [{text}]); the prompt counts the query and every passage.
+tl::expected<void, RequestError> rerank_fields(const json& j, Request& r) {
+  const bool nim = r.route == Route::ranking_nim;
+  const char* list = nim ? "passages" : r.route == Route::rerank_tei ? "texts" : "documents";
+  auto q = j.find("query");
+  if (q == j.end()) return bad("missing field 'query'", "query");
+  const json& query = nim && q->is_object() ? q->value("text", json()) : *q;
+  if (!query.is_string()) return bad("'query' must be text", "query");
+  auto p = j.find(list);
+  if (p == j.end() || !p->is_array() || p->empty()) {
+    return bad(std::string("'") + list + "' must be a non-empty array", list);
+  }
+  r.prompt_tokens = words(query.get<std::string>());
+  for (const auto& item : *p) {
+    const json& text = item.is_object() ? item.value("text", json()) : item;
+    if (!text.is_string()) return bad(std::string("each of '") + list + "' must be text", list);
+    r.prompt_tokens += words(text.get<std::string>());
+  }
+  r.passages = static_cast<int>(p->size());
+  r.stream = false;
+  return {};
+}
+
 }  // namespace
 
 Route route_for(std::string_view method, std::string_view target) {
@@ -140,10 +196,19 @@ Route route_for(std::string_view method, std::string_view target) {
       {"/v1/chat/completions", "POST", Route::chat},
       {"/v1/completions", "POST", Route::completions},
       {"/v1/embeddings", "POST", Route::embeddings},
+      {"/v1/responses", "POST", Route::responses},
+      {"/v1/messages", "POST", Route::messages},
+      {"/v1/rerank", "POST", Route::rerank_cohere},
+      {"/rerank", "POST", Route::rerank_tei},
+      {"/v1/ranking", "POST", Route::ranking_nim},
+      {"/generate", "POST", Route::tgi_generate},
+      {"/generate_stream", "POST", Route::tgi_stream},
       {"/v1/models", "GET", Route::models},
       {"/health", "GET", Route::health},
       {"/api/generate", "POST", Route::ollama_generate},
       {"/api/chat", "POST", Route::ollama_chat},
+      {"/api/tags", "GET", Route::ollama_tags},
+      {"/api/version", "GET", Route::ollama_version},
       {"/mock/records", "GET", Route::mock_records},
       {"/mock/stats", "GET", Route::mock_stats},
       {"/mock/reset", "POST", Route::mock_reset},
@@ -159,10 +224,19 @@ std::string_view route_path(Route route) {
     case Route::chat: return "/v1/chat/completions";
     case Route::completions: return "/v1/completions";
     case Route::embeddings: return "/v1/embeddings";
+    case Route::responses: return "/v1/responses";
+    case Route::messages: return "/v1/messages";
+    case Route::rerank_cohere: return "/v1/rerank";
+    case Route::rerank_tei: return "/rerank";
+    case Route::ranking_nim: return "/v1/ranking";
+    case Route::tgi_generate: return "/generate";
+    case Route::tgi_stream: return "/generate_stream";
     case Route::models: return "/v1/models";
     case Route::health: return "/health";
     case Route::ollama_generate: return "/api/generate";
     case Route::ollama_chat: return "/api/chat";
+    case Route::ollama_tags: return "/api/tags";
+    case Route::ollama_version: return "/api/version";
     case Route::mock_records: return "/mock/records";
     case Route::mock_stats: return "/mock/stats";
     case Route::mock_reset: return "/mock/reset";
@@ -175,6 +249,8 @@ std::string_view route_path(Route route) {
 bool is_recorded(Route route) {
   switch (route) {
     case Route::models:
+    case Route::ollama_tags:
+    case Route::ollama_version:
     case Route::health:
     case Route::mock_records:
     case Route::mock_stats:
@@ -183,7 +259,14 @@ bool is_recorded(Route route) {
   }
 }
 
-bool is_ollama(Route route) { return route == Route::ollama_generate || route == Route::ollama_chat; }
+bool is_rerank(Route route) {
+  return route == Route::rerank_cohere || route == Route::rerank_tei || route == Route::ranking_nim;
+}
+
+bool is_ollama(Route route) {
+  return route == Route::ollama_generate || route == Route::ollama_chat || route == Route::ollama_tags ||
+         route == Route::ollama_version;
+}
 
 tl::expected<Request, RequestError> parse_request(Route route, std::string_view body,
                                                   const RequestDefaults& defaults) {
@@ -193,10 +276,12 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
 
   Request r;
   r.route = route;
+  // TEI and TGI serve one model and take no `model` field.
+  const bool single_model = route == Route::rerank_tei || route == Route::tgi_generate || route == Route::tgi_stream;
   auto model = j.find("model");
-  if (model == j.end()) return bad("missing field 'model'");
-  if (!model->is_string()) return bad("'model' must be a string");
-  r.model = model->get<std::string>();
+  if (model == j.end() && !single_model) return bad("missing field 'model'", "model");
+  if (model != j.end() && !model->is_string()) return bad("'model' must be a string", "model");
+  r.model = model != j.end() ? model->get<std::string>() : std::string();
 
   const bool ollama = is_ollama(route);
   auto stream = opt_bool(j, "stream", /*default=*/ollama);
@@ -205,9 +290,19 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
   auto ignore_eos = opt_bool(j, "ignore_eos", false);
   if (!ignore_eos) return tl::make_unexpected(ignore_eos.error());
   r.ignore_eos = *ignore_eos;
-  auto reasoning = opt_bool(j, "reasoning", false);
+  // Responses: `reasoning` is an object ({effort}); Messages: `thinking: {type: "enabled"}`.
+  const bool typed = route == Route::responses || route == Route::messages;
+  auto reasoning = typed ? tl::expected<bool, RequestError>(false) : opt_bool(j, "reasoning", false);
   if (!reasoning) return tl::make_unexpected(reasoning.error());
-  r.reasoning = *reasoning && route == Route::chat;
+  if (route == Route::responses) reasoning = j.contains("reasoning") && j["reasoning"].is_object();
+  if (route == Route::messages) {
+    reasoning = j.contains("thinking") && j["thinking"].is_object() && j["thinking"].value("type", "") == "enabled";
+  }
+  auto think = opt_bool(j, "think", false);  // Ollama's switch for thinking models
+  if (!think) return tl::make_unexpected(think.error());
+  r.reasoning = (*reasoning && (route == Route::chat || typed)) || (*think && ollama);
+  r.reasoning_field = defaults.reasoning_field;
+  r.cached_prompt_tokens = defaults.cached_prompt_tokens;
 
   if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
     if (!so->is_object()) return bad("'stream_options' must be an object");
@@ -238,6 +333,10 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
       auto ok = *mct ? set_length(r, *mct, defaults, "max_completion_tokens")
                      : set_length(r, *mt, defaults, "max_tokens");
       if (!ok) return tl::make_unexpected(ok.error());
+      auto choices = opt_int(j, "n");
+      if (!choices) return tl::make_unexpected(choices.error());
+      if (*choices && (**choices < 1 || **choices > 128)) return bad("'n' must be between 1 and 128", "n");
+      r.choices = *choices ? static_cast<int>(**choices) : 1;
       break;
     }
     case Route::embeddings: {
@@ -254,6 +353,41 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
       if (!dims) return tl::make_unexpected(dims.error());
       if (*dims && (**dims < 1 || **dims > 65536)) return bad("'dimensions' must be between 1 and 65536");
       r.dimensions = *dims ? static_cast<int>(**dims) : defaults.embedding_dim;
+      if (auto fmt = j.find("encoding_format"); fmt != j.end() && !fmt->is_null()) {
+        if (!fmt->is_string() || (*fmt != "float" && *fmt != "base64")) {
+          return bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
+        }
+        r.base64 = *fmt == "base64";
+      }
+      break;
+    }
+    case Route::rerank_cohere:
+    case Route::rerank_tei:
+    case Route::ranking_nim: {
+      auto ok = rerank_fields(j, r);
+      if (!ok) return tl::make_unexpected(ok.error());
+      break;
+    }
+    case Route::tgi_generate:
+    case Route::tgi_stream: {
+      auto in = j.find("inputs");
+      if (in == j.end() || !in->is_string()) return bad("missing string field 'inputs'", "inputs");
+      r.prompt_tokens = words(in->get<std::string>());
+      std::optional<long long> n;
+      if (auto p = j.find("parameters"); p != j.end() && p->is_object()) {
+        auto mt = opt_int(*p, "max_new_tokens");
+        if (!mt) return tl::make_unexpected(mt.error());
+        n = *mt;
+      }
+      auto ok = set_length(r, n, defaults, "parameters.max_new_tokens");
+      if (!ok) return tl::make_unexpected(ok.error());
+      r.stream = route == Route::tgi_stream;  // the route decides, as in TGI
+      break;
+    }
+    case Route::responses:
+    case Route::messages: {
+      auto ok = typed_api_fields(j, r, defaults);
+      if (!ok) return tl::make_unexpected(ok.error());
       break;
     }
     case Route::ollama_generate:

@@ -15,10 +15,19 @@ enum class Route {
   chat,             ///< POST /v1/chat/completions
   completions,      ///< POST /v1/completions
   embeddings,       ///< POST /v1/embeddings
+  responses,        ///< POST /v1/responses (OpenAI Responses API, typed SSE events)
+  messages,         ///< POST /v1/messages (Anthropic Messages API, typed SSE events)
+  rerank_cohere,    ///< POST /v1/rerank (Cohere shape: query, documents)
+  rerank_tei,       ///< POST /rerank (TEI shape: query, texts)
+  ranking_nim,      ///< POST /v1/ranking (NIM shape: query.text, passages[].text)
+  tgi_generate,     ///< POST /generate (Hugging Face TGI)
+  tgi_stream,       ///< POST /generate_stream (TGI, SSE)
   models,           ///< GET /v1/models
   health,           ///< GET /health
   ollama_generate,  ///< POST /api/generate
   ollama_chat,      ///< POST /api/chat
+  ollama_tags,      ///< GET /api/tags (Ollama's model list)
+  ollama_version,   ///< GET /api/version
   mock_records,     ///< GET /mock/records
   mock_stats,       ///< GET /mock/stats
   mock_reset,       ///< POST /mock/reset
@@ -36,6 +45,9 @@ std::string_view route_path(Route route);
 /// GET /health, GET /v1/models and /mock/*).
 bool is_recorded(Route route);
 
+/// True for the rerank routes (no output tokens; answered at ttft).
+bool is_rerank(Route route);
+
 /// True for the Ollama routes (their errors use Ollama's `{"error": "..."}`).
 bool is_ollama(Route route);
 
@@ -44,6 +56,8 @@ struct RequestDefaults {
   int output_tokens = 16;          ///< Output length when the request sets none.
   int max_output_tokens = 1000000; ///< Larger max_tokens values are rejected.
   int embedding_dim = 16;          ///< Embedding size when `dimensions` is absent.
+  std::string reasoning_field = "reasoning_content";  ///< Chat delta field of reasoning tokens ("reasoning": vLLM).
+  int cached_prompt_tokens = 0;    ///< Reported as prompt_tokens_details.cached_tokens (at most the prompt).
 };
 
 /// What the server needs to know from an inference request body.
@@ -55,16 +69,22 @@ struct Request {
   int output_tokens = 0;            ///< Tokens to produce (always exactly this many).
   bool max_tokens_given = false;    ///< Whether the request set the length.
   bool ignore_eos = false;          ///< `ignore_eos` (no effect: the mock has no EOS).
-  bool reasoning = false;           ///< `reasoning: true`: half the tokens are reasoning.
+  bool reasoning = false;           ///< `reasoning: true` (Ollama: `think: true`): half the tokens are reasoning.
+  std::string reasoning_field = "reasoning_content";  ///< Chat field carrying reasoning (from the defaults).
+  int cached_prompt_tokens = 0;     ///< Cached prompt tokens to report (from the defaults).
   int prompt_tokens = 0;            ///< Mock-tokenizer count of the prompt.
+  int choices = 1;                  ///< `n` (chat, completions): choices, each with the same tokens.
   std::vector<std::string> inputs;  ///< Embeddings inputs, one vector each.
   int dimensions = 0;               ///< Embedding size.
+  int passages = 0;                 ///< Rerank: passages to score.
+  bool base64 = false;              ///< `encoding_format: "base64"`: vectors as base64 of little-endian float32.
 };
 
 /// A rejected request: HTTP status and a message for the client.
 struct RequestError {
   int status = 400;     ///< HTTP status to answer with.
   std::string message;  ///< Human-readable reason.
+  std::string param;    ///< The offending request field, when there is one (OpenAI's `param`).
 };
 
 /// Interprets a JSON request body for an inference route (chat, completions,

@@ -7,6 +7,7 @@
 #include "mock_server/ollama_format.h"
 #include "mock_server/openai_format.h"
 #include "mock_server/tokens.h"
+#include "mock_server/typed_format.h"
 
 namespace aiperf::mock_server {
 namespace {
@@ -42,6 +43,15 @@ std::string_view finish_reason(const Request& r) { return r.max_tokens_given ? "
 
 int reasoning_tokens(const Request& r) { return r.reasoning ? r.output_tokens / 2 : 0; }
 
+int cached_tokens(const Request& r) { return std::min(r.cached_prompt_tokens, r.prompt_tokens); }
+
+// Anthropic names the stop differently from OpenAI.
+std::string_view anthropic_stop(const Request& r) { return r.max_tokens_given ? "max_tokens" : "end_turn"; }
+
+Usage usage_of(const Request& r) {
+  return Usage{r.prompt_tokens, r.output_tokens * r.choices, reasoning_tokens(r) * r.choices, cached_tokens(r)};
+}
+
 Script fault_response(const Request& r, const Plan& plan, const Exchange& ex) {
   const bool ollama = is_ollama(r.route);
   if (plan.fault == Fault::http_500) {
@@ -59,23 +69,36 @@ Script fault_response(const Request& r, const Plan& plan, const Exchange& ex) {
 
 std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
   const int n = r.output_tokens;
+  const int nr = reasoning_tokens(r);
   switch (r.route) {
+    case Route::rerank_cohere:
+    case Route::rerank_tei:
+    case Route::ranking_nim: return rerank_response(r.route, openai_header(r, ex), r.passages);
+    case Route::tgi_generate:
+    case Route::tgi_stream: return tgi_body(tokens_text(static_cast<std::size_t>(n)), n);
+    case Route::responses:
+      return responses_body(openai_header(r, ex), tokens_text(static_cast<std::size_t>(n - nr)),
+                            tokens_text(static_cast<std::size_t>(nr)), usage_of(r));
+    case Route::messages:
+      return messages_body(openai_header(r, ex), tokens_text(static_cast<std::size_t>(n - nr)),
+                           tokens_text(static_cast<std::size_t>(nr)), anthropic_stop(r), usage_of(r));
     case Route::chat:
     case Route::completions: {
-      const int nr = reasoning_tokens(r);
-      const Usage usage{r.prompt_tokens, n, nr};
+      // Every choice repeats the same tokens; usage counts all of them, as OpenAI does.
+      const Usage usage{r.prompt_tokens, n * r.choices, nr * r.choices, cached_tokens(r)};
       const auto h = openai_header(r, ex);
       if (r.route == Route::chat) {
         return chat_response(h, tokens_text(static_cast<std::size_t>(n - nr)),
-                             tokens_text(static_cast<std::size_t>(nr)), finish_reason(r), usage);
+                             tokens_text(static_cast<std::size_t>(nr)), finish_reason(r), usage,
+                             r.reasoning_field, r.choices);
       }
-      return completion_response(h, tokens_text(static_cast<std::size_t>(n)), finish_reason(r), usage);
+      return completion_response(h, tokens_text(static_cast<std::size_t>(n)), finish_reason(r), usage, r.choices);
     }
     case Route::embeddings: {
       std::vector<std::vector<float>> vectors;
       vectors.reserve(r.inputs.size());
       for (const auto& in : r.inputs) vectors.push_back(embedding_vector(in, static_cast<std::size_t>(r.dimensions)));
-      return embeddings_response(r.model, vectors, r.prompt_tokens);
+      return embeddings_response(r.model, vectors, r.prompt_tokens, r.base64);
     }
     case Route::ollama_generate:
     case Route::ollama_chat: {
@@ -87,8 +110,9 @@ std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
       s.prompt_eval_duration_ns = ms_to_ns(plan.ttft_ms);
       s.eval_duration_ns = ms_to_ns(total - plan.ttft_ms);
       s.done_reason = finish_reason(r);
+      s.thinking = tokens_text(static_cast<std::size_t>(nr));
       return ollama_final(r.route == Route::ollama_chat, r.model, rfc3339(wall_at(ex, total)),
-                          tokens_text(static_cast<std::size_t>(n)), s);
+                          tokens_text(static_cast<std::size_t>(n - nr)), s);
     }
     default:
       return {};
@@ -96,10 +120,10 @@ std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
 }
 
 Script non_streaming(const Request& r, const Plan& plan, const Exchange& ex) {
-  const double due = r.route == Route::embeddings
+  const double due = r.route == Route::embeddings || is_rerank(r.route)
                          ? plan.ttft_ms
                          : plan.ttft_ms + std::max(0, r.output_tokens - 1) * plan.itl_ms;
-  const int tokens = r.route == Route::embeddings ? 0 : r.output_tokens;
+  const int tokens = r.route == Route::embeddings || is_rerank(r.route) ? 0 : r.output_tokens;
   std::string body = full_body(r, plan, ex);
   std::vector<Write> w;
   Ending ending = normal_ending(ex);
@@ -154,14 +178,39 @@ struct Script::Stream {
       case Route::chat: {
         const bool is_reasoning = i < reasoning;
         const int k = is_reasoning ? i : i - reasoning;
-        return sse_event(chat_chunk(header, token_text(static_cast<std::size_t>(k)), is_reasoning, i == 0, fin));
+        std::string events;  // n > 1: one event per choice, each with its own index
+        for (int c = 0; c < request.choices; ++c) {
+          events += sse_event(chat_chunk(header, token_text(static_cast<std::size_t>(k)), is_reasoning, i == 0,
+                                         fin, request.reasoning_field, c));
+        }
+        return events;
       }
-      case Route::completions:
-        return sse_event(completion_chunk(header, token_text(static_cast<std::size_t>(i)), fin));
-      default:
+      case Route::tgi_stream:
+        return tgi_event(i, token_text(static_cast<std::size_t>(i)),
+                         last ? tokens_text(static_cast<std::size_t>(n)) : std::string(), n, last);
+      case Route::responses:
+      case Route::messages: {
+        const bool is_reasoning = i < reasoning;
+        const std::string token = token_text(static_cast<std::size_t>(is_reasoning ? i : i - reasoning));
+        if (request.route == Route::responses) return responses_delta(header, token, is_reasoning);
+        // Thinking is block 0; the text block follows it (index 1), or is block 0 without thinking.
+        std::string prefix = reasoning > 0 && i == reasoning ? messages_switch_block() : std::string();
+        return prefix + messages_delta(token, is_reasoning, reasoning > 0 && !is_reasoning ? 1 : 0);
+      }
+      case Route::completions: {
+        std::string events;
+        for (int c = 0; c < request.choices; ++c) {
+          events += sse_event(completion_chunk(header, token_text(static_cast<std::size_t>(i)), fin, c));
+        }
+        return events;
+      }
+      default: {
+        const bool thinking = i < reasoning;
+        const int k = thinking ? i : i - reasoning;
         return ollama_line(request.route == Route::ollama_chat, request.model, rfc3339(wall_at(exchange, at(i))),
-                           token_text(static_cast<std::size_t>(i))) +
+                           token_text(static_cast<std::size_t>(k)), thinking) +
                "\n";
+      }
     }
   }
 
@@ -194,10 +243,19 @@ struct Script::Stream {
       s += http_chunk(ollama_final(request.route == Route::ollama_chat, request.model,
                                    rfc3339(wall_at(exchange, total)), "", st) +
                       "\n");
+    } else if (request.route == Route::tgi_stream) {
+      // The last token's event already carried the details; TGI sends nothing more.
+    } else if (request.route == Route::responses) {
+      s += http_chunk(responses_completed(header, tokens_text(static_cast<std::size_t>(n - reasoning)),
+                                          tokens_text(static_cast<std::size_t>(reasoning)), usage_of(request)));
+    } else if (request.route == Route::messages) {
+      s += http_chunk(messages_epilogue(reasoning > 0 && reasoning < n ? 1 : 0, anthropic_stop(request),
+                                        usage_of(request)));
     } else {
       if (request.include_usage) {
         s += http_chunk(sse_event(usage_chunk(header, request.route == Route::chat,
-                                              Usage{request.prompt_tokens, n, reasoning})));
+                                              Usage{request.prompt_tokens, n * request.choices,
+                                                    reasoning * request.choices, cached_tokens(request)})));
       }
       s += http_chunk(kSseDone);
     }
@@ -211,6 +269,10 @@ struct Script::Stream {
         const std::string_view type =
             is_ollama(request.route) ? "application/x-ndjson" : "text/event-stream";
         out = Write{0, response_head(200, type, std::nullopt, exchange, {{"Cache-Control", "no-cache"}}), 0};
+        if (request.route == Route::responses) out.bytes += http_chunk(responses_prologue(header));
+        if (request.route == Route::messages) {
+          out.bytes += http_chunk(messages_prologue(header, usage_of(request), reasoning > 0));
+        }
         phase = Phase::tokens;
         return true;
       }
@@ -276,11 +338,13 @@ Script make_script(const Request& r, const Plan& plan, const Exchange& ex) {
   return Script(200, std::move(s), ending);
 }
 
-Script make_error(Route route, int status, std::string_view message, const Exchange& ex) {
+Script make_error(Route route, int status, std::string_view message, const Exchange& ex,
+                  std::string_view param) {
   std::string_view type = "invalid_request_error";
   if (status == 404) type = "not_found_error";
   if (status >= 500) type = "server_error";
-  return make_json(status, is_ollama(route) ? ollama_error(message) : openai_error(message, type, ""), ex);
+  if (route == Route::messages) return make_json(status, anthropic_error(message, type), ex);
+  return make_json(status, is_ollama(route) ? ollama_error(message) : openai_error(message, type, "", param), ex);
 }
 
 Script make_json(int status, std::string body, const Exchange& ex) {
@@ -301,7 +365,11 @@ std::string response_head(int status, std::string_view content_type,
   }
   if (!ex.request_id.empty()) h += fmt::format("X-Request-Id: {}\r\n", ex.request_id);
   for (const auto& [k, v] : extra) h += fmt::format("{}: {}\r\n", k, v);
-  if (!ex.keep_alive) h += "Connection: close\r\n";
+  if (!ex.keep_alive) {
+    h += "Connection: close\r\n";
+  } else if (ex.http10) {
+    h += "Connection: keep-alive\r\n";  // HTTP/1.0 closes unless told (ab -k waits for it)
+  }
   h += "\r\n";
   return h;
 }

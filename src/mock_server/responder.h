@@ -42,6 +42,7 @@ struct Exchange {
   std::string request_id;                          ///< Echoed as X-Request-Id.
   std::chrono::system_clock::time_point arrival{}; ///< Wall-clock arrival (ids, timestamps).
   bool keep_alive = true;                          ///< The client wants keep-alive.
+  bool http10 = false;                             ///< An HTTP/1.0 request: keep-alive must be said.
 };
 
 /// The writes of one response, produced lazily (a long stream is never held in memory).
@@ -80,7 +81,9 @@ Script make_script(const Request& request, const Plan& plan, const Exchange& exc
 
 /// An immediate JSON error: OpenAI shape, or Ollama's for Ollama routes.
 /// Statuses 400 and above close the connection only when the exchange says so.
-Script make_error(Route route, int status, std::string_view message, const Exchange& exchange);
+/// `param` names the offending request field (OpenAI shape only).
+Script make_error(Route route, int status, std::string_view message, const Exchange& exchange,
+                  std::string_view param = {});
 
 /// An immediate response with the given status and JSON body.
 Script make_json(int status, std::string body, const Exchange& exchange);

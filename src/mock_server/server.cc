@@ -31,6 +31,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 
+#include "mock_server/ollama_format.h"
 #include "mock_server/openai_format.h"
 #include "mock_server/record.h"
 #include "mock_server/responder.h"
@@ -74,10 +75,14 @@ std::string sanitize(std::string_view s, std::size_t max = 200) {
   return out;
 }
 
+// Bound on per-token send times kept in one record (memory of --max-records records).
+constexpr std::size_t kMaxRecordedTokenTimes = 100000;
+
 struct Executed {
   int tokens = 0;
   std::optional<double> first_token_ms;
   std::optional<double> last_token_ms;
+  std::vector<double> token_ms;  // completed write of each token (coalesced tokens share a time)
   bool failed = false;
 };
 
@@ -113,6 +118,7 @@ net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Sc
       if (!done.first_token_ms) done.first_token_ms = t;
       done.last_token_ms = t;
       done.tokens += tokens;
+      if (done.token_ms.size() < kMaxRecordedTokenTimes) done.token_ms.insert(done.token_ms.end(), tokens, t);
     }
   }
   co_return done;
@@ -136,6 +142,8 @@ Script admin_response(State& st, Route route, const Exchange& ex) {
                            .count();
       return make_json(200, models_response(st.options.models, now), ex);
     }
+    case Route::ollama_tags: return make_json(200, ollama_tags_response(st.options.models), ex);
+    case Route::ollama_version: return make_json(200, R"({"version":"0.5.7"})", ex);
     case Route::mock_records: return make_json(200, st.recorder->records_json(), ex);
     case Route::mock_stats: return make_json(200, st.recorder->stats_json(), ex);
     case Route::mock_reset:
@@ -154,6 +162,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   Exchange ex;
   ex.arrival = wall;
   ex.keep_alive = req.keep_alive();
+  ex.http10 = req.version() == 10;
   const HeaderLookup header = [&req](std::string_view name) -> std::optional<std::string_view> {
     auto it = req.find(boost::beast::string_view(name.data(), name.size()));
     if (it == req.end()) return std::nullopt;
@@ -182,13 +191,15 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   std::optional<Script> script;
   if (route == Route::not_found) {
     rec.error = fmt::format("unknown route {} {}", rec.method, rec.route);
-    script.emplace(make_error(route, 404, rec.error, ex));
+    // Under /api/ the client is an Ollama client: answer in Ollama's error shape.
+    const bool ollama_path = rec.route.rfind("/api/", 0) == 0;
+    script.emplace(make_error(ollama_path ? Route::ollama_chat : route, 404, rec.error, ex));
   } else if (route == Route::bad_method) {
     rec.error = fmt::format("method {} not allowed on {}", rec.method, rec.route);
     script.emplace(make_error(route, 405, rec.error, ex));
   } else if (auto parsed = parse_request(route, req.body(), st.options.defaults); !parsed) {
     rec.error = parsed.error().message;
-    script.emplace(make_error(route, parsed.error().status, rec.error, ex));
+    script.emplace(make_error(route, parsed.error().status, rec.error, ex, parsed.error().param));
   } else if (auto overrides = parse_overrides(header); !overrides) {
     rec.model = parsed->model;
     rec.error = overrides.error();
@@ -222,6 +233,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   rec.completion_tokens = e.tokens;
   rec.first_token_ms = e.first_token_ms;
   rec.last_token_ms = e.last_token_ms;
+  rec.token_ms = std::move(e.token_ms);
   rec.duration_ms = ms_between(arrival, Clock::now());
   if (st.options.verbose) {
     fmt::print(stderr, "{} {} {} status={} fault={} tokens={} {:.1f}ms\n", rec.request_id, rec.method, rec.route,

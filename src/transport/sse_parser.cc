@@ -174,6 +174,27 @@ SseStatus SseParser::finish() {
   return pending ? SseStatus::kTruncated : SseStatus::kOk;
 }
 
+SseStatus SseParser::finish(std::vector<SseEvent>& out) {
+  return finish([&out](const SseEventView& ev) { out.push_back(SseEvent::from(ev)); });
+}
+
+SseStatus SseParser::finish_impl(Sink sink, void* ctx) {
+  if (failed_) return SseStatus::kEventTooLarge;
+  // A lone BOM prefix at EOF is ordinary bytes of an (unknown) field name.
+  if (at_start_ && bom_matched_ > 0) line_.assign(kBom.substr(0, bom_matched_));
+  bool within_bounds = true;
+  if (!line_.empty()) {
+    const std::string line = std::move(line_);
+    line_.clear();
+    within_bounds = process_line(line, sink, ctx);
+  }
+  if (within_bounds && (event_pending_ || !data_.empty())) process_line({}, sink, ctx);
+  const SseStatus status = within_bounds ? SseStatus::kOk : SseStatus::kEventTooLarge;
+  failed_ = !within_bounds;
+  finish();
+  return status;
+}
+
 void SseParser::reset() { *this = SseParser(options_); }
 
 }  // namespace aiperf::transport

@@ -9,8 +9,11 @@
 // "message"); "id" sets the last event id (ignored if it contains NUL) which
 // persists across events; "retry" with only ASCII digits sets the reconnection
 // time; unknown fields are ignored; a blank line dispatches the event, unless
-// its data is empty. An event pending at end of stream is discarded (finish()
-// reports it). OpenAI's `data: [DONE]` is an ordinary event for the endpoint.
+// its data is empty. At end of stream, finish() discards a pending event as
+// the spec says (and reports it); finish(on_event) instead completes a
+// trailing line and dispatches the pending event, as AIPerf deliberately does,
+// so `data: [DONE]\n` or `data: {...}` followed by EOF is not lost.
+// OpenAI's `data: [DONE]` is an ordinary event for the endpoint.
 // Bytes are passed through without UTF-8 validation.
 //
 // Memory is bounded: the bytes buffered for the current event (data, type, id
@@ -91,6 +94,17 @@ class SseParser {
   SseStatus feed(std::string_view bytes, std::vector<SseEvent>& out);
   /// Ends the stream: kTruncated if an incomplete line or undispatched event is pending (it is discarded).
   SseStatus finish();
+  /// Ends the stream, treating EOF as a line end and a blank line: a trailing event is
+  /// dispatched to `on_event`. kOk unless the parser had failed.
+  template <class F>
+  SseStatus finish(F&& on_event) {
+    using Fn = std::remove_reference_t<F>;
+    return finish_impl(
+        [](void* ctx, const SseEventView& ev) { (*static_cast<Fn*>(ctx))(ev); },
+        const_cast<void*>(static_cast<const void*>(&on_event)));
+  }
+  /// As finish(on_event), appending the trailing event to `out`.
+  SseStatus finish(std::vector<SseEvent>& out);
   /// Forgets all state (including the last event id and any error) to parse a new stream.
   void reset();
 
@@ -104,6 +118,7 @@ class SseParser {
  private:
   using Sink = void (*)(void*, const SseEventView&);
   SseStatus feed_impl(std::string_view bytes, Sink sink, void* ctx);
+  SseStatus finish_impl(Sink sink, void* ctx);
   bool process_line(std::string_view line, Sink sink, void* ctx);
   std::size_t buffered() const { return data_.size() + type_.size() + id_buf_.size() + line_.size(); }
 

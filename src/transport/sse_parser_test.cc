@@ -172,6 +172,29 @@ TEST(SseParser, UnterminatedEventIsDiscardedAndReportedAsTruncated) {
   expect_split_invariant("data: a\n\ndata: partial\n");
 }
 
+// finish(on_event) treats EOF as a line end plus a blank line, as AIPerf does.
+std::vector<SseEvent> parse_dispatching(std::string_view s, std::size_t cut) {
+  SseParser parser;
+  std::vector<SseEvent> events;
+  parser.feed(s.substr(0, cut), events);
+  parser.feed(s.substr(cut), events);
+  EXPECT_EQ(parser.finish(events), SseStatus::kOk);
+  return events;
+}
+
+TEST(SseParser, DispatchingFinishDeliversTrailingEventAtEof) {
+  for (std::string_view s : {"data: a\n\ndata: [DONE]\n", "data: a\n\ndata: [DONE]", "data: a\r\n\r\ndata: [DONE]\r"}) {
+    for (std::size_t cut = 0; cut <= s.size(); ++cut) {
+      EXPECT_EQ(parse_dispatching(s, cut), (std::vector<SseEvent>{ev("a"), ev("[DONE]")})) << s << " cut " << cut;
+    }
+  }
+  std::vector<SseEvent> typed = parse_dispatching("event: done\ndata: x", 3);
+  ASSERT_EQ(typed.size(), 1u);
+  EXPECT_EQ(typed[0].type, "done");
+  EXPECT_TRUE(parse_dispatching("data: a\n\n", 0).size() == 1);  // nothing pending: nothing extra
+  EXPECT_TRUE(parse_dispatching(": comment only", 4).empty());
+}
+
 TEST(SseParser, EventLargerThanLimitIsAStickyErrorWithBoundedMemory) {
   SseParserOptions opt;
   opt.max_event_bytes = 16;

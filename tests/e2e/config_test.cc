@@ -69,7 +69,7 @@ TEST(ConfigE2ETest, EachConfigErrorGivesOneClearMessageAndExit2BeforeAnyRequest)
            {head + "  concurrency: many\n", "b.yaml:6:16: key 'concurrency' must be a non-negative integer, got 'many'"},
            {head + "input:\n  osl: ${NOT_SET_ANYWHERE}\n", "environment variable NOT_SET_ANYWHERE is not set"},
            {head + "plugins:\n  endpoint: {name: nope}\n",
-            "no endpoint implementation named 'nope'; available: chat, completions, embeddings"},
+            "no endpoint implementation named 'nope'; available: anthropic_messages, chat, completions, embeddings, huggingface_generate, rankings, responses"},
            {head + "plugins:\n  dataset_sampler: {name: random, config: {sead: 1}}\n",
             "dataset_sampler:random: factory failed: unknown key 'sead'"}}) {
     testing::write_file(file, c.yaml);

@@ -95,7 +95,7 @@ TEST(ProfileE2ETest, BadInputStopsBeforeAnyRequestWithExitCode2) {
   testing::write_file(dir.path() / "trace.jsonl",
                       "{\"timestamp\": 0, \"input_length\": 5}\n{\"timestamp\": 1, \"input_length\": 5\n");
   for (const auto& c : std::vector<Case>{
-           {"--request-count 1 --endpoint-type nope", "available: chat, completions, embeddings"},
+           {"--request-count 1 --endpoint-type nope", "available: anthropic_messages, chat, completions, embeddings, huggingface_generate, rankings, responses"},
            {"--request-count 1 --concurrency 0", "--concurrency must be at least 1"},
            {"--request-count 1 --dataset-sampling-strategy nope", "no dataset_sampler implementation named 'nope'"},
            {"--request-count 1 --max-error-rate 2", "--max-error-rate must be between 0 and 1"},

@@ -1,6 +1,12 @@
 // Protocol `endpoint`: an inference API. It formats requests and parses
 // responses; the engine owns the transport and the timing.
 // Built-ins: `chat`, `completions`, `embeddings` (OpenAI-compatible).
+//
+// API 1.1 appended `can_stream()`, `generates_text()` and `parse_event()` to
+// the end of the interface and added StreamEvent/ParsedEvent; nothing of 1.0
+// changed layout. The host calls the 1.1 members only on endpoints built with
+// minor >= 1; a 1.0 plugin is wrapped by the host (endpoints/legacy_endpoint.h)
+// and behaves as before: only untyped ("message") events reach parse_response.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +63,21 @@ struct ParsedResponse {
   std::optional<std::string> error;  ///< Malformed message or an error object from the server.
 };
 
+/// One streamed message as it arrived (API 1.1): an SSE event, or an NDJSON line.
+struct StreamEvent {
+  std::string_view type;  ///< SSE `event:` field, "message" when absent; "" for NDJSON lines.
+  std::string_view data;  ///< SSE data (lines joined by '\n') or the NDJSON line.
+};
+
+/// What one streamed event or whole body carried (API 1.1): a ParsedResponse
+/// plus what 1.0 could not say. An event carries output when its content or
+/// reasoning text is not empty; the engine times exactly those events.
+struct ParsedEvent {
+  ParsedResponse response;               ///< Text, usage, end marker, error.
+  std::optional<uint64_t> cached_prompt_tokens;  ///< usage prompt_tokens_details.cached_tokens.
+  bool server_error = false;             ///< `response.error` is an error the server sent in a 2xx response.
+};
+
 /// Formats requests and parses responses for one API.
 class Endpoint {
  public:
@@ -67,6 +88,20 @@ class Endpoint {
   virtual StreamFraming stream_framing() const { return StreamFraming::kServerSentEvents; }
   /// Parses one streamed message payload or a complete non-streamed body.
   virtual ParsedResponse parse_response(std::string_view payload) const = 0;
+
+  // ---- API 1.1: appended, so a 1.0 plugin's vtable is a prefix of this one ----
+
+  /// False for APIs that cannot stream (embeddings): `--streaming` with it is refused.
+  virtual bool can_stream() const { return true; }
+  /// False for APIs that produce no text (embeddings, rankings): no output-token metrics.
+  virtual bool generates_text() const { return true; }
+  /// Parses one streamed event, or (type "") a complete non-streamed body. The default
+  /// passes untyped and "message" events to parse_response and ignores other types;
+  /// typed-event APIs (Responses, Anthropic Messages) override it.
+  virtual ParsedEvent parse_event(const StreamEvent& event) const {
+    if (!event.type.empty() && event.type != "message") return {};
+    return ParsedEvent{parse_response(event.data), std::nullopt, false};
+  }
 };
 
 }  // namespace aiperf
