@@ -79,6 +79,8 @@ OptionSpec opt(std::string_view flags, std::string_view key, std::string_view gr
 OptionSpec secret(OptionSpec s) { return s.secret = true, s; }
 OptionSpec path(OptionSpec s) { return s.relative_path = true, s; }
 OptionSpec plugins(OptionSpec s) { return s.plugin_section = true, s; }
+// A bool that takes an explicit value (--ssl-verify false), for one whose default is true.
+OptionSpec with_value(OptionSpec s) { return s.binding.takes_value = true, s; }
 
 std::vector<OptionSpec> make_table() {
   return {
@@ -92,6 +94,12 @@ std::vector<OptionSpec> make_table() {
       secret(opt("--api-key", "endpoint.api_key", "Endpoint", "Sent as Authorization: Bearer KEY; never logged or exported. The flag is visible to other users (ps): prefer AIPERF_API_KEY or OPENAI_API_KEY", value(&O::api_key))),
       opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
       opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
+
+      path(opt("--ssl-ca-file", "endpoint.ssl_ca_file", "Endpoint", "PEM file of CAs to trust for https:// (default: the system store)", value(&O::ssl_ca_file))),
+      with_value(opt("--ssl-verify", "endpoint.ssl_verify", "Endpoint", "Verify the server's certificate and host name (false: accept any, loudly warned)", value(&O::ssl_verify))),
+      path(opt("--ssl-client-cert", "endpoint.ssl_client_cert", "Endpoint", "PEM client certificate for mutual TLS", value(&O::ssl_client_cert))),
+      path(opt("--ssl-client-key", "endpoint.ssl_client_key", "Endpoint", "PEM private key of --ssl-client-cert (default: in the certificate's file)", value(&O::ssl_client_key))),
+      opt("--timestamp-source", "endpoint.timestamp_source", "Endpoint", "Clock of response chunks: kernel receive time (default, where supported) or user (when aiperf read them)", value(&O::timestamp_source)),
 
       opt("--concurrency", "benchmark.concurrency", "Load", "Requests in flight (default 1); with --request-rate, a ceiling", value(&O::concurrency)),
       opt("--request-rate", "benchmark.request_rate", "Load", "Open loop: requests per second", value(&O::request_rate)),

@@ -82,6 +82,14 @@ Expected<HookIsolation> parse_hook_isolation(std::string_view text) {
 
 std::string_view to_string(HookIsolation isolation) { return isolation == HookIsolation::kNone ? "none" : "process"; }
 
+Expected<TimestampSource> parse_timestamp_source(std::string_view text) {
+  if (text == "kernel") return TimestampSource::kKernel;
+  if (text == "user") return TimestampSource::kUser;
+  return fail(invalid(fmt::format("must be 'kernel' or 'user', got '{}'", text)));
+}
+
+std::string_view to_string(TimestampSource source) { return source == TimestampSource::kUser ? "user" : "kernel"; }
+
 Expected<std::vector<metrics::Slo>> parse_slos(std::string_view text) {
   return metrics::parse_goodput(text);
 }

@@ -41,6 +41,9 @@ enum class ArrivalPattern { kConstant, kPoisson, kGamma };
 /// What the console shows while a run goes on.
 enum class UiMode { kSimple, kNone };
 
+/// Which clock stamps response bytes: the kernel's receive time, or aiperf's own read time.
+enum class TimestampSource { kKernel, kUser };
+
 /// Where phase hooks run: in a hook host child process (a crash is contained), or in aiperf itself.
 enum class HookIsolation { kProcess, kNone };
 
@@ -58,12 +61,15 @@ Expected<ArrivalPattern> parse_arrival_pattern(std::string_view text);
 Expected<UiMode> parse_ui_mode(std::string_view text);
 /// "process" or "none".
 Expected<HookIsolation> parse_hook_isolation(std::string_view text);
+/// "kernel" or "user".
+Expected<TimestampSource> parse_timestamp_source(std::string_view text);
 /// "tag:bound tag:bound" (AIPerf's --goodput).
 Expected<std::vector<metrics::Slo>> parse_slos(std::string_view text);
 
 std::string_view to_string(ArrivalPattern pattern);
 std::string_view to_string(UiMode mode);
 std::string_view to_string(HookIsolation isolation);
+std::string_view to_string(TimestampSource source);
 /// The --goodput text of `slos` ("time_to_first_token:50 …").
 std::string to_string(const std::vector<metrics::Slo>& slos);
 

@@ -37,6 +37,11 @@ struct ProfileOptions {
   std::string api_key;
   std::vector<Header> headers;
   std::vector<ExtraInput> extra_inputs;
+  // TLS and the clock (https:// URLs)
+  std::string ssl_ca_file;                   ///< PEM CAs; "" = the system store.
+  bool ssl_verify = true;                    ///< false accepts any certificate (warned about).
+  std::string ssl_client_cert, ssl_client_key;  ///< Mutual TLS.
+  TimestampSource timestamp_source = TimestampSource::kKernel;
   // Load
   std::optional<uint64_t> concurrency;       ///< Concurrency mode: in flight; rate mode: ceiling.
   std::optional<double> request_rate;

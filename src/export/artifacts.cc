@@ -38,7 +38,7 @@ std::vector<Error> write_artifacts(const ArtifactSet& set) {
     }
   };
   attempt("profile_export_aiperf.json", [&] { return summary_document(set).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; });
-  attempt("profile_export_aiperf.csv", [&] { return aggregate_csv(*set.profiling.results); });
+  attempt("profile_export_aiperf.csv", [&] { return aggregate_csv(*set.profiling.metrics, *set.profiling.results); });
   return errors;
 }
 

@@ -103,9 +103,9 @@ json aggregate_json(const metrics::RunMetrics& run, const std::vector<metrics::M
   return out;
 }
 
-std::string aggregate_csv(const metrics::RunMetrics& run) { return aggregate_csv(run.results()); }
+std::string aggregate_csv(const metrics::RunMetrics& run) { return aggregate_csv(run, run.results()); }
 
-std::string aggregate_csv(const std::vector<metrics::MetricResult>& results) {
+std::string aggregate_csv(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results) {
   std::string dist = "Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\n";
   std::string single = "Metric,Value\n";
   for (const auto& result : results) {

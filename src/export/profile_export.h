@@ -49,7 +49,7 @@ nlohmann::json aggregate_json(const metrics::RunMetrics& run, const std::vector<
 /// a metric resting on estimated token counts is named "Header (unit, estimated)".
 std::string aggregate_csv(const metrics::RunMetrics& run);
 /// The same, from results already computed.
-std::string aggregate_csv(const std::vector<metrics::MetricResult>& results);
+std::string aggregate_csv(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results);
 
 /// Per-request metadata of the JSONL export; times are wall-clock epoch ns.
 struct RecordMetadata {

@@ -151,6 +151,10 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   });
   transport::HttpClient client(plan.client);
   RunResult result;
+  if (auto e = client.setup_error()) {
+    result.setup_error = make_error(ErrorCode::kInvalidArgument, e->message).about("--url");
+    return result;
+  }
   result.start_wall_ns = wall_ns();
   const auto& registry = *plan.plugins.registry;
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
@@ -191,6 +195,10 @@ int run_profile(GlobalOptions global, config::ProfileOptions options) {
     return 2;
   }
   auto result = execute(*plan, **sink);
+  if (result.setup_error) {
+    fmt::print(stderr, "error: {}\n", result.setup_error->describe());
+    return 2;
+  }
   int code = finish(*plan, **sink, result);
   // A hook that hung still has a thread running its code: leave the hooks alive then.
   if (plan->hooks->hung()) {

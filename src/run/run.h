@@ -22,6 +22,7 @@ struct RunResult {
   std::vector<engine::PhaseOutcome> outcomes;
   bool interrupted = false;
   int64_t start_wall_ns = 0, end_wall_ns = 0;
+  std::optional<Error> setup_error;  ///< The client could not be set up (e.g. TLS files): nothing was sent.
 };
 
 /// Runs the plan's phases, feeding every finished request to `sink`. Blocks until done.

@@ -143,6 +143,19 @@ void size_client(RunPlan& plan) {
   plan.client.port = plan.url.port;
   plan.client.max_connections = static_cast<std::size_t>(max_in_flight);
   plan.client.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_seconds * 1000));
+  auto& tls = plan.client.tls;
+  tls.enabled = plan.url.tls;
+  tls.verify = o.ssl_verify;
+  tls.ca_file = o.ssl_ca_file;
+  tls.client_cert = o.ssl_client_cert;
+  tls.client_key = o.ssl_client_key;
+  if (tls.enabled && !tls.verify) {
+    fmt::print(stderr, "warning: --ssl-verify false: the server's certificate is NOT checked; anyone on the path "
+                       "can read and alter this benchmark's traffic\n");
+  }
+  plan.client.timestamp_source = o.timestamp_source == config::TimestampSource::kUser
+                                     ? metrics::TimestampSource::kUser
+                                     : metrics::TimestampSource::kKernel;
   fit_descriptor_limit(max_in_flight);
 }
 

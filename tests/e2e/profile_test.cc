@@ -109,9 +109,10 @@ TEST(ProfileE2ETest, BadInputStopsBeforeAnyRequestWithExitCode2) {
     EXPECT_EQ(run.result.exit_code, 2) << c.args;
     EXPECT_NE(run.result.err.find(c.message), std::string::npos) << c.args << ": " << run.result.err;
   }
-  auto https = testing::run_aiperf("profile -m x -u https://127.0.0.1:1 --ui none");
-  EXPECT_EQ(https.exit_code, 2);
-  EXPECT_NE(https.err.find("https"), std::string::npos) << https.err;
+  auto tls_files = testing::run_aiperf("profile -m x -u https://127.0.0.1:1 --ui none --request-count 1 "
+                                       "--ssl-ca-file /nonexistent/ca.pem");
+  EXPECT_EQ(tls_files.exit_code, 2) << tls_files.err;
+  EXPECT_NE(tls_files.err.find("ca.pem"), std::string::npos) << tls_files.err;
   auto stats = testing::mock_json(server, "/mock/stats");
   EXPECT_EQ(stats["requests"], 0);
 }

@@ -129,6 +129,12 @@ struct Codec<HookIsolation> : TextCodec<HookIsolation, parse_hook_isolation,
   static constexpr std::string_view type = "`process` or `none`";
 };
 
+template <>
+struct Codec<TimestampSource> : TextCodec<TimestampSource, parse_timestamp_source,
+                                          static_cast<std::string_view (*)(TimestampSource)>(to_string)> {
+  static constexpr std::string_view type = "`kernel` or `user`";
+};
+
 template <class T>
 struct Codec<std::optional<T>> {
   static constexpr std::string_view type = Codec<T>::type;
