@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -190,6 +191,19 @@ Expected<std::unique_ptr<IsolatedPhaseHook>> load_isolated_hook(PhaseHookRegistr
     else registry.register_phase_complete(cb.owner, forward);
   }
   return std::make_unique<IsolatedPhaseHook>(std::move(*client));
+}
+
+json isolated_packages(const std::vector<std::unique_ptr<PhaseHook>>& hooks) {
+  json out = json::array();
+  for (const auto& hook : hooks) {
+    const auto* isolated = dynamic_cast<const IsolatedPhaseHook*>(hook.get());
+    if (!isolated) continue;
+    for (const auto& package : isolated->client().packages()) {
+      bool seen = std::any_of(out.begin(), out.end(), [&](const json& p) { return p["package"] == package["package"]; });
+      if (!seen) out.push_back(package);
+    }
+  }
+  return out;
 }
 
 }  // namespace aiperf::hooks

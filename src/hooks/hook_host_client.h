@@ -97,6 +97,10 @@ class IsolatedPhaseHook final : public PhaseHook {
   std::shared_ptr<HookHostClient> client_;
 };
 
+/// The packages the hook hosts among `hooks` mapped, each once ({package, version, library}):
+/// what an export's `plugins_loaded` lists for hooks that ran in a hook host.
+nlohmann::json isolated_packages(const std::vector<std::unique_ptr<PhaseHook>>& hooks);
+
 /// Starts a host for hook `name`, loads it with `config`, and registers in `registry`
 /// one forwarding callback per callback the hook registered. Errors as HookHostClient::load.
 Expected<std::unique_ptr<IsolatedPhaseHook>> load_isolated_hook(PhaseHookRegistry& registry,

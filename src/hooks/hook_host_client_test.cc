@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -172,6 +173,38 @@ TEST(HookHostClientTest, HostThatCannotBeExecutedIsReportedAtStart) {
   ASSERT_FALSE(client);
   EXPECT_EQ(client.error().code, ErrorCode::kCrashed);
   EXPECT_EQ(client.error().message, "phase hook 'fault' exited: status 127 in hook host start");
+}
+
+// What isolation costs: starting a host and loading a hook, and one callback's round
+// trip, against the same callback run in process (the registry's own thread) in the same run.
+// Run: build/bin/hooks_test --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Cost*'
+TEST(HookHostClientTest, DISABLED_CostOfIsolation) {
+  using Clock = std::chrono::steady_clock;
+  auto us = [](Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); };
+  Reports reports;
+  const int loads = 50, calls = 2000;
+  auto started = Clock::now();
+  for (int i = 0; i < loads; ++i) {
+    PhaseHookRegistry registry;
+    ASSERT_TRUE(load_isolated_hook(registry, options(reports), "fault", {{"action", "none"}, {"at", "phase_start"}}));
+  }
+  const double load_us = us(Clock::now() - started) / loads;
+  PhaseHookRegistry isolated, in_process;
+  auto hook = load_isolated_hook(isolated, options(reports), "fault", {{"action", "none"}, {"at", "phase_start"}});
+  ASSERT_TRUE(hook);
+  uint64_t seen = 0;
+  in_process.register_phase_complete("peer", [&seen](const PhaseStats& s) { seen += s.requests_completed; });
+  auto s = stats("profiling", 1);
+  for (int i = 0; i < 20; ++i) s.metrics.push_back(s.metrics[0]);  // a realistic 21 metric summaries
+  started = Clock::now();
+  for (int i = 0; i < calls; ++i) isolated.fire_phase_complete(s);
+  const double isolated_us = us(Clock::now() - started) / calls;
+  started = Clock::now();
+  for (int i = 0; i < calls; ++i) in_process.fire_phase_complete(s);
+  const double in_process_us = us(Clock::now() - started) / calls;
+  EXPECT_EQ(seen, static_cast<uint64_t>(calls));
+  std::printf("hook host start + load: %.0f us; phase_complete callback: %.1f us isolated, %.1f us in process\n",
+              load_us, isolated_us, in_process_us);
 }
 
 }  // namespace
