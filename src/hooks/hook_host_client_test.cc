@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -28,7 +29,18 @@ struct Reports {
   }
 };
 
+// Under ASan the host would catch the fixture's SIGSEGV itself and exit 1: let it through.
+void let_segv_through_in_hosts() {
+  static bool done = [] {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    std::string value = asan ? std::string(asan) + ":handle_segv=0" : "handle_segv=0";
+    return ::setenv("ASAN_OPTIONS", value.c_str(), 1) == 0;
+  }();
+  (void)done;
+}
+
 HookHostOptions options(Reports& reports, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  let_segv_through_in_hosts();
   HookHostOptions o;
   o.executable = FAULT_HOOK_HOST;
   o.timeout = timeout;

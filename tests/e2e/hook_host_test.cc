@@ -29,7 +29,7 @@ std::string fault_hook(const std::string& action, const std::string& at, const s
 // and exit 1; let the signal through.
 std::string profile_command(const MockServerProcess& server, const TempDir& dir, const std::string& args) {
   return testing::aiperf_command(testing::profile_args(server, dir) + "--streaming " + args,
-                                 "ASAN_OPTIONS=handle_segv=0");
+                                 "ASAN_OPTIONS=$ASAN_OPTIONS:handle_segv=0");
 }
 
 // Every export is there and whole: JSON parsed, CSV with its metric rows, one JSONL line per request.
