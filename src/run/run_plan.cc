@@ -67,9 +67,12 @@ void load_phase_hooks(RunPlan& plan, const GlobalOptions& global) {
     plan.hooks = std::make_unique<hooks::PhaseHookRegistry>(host.timeout + std::chrono::seconds(10));
     for (const auto& spec : plan.options.phase_hooks) {
       auto hook = hooks::load_isolated_hook(*plan.hooks, host, spec.name, spec.config);
-      if (!hook && hook.error().code == ErrorCode::kCrashed) fmt::print(stderr, "\u2717 {}; skipped\n", hook.error().message);
-      else if (!hook) fmt::print(stderr, "\u2717 Failed to load phase hook '{}': {}\n", spec.name, hook.error().message);
-      if (!hook) continue;
+      if (!hook) {
+        const auto& e = hook.error();
+        if (e.code == ErrorCode::kCrashed) fmt::print(stderr, "\u2717 {}; skipped\n", e.message);
+        else fmt::print(stderr, "\u2717 Failed to load phase hook '{}': {}\n", spec.name, e.message);
+        continue;
+      }
       fmt::print(stderr, "\u2713 Loaded phase hook: {}\n", spec.name);
       plan.loaded_hooks.push_back(std::move(*hook));
     }
