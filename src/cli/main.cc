@@ -4,12 +4,16 @@
 
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/version.h"
+#include "builtins/builtins.h"
 #include "cli/config_command.h"
 #include "cli/plugins_command.h"
 #include "cli/profile_command.h"
 #include "cli/tokenize_command.h"
+#include "hooks/hook_host.h"
 
 int main(int argc, char** argv) {
+  if (argc > 1 && argv[1] == aiperf::hooks::kHookHostCommand)  // hidden: phase hooks run there
+    return aiperf::hooks::hook_host_main(argc, argv, aiperf::builtins::register_builtins);
   CLI::App app{"aiperf: benchmark LLM inference servers", "aiperf"};
   app.set_version_flag("--version",
                        fmt::format("aiperf {} (plugin API {}.{}, ABI {})", AIPERF_SDK_VERSION,

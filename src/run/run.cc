@@ -9,6 +9,7 @@
 #include "export/artifacts.h"
 #include "config/option_table.h"
 #include "export/console_table.h"
+#include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "run/signal_watcher.h"
 
@@ -59,13 +60,15 @@ void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop) {
   }
 }
 
-nlohmann::json plugins_loaded(const PluginSetup& plugins) {
+// Which plugin code this run executed: libraries mapped here, and those loaded by hook hosts.
+nlohmann::json plugins_loaded(const RunPlan& plan) {
   auto out = nlohmann::json::array();
-  for (const auto& package : plugins.registry->mapped_packages()) {
+  for (const auto& package : plan.plugins.registry->mapped_packages()) {
     out.push_back({{"package", package->manifest.package},
                    {"version", package->manifest.version},
                    {"library", package->manifest.library.string()}});
   }
+  for (auto& package : hooks::isolated_packages(plan.loaded_hooks)) out.push_back(std::move(package));
   return out;
 }
 
@@ -86,7 +89,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const RunRe
   set.info.end_time = exporting::iso8601(result.end_wall_ns);
   set.info.input_config = plan.input_config;
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
-  set.plugins_loaded = plugins_loaded(plan.plugins);
+  set.plugins_loaded = plugins_loaded(plan);
   auto errors = exporting::write_artifacts(set);
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
   return errors;

@@ -4,9 +4,13 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 #include <system_error>
 
 #include "config/option_table.h"
+#include "hooks/hook_host_client.h"
+#include "plugin/trust.h"
 
 namespace aiperf::run {
 namespace {
@@ -54,7 +58,27 @@ Expected<std::unique_ptr<P>> create(const PluginSetup& plugins, const std::strin
 }
 
 // The configured phase hooks; a hook that fails to load is reported and skipped.
-void load_phase_hooks(RunPlan& plan) {
+// With process isolation each runs in its own hook host child (docs/reliability.md).
+void load_phase_hooks(RunPlan& plan, const GlobalOptions& global) {
+  if (plan.options.phase_hook_isolation == config::HookIsolation::kProcess && !plan.options.phase_hooks.empty()) {
+    hooks::HookHostOptions host;  // the host enforces the 30 s; the registry's bound is only a backstop
+    host.search_path = plan.plugins.search_path;
+    const char* env = std::getenv(plugin::kAllowInsecureEnv);
+    host.allow_insecure = global.allow_insecure_plugins || (env && std::string_view(env) == "1");
+    plan.hooks = std::make_unique<hooks::PhaseHookRegistry>(host.timeout + std::chrono::seconds(10));
+    for (const auto& spec : plan.options.phase_hooks) {
+      auto hook = hooks::load_isolated_hook(*plan.hooks, host, spec.name, spec.config);
+      if (!hook) {
+        const auto& e = hook.error();
+        if (e.code == ErrorCode::kCrashed) fmt::print(stderr, "\u2717 {}; skipped\n", e.message);
+        else fmt::print(stderr, "\u2717 Failed to load phase hook '{}': {}\n", spec.name, e.message);
+        continue;
+      }
+      fmt::print(stderr, "\u2713 Loaded phase hook: {}\n", spec.name);
+      plan.loaded_hooks.push_back(std::move(*hook));
+    }
+    return;
+  }
   for (const auto& spec : plan.options.phase_hooks) {
     auto hook = create<PhaseHook>(plan.plugins, spec.name, spec.config);
     if (!hook) {
@@ -211,7 +235,7 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   if (o.ui != config::UiMode::kNone) print_discovered(*plan.plugins.registry);
   problems = create_implementations(plan);
   if (!problems.empty()) return tl::unexpected(problems);
-  load_phase_hooks(plan);
+  load_phase_hooks(plan, global);
 
   plan.artifact_dir = o.artifact_dir.empty() ? std::filesystem::path("artifacts") / o.run_name()
                                              : std::filesystem::path(o.artifact_dir);
