@@ -211,11 +211,15 @@ void Reader::read_option(const OptionSpec& spec, const YAML::Node& node) {
   auto v = to_json(node);
   if (!v) return;
   if (spec.relative_path) {
-    auto base = path_.parent_path();
-    for (auto& item : v->is_array() ? *v : (*v = json::array({*v}))) {
-      if (!item.is_string()) continue;
+    auto relative_to_file = [base = path_.parent_path()](json& item) {
+      if (!item.is_string() || item.get<std::string>().empty()) return;
       std::filesystem::path p(item.get<std::string>());
       item = (p.is_relative() ? base / p : p).string();
+    };
+    if (v->is_array()) {
+      for (auto& item : *v) relative_to_file(item);
+    } else {
+      relative_to_file(*v);
     }
   }
   if (auto r = spec.binding.from_json(o_, *v); !r) {
