@@ -38,6 +38,11 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+// Overrides and other conflicts, which every command reports.
+void print_notes(const run::PluginSetup& setup) {
+  for (const auto& line : setup.report.notes) fmt::print(stderr, "note: {}\n", line);
+}
+
 void print_errors(const std::vector<Error>& errors) {
   for (const auto& e : errors) fmt::print(stderr, "warning: {}\n", e.describe());
 }
@@ -102,6 +107,7 @@ int list(const run::GlobalOptions& options, const std::string& protocol, bool as
 
 int show(const run::GlobalOptions& options, const std::string& target) {
   auto setup = run::discover_plugins(options);
+  print_notes(setup);
   auto ref = plugin::parse_ref(target);
   auto candidates = setup.registry->candidates(ref);
   if (candidates.empty()) {
@@ -182,6 +188,7 @@ int check(const run::GlobalOptions& options, const std::string& target, int time
           const std::string& config_text) {
   std::fflush(stdout);  // the child must not inherit unflushed output
   auto setup = run::discover_plugins(options);
+  print_notes(setup);
   nlohmann::json config;
   if (!config_text.empty()) {
     config = nlohmann::json::parse(config_text, nullptr, false);

@@ -42,8 +42,28 @@ void RequestRecorder::fail(metrics::ErrorKind kind, std::string message) {
   record_.error = std::move(error);
 }
 
+std::optional<ParsedEvent> RequestRecorder::parse(const StreamEvent& event) {
+  try {
+    return endpoint_.parse_event(event);
+  } catch (const std::exception& e) {
+    fail(metrics::ErrorKind::kOther, std::string("the endpoint could not parse the response: ") + e.what());
+  } catch (...) {
+    fail(metrics::ErrorKind::kOther, "the endpoint could not parse the response (unknown exception)");
+  }
+  return std::nullopt;
+}
+
+void RequestRecorder::on_stamped_body(std::string_view bytes, int64_t ts_ns, metrics::TimestampSource source) {
+  read_source_ = source;
+  on_body(bytes, ts_ns);
+}
+
+void RequestRecorder::on_transport(const metrics::TransportRecord& info) { record_.transport = info; }
+
 void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
-  ParsedEvent parsed = endpoint_.parse_event(event);
+  auto maybe = parse(event);
+  if (!maybe) return;
+  ParsedEvent& parsed = *maybe;
   ParsedResponse& r = parsed.response;
   if (r.error) {
     fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
@@ -52,6 +72,7 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
   }
   if (!r.content.empty() || !r.reasoning_content.empty()) {
     record_.responses.push_back({ts_ns, std::move(r.content), std::move(r.reasoning_content), {}});
+    record_.responses.back().timestamp_source = read_source_;
   }
   if (r.usage) merge_usage(*r.usage);
   if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
@@ -101,13 +122,17 @@ void RequestRecorder::on_complete(std::optional<transport::TransportError> error
   } else if (record_.streaming) {
     finish_stream();
   } else if (!record_.error) {
-    ParsedEvent parsed = endpoint_.parse_event({"", body_});
+    auto maybe = parse({"", body_});
+    ParsedEvent parsed = maybe ? std::move(*maybe) : ParsedEvent{};
     ParsedResponse& r = parsed.response;
-    if (r.error) {
+    if (!maybe) {
+      // parse() recorded the failure
+    } else if (r.error) {
       fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
            one_line(*r.error));
     } else {
       record_.responses.push_back({last_read_ns_, std::move(r.content), std::move(r.reasoning_content), {}});
+      record_.responses.back().timestamp_source = read_source_;
       if (r.usage) record_.usage = r.usage;
       if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
     }

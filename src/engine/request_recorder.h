@@ -28,9 +28,13 @@ class RequestRecorder final : public transport::ResponseHandler {
   void on_headers(int status, std::span<const transport::HeaderField> headers,
                   int64_t ts_ns) override;
   void on_body(std::string_view bytes, int64_t ts_ns) override;
+  void on_stamped_body(std::string_view bytes, int64_t ts_ns, metrics::TimestampSource source) override;
+  void on_transport(const metrics::TransportRecord& info) override;
   void on_complete(std::optional<transport::TransportError> error) override;
 
  private:
+  /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request.
+  std::optional<ParsedEvent> parse(const StreamEvent& event);
   void handle_event(StreamEvent event, int64_t ts_ns);
   void finish_stream();
   void merge_usage(const Usage& usage);
@@ -43,6 +47,7 @@ class RequestRecorder final : public transport::ResponseHandler {
   bool success_status_ = false;
   std::string body_;            // non-streamed body, or an error body (bounded)
   int64_t last_read_ns_ = 0;
+  metrics::TimestampSource read_source_ = metrics::TimestampSource::kUser;  // clock of the current read
   transport::SseParser sse_;
   transport::NdjsonSplitter ndjson_;
 };

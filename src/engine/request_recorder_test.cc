@@ -190,5 +190,48 @@ TEST(RequestRecorderTest, ErrorBodyIsCutOnACharacterBoundaryAndMadeValid) {
   EXPECT_LT(message.size(), 330u);
 }
 
+// Issue 9: an endpoint (plugin code) that throws while parsing ended in terminate().
+class ThrowingEndpoint final : public Endpoint {
+ public:
+  HttpRequestSpec format_request(const RequestInput&) const override { return {}; }
+  ParsedResponse parse_response(std::string_view) const override { return {}; }
+  ParsedEvent parse_event(const StreamEvent&) const override { throw std::runtime_error("unexpected shape"); }
+};
+
+TEST(RequestRecorderTest, EndpointThatThrowsFailsTheRequestInsteadOfTerminating) {
+  ThrowingEndpoint endpoint;
+  for (bool streaming : {true, false}) {
+    std::optional<metrics::RequestRecord> out;
+    metrics::RequestRecord seed;
+    seed.streaming = streaming;
+    RequestRecorder r(endpoint, std::move(seed), [&](metrics::RequestRecord&& rec) { out = std::move(rec); });
+    r.on_sent(1);
+    r.on_headers(200, {}, 2);
+    r.on_body(sse("a"), 10);
+    r.on_complete(std::nullopt);
+    ASSERT_TRUE(out && out->error);
+    EXPECT_EQ(out->error->kind, metrics::ErrorKind::kOther);
+    EXPECT_NE(out->error->message.find("unexpected shape"), std::string::npos) << out->error->message;
+  }
+}
+
+TEST(RequestRecorderTest, KernelStampedReadsMarkTheirChunksAndTransportFactsAreKept) {
+  Harness h;
+  auto r = h.make(true);
+  r->on_sent(1);
+  r->on_headers(200, {}, 2);
+  r->on_stamped_body(sse("a"), 10, metrics::TimestampSource::kKernel);
+  r->on_stamped_body(sse("b"), 20, metrics::TimestampSource::kUser);
+  metrics::TransportRecord t;
+  t.tls_handshake_ns = 1234;
+  r->on_transport(t);
+  r->on_complete(std::nullopt);
+  ASSERT_TRUE(h.out && h.out->ok());
+  ASSERT_EQ(h.out->responses.size(), 2u);
+  EXPECT_EQ(h.out->responses[0].timestamp_source, metrics::TimestampSource::kKernel);
+  EXPECT_EQ(h.out->responses[1].timestamp_source, metrics::TimestampSource::kUser);
+  EXPECT_EQ(h.out->transport.tls_handshake_ns, 1234);
+}
+
 }  // namespace
 }  // namespace aiperf::engine

@@ -2,6 +2,7 @@
 // options that shape the search path, and a registry filled from them.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -15,6 +16,8 @@ struct GlobalOptions {
   std::vector<std::filesystem::path> plugin_paths;  ///< --plugin-path, in order.
   std::vector<std::filesystem::path> config_paths;  ///< plugins.paths from a config file.
   bool allow_insecure_plugins = false;              ///< --allow-insecure-plugins or env.
+  /// Load each plugin library in a forked child first, for this long (0: no pre-check).
+  std::chrono::milliseconds precheck_timeout{10'000};
 };
 
 /// A registry with the built-ins and everything discovery found (nothing loaded).

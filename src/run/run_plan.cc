@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "config/option_table.h"
+#include "endpoints/legacy_endpoint.h"
 #include "hooks/hook_host_client.h"
 #include "plugin/trust.h"
 
@@ -109,13 +110,26 @@ void print_discovered(const plugin::PluginRegistry& registry) {
   fmt::print(stderr, "Discovered plugins:{}\n", line.empty() ? " none" : line);
 }
 
+// The plugin API minor an endpoint was built with (built-ins: this host's).
+int endpoint_api_minor(const PluginSetup& plugins, const std::string& name) {
+  auto candidates = plugins.registry->candidates({"endpoint", plugin::normalize_name(name)});
+  if (candidates.empty() || !candidates.front().package) return AIPERF_PLUGIN_API_MINOR;
+  return candidates.front().package->manifest.abi_minor;
+}
+
 // Endpoint, sampler and (as a check of its config) the timing strategy.
 std::vector<Error> create_implementations(RunPlan& plan) {
   std::vector<Error> problems;
   const auto& o = plan.options;
   auto endpoint = create<Endpoint>(plan.plugins, o.endpoint_type, o.endpoint_config_json());
-  if (endpoint) plan.endpoint = std::move(*endpoint);
-  else problems.push_back(endpoint.error());
+  if (endpoint) {
+    plan.endpoint = endpoints::adapt_to_host(std::move(*endpoint), endpoint_api_minor(plan.plugins, o.endpoint_type));
+    if (o.streaming && !plan.endpoint->can_stream()) {
+      problems.push_back(bad("--streaming", "the " + o.endpoint_type + " endpoint cannot stream responses"));
+    }
+  } else {
+    problems.push_back(endpoint.error());
+  }
   if (auto strategy = create<TimingStrategy>(plan.plugins, plan.strategy.name, plan.strategy.config); !strategy) {
     problems.push_back(strategy.error());
   }

@@ -126,6 +126,13 @@ TEST(PluginsCliTest, OverrideOfABuiltinIsANote) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("note: endpoint:chat: plugin aiperf-fixture-chat"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("overrides built-in"), std::string::npos) << r.err;
+  // Every command says so, not only `plugins list` (profile stops at its bad config, after the note).
+  for (const std::string command : {"plugins show endpoint:chat", "profile -m m --request-count 1 -u http://127.0.0.1:9 --ui none",
+                                    "plugins check endpoint:chat"}) {
+    auto other = run_aiperf("--plugin-path '" + dir.path().string() + "' " + command);
+    EXPECT_NE(other.err.find("note: endpoint:chat: plugin aiperf-fixture-chat"), std::string::npos)
+        << command << ": " << other.err;
+  }
 }
 
 TEST(PluginsCliTest, PathsShowsOriginsInOrder) {
