@@ -18,6 +18,7 @@ fi
 mkdir -p "$build_root"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
+command -v ccache >/dev/null && generator+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 for name in "${packages[@]}"; do
   echo "--- plugin package $name"
   cmake -S "$src/plugins/$name" -B "$build_root/$name" "${generator[@]}" \

@@ -120,7 +120,8 @@ std::vector<OptionSpec> make_table() {
       opt("--goodput", "benchmark.goodput", "Phases", "SLOs, e.g. \"time_to_first_token:50 inter_token_latency:10\"", value(&O::goodput)),
 
       path(opt("--input-file", "input.files", "Input", "JSONL prompts or mooncake trace (repeatable)", list(&O::input_files))),
-      opt("--isl,--synthetic-input-tokens-mean", "input.isl", "Input", "Prompt length in words (≈ tokens)", value(&O::isl)),
+      path(opt("--tokenizer", "input.tokenizer", "Input", "tokenizer.json, a directory holding one, a .tiktoken file, or a model name in the HuggingFace cache (offline); default: --model's if cached, else word-based lengths (estimates)", value(&O::tokenizer))),
+      opt("--isl,--synthetic-input-tokens-mean", "input.isl", "Input", "Prompt length in tokens (with a tokenizer; else words, an estimate)", value(&O::isl)),
       opt("--isl-stddev,--synthetic-input-tokens-stddev", "input.isl_stddev", "Input", "Prompt length stddev", value(&O::isl_stddev)),
       opt("--osl,--output-tokens-mean", "input.osl", "Input", "max_tokens requested (default: unset)", value(&O::osl)),
       opt("--osl-stddev,--output-tokens-stddev", "input.osl_stddev", "Input", "max_tokens stddev", value(&O::osl_stddev)),

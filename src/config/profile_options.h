@@ -59,6 +59,7 @@ struct ProfileOptions {
   std::optional<double> warmup_duration;
   // Dataset
   std::vector<std::string> input_files;
+  std::string tokenizer;                     ///< --tokenizer NAME_OR_PATH; "" = --model's, if cached, else words.
   uint64_t isl = 550, isl_stddev = 0;
   std::optional<uint64_t> osl;
   uint64_t osl_stddev = 0;

@@ -16,6 +16,7 @@ struct DatasetEntry {
   std::vector<Message> messages;         ///< Chat turns from an input file, if it gave them.
   uint32_t prompt_words = 0;             ///< Words in the prompt (the client's input length estimate).
   std::optional<uint32_t> max_tokens;    ///< Requested output length, if any.
+  bool tokens_exact = false;             ///< prompt_words is an exact token count (a tokenizer counted it).
 };
 
 /// How to generate synthetic entries (AIPerf's --isl/--osl options).

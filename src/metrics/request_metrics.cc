@@ -105,7 +105,7 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
     m.input_tokens_source = TokenSource::kReported;
   } else if (record.input_token_count) {
     m.input_sequence_length = *record.input_token_count;
-    m.input_tokens_source = TokenSource::kClient;
+    m.input_tokens_source = record.input_token_count_estimated ? TokenSource::kEstimated : TokenSource::kClient;
   }
   if (record.cached_prompt_tokens) m.cached_prompt_tokens = static_cast<int64_t>(*record.cached_prompt_tokens);
 

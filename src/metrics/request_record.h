@@ -115,6 +115,7 @@ struct RequestRecord {
   std::vector<Chunk> responses;            ///< Response chunks in arrival order.
   std::optional<Usage> usage;              ///< Token usage, when the server reported it.
   std::optional<int64_t> input_token_count;  ///< Prompt tokens as counted by the client, when known.
+  bool input_token_count_estimated = false;  ///< input_token_count is an estimate (words), not a tokenizer's count.
   std::optional<uint64_t> cached_prompt_tokens;  ///< Prompt tokens the server read from its cache, when reported.
   std::optional<int> http_status;          ///< Status of the response, when one arrived.
   bool generates_text = true;              ///< False for endpoints without text output (embeddings): no output metrics.

@@ -4,12 +4,16 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
+#include <random>
 #include <cstdlib>
 #include <string_view>
 #include <system_error>
 
 #include "config/option_table.h"
 #include "endpoints/legacy_endpoint.h"
+#include "tokenizer/prompt_builder.h"
+#include "tokenizer/resolve.h"
 #include "hooks/hook_host_client.h"
 #include "plugin/trust.h"
 
@@ -31,12 +35,57 @@ std::vector<Error> check_options(const ProfileOptions& o, transport::HttpUrl& ur
   return problems;
 }
 
-Expected<dataset::Dataset> load_dataset(const ProfileOptions& o) {
+// --tokenizer, else the model's tokenizer if the HF cache has it, else none (word estimates).
+Expected<std::shared_ptr<const tokenizer::Tokenizer>> open_tokenizer(const ProfileOptions& o) {
+  // The default looks up only HuggingFace-style model ids (ORG/NAME), never a local path.
+  if (o.tokenizer.empty() && o.model.find('/') == std::string::npos) return std::shared_ptr<const tokenizer::Tokenizer>();
+  const std::string& name = o.tokenizer.empty() ? o.model : o.tokenizer;
+  auto opened = o.tokenizer.empty() ? tokenizer::load_tokenizer(tokenizer::resolve_tokenizer(name).value_or(""))
+                                    : tokenizer::open_tokenizer(name);
+  if (opened) return std::make_shared<const tokenizer::Tokenizer>(std::move(*opened));
+  if (!o.tokenizer.empty()) return fail(std::move(opened.error()).about("--tokenizer"));
+  return std::shared_ptr<const tokenizer::Tokenizer>();
+}
+
+// Synthetic prompts of exactly the drawn number of tokens (AIPerf's corpus-window method, made exact).
+Expected<dataset::Dataset> exact_synthetic(const ProfileOptions& o, const tokenizer::Tokenizer& tok) {
+  auto builder = tokenizer::PromptBuilder::create(tok);
+  if (!builder) return fail(std::move(builder.error()).about("--tokenizer"));
+  std::mt19937_64 rng(o.random_seed);
+  std::normal_distribution<double> isl(static_cast<double>(o.isl), static_cast<double>(o.isl_stddev));
+  std::normal_distribution<double> osl(static_cast<double>(o.osl.value_or(0)), static_cast<double>(o.osl_stddev));
+  auto draw = [&rng](auto& dist, bool spread) { return spread ? std::max(1.0, std::round(dist(rng))) : dist.mean(); };
+  std::vector<dataset::DatasetEntry> entries(o.num_dataset_entries);
+  for (auto& entry : entries) {
+    auto tokens = static_cast<std::size_t>(draw(isl, o.isl_stddev > 0));
+    auto prompt = builder->build(tokens, rng);
+    if (!prompt) return fail(std::move(prompt.error()).about("--isl"));
+    entry.prompt = std::move(*prompt);
+    entry.prompt_words = static_cast<uint32_t>(tokens);
+    entry.tokens_exact = true;
+    if (o.osl) entry.max_tokens = static_cast<uint32_t>(draw(osl, o.osl_stddev > 0));
+  }
+  return dataset::from_entries(std::move(entries));
+}
+
+// Input files' prompts, counted by the tokenizer.
+void count_tokens(dataset::Dataset& data, const tokenizer::Tokenizer& tok) {
+  for (auto& entry : data.entries) {
+    std::size_t n = tok.count(entry.prompt, {false, true});
+    for (const auto& m : entry.messages) n += tok.count(m.content, {false, true});
+    entry.prompt_words = static_cast<uint32_t>(n);
+    entry.tokens_exact = entry.messages.empty();  // chat templates add tokens we do not model: an estimate then
+  }
+}
+
+Expected<dataset::Dataset> load_dataset(const ProfileOptions& o, const tokenizer::Tokenizer* tok) {
+  if (tok && o.input_files.empty()) return exact_synthetic(o, *tok);
   try {
     if (!o.input_files.empty()) {
       std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
       auto data = dataset::load_jsonl_files(files, o.random_seed);
       if (!data) return fail(std::move(data.error()).about("--input-file"));
+      if (tok) count_tokens(*data, *tok);
       return data;
     }
     dataset::SyntheticOptions s;
@@ -236,7 +285,14 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   const auto& o = plan.options;
   auto problems = check_options(o, plan.url);
   if (!problems.empty()) return tl::unexpected(problems);
-  auto data = load_dataset(o);
+  auto tok = open_tokenizer(o);
+  if (!tok) return tl::unexpected(std::vector{tok.error()});
+  plan.tokenizer = std::move(*tok);
+  if (!plan.tokenizer && o.ui != config::UiMode::kNone) {
+    fmt::print(stderr, "note: no tokenizer (--tokenizer, or --model in the HuggingFace cache): input lengths are "
+                       "word counts, labelled as estimates\n");
+  }
+  auto data = load_dataset(o, plan.tokenizer.get());
   if (!data) return tl::unexpected(std::vector{data.error()});
   plan.data = std::move(*data);
   auto strategy = choose_strategy(o, plan.data.timestamps_ms);

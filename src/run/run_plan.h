@@ -18,6 +18,7 @@
 #include "engine/benchmark.h"
 #include "hooks/phase_hook_registry.h"
 #include "run/plugin_setup.h"
+#include "tokenizer/tokenizer.h"
 #include "transport/http_client.h"
 #include "transport/url.h"
 
@@ -46,6 +47,7 @@ struct RunPlan {
   transport::ClientOptions client;
   std::filesystem::path artifact_dir;
   nlohmann::json input_config;  ///< The effective options, redacted, for the exports.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer;  ///< Null: lengths are word estimates.
 };
 
 /// Resolves `options`; every problem found, or the plan. Prints the plugin
