@@ -18,7 +18,10 @@ fi
 mkdir -p "$build_root"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-command -v ccache >/dev/null && generator+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  generator+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$src}" CCACHE_NOHASHDIR=1
+fi
 for name in "${packages[@]}"; do
   echo "--- plugin package $name"
   cmake -S "$src/plugins/$name" -B "$build_root/$name" "${generator[@]}" \

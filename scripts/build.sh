@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 launcher=()
 # ccache (installed by install-deps.sh) makes rebuilds of unchanged sources free.
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths relative to the checkout, so clones and worktrees share cache entries.
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=1
+fi
 cmake -S . -B "$build_dir" -G Ninja -DAIPERF_WERROR=ON "${launcher[@]}" "$@" >/dev/null
 targets=()
 for t in ${TARGETS:-}; do targets+=(--target "$t"); done

@@ -62,6 +62,46 @@ void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
   m.output_token_count = std::max<int64_t>(0, *m.output_sequence_length - m.reasoning_token_count.value_or(0));
 }
 
+// TTFT, TTST, first output token, prefill throughput, inter-chunk and inter-token
+// latencies: the streaming-only metrics (AIPerf STREAMING_TOKENS_ONLY).
+void streaming_metrics(const RequestRecord& record, const std::vector<int64_t>& content_ts, RequestMetrics& m) {
+  if (!content_ts.empty() && content_ts.front() >= record.start_ns) {
+    m.time_to_first_token_ns = content_ts.front() - record.start_ns;
+  }
+  for (const Chunk& c : record.responses) {
+    if (c.content.empty()) continue;
+    if (c.timestamp_ns >= record.start_ns) m.time_to_first_output_token_ns = c.timestamp_ns - record.start_ns;
+    break;
+  }
+  if (m.time_to_first_token_ns && *m.time_to_first_token_ns > 0 && m.input_sequence_length) {
+    m.prefill_throughput_per_user =
+        static_cast<double>(*m.input_sequence_length) * 1e9 / static_cast<double>(*m.time_to_first_token_ns);
+  }
+  if (content_ts.size() >= 2 && content_ts[1] >= content_ts[0]) {
+    m.time_to_second_token_ns = content_ts[1] - content_ts[0];
+  }
+  if (content_ts.size() >= 2) {
+    m.inter_chunk_latencies_ns.reserve(content_ts.size() - 1);
+    for (std::size_t i = 1; i < content_ts.size(); ++i) {
+      const int64_t gap = content_ts[i] - content_ts[i - 1];
+      if (gap < 0) {  // AIPerf rejects negative gaps; so do we, for the whole list
+        m.inter_chunk_latencies_ns.clear();
+        break;
+      }
+      m.inter_chunk_latencies_ns.push_back(gap);
+    }
+  }
+  if (content_ts.size() >= 2 && m.time_to_first_token_ns && m.request_latency_ns &&
+      m.output_sequence_length && *m.output_sequence_length >= 2) {
+    const double decode_ns =
+        static_cast<double>(*m.request_latency_ns - *m.time_to_first_token_ns);
+    m.inter_token_latency_ns = decode_ns / static_cast<double>(*m.output_sequence_length - 1);
+    if (*m.inter_token_latency_ns > 0) {
+      m.output_token_throughput_per_user = 1e9 / *m.inter_token_latency_ns;
+    }
+  }
+}
+
 }  // namespace
 
 int64_t estimate_tokens(std::string_view text) {
@@ -112,41 +152,7 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   m.tls_handshake_time_ns = record.transport.tls_handshake_ns;  // set only when this request opened a TLS connection
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
-  if (!content_ts.empty() && content_ts.front() >= record.start_ns) {
-    m.time_to_first_token_ns = content_ts.front() - record.start_ns;
-  }
-  for (const Chunk& c : record.responses) {
-    if (c.content.empty()) continue;
-    if (c.timestamp_ns >= record.start_ns) m.time_to_first_output_token_ns = c.timestamp_ns - record.start_ns;
-    break;
-  }
-  if (m.time_to_first_token_ns && *m.time_to_first_token_ns > 0 && m.input_sequence_length) {
-    m.prefill_throughput_per_user =
-        static_cast<double>(*m.input_sequence_length) * 1e9 / static_cast<double>(*m.time_to_first_token_ns);
-  }
-  if (content_ts.size() >= 2 && content_ts[1] >= content_ts[0]) {
-    m.time_to_second_token_ns = content_ts[1] - content_ts[0];
-  }
-  if (content_ts.size() >= 2) {
-    m.inter_chunk_latencies_ns.reserve(content_ts.size() - 1);
-    for (std::size_t i = 1; i < content_ts.size(); ++i) {
-      const int64_t gap = content_ts[i] - content_ts[i - 1];
-      if (gap < 0) {  // AIPerf rejects negative gaps; so do we, for the whole list
-        m.inter_chunk_latencies_ns.clear();
-        break;
-      }
-      m.inter_chunk_latencies_ns.push_back(gap);
-    }
-  }
-  if (content_ts.size() >= 2 && m.time_to_first_token_ns && m.request_latency_ns &&
-      m.output_sequence_length && *m.output_sequence_length >= 2) {
-    const double decode_ns =
-        static_cast<double>(*m.request_latency_ns - *m.time_to_first_token_ns);
-    m.inter_token_latency_ns = decode_ns / static_cast<double>(*m.output_sequence_length - 1);
-    if (*m.inter_token_latency_ns > 0) {
-      m.output_token_throughput_per_user = 1e9 / *m.inter_token_latency_ns;
-    }
-  }
+  streaming_metrics(record, content_ts, m);
   return m;
 }
 

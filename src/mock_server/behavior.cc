@@ -58,66 +58,66 @@ std::optional<Fault> parse_fault(std::string_view name) {
   return std::nullopt;
 }
 
-tl::expected<FaultRate, std::string> parse_fault_rate(std::string_view spec) {
+Expected<FaultRate> parse_fault_rate(std::string_view spec) {
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos) {
-    return tl::make_unexpected("expected KIND=PCT, got '" + std::string(spec) + "'");
+    return fail(ErrorCode::kInvalidArgument, "expected KIND=PCT, got '" + std::string(spec) + "'");
   }
   const auto fault = parse_fault(spec.substr(0, eq));
   if (!fault || *fault == Fault::none) {
-    return tl::make_unexpected("unknown fault kind '" + std::string(spec.substr(0, eq)) +
+    return fail(ErrorCode::kInvalidArgument, "unknown fault kind '" + std::string(spec.substr(0, eq)) +
                                "' (http_500, http_429, reset, stall, malformed_sse, truncated_json)");
   }
   const auto pct = parse_double(spec.substr(eq + 1));
   if (!pct || *pct < 0 || *pct > 100) {
-    return tl::make_unexpected("fault percentage must be a number in 0-100, got '" +
+    return fail(ErrorCode::kInvalidArgument, "fault percentage must be a number in 0-100, got '" +
                                std::string(spec.substr(eq + 1)) + "'");
   }
   return FaultRate{*fault, *pct};
 }
 
-tl::expected<void, std::string> validate(const BehaviorConfig& config) {
+Expected<void> validate(const BehaviorConfig& config) {
   if (!(config.ttft_ms >= 0) || !(config.itl_ms >= 0)) {
-    return tl::make_unexpected("--ttft and --itl must be >= 0");
+    return fail(ErrorCode::kInvalidArgument, "--ttft and --itl must be >= 0");
   }
   if (!(config.error_rate >= 0 && config.error_rate <= 100)) {
-    return tl::make_unexpected("--error-rate must be in 0-100");
+    return fail(ErrorCode::kInvalidArgument, "--error-rate must be in 0-100");
   }
   double total = config.error_rate;
   for (const auto& fr : config.fault_rates) {
     if (!(fr.percent >= 0 && fr.percent <= 100)) {
-      return tl::make_unexpected("fault percentage must be in 0-100");
+      return fail(ErrorCode::kInvalidArgument, "fault percentage must be in 0-100");
     }
     total += fr.percent;
   }
   if (total > 100.0 + 1e-9) {
-    return tl::make_unexpected("--error-rate plus all --fault percentages exceed 100");
+    return fail(ErrorCode::kInvalidArgument, "--error-rate plus all --fault percentages exceed 100");
   }
   return {};
 }
 
-tl::expected<Overrides, std::string> parse_overrides(const HeaderLookup& header) {
+Expected<Overrides> parse_overrides(const HeaderLookup& header) {
   Overrides o;
   if (auto v = header("x-mock-fault")) {
     o.fault = parse_fault(*v);
-    if (!o.fault) return tl::make_unexpected("X-Mock-Fault: unknown fault '" + std::string(*v) + "'");
+    if (!o.fault) return fail(ErrorCode::kInvalidArgument, "X-Mock-Fault: unknown fault '" + std::string(*v) + "'");
   }
   if (auto v = header("x-mock-ttft-ms")) {
     o.ttft_ms = parse_double(*v);
     if (!o.ttft_ms || *o.ttft_ms < 0) {
-      return tl::make_unexpected("X-Mock-TTFT-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
+      return fail(ErrorCode::kInvalidArgument, "X-Mock-TTFT-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
     }
   }
   if (auto v = header("x-mock-itl-ms")) {
     o.itl_ms = parse_double(*v);
     if (!o.itl_ms || *o.itl_ms < 0) {
-      return tl::make_unexpected("X-Mock-ITL-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
+      return fail(ErrorCode::kInvalidArgument, "X-Mock-ITL-Ms: expected milliseconds >= 0, got '" + std::string(*v) + "'");
     }
   }
   if (auto v = header("x-mock-fault-after")) {
     o.fault_after = parse_int(*v);
     if (!o.fault_after || *o.fault_after < 0) {
-      return tl::make_unexpected("X-Mock-Fault-After: expected a token count >= 0, got '" + std::string(*v) + "'");
+      return fail(ErrorCode::kInvalidArgument, "X-Mock-Fault-After: expected a token count >= 0, got '" + std::string(*v) + "'");
     }
   }
   return o;

@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include <tl/expected.hpp>
+#include "base/error.h"
 
 namespace aiperf::mock_server {
 
@@ -57,7 +57,7 @@ struct FaultRate {
 };
 
 /// Parses "KIND=PCT" (as given to --fault); the error names what is wrong.
-tl::expected<FaultRate, std::string> parse_fault_rate(std::string_view spec);
+Expected<FaultRate> parse_fault_rate(std::string_view spec);
 
 /// Server-wide behaviour, from the command line.
 struct BehaviorConfig {
@@ -70,7 +70,7 @@ struct BehaviorConfig {
 };
 
 /// Checks a config: percentages in 0-100, their sum at most 100, latencies >= 0.
-tl::expected<void, std::string> validate(const BehaviorConfig& config);
+Expected<void> validate(const BehaviorConfig& config);
 
 /// Per-request overrides taken from X-Mock-* request headers.
 struct Overrides {
@@ -84,7 +84,7 @@ struct Overrides {
 using HeaderLookup = std::function<std::optional<std::string_view>(std::string_view)>;
 
 /// Reads the X-Mock-* headers; the error names the bad header and value.
-tl::expected<Overrides, std::string> parse_overrides(const HeaderLookup& header);
+Expected<Overrides> parse_overrides(const HeaderLookup& header);
 
 /// What the server does for one request.
 struct Plan {

@@ -111,7 +111,7 @@ TEST(MockBehaviorTest, ParsesOverrideHeaders) {
                                     {"x-mock-ttft-ms", "12.5"},
                                     {"x-mock-itl-ms", "3"},
                                     {"x-mock-fault-after", "4"}}));
-  ASSERT_TRUE(o) << o.error();
+  ASSERT_TRUE(o) << o.error().message;
   EXPECT_EQ(o->fault, Fault::stall);
   EXPECT_EQ(o->ttft_ms, 12.5);
   EXPECT_EQ(o->itl_ms, 3);

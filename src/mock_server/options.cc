@@ -63,7 +63,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
     auto fr = parse_fault_rate(f);
     if (!fr) {
       out.exit_code = 2;
-      out.message = "--fault: " + fr.error() + "\n";
+      out.message = "--fault: " + fr.error().message + "\n";
       return out;
     }
     o.behavior.fault_rates.push_back(*fr);
@@ -71,7 +71,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   o.behavior.seed = seed ? *seed : std::random_device{}();
   if (auto ok = validate(o.behavior); !ok) {
     out.exit_code = 2;
-    out.message = ok.error() + "\n";
+    out.message = ok.error().message + "\n";
     return out;
   }
   out.options = std::move(o);

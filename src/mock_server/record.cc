@@ -32,14 +32,14 @@ json to_json(const Record& r) {
   return j;
 }
 
-tl::expected<std::unique_ptr<Recorder>, std::string> Recorder::open(const std::string& path,
+Expected<std::unique_ptr<Recorder>> Recorder::open(const std::string& path,
                                                                     std::size_t max_records) {
   std::unique_ptr<Recorder> rec(new Recorder());
   rec->max_records_ = max_records;
   if (!path.empty()) {
     rec->file_ = std::fopen(path.c_str(), "a");
     if (!rec->file_) {
-      return tl::make_unexpected("cannot open record file '" + path + "': " + std::strerror(errno));
+      return fail(ErrorCode::kIo, "cannot open record file '" + path + "': " + std::strerror(errno));
     }
   }
   return rec;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
-#include <tl/expected.hpp>
+#include "base/error.h"
 
 #include "mock_server/behavior.h"
 
@@ -50,7 +50,7 @@ class Recorder {
  public:
   /// Opens `path` for appending when not empty; the error names the file.
   /// Memory keeps the latest `max_records` records (the file keeps all).
-  static tl::expected<std::unique_ptr<Recorder>, std::string> open(const std::string& path,
+  static Expected<std::unique_ptr<Recorder>> open(const std::string& path,
                                                                     std::size_t max_records = 100000);
   /// Closes the record file.
   ~Recorder();

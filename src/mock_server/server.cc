@@ -202,7 +202,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
     script.emplace(make_error(route, parsed.error().status, rec.error, ex, parsed.error().param));
   } else if (auto overrides = parse_overrides(header); !overrides) {
     rec.model = parsed->model;
-    rec.error = overrides.error();
+    rec.error = overrides.error().message;
     script.emplace(make_error(route, 400, rec.error, ex));
   } else {
     const Plan plan = st.behavior.next(*overrides);
@@ -313,7 +313,7 @@ int run_server(const Options& options) {
   raise_fd_limit();
   auto recorder = Recorder::open(options.record_path, options.max_records);
   if (!recorder) {
-    fmt::print(stderr, "aiperf-mock-server: {}\n", recorder.error());
+    fmt::print(stderr, "aiperf-mock-server: {}\n", recorder.error().message);
     return 1;
   }
   auto st = std::make_shared<State>(options, std::move(*recorder));

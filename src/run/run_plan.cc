@@ -31,7 +31,7 @@ std::vector<Error> check_options(const ProfileOptions& o, transport::HttpUrl& ur
   auto problems = o.validate();
   auto parsed = transport::parse_http_url(o.url);
   if (parsed) url = *parsed;
-  else problems.push_back(bad("--url", parsed.error()));
+  else problems.push_back(std::move(parsed.error()).about("--url"));
   return problems;
 }
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include <tl/expected.hpp>
+#include "base/error.h"
 
 namespace aiperf::transport {
 
@@ -34,6 +34,6 @@ struct HttpUrl {
 /// Parses `http[s]://host[:port][/path]` (scheme optional, case-insensitive; none means http).
 /// Errors: other schemes, empty or invalid host,
 /// port not in 1-65535, user info, query or fragment, whitespace inside.
-tl::expected<HttpUrl, std::string> parse_http_url(std::string_view url);
+Expected<HttpUrl> parse_http_url(std::string_view url);
 
 }  // namespace aiperf::transport

@@ -7,7 +7,7 @@ namespace {
 
 TEST(ParseHttpUrl, HostPortAndBasePath) {
   auto u = parse_http_url("http://127.0.0.1:8000/v1");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().describe();
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8000);
   EXPECT_EQ(u->base_path, "/v1");
@@ -18,7 +18,7 @@ TEST(ParseHttpUrl, HostPortAndBasePath) {
 
 TEST(ParseHttpUrl, DefaultsAndNormalisation) {
   auto u = parse_http_url("  HTTP://Example.com/  ");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().describe();
   EXPECT_EQ(u->host, "Example.com");
   EXPECT_EQ(u->port, 80);
   EXPECT_EQ(u->base_path, "");
@@ -32,7 +32,7 @@ TEST(ParseHttpUrl, DefaultsAndNormalisation) {
 
 TEST(ParseHttpUrl, SchemeIsOptionalLikeAiperf) {
   auto u = parse_http_url("localhost:8000");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().describe();
   EXPECT_EQ(u->host, "localhost");
   EXPECT_EQ(u->port, 8000);
   auto bare = parse_http_url("my-server.local");
@@ -42,7 +42,7 @@ TEST(ParseHttpUrl, SchemeIsOptionalLikeAiperf) {
 
 TEST(ParseHttpUrl, Ipv6Literal) {
   auto u = parse_http_url("http://[::1]:9000/api");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().describe();
   EXPECT_EQ(u->host, "::1");
   EXPECT_EQ(u->port, 9000);
   EXPECT_EQ(u->base_path, "/api");
@@ -54,13 +54,13 @@ TEST(ParseHttpUrl, Ipv6Literal) {
 
 TEST(ParseHttpUrl, HttpsSelectsTlsAndDefaultsToPort443) {
   auto u = parse_http_url("https://api.openai.com/v1");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().describe();
   EXPECT_TRUE(u->tls);
   EXPECT_EQ(u->host, "api.openai.com");
   EXPECT_EQ(u->port, 443);
   EXPECT_EQ(u->base_path, "/v1");
   auto upper = parse_http_url("HTTPS://x:8443");
-  ASSERT_TRUE(upper) << upper.error();
+  ASSERT_TRUE(upper) << upper.error().describe();
   EXPECT_TRUE(upper->tls);
   EXPECT_EQ(upper->port, 8443);
   auto plain = parse_http_url("http://x");
@@ -98,7 +98,7 @@ TEST(ParseHttpUrl, RejectsBadInputWithAReason) {
   for (const auto& c : cases) {
     auto u = parse_http_url(c.url);
     ASSERT_FALSE(u) << c.url;
-    EXPECT_NE(u.error().find(c.why), std::string::npos) << c.url << " -> " << u.error();
+    EXPECT_NE(u.error().message.find(c.why), std::string::npos) << c.url << " -> " << u.error().message;
   }
 }
 
