@@ -95,6 +95,8 @@ std::vector<OptionSpec> make_table() {
       opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
       opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
 
+      opt("--rankings-passages-mean", "endpoint.rankings_passages_mean", "Endpoint", "Passages per request of the rankings endpoint (default 10)", value(&O::rankings_passages_mean)),
+      opt("--rankings-passages-stddev", "endpoint.rankings_passages_stddev", "Endpoint", "Standard deviation of the passages per rankings request (default 0)", value(&O::rankings_passages_stddev)),
       path(opt("--ssl-ca-file", "endpoint.ssl_ca_file", "Endpoint", "PEM file of CAs to trust for https:// (default: the system store)", value(&O::ssl_ca_file))),
       with_value(opt("--ssl-verify", "endpoint.ssl_verify", "Endpoint", "Verify the server's certificate and host name (false: accept any, loudly warned)", value(&O::ssl_verify))),
       path(opt("--ssl-client-cert", "endpoint.ssl_client_cert", "Endpoint", "PEM client certificate for mutual TLS", value(&O::ssl_client_cert))),

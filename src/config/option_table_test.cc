@@ -130,6 +130,22 @@ TEST(ProfileOptionsTest, TimesAndRatesThatWouldOverflowAreRefused) {
   EXPECT_TRUE(o.validate().empty());
 }
 
+TEST(ProfileOptionsTest, RankingsPassageOptionsReachTheRankingsEndpointOnly) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  o.rankings_passages_mean = 4;
+  o.rankings_passages_stddev = 1.5;
+  EXPECT_EQ(o.validate().size(), 1u) << "the chat endpoint has no passages";
+  o.endpoint_type = "rankings";
+  EXPECT_TRUE(o.validate().empty());
+  auto config = o.endpoint_config_json();
+  EXPECT_EQ(config["passages_mean"], 4.0);
+  EXPECT_EQ(config["passages_stddev"], 1.5);
+  o.rankings_passages_mean = 0.5;
+  EXPECT_EQ(o.validate().size(), 1u);
+}
+
 TEST(ConfigFileTest, DirectoryOrFifoAsConfigIsAClearError) {
   testing::TempDir dir;
   ProfileOptions o;

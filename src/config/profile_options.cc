@@ -52,6 +52,11 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(request_timeout_seconds > 0, "--request-timeout-seconds", "must be positive");
   need(max_error_rate >= 0 && max_error_rate <= 1, "--max-error-rate",
        fmt::format("must be between 0 and 1, got {}", max_error_rate));
+  bool rankings = endpoint_type == "rankings";
+  need(rankings || !(rankings_passages_mean || rankings_passages_stddev), "--rankings-passages-mean",
+       "and --rankings-passages-stddev need --endpoint-type rankings");
+  need(!rankings_passages_mean || *rankings_passages_mean >= 1, "--rankings-passages-mean", "must be at least 1");
+  need(!rankings_passages_stddev || *rankings_passages_stddev >= 0, "--rankings-passages-stddev", "must not be negative");
   need(custom_endpoint.empty() || custom_endpoint.front() == '/', "--endpoint",
        "must start with '/', got '" + custom_endpoint + "'");
   return problems;
@@ -80,6 +85,8 @@ nlohmann::json ProfileOptions::endpoint_config_json() const {
   if (!custom_endpoint.empty()) config["path"] = custom_endpoint;
   for (const auto& h : headers) config["headers"][h.name] = h.value;
   for (const auto& e : extra_inputs) config["extra"][e.key] = e.value;
+  if (rankings_passages_mean) config["passages_mean"] = *rankings_passages_mean;
+  if (rankings_passages_stddev) config["passages_stddev"] = *rankings_passages_stddev;
   return config;
 }
 

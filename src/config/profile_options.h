@@ -37,6 +37,7 @@ struct ProfileOptions {
   std::string api_key;
   std::vector<Header> headers;
   std::vector<ExtraInput> extra_inputs;
+  std::optional<double> rankings_passages_mean, rankings_passages_stddev;  ///< Passages per rerank request.
   // TLS and the clock (https:// URLs)
   std::string ssl_ca_file;                   ///< PEM CAs; "" = the system store.
   bool ssl_verify = true;                    ///< false accepts any certificate (warned about).
