@@ -4,24 +4,18 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
 
+#include "base/file.h"
 #include "config/config_file.h"
 #include "support/test_support.h"
 
 namespace aiperf::config {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(OptionTableTest, DocsReferenceMatchesTheTable) {
-  std::string doc = slurp(std::filesystem::path(AIPERF_SOURCE_DIR) / "docs" / "configuration.md");
+  auto read = read_bounded_regular_file(std::filesystem::path(AIPERF_SOURCE_DIR) / "docs" / "configuration.md", 1u << 20);
+  ASSERT_TRUE(read) << read.error().describe();
+  const std::string& doc = *read;
   auto begin = doc.find("<!-- options:begin -->\n");
   auto end = doc.find("<!-- options:end -->");
   ASSERT_NE(begin, std::string::npos) << "docs/configuration.md lacks the options markers";

@@ -187,15 +187,7 @@ std::string joined_prompt(const RequestInput& input) {
 
 HttpRequestSpec make_request(const OpenAiSettings& s, const RequestInput& input, json body) {
   for (const auto& [key, value] : s.extra.items()) body[key] = value;
-  HttpRequestSpec spec;
-  spec.path = s.path;
-  spec.headers.emplace_back("Content-Type", "application/json");
-  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
-  if (!s.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
-  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
-  for (const auto& h : s.headers) spec.headers.push_back(h);
-  spec.body = body.dump();
-  return spec;
+  return json_request(s, s.path, input, std::move(body));
 }
 
 json streaming_fields(const RequestInput& input) {
@@ -209,6 +201,18 @@ json streaming_fields(const RequestInput& input) {
 }
 
 }  // namespace
+
+HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body) {
+  HttpRequestSpec spec;
+  spec.path = std::move(path);
+  spec.headers.emplace_back("Content-Type", "application/json");
+  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
+  if (!s.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
+  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
+  for (const auto& h : s.headers) spec.headers.push_back(h);
+  spec.body = body.dump();
+  return spec;
+}
 
 OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string default_path) {
   config.allow_only({"path", "api_key", "headers", "extra"});

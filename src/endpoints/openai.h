@@ -25,6 +25,10 @@ struct OpenAiSettings {
   static OpenAiSettings from(const PluginConfig& config, std::string default_path);
 };
 
+/// A JSON POST to `path` with the settings' headers (Content-Type, Accept for streams,
+/// Authorization, X-Request-Id, extra headers); `body` is sent as given.
+HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, nlohmann::json body);
+
 /// Parses one OpenAI streaming chunk (SSE data), "[DONE]", or a whole response body.
 /// Handles chat (delta/message), completions (text), reasoning fields, tool-call
 /// fragments (as output text), usage with cached prompt tokens, and error objects.

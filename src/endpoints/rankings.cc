@@ -23,17 +23,6 @@ std::string prompt_of(const RequestInput& input) {
   return out;
 }
 
-HttpRequestSpec request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body) {
-  HttpRequestSpec spec;
-  spec.path = std::move(path);
-  spec.headers.emplace_back("Content-Type", "application/json");
-  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
-  if (!s.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
-  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
-  for (const auto& h : s.headers) spec.headers.push_back(h);
-  spec.body = body.dump();
-  return spec;
-}
 
 ParsedResponse error_or_malformed(const json& j, std::string_view payload) {
   ParsedResponse out;
@@ -112,7 +101,7 @@ HttpRequestSpec RankingsEndpoint::format_request(const RequestInput& input) cons
   for (const auto& [key, value] : settings_.extra.items()) body[key] = value;
   RequestInput plain = input;
   plain.streaming = false;  // rerank APIs do not stream
-  return request(settings_, settings_.path, plain, std::move(body));
+  return json_request(settings_, settings_.path, plain, std::move(body));
 }
 
 // A ranking is a list of {index, score-ish}; its length is checked, not the scores.
@@ -144,7 +133,7 @@ HttpRequestSpec HuggingFaceGenerateEndpoint::format_request(const RequestInput& 
   if (input.max_tokens) parameters["max_new_tokens"] = *input.max_tokens;
   for (const auto& [key, value] : settings_.extra.items()) parameters[key] = value;
   json body = {{"inputs", prompt_of(input)}, {"parameters", parameters}};
-  return request(settings_, input.streaming ? stream_path_ : settings_.path, input, std::move(body));
+  return json_request(settings_, input.streaming ? stream_path_ : settings_.path, input, std::move(body));
 }
 
 // Stream events: {"token": {"text", "special"}, "details": null | {generated_tokens}};
