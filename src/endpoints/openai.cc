@@ -185,10 +185,6 @@ std::string joined_prompt(const RequestInput& input) {
   return prompt;
 }
 
-HttpRequestSpec make_request(const OpenAiSettings& s, const RequestInput& input, json body) {
-  for (const auto& [key, value] : s.extra.items()) body[key] = value;
-  return json_request(s, s.path, input, std::move(body));
-}
 
 json streaming_fields(const RequestInput& input) {
   json body = json::object();
@@ -202,16 +198,24 @@ json streaming_fields(const RequestInput& input) {
 
 }  // namespace
 
-HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body) {
+HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body,
+                             ApiKeyHeader key) {
   HttpRequestSpec spec;
   spec.path = std::move(path);
   spec.headers.emplace_back("Content-Type", "application/json");
   if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
-  if (!s.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
+  if (key == ApiKeyHeader::kBearer && !s.api_key.empty()) {
+    spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
+  }
   if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
   for (const auto& h : s.headers) spec.headers.push_back(h);
   spec.body = body.dump();
   return spec;
+}
+
+HttpRequestSpec settings_request(const OpenAiSettings& s, const RequestInput& input, json body, ApiKeyHeader key) {
+  for (const auto& [name, value] : s.extra.items()) body[name] = value;
+  return json_request(s, s.path, input, std::move(body), key);
 }
 
 OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string default_path) {
@@ -293,7 +297,7 @@ HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const 
   json fields = generates_text() ? streaming_fields(effective) : json::object();
   json own = body(effective);
   for (auto& [key, value] : own.items()) fields[key] = std::move(value);
-  return make_request(settings_, effective, std::move(fields));
+  return settings_request(settings_, effective, std::move(fields));
 }
 
 ParsedResponse OpenAiEndpoint::parse_response(std::string_view payload) const {

@@ -25,9 +25,18 @@ struct OpenAiSettings {
   static OpenAiSettings from(const PluginConfig& config, std::string default_path);
 };
 
+/// How the API key travels: OpenAI's "Authorization: Bearer KEY", or not at all
+/// (the caller adds its own header, e.g. Anthropic's x-api-key).
+enum class ApiKeyHeader { kBearer, kNone };
+
 /// A JSON POST to `path` with the settings' headers (Content-Type, Accept for streams,
-/// Authorization, X-Request-Id, extra headers); `body` is sent as given.
-HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, nlohmann::json body);
+/// Authorization per `key`, X-Request-Id, extra headers); `body` is sent as given.
+HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, nlohmann::json body,
+                             ApiKeyHeader key = ApiKeyHeader::kBearer);
+
+/// json_request to the settings' path, with the settings' `extra` fields merged into `body`.
+HttpRequestSpec settings_request(const OpenAiSettings& s, const RequestInput& input, nlohmann::json body,
+                                 ApiKeyHeader key = ApiKeyHeader::kBearer);
 
 /// Parses one OpenAI streaming chunk (SSE data), "[DONE]", or a whole response body.
 /// Handles chat (delta/message), completions (text), reasoning fields, tool-call

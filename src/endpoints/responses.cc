@@ -52,18 +52,6 @@ json messages_json(const RequestInput& input, bool skip_system) {
   return messages;
 }
 
-HttpRequestSpec with_settings(const OpenAiSettings& s, const RequestInput& input, json body) {
-  for (const auto& [key, value] : s.extra.items()) body[key] = value;
-  HttpRequestSpec spec;
-  spec.path = s.path;
-  spec.headers.emplace_back("Content-Type", "application/json");
-  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
-  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
-  for (const auto& h : s.headers) spec.headers.push_back(h);
-  spec.body = body.dump();
-  return spec;
-}
-
 // The Responses usage object ({input_tokens, output_tokens, *_details}).
 void read_responses_usage(const json& usage, ParsedEvent& out) {
   if (!usage.is_object()) return;
@@ -103,9 +91,7 @@ HttpRequestSpec ResponsesEndpoint::format_request(const RequestInput& input) con
   json body = {{"model", input.model}, {"input", messages_json(input, false)}};
   if (input.streaming) body["stream"] = true;
   if (input.max_tokens) body["max_output_tokens"] = *input.max_tokens;
-  HttpRequestSpec spec = with_settings(settings_, input, std::move(body));
-  if (!settings_.api_key.empty()) spec.headers.emplace_back("Authorization", "Bearer " + settings_.api_key);
-  return spec;
+  return settings_request(settings_, input, std::move(body), ApiKeyHeader::kBearer);
 }
 
 ParsedResponse ResponsesEndpoint::parse_response(std::string_view payload) const {
@@ -153,7 +139,7 @@ HttpRequestSpec AnthropicMessagesEndpoint::format_request(const RequestInput& in
   }
   if (!system.empty()) body["system"] = system;
   if (input.streaming) body["stream"] = true;
-  HttpRequestSpec spec = with_settings(settings_, input, std::move(body));
+  HttpRequestSpec spec = settings_request(settings_, input, std::move(body), ApiKeyHeader::kNone);
   spec.headers.emplace_back("anthropic-version", version_);
   if (!settings_.api_key.empty()) spec.headers.emplace_back("x-api-key", settings_.api_key);
   return spec;

@@ -39,6 +39,9 @@ TEST(ResponsesEndpointTest, RequestUsesInputAndMaxOutputTokens) {
   EXPECT_EQ(body["input"][0]["content"], "hello");
   EXPECT_EQ(body["max_output_tokens"], 12);
   EXPECT_EQ(body["stream"], true);
+  int bearer = 0;
+  for (const auto& [k, v] : spec.headers) bearer += (k == "Authorization" && v == "Bearer k");
+  EXPECT_EQ(bearer, 1);
 }
 
 TEST(AnthropicMessagesEndpointTest, UsageArrivesInPartsAndDeltasAreOutput) {
@@ -46,12 +49,14 @@ TEST(AnthropicMessagesEndpointTest, UsageArrivesInPartsAndDeltasAreOutput) {
   RequestInput in{"claude", {{"system", "be brief"}, {"user", "hi"}}, std::nullopt, true, "id"};
   HttpRequestSpec spec = e.format_request(in);
   EXPECT_EQ(spec.path, "/v1/messages");
-  bool key = false, version = false;
+  bool key = false, version = false, authorization = false;
   for (const auto& [k, v] : spec.headers) {
     key = key || (k == "x-api-key" && v == "sk");
     version = version || (k == "anthropic-version" && v == "2023-06-01");
+    authorization = authorization || k == "Authorization";
   }
   EXPECT_TRUE(key && version);
+  EXPECT_FALSE(authorization) << "Anthropic takes the key in x-api-key only";
   auto body = nlohmann::json::parse(spec.body);
   EXPECT_EQ(body["system"], "be brief");
   EXPECT_EQ(body["messages"].size(), 1u);
