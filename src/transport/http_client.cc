@@ -637,8 +637,19 @@ class HttpClient::Impl {
       start_exchange(c);
     };
     if (!sources_.empty()) return connect_from_source(c, std::move(connected));
+    // Opened here so that EMFILE is named (Asio's range connect reports it as operation_aborted).
+    error_code ec;
+    c->socket.open(origins_[c->origin].endpoints.begin()->endpoint().protocol(), ec);
+    if (ec == net::error::no_descriptors) return fail_soon(c, too_many_files());
     net::async_connect(c->socket, origins_[c->origin].endpoints,
-                       [connected](const error_code& ec, const tcp::endpoint&) { connected(ec); });
+                       [connected](const error_code& e, const tcp::endpoint&) { connected(e); });
+  }
+
+  // Completes a request that failed before any operation started, from the loop (never inside the caller).
+  void fail_soon(const ConnPtr& c, std::string why) {
+    net::post(ioc_, [this, c, why = std::move(why)] {
+      if (c->exchange) finish(c, TransportError{TransportErrorKind::kConnect, why}, false);
+    });
   }
 
   // --source-address: bind the socket to the next source address, then connect to the server's first
@@ -646,11 +657,7 @@ class HttpClient::Impl {
   template <class Handler>
   void connect_from_source(const ConnPtr& c, Handler connected) {
     const net::ip::address& source = sources_[next_source_++ % sources_.size()];
-    const auto fail_later = [this, c](std::string why) {
-      net::post(ioc_, [this, c, why = std::move(why)] {
-        if (c->exchange) finish(c, TransportError{TransportErrorKind::kConnect, why}, false);
-      });
-    };
+    const auto fail_later = [this, c](std::string why) { fail_soon(c, std::move(why)); };
     const OriginState& origin = origins_[c->origin];
     std::optional<tcp::endpoint> target;
     for (const auto& entry : origin.endpoints) {
