@@ -137,5 +137,14 @@ TEST(ParseSourceAddresses, RefusesWhatIsNotAnAddressOrTooMany) {
   }
 }
 
+TEST(ParseSourceAddresses, GarbageNeverThrows) {
+  std::string junk;
+  for (int i = 0; i < 256; ++i) {
+    junk.push_back(static_cast<char>(i));
+    EXPECT_NO_THROW((void)parse_source_addresses(junk));
+    EXPECT_NO_THROW((void)parse_source_addresses("127.0.0.1-" + junk));
+  }
+}
+
 }  // namespace
 }  // namespace aiperf::transport
