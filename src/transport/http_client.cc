@@ -12,8 +12,8 @@
 //
 // TLS: one SSL_CTX per client (verification, CA file, client certificate,
 // ALPN "http/1.1"); each connection gets SNI and host-name checking; the
-// newest session ticket is kept and offered on every new connection, so
-// reconnects resume. The handshake runs before on_sent, under the connect
+// newest session ticket of each server is kept and offered on every new
+// connection to it, so reconnects resume. The handshake runs before on_sent, under the connect
 // deadline; its duration is reported per request (TransportRecord).
 //
 // Lifetimes: connections are shared_ptrs captured by their pending
@@ -337,6 +337,7 @@ struct OriginState {
   std::string host_header;  // "host:port", also the name in error messages
   std::string server_name;  // SNI and the name the certificate must carry
   std::vector<ConnPtr> idle;
+  SSL_SESSION* session = nullptr;  // newest session ticket of this server, offered on reconnect (owned)
 };
 
 // kStickySessions: one conversation's connection and the turns waiting for it.
@@ -387,14 +388,15 @@ class HttpClient::Impl {
       tls_ctx_.emplace(ssl::context::tls_client);
       if (auto e = configure_tls(options_.tls, *tls_ctx_)) setup_error_ = std::move(e);
       SSL_CTX* native = tls_ctx_->native_handle();
-      SSL_CTX_set_ex_data(native, session_slot(), this);  // not app_data: Asio keeps its verify callback there
       SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
       SSL_CTX_sess_set_new_cb(native, &Impl::on_new_session);
     }
   }
 
   ~Impl() {
-    if (session_ != nullptr) SSL_SESSION_free(session_);
+    for (auto& o : origins_) {
+      if (o.session != nullptr) SSL_SESSION_free(o.session);
+    }
   }
 
   std::optional<TransportError> setup_error() const { return setup_error_; }
@@ -695,7 +697,9 @@ class HttpClient::Impl {
     } else if (options_.tls.verify) {
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), name.c_str());
     }
-    if (options_.tls.resume_sessions && session_ != nullptr) SSL_set_session(s, session_);
+    OriginState& origin = origins_[c.origin];  // origins_ never grows after construction: the pointer stays valid
+    SSL_set_ex_data(s, origin_slot(), &origin);
+    if (options_.tls.resume_sessions && origin.session != nullptr) SSL_set_session(s, origin.session);
   }
 
   void start_handshake(const ConnPtr& c) {
@@ -712,17 +716,19 @@ class HttpClient::Impl {
     });
   }
 
-  // The SSL_CTX ex_data index that points back to the Impl.
-  static int session_slot() {
-    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  // The SSL ex_data index that points to the connection's OriginState.
+  static int origin_slot() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
   }
 
-  // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest is kept.
+  // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest of each
+  // server is kept (a ticket is only good with the server that issued it).
   static int on_new_session(SSL* ssl, SSL_SESSION* session) {
-    auto* self = static_cast<Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_slot()));
-    if (self->session_ != nullptr) SSL_SESSION_free(self->session_);
-    self->session_ = session;
+    auto* origin = static_cast<OriginState*>(SSL_get_ex_data(ssl, origin_slot()));
+    if (origin == nullptr) return 0;  // OpenSSL keeps ownership
+    if (origin->session != nullptr) SSL_SESSION_free(origin->session);
+    origin->session = session;
     return 1;  // we own it now
   }
 
@@ -1149,7 +1155,6 @@ class HttpClient::Impl {
   std::size_t next_source_ = 0;
   std::optional<TransportError> setup_error_;
   std::optional<ssl::context> tls_ctx_;
-  SSL_SESSION* session_ = nullptr;  // newest session ticket, offered on reconnect
   std::vector<ConnPtr> active_;
   std::deque<std::unique_ptr<Exchange>> queue_;
   std::list<PendingTimer> timers_;
