@@ -141,6 +141,8 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     request.method = std::move(spec.method);
     request.target = url.join(spec.path);
     request.origin = url_index;
+    // request.session_key (0 here): multi-turn sets one key per conversation, so that with
+    // --connection-reuse-strategy sticky-user-sessions its turns share one connection (http_client.h).
     if (cancel) request.cancel_after = std::chrono::nanoseconds(defaults_.cancellation_delay_ns);
     request.headers = std::move(spec.headers);
     request.body = std::move(spec.body);
