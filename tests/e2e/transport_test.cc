@@ -185,6 +185,7 @@ TEST(TransportE2ETest, TlsHandshakeTimeIsExportedWhenRequestsUsedTls) {
   EXPECT_EQ(run.aggregate["transport"]["tls_requests"], 5);
   for (const auto& r : run.records) EXPECT_TRUE(r["metrics"].contains("tls_handshake_time")) << r.dump();
   EXPECT_NE(run.result.out.find("TLS Handshake Time (ms)"), std::string::npos) << run.result.out;
+  EXPECT_NE(testing::slurp(dir.path() / "profile_export_aiperf.csv").find("TLS Handshake Time (ms),"), std::string::npos);
 
   TempDir plain_dir;
   auto plain = profile(mock, plain_dir, "--request-count 2 --isl 5 --osl 2");
