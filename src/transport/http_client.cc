@@ -141,6 +141,8 @@ struct SinkBody {
     uint64_t* bytes = nullptr;    // running count of body bytes
     std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
     std::string* decode_error = nullptr;               // why decoding failed (then put() fails)
+    uint64_t* decoded_bytes = nullptr;                 // running count of decoded body bytes
+    uint64_t decoded_limit = 0;                        // bound on them (max_response_bytes; 0 = none)
   };
 
   class reader {
@@ -165,6 +167,13 @@ struct SinkBody {
             return 0;
           }
           bytes = *decoded;
+          *v_.decoded_bytes += bytes.size();
+          if (v_.decoded_limit != 0 && *v_.decoded_bytes > v_.decoded_limit) {  // a compression bomb
+            *v_.decode_error = "decoded response body larger than the bound of " + std::to_string(v_.decoded_limit) +
+                               " bytes (--max-response-bytes); connection closed";
+            ec = net::error::invalid_argument;
+            return 0;
+          }
           if (bytes.empty()) continue;
         }
         if (v_.handler != nullptr) call_body(*v_.handler, bytes, *v_.ts, *v_.source);
@@ -225,6 +234,7 @@ struct Connection {
   std::array<unsigned char, 9> prefix{};    // first response bytes: an HTTP/2 frame header is recognised
   std::size_t prefix_size = 0;
   uint64_t body_bytes = 0;
+  uint64_t decoded_bytes = 0;  // body bytes after gzip/deflate decoding
   uint64_t response_bytes = 0;
   std::chrono::milliseconds deadline{0};
 };
@@ -756,6 +766,7 @@ class HttpClient::Impl {
     c->headers_reported = false;
     c->status = 0;
     c->body_bytes = 0;
+    c->decoded_bytes = 0;
     c->response_bytes = 0;
     c->prefix_size = 0;
     c->decoder.reset();
@@ -796,7 +807,8 @@ class HttpClient::Impl {
     c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (c.exchange->request.method == "HEAD") c.parser->skip(true);
     c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts,        &c.read_source,
-                                                  &c.body_bytes,             &c.decoder,         &c.decode_error};
+                                                  &c.body_bytes,             &c.decoder,         &c.decode_error,
+                                                  &c.decoded_bytes,          options_.max_response_bytes};
   }
 
   void build_head(Connection& c, const HttpRequest& r) {

@@ -134,6 +134,17 @@ TEST_F(HttpsNginxTest, DecodesAGzipStreamTokenByToken) {
   EXPECT_TRUE(contains(r.tokens.front().second, "chat.completion.chunk")) << r.tokens.front().second;
 }
 
+TEST_F(HttpsNginxTest, MaxResponseBytesAlsoBoundsTheDecodedBody) {
+  ClientOptions o = options();
+  o.accept_encoding = "gzip";
+  o.max_response_bytes = 20000;  // above the gzip stream on the wire, below the SSE it decodes to
+  const Result r = run_one(o, chat(500, true));
+  ASSERT_TRUE(r.error) << r.describe();
+  EXPECT_EQ(r.error->kind, TransportErrorKind::kProtocol);
+  EXPECT_TRUE(contains(r.error->message, "decoded response body larger than the bound of 20000 bytes")) << r.describe();
+  EXPECT_LE(r.body.size(), 20000u + 16384u) << "at most one read past the bound";
+}
+
 TEST_F(HttpsNginxTest, DecodesAGzipNonStreamingBody) {
   ClientOptions o = options();
   o.accept_encoding = "gzip";
