@@ -72,6 +72,35 @@ OptionBinding list(std::vector<T> ProfileOptions::*field) {
 
 using O = ProfileOptions;
 
+// -u/--url: repeatable (AIPerf's multi-URL load balancing). The first is `url`, all are `urls`;
+// flags replace the config file's URLs. In a config file: a string or a list of strings.
+OptionBinding url_list() {
+  OptionBinding b;
+  b.type = "string, or list of strings";
+  b.repeatable = true;
+  b.from_text = [](O& o, std::string_view text) -> Expected<void> {
+    if (!o.url_from_flag) o.urls.clear();
+    o.url_from_flag = true;
+    o.urls.emplace_back(text);
+    o.url = o.urls.front();
+    return {};
+  };
+  b.from_json = [](O& o, const json& j) -> Expected<void> {
+    std::vector<std::string> urls;
+    if (j.is_string()) urls.push_back(j.get<std::string>());
+    for (const auto& item : j.is_array() ? j : json::array()) {
+      if (!item.is_string()) return fail(ErrorCode::kInvalidArgument, "must be a string or a list of strings");
+      urls.push_back(item.get<std::string>());
+    }
+    if (urls.empty()) return fail(ErrorCode::kInvalidArgument, "must be a string or a non-empty list of strings");
+    o.urls = std::move(urls);
+    o.url = o.urls.front();
+    return {};
+  };
+  b.to_json = [](const O& o) { return o.urls.size() > 1 ? json(o.urls) : json(o.url); };
+  return b;
+}
+
 OptionSpec opt(std::string_view flags, std::string_view key, std::string_view group, std::string_view help,
                OptionBinding binding) {
   return OptionSpec{flags, key, group, help, std::move(binding)};
@@ -85,7 +114,8 @@ OptionSpec with_value(OptionSpec s) { return s.binding.takes_value = true, s; }
 std::vector<OptionSpec> make_table() {
   return {
       opt("-m,--model", "endpoint.model", "Endpoint", "Model name sent in requests (required here or in --config)", value(&O::model)),
-      opt("-u,--url", "endpoint.url", "Endpoint", "Server URL (http://host:port[/base])", value(&O::url)),
+      opt("-u,--url", "endpoint.url", "Endpoint", "Server URL (http[s]://host:port[/base]); repeat it to spread requests over several servers (--url-strategy)", url_list()),
+      opt("--url-strategy", "endpoint.url_strategy", "Endpoint", "With several --url: round_robin (in send order) or random (seeded by --random-seed)", value(&O::url_strategy)),
       opt("--endpoint-type", "endpoint.type", "Endpoint", "chat, completions, embeddings, or a plugin's endpoint", value(&O::endpoint_type)),
       opt("--endpoint", "endpoint.custom_endpoint", "Endpoint", "Custom API path, e.g. /v1/my/chat", value(&O::custom_endpoint)),
       plugins(opt("--endpoint-config", "plugins.endpoint.config", "Endpoint", "JSON object passed to the endpoint", value(&O::endpoint_config))),
@@ -101,6 +131,11 @@ std::vector<OptionSpec> make_table() {
       with_value(opt("--ssl-verify", "endpoint.ssl_verify", "Endpoint", "Verify the server's certificate and host name (false: accept any, loudly warned)", value(&O::ssl_verify))),
       path(opt("--ssl-client-cert", "endpoint.ssl_client_cert", "Endpoint", "PEM client certificate for mutual TLS", value(&O::ssl_client_cert))),
       path(opt("--ssl-client-key", "endpoint.ssl_client_key", "Endpoint", "PEM private key of --ssl-client-cert (default: in the certificate's file)", value(&O::ssl_client_key))),
+      opt("--connection-reuse-strategy", "endpoint.connection_reuse_strategy", "Endpoint", "pooled (keep-alive, shared), never (a new connection per request) or sticky-user-sessions (one connection per conversation)", value(&O::connection_reuse_strategy)),
+      opt("--source-address", "endpoint.source_address", "Endpoint", "Local addresses to bind connections to, round-robin: ADDR[,ADDR...] or a range 127.0.0.2-127.0.0.40 (more than one address's ephemeral ports)", value(&O::source_address)),
+      opt("--request-cancellation-rate", "endpoint.request_cancellation_rate", "Endpoint", "Percent of requests cancelled (connection closed) --request-cancellation-delay after sending; counted apart, not in latency metrics", value(&O::request_cancellation_rate)),
+      opt("--request-cancellation-delay", "endpoint.request_cancellation_delay", "Endpoint", "Seconds after sending that a request chosen by --request-cancellation-rate is cancelled", value(&O::request_cancellation_delay)),
+      opt("--max-response-bytes", "endpoint.max_response_bytes", "Endpoint", "Most bytes one response may carry (streams included); beyond it the request fails and its connection is closed", value(&O::max_response_bytes)),
       opt("--timestamp-source", "endpoint.timestamp_source", "Endpoint", "Clock of response chunks: kernel receive time (default, where supported) or user (when aiperf read them)", value(&O::timestamp_source)),
 
       opt("--concurrency", "benchmark.concurrency", "Load", "Requests in flight (default 1); with --request-rate, a ceiling", value(&O::concurrency)),

@@ -93,6 +93,33 @@ TEST(OptionTableTest, FlagValuesAreTypedAtTheEdge) {
   EXPECT_FALSE(find_option_by_key("benchmark.arrival_pattern")->binding.from_text(o, "bursty"));
 }
 
+TEST(OptionTableTest, RepeatedUrlFlagsReplaceTheConfigFilesUrls) {
+  const auto* url = find_option_by_key("endpoint.url");
+  ASSERT_NE(url, nullptr);
+  ProfileOptions o;
+  ASSERT_TRUE(url->binding.from_json(o, nlohmann::json::array({"http://a:1", "http://b:2"})));
+  EXPECT_EQ(o.url, "http://a:1");
+  EXPECT_EQ(url->binding.to_json(o), nlohmann::json::array({"http://a:1", "http://b:2"}));
+  EXPECT_FALSE(url->binding.from_json(o, nlohmann::json::array({1})));
+  ASSERT_TRUE(url->binding.from_text(o, "http://c:3"));  // the first flag replaces the file's list
+  ASSERT_TRUE(url->binding.from_text(o, "http://d:4"));  // the next ones add to it
+  EXPECT_EQ(o.urls, (std::vector<std::string>{"http://c:3", "http://d:4"}));
+  EXPECT_EQ(o.url, "http://c:3");
+}
+
+TEST(ProfileOptionsTest, TransportOptionsAreCheckedTogether) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  EXPECT_TRUE(o.validate().empty());
+  o.connection_reuse_strategy = "sticky";
+  o.url_strategy = "least_loaded";
+  o.request_cancellation_rate = 101;
+  o.request_cancellation_delay = -1;
+  o.max_response_bytes = 10;
+  EXPECT_EQ(o.validate().size(), 5u);
+}
+
 TEST(ProfileOptionsTest, SyntheticSizesAreBoundedBeforeAnythingIsBuilt) {
   ProfileOptions o;
   o.model = "m";

@@ -57,6 +57,16 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
        "and --rankings-passages-stddev need --endpoint-type rankings");
   need(!rankings_passages_mean || *rankings_passages_mean >= 1, "--rankings-passages-mean", "must be at least 1");
   need(!rankings_passages_stddev || *rankings_passages_stddev >= 0, "--rankings-passages-stddev", "must not be negative");
+  need(url_strategy == "round_robin" || url_strategy == "random", "--url-strategy",
+       "must be round_robin or random, got '" + url_strategy + "'");
+  need(connection_reuse_strategy == "pooled" || connection_reuse_strategy == "never" ||
+           connection_reuse_strategy == "sticky-user-sessions",
+       "--connection-reuse-strategy", "must be pooled, never or sticky-user-sessions, got '" + connection_reuse_strategy + "'");
+  need(request_cancellation_rate >= 0 && request_cancellation_rate <= 100, "--request-cancellation-rate",
+       fmt::format("must be a percentage between 0 and 100, got {}", request_cancellation_rate));
+  need(request_cancellation_delay >= 0 && request_cancellation_delay <= kMaxSeconds, "--request-cancellation-delay",
+       fmt::format("must be between 0 and {} s, got {}", kMaxSeconds, request_cancellation_delay));
+  need(max_response_bytes >= 1024, "--max-response-bytes", "must be at least 1024");
   need(custom_endpoint.empty() || custom_endpoint.front() == '/', "--endpoint",
        "must start with '/', got '" + custom_endpoint + "'");
   return problems;

@@ -28,7 +28,10 @@ inline constexpr double kMaxRequestRate = 1e7;
 struct ProfileOptions {
   // Endpoint
   std::string model;
-  std::string url = "http://localhost:8000";
+  std::string url = "http://localhost:8000";  ///< The first --url.
+  std::vector<std::string> urls;             ///< Every --url when given (urls[0] == url); empty = just `url`.
+  bool url_from_flag = false;                ///< A --url flag was applied (it replaces the config file's URLs).
+  std::string url_strategy = "round_robin";  ///< round_robin or random: which --url each request goes to.
   std::string endpoint_type = "chat";        ///< An `endpoint` implementation (built-in or plugin).
   std::string custom_endpoint;               ///< --endpoint: path overriding the endpoint's default.
   nlohmann::json endpoint_config = nlohmann::json::object();  ///< --endpoint-config.
@@ -43,6 +46,12 @@ struct ProfileOptions {
   bool ssl_verify = true;                    ///< false accepts any certificate (warned about).
   std::string ssl_client_cert, ssl_client_key;  ///< Mutual TLS.
   TimestampSource timestamp_source = TimestampSource::kKernel;
+  // Connections and requests (transport)
+  std::string connection_reuse_strategy = "pooled";  ///< pooled, never or sticky-user-sessions.
+  std::string source_address;                ///< ADDR[,ADDR...] or A-B: local addresses bound round-robin.
+  double request_cancellation_rate = 0;      ///< Percent of requests cancelled (0-100).
+  double request_cancellation_delay = 0;     ///< Seconds after sending a chosen request is cancelled.
+  uint64_t max_response_bytes = uint64_t{1} << 30;  ///< Bound on one response's bytes.
   // Load
   std::optional<uint64_t> concurrency;       ///< Concurrency mode: in flight; rate mode: ceiling.
   std::optional<double> request_rate;

@@ -94,14 +94,7 @@ void Benchmark::start_phase(std::size_t index) {
   runner_ = std::make_unique<PhaseRunner>(
       PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight},
       in_.defaults, plan.name, plan.request_count,
-      [this, index](FinishedRequest&& done) {
-        bool cancelled = stopping_ && done.record.error &&
-                         done.record.error->kind == metrics::ErrorKind::kCancelled;
-        PhaseOutcome& current = outcomes_.back();
-        if (cancelled) ++current.cancelled;
-        else current.metrics.add(done.metrics);
-        if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
-      },
+      [this, index](FinishedRequest&& done) { on_finished(index, done); },
       // Finishing tears the runner down: do it after the runner's own call returns.
       [this, index] { in_.client.post([this, index] { finish_phase(index); }); });
   runner_->start();
@@ -111,6 +104,23 @@ void Benchmark::start_phase(std::size_t index) {
       if (phase_index_ == index && runner_ && !runner_->finished()) stop_phase({});
     });
   }
+}
+
+void Benchmark::on_finished(std::size_t index, const FinishedRequest& done) {
+  const bool was_cancelled = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
+  const bool planned = was_cancelled && done.record.cancel_planned;
+  const bool cancelled = (stopping_ && was_cancelled) || planned;
+  PhaseOutcome& current = outcomes_.back();
+  current.transport.add(done.record);
+  if (planned) {
+    ++current.planned_cancellations;
+  } else if (cancelled) {
+    ++current.cancelled;
+  } else {
+    current.metrics.add(done.metrics);
+    if (!in_.defaults.more_urls.empty()) current.by_url[done.record.url].add(done.metrics);
+  }
+  if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
 }
 
 void Benchmark::stop_phase(const std::string& reason) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "hooks/phase_hook_registry.h"
 #include "metrics/request_metrics.h"
 #include "metrics/run_metrics.h"
+#include "metrics/transport_summary.h"
 
 namespace aiperf::engine {
 
@@ -33,6 +35,11 @@ struct PhaseOutcome {
   metrics::RunMetrics metrics;        ///< Requests finished in time (cancelled ones excluded).
   std::vector<metrics::MetricResult> results;  ///< metrics.results(), computed once at the phase end.
   uint64_t cancelled = 0;             ///< Requests cancelled at the end (duration grace or interrupt).
+  /// Requests cancelled on purpose by --request-cancellation-rate (not failures, not in the metrics).
+  uint64_t planned_cancellations = 0;
+  metrics::TransportSummary transport;  ///< Connections, retries and the receive-lag signal of every request.
+  /// Metrics per server URL (every request of the phase, cancelled ones excluded); set with several --url.
+  std::map<std::string, metrics::RunMetrics> by_url;
   std::string strategy_summary;       ///< TimingStrategy::summary().
   std::string stop_reason;            ///< Why issuing stopped early because something failed, or empty.
   double client_cpu_seconds = 0;      ///< aiperf's own user+sys CPU during the phase.
@@ -75,6 +82,7 @@ class Benchmark {
   void start_phase(std::size_t index);
   void finish_phase(std::size_t index);
   void stop_phase(const std::string& reason);
+  void on_finished(std::size_t index, const FinishedRequest& done);
   void report_hook_failures(const std::string& when, const std::vector<hooks::HookFailure>& failures);
 
   BenchmarkInputs in_;

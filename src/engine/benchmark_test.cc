@@ -64,8 +64,16 @@ struct Rig {
     sampler.bind({dataset.size(), {}, {}, 0});
   }
 
+  RequestDefaults defaults() const {
+    RequestDefaults d;
+    d.model = "mock";
+    d.streaming = streaming_;
+    d.id_prefix = "t";
+    return d;
+  }
+
   BenchmarkInputs inputs(std::function<std::unique_ptr<TimingStrategy>(const PhasePlan&)> make) {
-    return BenchmarkInputs{client, url, endpoint, sampler, dataset, RequestDefaults{"mock", streaming_, "t"}, hooks,
+    return BenchmarkInputs{client, url, endpoint, sampler, dataset, defaults(), hooks,
                            std::move(make),
                            [this](const PhasePlan&, const FinishedRequest& done, bool cancelled) {
                              finished.push_back(done);

@@ -1,6 +1,8 @@
 #include "engine/phase_runner.h"
 
+#include <cmath>
 #include <exception>
+#include <functional>
 
 #include "engine/request_recorder.h"
 
@@ -27,7 +29,26 @@ PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::stri
       phase_(std::move(phase)),
       request_count_(request_count),
       on_request_(std::move(on_request)),
-      on_finished_(std::move(on_finished)) {}
+      on_finished_(std::move(on_finished)),
+      rng_(defaults_.seed ^ std::hash<std::string>{}(phase_)) {
+  cancel_phase_ = std::uniform_real_distribution<double>(0, 1)(rng_);
+}
+
+std::size_t PhaseRunner::pick_url() {
+  const std::size_t n = defaults_.more_urls.size() + 1;
+  if (n == 1) return 0;
+  if (defaults_.random_url) return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  return issued_ % n;
+}
+
+// Exactly floor(rate * n) or one more of the first n requests are chosen, spread evenly from a seeded
+// offset, so the share holds for short runs too (a coin per request would stray by sqrt(n) requests).
+bool PhaseRunner::pick_cancel() {
+  const double r = defaults_.cancellation_rate;
+  if (r <= 0) return false;
+  const double at = static_cast<double>(issued_) * r + cancel_phase_;
+  return std::floor(at + r) > std::floor(at);
+}
 
 void PhaseRunner::start() {
   start_ns_ = transport::now_ns();
@@ -88,12 +109,17 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     stop_issuing(std::string("dataset sampler failed: ") + e.what());
     return;
   }
+  const std::size_t url_index = pick_url();
+  const bool cancel = pick_cancel();
+  const transport::HttpUrl& url = url_index == 0 ? in_.url : defaults_.more_urls[url_index - 1];
   uint64_t session = issued_++;
   ++in_flight_;
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
+  seed.url = url.str();
+  seed.cancel_planned = cancel;
   if (index >= in_.dataset.size()) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
@@ -113,7 +139,11 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   try {
     HttpRequestSpec spec = in_.endpoint.format_request(input);
     request.method = std::move(spec.method);
-    request.target = in_.url.join(spec.path);
+    request.target = url.join(spec.path);
+    request.origin = url_index;
+    // request.session_key (0 here): multi-turn sets one key per conversation, so that with
+    // --connection-reuse-strategy sticky-user-sessions its turns share one connection (http_client.h).
+    if (cancel) request.cancel_after = std::chrono::nanoseconds(defaults_.cancellation_delay_ns);
     request.headers = std::move(spec.headers);
     request.body = std::move(spec.body);
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct RequestDefaults {
   std::string model;
   bool streaming = false;
   std::string id_prefix;  ///< Request ids are "<id_prefix>-<n>".
+  /// --url given more than once: the 2nd, 3rd... URL (client origins 1, 2...; PhaseInputs::url is origin 0).
+  std::vector<transport::HttpUrl> more_urls;
+  bool random_url = false;           ///< --url-strategy random (default round_robin: in send order).
+  double cancellation_rate = 0;      ///< Share of requests cancelled, 0..1 (--request-cancellation-rate / 100).
+  int64_t cancellation_delay_ns = 0; ///< Cancelled that long after being sent (--request-cancellation-delay).
+  uint64_t seed = 0;                 ///< Seeds the URL and cancellation choices (--random-seed).
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -81,6 +88,8 @@ class PhaseRunner {
   void send(const Credit& credit, int64_t scheduled_ns);
   void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns);
   void maybe_finish();
+  std::size_t pick_url();
+  bool pick_cancel();
   bool count_reached() const { return request_count_ != 0 && issued_ >= request_count_; }
 
   PhaseInputs in_;
@@ -98,6 +107,8 @@ class PhaseRunner {
   bool stopped_ = false;
   bool finished_ = false;
   std::string stop_reason_;
+  std::mt19937_64 rng_;
+  double cancel_phase_ = 0;  // seeded offset of the evenly spread cancellation choices
 };
 
 }  // namespace aiperf::engine

@@ -60,6 +60,15 @@ void RequestRecorder::on_stamped_body(std::string_view bytes, int64_t ts_ns, met
 
 void RequestRecorder::on_transport(const metrics::TransportRecord& info) { record_.transport = info; }
 
+// One read can come as several on_body calls (chunks) with the same stamp: content events are counted per stamp.
+void RequestRecorder::count_event(int64_t ts_ns) {
+  if (ts_ns != event_read_ns_) {
+    event_read_ns_ = ts_ns;
+    read_events_ = 0;
+  }
+  if (++read_events_ == 2) ++multi_event_reads_;
+}
+
 void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
   auto maybe = parse(event);
   if (!maybe) return;
@@ -71,6 +80,7 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
     return;
   }
   if (!r.content.empty() || !r.reasoning_content.empty()) {
+    count_event(ts_ns);  // only content events: a [DONE] or usage event sharing the last read distorts nothing
     record_.responses.push_back({ts_ns, std::move(r.content), std::move(r.reasoning_content), {}});
     record_.responses.back().timestamp_source = read_source_;
   }
@@ -137,6 +147,7 @@ void RequestRecorder::on_complete(std::optional<transport::TransportError> error
       if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
     }
   }
+  record_.transport.multi_event_reads = multi_event_reads_;
   auto done = std::move(done_);
   done(std::move(record_));
 }

@@ -36,6 +36,7 @@ class RequestRecorder final : public transport::ResponseHandler {
   /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request.
   std::optional<ParsedEvent> parse(const StreamEvent& event);
   void handle_event(StreamEvent event, int64_t ts_ns);
+  void count_event(int64_t ts_ns);
   void finish_stream();
   void merge_usage(const Usage& usage);
   void fail(metrics::ErrorKind kind, std::string message);
@@ -48,6 +49,9 @@ class RequestRecorder final : public transport::ResponseHandler {
   std::string body_;            // non-streamed body, or an error body (bounded)
   int64_t last_read_ns_ = 0;
   metrics::TimestampSource read_source_ = metrics::TimestampSource::kUser;  // clock of the current read
+  int64_t event_read_ns_ = 0;      // the read the events counted in read_events_ came from
+  uint64_t read_events_ = 0;       // stream events of that read
+  uint64_t multi_event_reads_ = 0; // reads that delivered more than one content event
   transport::SseParser sse_;
   transport::NdjsonSplitter ndjson_;
 };

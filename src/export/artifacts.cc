@@ -4,16 +4,56 @@
 
 namespace aiperf::exporting {
 
+nlohmann::json transport_json(const metrics::TransportSummary& t) {
+  nlohmann::json lag = {{"reads", t.reads},
+                        {"kernel_stamped_reads", t.kernel_stamped_reads},
+                        {"user_stamped_reads", t.user_stamped_reads},
+                        {"stream_reads", t.stream_reads},
+                        {"multi_event_reads", t.multi_event_reads},
+                        {"multi_event_read_share", t.multi_event_share()},
+                        {"max_read_lateness_ms", static_cast<double>(t.max_read_lateness_ns) / 1e6},
+                        {"mean_read_lateness_ms", t.mean_read_lateness_ns() / 1e6}};
+  if (auto warning = t.lag_warning()) lag["warning"] = *warning;
+  return {{"requests", t.requests},
+          {"new_connections", t.new_connections},
+          {"tls_requests", t.tls_requests},
+          {"tls_sessions_resumed", t.tls_sessions_resumed},
+          {"stale_connection_retries", t.retried},
+          {"content_encodings", t.content_encodings},
+          {"receive_lag", lag}};
+}
+
+namespace {
+
+// Per server URL: the same metric summaries as the top level, without the run information.
+nlohmann::json per_url_json(const std::map<std::string, metrics::RunMetrics>& by_url) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [url, run] : by_url) {
+    auto doc = aggregate_json(run, run.results(), {}, {});
+    for (const char* key : {"input_config", "benchmark_phase", "was_cancelled", "start_time", "end_time", "error_summary"}) {
+      doc.erase(key);
+    }
+    out[url] = std::move(doc);
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json summary_document(const ArtifactSet& set) {
   const auto& p = set.profiling;
   auto doc = aggregate_json(*p.metrics, *p.results, *set.errors, set.info);
   doc["cancelled_request_count"] = {{"unit", "requests"}, {"avg", p.cancelled}};
+  doc["planned_cancellation_count"] = {{"unit", "requests"}, {"avg", p.planned_cancellations}};
+  if (p.transport) doc["transport"] = transport_json(*p.transport);
+  if (p.by_url && !p.by_url->empty()) doc["per_url"] = per_url_json(*p.by_url);
   if (!p.strategy_summary.empty()) doc["timing_strategy_summary"] = p.strategy_summary;
   if (set.warmup) {
     RunInfo warm = set.info;
     warm.phase = "warmup";
     doc["warmup_metrics"] = aggregate_json(*set.warmup->metrics, *set.warmup->results, {}, warm);
     doc["warmup_metrics"].erase("input_config");
+    if (set.warmup->transport) doc["warmup_metrics"]["transport"] = transport_json(*set.warmup->transport);
   }
   if (set.good_requests) {
     uint64_t good = *set.good_requests;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 #include "base/error.h"
 #include "export/profile_export.h"
+#include "metrics/transport_summary.h"
 
 namespace aiperf::exporting {
 
@@ -22,7 +24,13 @@ struct PhaseArtifacts {
   const std::vector<metrics::MetricResult>* results = nullptr;  ///< metrics->results(), computed once.
   uint64_t cancelled = 0;             ///< Requests cancelled at the phase end.
   std::string strategy_summary;       ///< TimingStrategy::summary(), may be empty.
+  uint64_t planned_cancellations = 0;  ///< Requests cancelled by --request-cancellation-rate.
+  const metrics::TransportSummary* transport = nullptr;  ///< Null: no "transport" section.
+  const std::map<std::string, metrics::RunMetrics>* by_url = nullptr;  ///< Null or empty: no "per_url" section.
 };
+
+/// The "transport" section of a phase: connections, retries, encodings and the receive-lag signal.
+nlohmann::json transport_json(const metrics::TransportSummary& t);
 
 /// Everything the summary exports hold.
 struct ArtifactSet {

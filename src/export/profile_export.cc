@@ -130,6 +130,7 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
                    {"request_end_ns", md.request_end_ns},
                    {"benchmark_phase", md.benchmark_phase},
                    {"was_cancelled", md.was_cancelled}};
+  if (!md.url.empty()) metadata["url"] = md.url;
   json values = json::object();
   auto put = [&](std::string_view tag, std::string_view unit, auto value) {
     values[std::string(tag)] = {{"value", value}, {"unit", unit}};
@@ -165,6 +166,7 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
       put("prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
     }
   }
+ if (m.tls_handshake_time_ns) put("tls_handshake_time", "ms", ms(double(*m.tls_handshake_time_ns)));
   if (m.input_sequence_length) {
     put(m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length);
     values[m.ok ? "input_sequence_length" : "error_isl"]["source"] =

@@ -59,6 +59,7 @@ struct RecordMetadata {
   int64_t request_end_ns = 0;
   std::string benchmark_phase = "profiling";
   bool was_cancelled = false;
+  std::string url;  ///< The server URL the request went to ("" = not recorded).
 };
 
 /// One line of profile_export.jsonl (with its trailing newline).

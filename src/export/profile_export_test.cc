@@ -81,9 +81,21 @@ TEST(ProfileExportTest, CsvHasTwoSectionsWithUnits) {
   EXPECT_NE(csv.find("Request Throughput (requests/sec),"), std::string::npos) << csv;
 }
 
+TEST(ProfileExportTest, RecordLineNamesTheUrlAndTheTlsHandshake) {
+  auto record = streamed(0, 3, 20'000'000, 2'000'000);
+  record.transport.tls_handshake_ns = 1'500'000;
+  auto m = metrics::compute_request_metrics(record);
+  auto line = json::parse(record_line({1, "x", 1, 2, "profiling", false, "https://a:1"}, m));
+  EXPECT_EQ(line["metadata"]["url"], "https://a:1");
+  EXPECT_DOUBLE_EQ(line["metrics"]["tls_handshake_time"]["value"].get<double>(), 1.5);
+  auto plain = json::parse(record_line({1, "x", 1, 2, "profiling", false, ""}, metrics::compute_request_metrics(streamed(0, 3, 1, 1))));
+  EXPECT_FALSE(plain["metadata"].contains("url"));
+  EXPECT_FALSE(plain["metrics"].contains("tls_handshake_time"));
+}
+
 TEST(ProfileExportTest, RecordLineCarriesMetricsOrError) {
   auto ok = metrics::compute_request_metrics(streamed(0, 3, 20'000'000, 2'000'000));
-  auto line = json::parse(record_line({7, "abc", 100, 200, "profiling", false}, ok));
+  auto line = json::parse(record_line({7, "abc", 100, 200, "profiling", false, ""}, ok));
   EXPECT_EQ(line["metadata"]["session_num"], 7);
   EXPECT_EQ(line["metadata"]["x_request_id"], "abc");
   EXPECT_DOUBLE_EQ(line["metrics"]["time_to_first_token"]["value"].get<double>(), 20.0);
@@ -92,7 +104,7 @@ TEST(ProfileExportTest, RecordLineCarriesMetricsOrError) {
   EXPECT_TRUE(line["error"].is_null());
 
   auto bad = metrics::compute_request_metrics(failed(429, "Too Many Requests"));
-  auto err = json::parse(record_line({8, "def", 1, 2, "profiling", false}, bad));
+  auto err = json::parse(record_line({8, "def", 1, 2, "profiling", false, ""}, bad));
   EXPECT_EQ(err["error"]["code"], 429);
   EXPECT_EQ(err["error"]["type"], "http_status");
   EXPECT_FALSE(err["metrics"].contains("time_to_first_token"));

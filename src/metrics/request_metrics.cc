@@ -116,6 +116,8 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   m.streaming = record.streaming;
   if (record.scheduled_ns && record.start_ns != 0) m.schedule_lag_ns = record.start_ns - *record.scheduled_ns;
   m.start_ns = record.start_ns;
+  // Set only on the request that opened a TLS connection; like schedule lag, failed requests count too.
+  m.tls_handshake_time_ns = record.transport.tls_handshake_ns;
   if (!m.ok) return m;
 
   // Timestamps of content chunks (AIPerf's content_responses).
@@ -149,7 +151,6 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   }
   if (record.cached_prompt_tokens) m.cached_prompt_tokens = static_cast<int64_t>(*record.cached_prompt_tokens);
 
-  m.tls_handshake_time_ns = record.transport.tls_handshake_ns;  // set only when this request opened a TLS connection
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
   streaming_metrics(record, content_ts, m);

@@ -103,6 +103,8 @@ struct TransportRecord {
   uint64_t user_stamped_reads = 0;          ///< ... stamped with the user-space clock (no kernel stamp available).
   int64_t max_read_lateness_ns = 0;         ///< Largest (user time - kernel time) of a read: how late the event loop woke.
   int64_t total_read_lateness_ns = 0;       ///< Sum of that lateness over the kernel-stamped reads.
+  uint64_t multi_event_reads = 0;           ///< Reads that delivered more than one content event (they share one stamp).
+  bool retried = false;                     ///< Sent again on a new connection after a stale keep-alive one failed.
 };
 
 /// Everything measured about one request; every request sent ends in exactly one record.
@@ -121,6 +123,8 @@ struct RequestRecord {
   bool generates_text = true;              ///< False for endpoints without text output (embeddings): no output metrics.
   std::optional<RequestError> error;       ///< Set when the request failed.
   TransportRecord transport;               ///< Connection, TLS and receive-clock facts from the HTTP client.
+  std::string url;                         ///< The server URL the request went to (--url).
+  bool cancel_planned = false;             ///< Chosen for --request-cancellation-rate: cancelled if still running at the delay.
 
   /// True when the request did not fail.
   bool ok() const { return !error.has_value(); }

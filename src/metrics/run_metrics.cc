@@ -29,6 +29,7 @@ constexpr std::array<MetricInfo, kMetricCount> kInfos = {{
     {MetricId::kUsagePromptCacheReadTokens, "usage_prompt_cache_read_tokens", "Usage Prompt Cache Read Tokens",
      "tokens", true, 1.0},
     {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms", true, kNsToMs},
+    {MetricId::kTlsHandshakeTime, "tls_handshake_time", "TLS Handshake Time", "ms", true, kNsToMs},
     {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec", false, 1.0},
     {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec", false, 1.0},
     {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec", false, 1.0},
@@ -63,6 +64,7 @@ void RunMetrics::add(const RequestMetrics& r) {
   // Lag is about the client, so failed requests count too; so does the status.
   if (r.http_status) ++status_counts_[*r.http_status];
   if (r.schedule_lag_ns) dist(MetricId::kScheduleLag).add(static_cast<double>(*r.schedule_lag_ns));
+  if (r.tls_handshake_time_ns) dist(MetricId::kTlsHandshakeTime).add(static_cast<double>(*r.tls_handshake_time_ns));
   if (!r.ok) {
     ++error_count_;
     const ErrorKind kind = r.error ? r.error->kind : ErrorKind::kOther;

@@ -45,6 +45,7 @@ enum class MetricId : uint8_t {
   kReasoningTokenCount,          ///< reasoning_token_count (tokens).
   kUsagePromptCacheReadTokens,   ///< usage_prompt_cache_read_tokens (tokens): cached prompt tokens reported.
   kScheduleLag,                  ///< schedule_lag (ms): actual send - scheduled send, every sent request.
+  kTlsHandshakeTime,             ///< tls_handshake_time (ms): handshake of each TLS connection a request opened.
   kRequestThroughput,            ///< request_throughput (requests/sec).
   kOutputTokenThroughput,        ///< output_token_throughput (tokens/sec).
   kTotalTokenThroughput,         ///< total_token_throughput (tokens/sec).
@@ -54,7 +55,7 @@ enum class MetricId : uint8_t {
 };
 
 /// Number of MetricId values.
-inline constexpr std::size_t kMetricCount = 19;
+inline constexpr std::size_t kMetricCount = 20;
 
 /// Static description of a metric: AIPerf tag, header, display unit, and how it is stored.
 struct MetricInfo {

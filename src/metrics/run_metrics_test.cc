@@ -60,6 +60,7 @@ TEST(MetricInfo, TagsHeadersAndUnitsMatchAiperfExport) {
       {MetricId::kUsagePromptCacheReadTokens, "usage_prompt_cache_read_tokens", "Usage Prompt Cache Read Tokens",
        "tokens"},
       {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms"},
+      {MetricId::kTlsHandshakeTime, "tls_handshake_time", "TLS Handshake Time", "ms"},
       {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec"},
       {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec"},
       {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec"},

@@ -27,7 +27,9 @@ json to_json(const Record& r) {
          {"first_token_ms", r.first_token_ms ? json(*r.first_token_ms) : json(nullptr)},
          {"last_token_ms", r.last_token_ms ? json(*r.last_token_ms) : json(nullptr)},
          {"token_ms", r.token_ms},
-         {"client_closed", r.client_closed}};
+         {"client_closed", r.client_closed},
+         {"peer", r.peer},
+         {"connection", r.connection}};
   if (!r.error.empty()) j["error"] = r.error;
   return j;
 }

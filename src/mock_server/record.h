@@ -39,6 +39,8 @@ struct Record {
   std::optional<double> last_token_ms;     ///< Arrival to the write of the last token.
   std::vector<double> token_ms;            ///< Arrival to the completed write of each token (first 100,000).
   bool client_closed = false;              ///< The client went away before the end.
+  std::string peer;                        ///< The client's address and port as the server saw them ("127.0.0.2:40312").
+  std::uint64_t connection = 0;            ///< Which accepted connection carried the request (0, 1, ... in accept order).
   std::string error;                       ///< Reason of a 4xx answer.
 };
 

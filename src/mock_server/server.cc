@@ -54,6 +54,7 @@ struct State {
   Behavior behavior;
   std::unique_ptr<Recorder> recorder;
   std::atomic<std::uint64_t> next_id{0};
+  std::atomic<std::uint64_t> next_connection{0};
 };
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
@@ -154,8 +155,18 @@ Script admin_response(State& st, Route route, const Exchange& ex) {
   }
 }
 
+// The client's "address:port" (IPv6 in brackets), or "" once the socket is gone.
+std::string peer_of(const tcp::socket& sock) {
+  error_code ec;
+  const auto remote = sock.remote_endpoint(ec);
+  if (ec) return {};
+  const auto address = remote.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(remote.port());
+}
+
 net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& timer,
-                              const http::request<http::string_body>& req, Clock::time_point arrival) {
+                              const http::request<http::string_body>& req, Clock::time_point arrival,
+                              std::uint64_t connection) {
   const auto wall = std::chrono::system_clock::now();
   const std::string_view target = sv(req.target());
   const Route route = route_for(sv(req.method_string()), target);
@@ -183,6 +194,8 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
     rec.request_id = fmt::format("mock-{}", st.next_id.fetch_add(1, std::memory_order_relaxed));
   }
   ex.request_id = rec.request_id;
+  rec.peer = peer_of(sock);
+  rec.connection = connection;
   rec.method = sanitize(sv(req.method_string()), 16);
   rec.route = sanitize(target.substr(0, target.find('?')));
   rec.arrival_unix_ms =
@@ -248,6 +261,7 @@ net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket sock) {
   sock.set_option(tcp::no_delay(true), ec);
   boost::beast::flat_buffer buffer;
   net::steady_timer timer(sock.get_executor());
+  const std::uint64_t connection = st->next_connection.fetch_add(1, std::memory_order_relaxed);
   try {
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -269,7 +283,7 @@ net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket sock) {
         break;
       }
       const auto arrival = Clock::now();
-      const Ending ending = co_await handle(*st, sock, timer, parser.get(), arrival);
+      const Ending ending = co_await handle(*st, sock, timer, parser.get(), arrival, connection);
       if (ending != Ending::keep_alive) break;
     }
   } catch (const std::exception& e) {

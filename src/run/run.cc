@@ -54,6 +54,7 @@ void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop) {
                          "not keep up, so latencies may hide coordinated omission",
                          phase.stats.phase, lag->stats->p99));
   }
+  if (auto lag = phase.transport.lag_warning()) log_line(fmt::format("warning: {}: receive lag: {}", phase.stats.phase, *lag));
   if (phase.stats.duration_sec > 1 && phase.client_cpu_seconds / phase.stats.duration_sec > 0.9) {
     log_line(fmt::format("warning: aiperf used {:.0f}% of a core during {}: results may be limited by the client",
                          100 * phase.client_cpu_seconds / phase.stats.duration_sec, phase.stats.phase));
@@ -73,7 +74,15 @@ nlohmann::json plugins_loaded(const RunPlan& plan) {
 }
 
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
-  return {&phase.metrics, &phase.results, phase.cancelled, phase.strategy_summary};
+  exporting::PhaseArtifacts out;
+  out.metrics = &phase.metrics;
+  out.results = &phase.results;
+  out.cancelled = phase.cancelled;
+  out.strategy_summary = phase.strategy_summary;
+  out.planned_cancellations = phase.planned_cancellations;
+  out.transport = &phase.transport;
+  out.by_url = &phase.by_url;
+  return out;
 }
 
 // Exports of the finished run; every failure is one Error.
@@ -140,6 +149,12 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   auto write_errors = write_exports(plan, sink, result, shown, warmup);
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
+  if (shown.planned_cancellations > 0) {
+    fmt::print("Cancelled on purpose (--request-cancellation-rate, not in the metrics)   {}\n", shown.planned_cancellations);
+  }
+  if (shown.transport.retried > 0) {
+    fmt::print("Retried after a stale keep-alive connection   {}\n", shown.transport.retried);
+  }
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
   return judge(plan, result, shown, write_errors);
 }
@@ -160,9 +175,12 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   }
   result.start_wall_ns = wall_ns();
   const auto& registry = *plan.plugins.registry;
+  engine::RequestDefaults defaults{o.model, o.streaming, "aiperf-" + random_run_token(), plan.more_urls,
+                                   o.url_strategy == "random", o.request_cancellation_rate / 100,
+                                   static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed};
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
-      engine::RequestDefaults{o.model, o.streaming, "aiperf-" + random_run_token()}, *plan.hooks,
+      std::move(defaults), *plan.hooks,
       [&registry, strategy = plan.strategy](const engine::PhasePlan&) {
         return plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
       },

@@ -27,12 +27,40 @@ Error bad(std::string subject, std::string message) {
 }
 
 // Problems of the options alone and together, before anything is read or created.
-std::vector<Error> check_options(const ProfileOptions& o, transport::HttpUrl& url) {
+std::vector<Error> check_options(const ProfileOptions& o, transport::HttpUrl& url,
+                                 std::vector<transport::HttpUrl>& more_urls) {
   auto problems = o.validate();
   auto parsed = transport::parse_http_url(o.url);
   if (parsed) url = *parsed;
   else problems.push_back(std::move(parsed.error()).about("--url"));
+  for (std::size_t i = 1; i < o.urls.size(); ++i) {
+    auto more = transport::parse_http_url(o.urls[i]);
+    if (!more) {
+      problems.push_back(std::move(more.error()).about("--url"));
+    } else if (parsed && more->tls != parsed->tls) {
+      problems.push_back(bad("--url", "every --url must use the same scheme (http:// or https://): '" + o.urls[i] + "'"));
+    } else {
+      more_urls.push_back(*more);
+    }
+  }
+  if (!o.source_address.empty()) {
+    if (auto sources = transport::parse_source_addresses(o.source_address); !sources) {
+      problems.push_back(std::move(sources.error()).about("--source-address"));
+    }
+  }
   return problems;
+}
+
+// Connection policy, source addresses and bounds of the client (options already validated).
+void configure_connections(RunPlan& plan) {
+  const auto& o = plan.options;
+  for (const auto& more : plan.more_urls) plan.client.more_origins.push_back({more.host, more.port});
+  using transport::ConnectionReuse;
+  plan.client.reuse = o.connection_reuse_strategy == "never"                  ? ConnectionReuse::kNever
+                      : o.connection_reuse_strategy == "sticky-user-sessions" ? ConnectionReuse::kStickySessions
+                                                                              : ConnectionReuse::kPooled;
+  if (!o.source_address.empty()) plan.client.source_addresses = transport::parse_source_addresses(o.source_address).value();
+  plan.client.max_response_bytes = o.max_response_bytes;
 }
 
 // --tokenizer, else the model's tokenizer if the HF cache has it, else none (word estimates).
@@ -243,6 +271,7 @@ void size_client(RunPlan& plan) {
   plan.client.timestamp_source = o.timestamp_source == config::TimestampSource::kUser
                                      ? metrics::TimestampSource::kUser
                                      : metrics::TimestampSource::kKernel;
+  configure_connections(plan);
   fit_descriptor_limit(max_in_flight);
 }
 
@@ -283,7 +312,7 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   RunPlan plan;
   plan.options = std::move(options);
   const auto& o = plan.options;
-  auto problems = check_options(o, plan.url);
+  auto problems = check_options(o, plan.url, plan.more_urls);
   if (!problems.empty()) return tl::unexpected(problems);
   auto tok = open_tokenizer(o);
   if (!tok) return tl::unexpected(std::vector{tok.error()});

@@ -37,6 +37,7 @@ struct RunPlan {
   config::ProfileOptions options;
   PluginSetup plugins;
   transport::HttpUrl url;
+  std::vector<transport::HttpUrl> more_urls;  ///< The 2nd, 3rd... --url (client origins 1, 2...).
   dataset::Dataset data;
   std::unique_ptr<Endpoint> endpoint;
   std::unique_ptr<DatasetSampler> sampler;

@@ -12,12 +12,12 @@
 //
 // TLS: one SSL_CTX per client (verification, CA file, client certificate,
 // ALPN "http/1.1"); each connection gets SNI and host-name checking; the
-// newest session ticket is kept and offered on every new connection, so
-// reconnects resume. The handshake runs before on_sent, under the connect
+// newest session ticket of each server is kept and offered on every new
+// connection to it, so reconnects resume. The handshake runs before on_sent, under the connect
 // deadline; its duration is reported per request (TransportRecord).
 //
 // Lifetimes: connections are shared_ptrs captured by their pending
-// operations; the pool keeps idle ones in `idle_` and busy ones in `active_`.
+// operations; the pool keeps idle ones in `OriginState::idle` (or their Session) and busy ones in `active_`.
 // An operation's completion is the only place a request finishes (timeouts and
 // cancellation close the socket, which completes the pending operation with
 // operation_aborted), so a request never finishes while an operation still
@@ -36,6 +36,7 @@
 #include <limits>
 #include <list>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>  // before Boost.Asio: 1.74 coroutine support needs it
 
 #include <boost/asio/buffer.hpp>
@@ -140,6 +141,8 @@ struct SinkBody {
     uint64_t* bytes = nullptr;    // running count of body bytes
     std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
     std::string* decode_error = nullptr;               // why decoding failed (then put() fails)
+    uint64_t* decoded_bytes = nullptr;                 // running count of decoded body bytes
+    uint64_t decoded_limit = 0;                        // bound on them (max_response_bytes; 0 = none)
   };
 
   class reader {
@@ -164,6 +167,13 @@ struct SinkBody {
             return 0;
           }
           bytes = *decoded;
+          *v_.decoded_bytes += bytes.size();
+          if (v_.decoded_limit != 0 && *v_.decoded_bytes > v_.decoded_limit) {  // a compression bomb
+            *v_.decode_error = "decoded response body larger than the bound of " + std::to_string(v_.decoded_limit) +
+                               " bytes (--max-response-bytes); connection closed";
+            ec = net::error::invalid_argument;
+            return 0;
+          }
           if (bytes.empty()) continue;
         }
         if (v_.handler != nullptr) call_body(*v_.handler, bytes, *v_.ts, *v_.source);
@@ -184,9 +194,10 @@ struct Exchange {
   HttpRequest request;
   std::unique_ptr<ResponseHandler> handler;
   metrics::TransportRecord record;
+  bool holds_session = false;  // kStickySessions: this request has its session's turn
 };
 
-enum class Abort : uint8_t { kNone, kTimeout, kCancelled };
+enum class Abort : uint8_t { kNone, kTimeout, kCancelled, kPlannedCancel };
 enum class Phase : uint8_t { kConnect, kHandshake, kWrite, kRead };
 
 using TlsStream = ssl::stream<detail::StampedSocket&>;
@@ -203,6 +214,8 @@ struct Connection {
   std::string head;                      // serialized request head (reused)
   std::vector<HeaderField> header_view;  // reused
   std::size_t active_index = 0;
+  std::size_t origin = 0;  // index into Impl::origins_
+  uint64_t session = 0;    // kStickySessions: the session key this connection belongs to (0 = pooled)
   uint64_t timer_seq = 0;  // bumped at every arm/disarm: a stale expiry is ignored
   uint64_t served = 0;     // responses completed on this connection
   Abort abort = Abort::kNone;
@@ -221,6 +234,7 @@ struct Connection {
   std::array<unsigned char, 9> prefix{};    // first response bytes: an HTTP/2 frame header is recognised
   std::size_t prefix_size = 0;
   uint64_t body_bytes = 0;
+  uint64_t decoded_bytes = 0;  // body bytes after gzip/deflate decoding
   uint64_t response_bytes = 0;
   std::chrono::milliseconds deadline{0};
 };
@@ -324,6 +338,26 @@ bool looks_like_http2(const std::array<unsigned char, 9>& p, std::size_t n) {
   return p[0] == 0 && control_type && stream0;
 }
 
+// A server of the client: where it is and its idle keep-alive connections.
+struct OriginState {
+  std::string host;
+  uint16_t port = 0;
+  tcp::resolver::results_type endpoints;
+  std::string resolve_error;
+  std::string host_header;  // "host:port", also the name in error messages
+  std::string server_name;  // SNI and the name the certificate must carry
+  std::vector<ConnPtr> idle;
+  SSL_SESSION* session = nullptr;  // newest session ticket of this server, offered on reconnect (owned)
+};
+
+// kStickySessions: one conversation's connection and the turns waiting for it.
+struct Session {
+  ConnPtr conn;  // open (busy or idle) or null
+  std::deque<std::unique_ptr<Exchange>> waiting;
+  bool busy = false;    // a request of the session holds its turn
+  bool ending = false;  // end_session() came while busy: close after the last turn
+};
+
 constexpr std::string_view kHttp2Only =
     "the server speaks HTTP/2 only; aiperf speaks HTTP/1.1 (it answered with an HTTP/2 frame instead of a status line)";
 
@@ -352,28 +386,27 @@ class HttpClient::Impl {
  public:
   explicit Impl(ClientOptions o) : options_(std::move(o)), guard_(net::make_work_guard(ioc_)) {
     if (options_.max_connections == 0) options_.max_connections = 1;
-    const bool v6 = options_.host.find(':') != std::string::npos;
-    host_header_ = (v6 ? "[" + options_.host + "]" : options_.host) + ":" + std::to_string(options_.port);
     raise_fd_limit();
-    tcp::resolver resolver(ioc_);
-    error_code ec;
-    endpoints_ = resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::numeric_service, ec);
-    if (ec || endpoints_.empty()) {
-      resolve_error_ = "cannot resolve host '" + options_.host + "': " + (ec ? ec.message() : "no address");
+    add_origin(options_.host, options_.port);
+    for (const auto& more : options_.more_origins) add_origin(more.host, more.port);
+    for (const auto& text : options_.source_addresses) {
+      error_code bad;
+      sources_.push_back(net::ip::make_address(text, bad));
+      if (bad) setup_error_ = TransportError{TransportErrorKind::kConnect, "invalid source address '" + text + "'"};
     }
     if (options_.tls.enabled) {
-      server_name_ = options_.tls.server_name.empty() ? options_.host : options_.tls.server_name;
       tls_ctx_.emplace(ssl::context::tls_client);
-      setup_error_ = configure_tls(options_.tls, *tls_ctx_);
+      if (auto e = configure_tls(options_.tls, *tls_ctx_)) setup_error_ = std::move(e);
       SSL_CTX* native = tls_ctx_->native_handle();
-      SSL_CTX_set_ex_data(native, session_slot(), this);  // not app_data: Asio keeps its verify callback there
       SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
       SSL_CTX_sess_set_new_cb(native, &Impl::on_new_session);
     }
   }
 
   ~Impl() {
-    if (session_ != nullptr) SSL_SESSION_free(session_);
+    for (auto& o : origins_) {
+      if (o.session != nullptr) SSL_SESSION_free(o.session);
+    }
   }
 
   std::optional<TransportError> setup_error() const { return setup_error_; }
@@ -413,13 +446,31 @@ class HttpClient::Impl {
     net::post(ioc_, [this] { cancel_now(); });
   }
 
+  void end_session(uint64_t key) {
+    net::post(ioc_, [this, key] {
+      auto it = sessions_.find(key);
+      if (it == sessions_.end()) return;
+      if (it->second.busy) {
+        it->second.ending = true;
+        return;
+      }
+      if (it->second.conn) discard(*it->second.conn);
+      sessions_.erase(it);
+    });
+  }
+
   // Destructor path: finish everything with `cancelled` on the calling thread.
   void shutdown() {
     net::post(ioc_, [this] {
       shutting_down_ = true;
       cancel_now();
-      for (auto& c : idle_) close_connection(*c);
-      idle_.clear();
+      for (auto& o : origins_) {
+        for (auto& c : o.idle) close_connection(*c);
+        o.idle.clear();
+      }
+      for (auto& [key, session] : sessions_) {
+        if (session.conn && !session.busy) close_connection(*session.conn);
+      }
       for (auto& t : timers_) t.timer.cancel();
     });
     guard_.reset();
@@ -441,10 +492,28 @@ class HttpClient::Impl {
     s.peak_open_connections = peak_open_.get();
     s.queued = queued_.get();
     s.peak_queued = peak_queued_.get();
+    s.retries = retries_.get();
+    s.planned_cancellations = planned_cancels_.get();
     return s;
   }
 
  private:
+  void add_origin(const std::string& host, uint16_t port) {
+    OriginState o;
+    o.host = host;
+    o.port = port;
+    const bool v6 = host.find(':') != std::string::npos;
+    o.host_header = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    o.server_name = options_.tls.server_name.empty() ? host : options_.tls.server_name;
+    tcp::resolver resolver(ioc_);
+    error_code ec;
+    o.endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, ec);
+    if (ec || o.endpoints.empty()) {
+      o.resolve_error = "cannot resolve host '" + host + "': " + (ec ? ec.message() : "no address");
+    }
+    origins_.push_back(std::move(o));
+  }
+
   void raise_fd_limit() {
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
@@ -477,23 +546,72 @@ class HttpClient::Impl {
       return complete(*ex, TransportError{TransportErrorKind::kProtocol, std::move(why)});
     }
     if (setup_error_) return complete(*ex, *setup_error_);
-    if (!resolve_error_.empty()) return complete(*ex, TransportError{TransportErrorKind::kConnect, resolve_error_});
-    while (!idle_.empty()) {
-      ConnPtr c = std::move(idle_.back());
-      idle_.pop_back();
-      if (!still_usable(*c)) {
-        discard(*c);
-        continue;
-      }
-      add_active(c);
-      reused_.add();
-      c->exchange = std::move(ex);
-      return start_exchange(c);
+    if (ex->request.origin >= origins_.size()) {
+      return complete(*ex, TransportError{TransportErrorKind::kProtocol,
+                                          "invalid request: origin " + std::to_string(ex->request.origin) +
+                                              " (the client has " + std::to_string(origins_.size()) + ")"});
     }
-    if (open_.get() < options_.max_connections) return open_connection(std::move(ex));
+    const OriginState& origin = origins_[ex->request.origin];
+    if (!origin.resolve_error.empty()) {
+      return complete(*ex, TransportError{TransportErrorKind::kConnect, origin.resolve_error});
+    }
+    place(std::move(ex));
+  }
+
+  uint64_t sticky_key(const Exchange& ex) const {
+    return options_.reuse == ConnectionReuse::kStickySessions ? ex.request.session_key : 0;
+  }
+
+  // Starts `ex` on a usable connection (its session's, an idle one, or a new one) or queues it.
+  void place(std::unique_ptr<Exchange> ex) {
+    if (const uint64_t key = sticky_key(*ex); key != 0) {
+      Session& s = sessions_[key];
+      if (s.busy && !ex->holds_session) {
+        s.waiting.push_back(std::move(ex));
+        return;
+      }
+      s.busy = true;
+      ex->holds_session = true;
+      if (s.conn && still_usable(*s.conn)) return start_on(s.conn, std::move(ex));
+      if (s.conn) discard(*s.conn);
+      s.conn.reset();
+    } else if (options_.reuse != ConnectionReuse::kNever) {
+      auto& idle = origins_[ex->request.origin].idle;
+      while (!idle.empty()) {
+        ConnPtr c = std::move(idle.back());
+        idle.pop_back();
+        if (still_usable(*c)) return start_on(c, std::move(ex));
+        discard(*c);
+      }
+    }
+    if (open_.get() < options_.max_connections || evict_idle()) return open_connection(std::move(ex));
     queue_.push_back(std::move(ex));
     queued_.set(queue_.size());
     peak_queued_.set(std::max<uint64_t>(peak_queued_.get(), queue_.size()));
+  }
+
+  void start_on(const ConnPtr& c, std::unique_ptr<Exchange> ex) {
+    add_active(c);
+    reused_.add();
+    c->exchange = std::move(ex);
+    start_exchange(c);
+  }
+
+  // Closes one idle connection (of any server, or a sticky session's) to free a slot; false if none.
+  bool evict_idle() {
+    for (auto& o : origins_) {
+      if (o.idle.empty()) continue;
+      discard(*o.idle.back());
+      o.idle.pop_back();
+      return true;
+    }
+    for (auto& [key, session] : sessions_) {
+      if (session.busy || !session.conn) continue;
+      discard(*session.conn);
+      session.conn.reset();
+      return true;
+    }
+    return false;
   }
 
   // An idle keep-alive connection the server closed (FIN/RST) or that has
@@ -511,11 +629,16 @@ class HttpClient::Impl {
     peak_open_.set(std::max(peak_open_.get(), open_.get()));
     opened_.add();
     add_active(c);
+    c->origin = ex->request.origin;
+    if (ex->holds_session) {
+      c->session = ex->request.session_key;
+      sessions_[c->session].conn = c;
+    }
     c->exchange = std::move(ex);
     c->phase = Phase::kConnect;
-    arm_timer(c, options_.connect_timeout);  // covers the TLS handshake too
+    arm_timer(c, options_.connect_timeout, Abort::kTimeout);  // covers the TLS handshake too
     c->connect_start_ns = now_ns();
-    net::async_connect(c->socket, endpoints_, [this, c](const error_code& ec, const tcp::endpoint&) {
+    auto connected = [this, c](const error_code& ec) {
       if (ec) return fail(c, ec);
       c->connect_ns = now_ns() - c->connect_start_ns;
       error_code ignored;
@@ -524,7 +647,51 @@ class HttpClient::Impl {
       if (tls_ctx_) return start_handshake(c);
       disarm_timer(*c);
       start_exchange(c);
+    };
+    if (!sources_.empty()) return connect_from_source(c, std::move(connected));
+    // Opened here so that EMFILE is named (Asio's range connect reports it as operation_aborted).
+    error_code ec;
+    c->socket.open(origins_[c->origin].endpoints.begin()->endpoint().protocol(), ec);
+    if (ec == net::error::no_descriptors) return fail_soon(c, too_many_files());
+    net::async_connect(c->socket, origins_[c->origin].endpoints,
+                       [connected](const error_code& e, const tcp::endpoint&) { connected(e); });
+  }
+
+  // Completes a request that failed before any operation started, from the loop (never inside the caller).
+  void fail_soon(const ConnPtr& c, std::string why) {
+    net::post(ioc_, [this, c, why = std::move(why)] {
+      if (c->exchange) finish(c, TransportError{TransportErrorKind::kConnect, why}, false);
     });
+  }
+
+  // --source-address: bind the socket to the next source address, then connect to the server's first
+  // address of the same family. A failure here completes the request later (never inside this call).
+  template <class Handler>
+  void connect_from_source(const ConnPtr& c, Handler connected) {
+    const net::ip::address& source = sources_[next_source_++ % sources_.size()];
+    const auto fail_later = [this, c](std::string why) { fail_soon(c, std::move(why)); };
+    const OriginState& origin = origins_[c->origin];
+    std::optional<tcp::endpoint> target;
+    for (const auto& entry : origin.endpoints) {
+      if (entry.endpoint().address().is_v4() == source.is_v4()) {
+        target = entry.endpoint();
+        break;
+      }
+    }
+    if (!target) return fail_later("no address of " + origin.host_header + " in the family of source " + source.to_string());
+    error_code ec;
+    c->socket.open(target->protocol(), ec);
+    if (!ec) c->socket.bind(tcp::endpoint(source, 0), ec);
+    if (ec == net::error::no_descriptors) return fail_later(too_many_files());
+    if (ec) return fail_later("bind to source address " + source.to_string() + " failed: " + ec.message());
+    c->socket.async_connect(*target, std::move(connected));
+  }
+
+  static std::string too_many_files() {
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    return "connect: too many open files (RLIMIT_NOFILE " +
+           (rl.rlim_cur == RLIM_INFINITY ? std::string("unlimited") : std::to_string(rl.rlim_cur)) + ")";
   }
 
   // SNI and host-name (or IP) checking for this connection, and the cached session to resume.
@@ -532,14 +699,17 @@ class HttpClient::Impl {
     c.tls.emplace(c.sock, *tls_ctx_);
     SSL* s = c.tls->native_handle();
     error_code not_ip;
-    net::ip::make_address(server_name_, not_ip);
+    const std::string& name = origins_[c.origin].server_name;
+    net::ip::make_address(name, not_ip);
     if (not_ip) {
-      SSL_set_tlsext_host_name(s, server_name_.c_str());
-      if (options_.tls.verify) SSL_set1_host(s, server_name_.c_str());
+      SSL_set_tlsext_host_name(s, name.c_str());
+      if (options_.tls.verify) SSL_set1_host(s, name.c_str());
     } else if (options_.tls.verify) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), server_name_.c_str());
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), name.c_str());
     }
-    if (options_.tls.resume_sessions && session_ != nullptr) SSL_set_session(s, session_);
+    OriginState& origin = origins_[c.origin];  // origins_ never grows after construction: the pointer stays valid
+    SSL_set_ex_data(s, origin_slot(), &origin);
+    if (options_.tls.resume_sessions && origin.session != nullptr) SSL_set_session(s, origin.session);
   }
 
   void start_handshake(const ConnPtr& c) {
@@ -556,17 +726,19 @@ class HttpClient::Impl {
     });
   }
 
-  // The SSL_CTX ex_data index that points back to the Impl.
-  static int session_slot() {
-    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  // The SSL ex_data index that points to the connection's OriginState.
+  static int origin_slot() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
   }
 
-  // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest is kept.
+  // OpenSSL hands over each new session (TLS 1.3: each ticket, after the handshake); the newest of each
+  // server is kept (a ticket is only good with the server that issued it).
   static int on_new_session(SSL* ssl, SSL_SESSION* session) {
-    auto* self = static_cast<Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_slot()));
-    if (self->session_ != nullptr) SSL_SESSION_free(self->session_);
-    self->session_ = session;
+    auto* origin = static_cast<OriginState*>(SSL_get_ex_data(ssl, origin_slot()));
+    if (origin == nullptr) return 0;  // OpenSSL keeps ownership
+    if (origin->session != nullptr) SSL_SESSION_free(origin->session);
+    origin->session = session;
     return 1;  // we own it now
   }
 
@@ -594,6 +766,7 @@ class HttpClient::Impl {
     c->headers_reported = false;
     c->status = 0;
     c->body_bytes = 0;
+    c->decoded_bytes = 0;
     c->response_bytes = 0;
     c->prefix_size = 0;
     c->decoder.reset();
@@ -603,7 +776,12 @@ class HttpClient::Impl {
 
     const auto timeout = ex.request.timeout.count() > 0 ? ex.request.timeout : options_.request_timeout;
     c->deadline = timeout;
-    if (timeout.count() > 0) arm_timer(c, timeout);
+    const auto cancel = ex.request.cancel_after;
+    if (cancel.count() > 0 && (timeout.count() == 0 || cancel < timeout)) {
+      arm_timer(c, cancel, Abort::kPlannedCancel);
+    } else if (timeout.count() > 0) {
+      arm_timer(c, timeout, Abort::kTimeout);
+    }
 
     const std::array<net::const_buffer, 2> buffers{net::buffer(c->head), net::buffer(ex.request.body)};
     const int64_t ts = now_ns();
@@ -629,7 +807,8 @@ class HttpClient::Impl {
     c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (c.exchange->request.method == "HEAD") c.parser->skip(true);
     c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts,        &c.read_source,
-                                                  &c.body_bytes,             &c.decoder,         &c.decode_error};
+                                                  &c.body_bytes,             &c.decoder,         &c.decode_error,
+                                                  &c.decoded_bytes,          options_.max_response_bytes};
   }
 
   void build_head(Connection& c, const HttpRequest& r) {
@@ -650,7 +829,7 @@ class HttpClient::Impl {
       }
       h.append(name).append(": ").append(value).append("\r\n");
     }
-    if (!has_host) h.append("Host: ").append(host_header_).append("\r\n");
+    if (!has_host) h.append("Host: ").append(origins_[c.origin].host_header).append("\r\n");
     if (!r.body.empty() || method_has_body(r.method)) {
       h.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
     }
@@ -729,6 +908,13 @@ class HttpClient::Impl {
     c->buffer.commit(n);
     keep_prefix(*c, n);
     c->response_bytes += n;
+    if (options_.max_response_bytes != 0 && c->response_bytes > options_.max_response_bytes) {
+      return finish(c,
+                    TransportError{TransportErrorKind::kProtocol,
+                                   "response larger than the bound of " + std::to_string(options_.max_response_bytes) +
+                                       " bytes (--max-response-bytes); connection closed" + progress(*c)},
+                    false);
+    }
     while (c->buffer.size() > 0 && !c->parser->is_done()) {
       error_code pec;
       const std::size_t used = c->parser->put(c->buffer.data(), pec);
@@ -773,28 +959,59 @@ class HttpClient::Impl {
     return " (status " + std::to_string(c.status) + ", " + std::to_string(c.body_bytes) + " body bytes received)";
   }
 
+  // A request that got no response byte on a reused keep-alive connection: the server had closed it
+  // (or was closing it) when we wrote. Sent once more, on a new connection.
+  bool should_retry(const Connection& c) const {
+    return options_.retry_stale_connections && !shutting_down_ && c.abort == Abort::kNone && c.served > 0 &&
+           c.response_bytes == 0 && (c.phase == Phase::kWrite || c.phase == Phase::kRead) && c.exchange &&
+           !c.exchange->record.retried;
+  }
+
+  void retry(const ConnPtr& c) {
+    std::unique_ptr<Exchange> ex = std::move(c->exchange);
+    ex->record.retried = true;
+    retries_.add();
+    disarm_timer(*c);
+    c->parser.reset();
+    remove_active(*c);
+    if (c->session != 0) sessions_[c->session].conn.reset();
+    discard(*c);  // frees the slot the new connection takes
+    open_connection(std::move(ex));
+  }
+
+  std::string_view host_of(const Connection& c) const { return origins_[c.origin].host_header; }
+
   // A failed operation (or one aborted by a timeout or cancellation).
   void fail(const ConnPtr& c, const error_code& ec) {
+    if (should_retry(*c)) return retry(c);
+    const std::string host(host_of(*c));
     TransportError e;
-    if (c->abort == Abort::kCancelled) {
+    if (c->abort == Abort::kPlannedCancel) {
+      planned_cancels_.add();
+      e = {TransportErrorKind::kCancelled,
+           "cancelled by the client " + std::to_string(c->exchange->request.cancel_after.count() / 1'000'000) +
+               " ms after it was sent (request cancellation)" + progress(*c)};
+    } else if (c->abort == Abort::kCancelled) {
       e = {TransportErrorKind::kCancelled, shutting_down_ ? "client shut down" : "cancelled"};
     } else if (c->abort == Abort::kTimeout && c->phase == Phase::kConnect) {
-      e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " timed out after " +
+      e = {TransportErrorKind::kConnect, "connect to " + host + " timed out after " +
                                              std::to_string(options_.connect_timeout.count()) + " ms"};
     } else if (c->abort == Abort::kTimeout && c->phase == Phase::kHandshake) {
-      e = {TransportErrorKind::kTls, "TLS handshake with " + host_header_ + " not done within the " +
+      e = {TransportErrorKind::kTls, "TLS handshake with " + host + " not done within the " +
                                          std::to_string(options_.connect_timeout.count()) + " ms connect deadline"};
     } else if (c->phase == Phase::kHandshake) {
       e = {TransportErrorKind::kTls,
-           "TLS handshake with " + host_header_ + " failed: " + tls_reason(ec, c->tls ? c->tls->native_handle() : nullptr)};
+           "TLS handshake with " + host + " failed: " + tls_reason(ec, c->tls ? c->tls->native_handle() : nullptr)};
     } else if (c->abort == Abort::kTimeout) {
       e = {TransportErrorKind::kTimeout,
            "no complete response within " + std::to_string(c->deadline.count()) + " ms" + progress(*c)};
+    } else if (c->phase == Phase::kConnect && ec == net::error::no_descriptors) {
+      e = {TransportErrorKind::kConnect, too_many_files()};
     } else if (c->phase == Phase::kConnect) {
-      e = {TransportErrorKind::kConnect, "connect to " + host_header_ + " failed: " + ec.message()};
+      e = {TransportErrorKind::kConnect, "connect to " + host + " failed: " + ec.message()};
     } else if (ec.category() == net::error::get_ssl_category()) {
       // E.g. TLS 1.3 client-certificate refusal: the server's alert arrives after our handshake finished.
-      e = {TransportErrorKind::kTls, "TLS error from " + host_header_ + ": " + tls_reason(ec, nullptr) + progress(*c)};
+      e = {TransportErrorKind::kTls, "TLS error from " + host + ": " + tls_reason(ec, nullptr) + progress(*c)};
     } else if (!c->headers_reported && looks_like_http2(c->prefix, c->prefix_size)) {
       e = {TransportErrorKind::kProtocol, std::string(kHttp2Only)};
     } else if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
@@ -824,21 +1041,47 @@ class HttpClient::Impl {
   // Returns a finished connection to the pool (or closes it) and serves the queue.
   void release(const ConnPtr& c, bool reusable) {
     remove_active(*c);
+    if (options_.reuse == ConnectionReuse::kNever) reusable = false;
+    if (c->session != 0) return release_session(c, reusable && !shutting_down_);
     if (reusable && !shutting_down_) {
       ++c->served;
-      if (!queue_.empty()) {
-        add_active(c);
-        reused_.add();
-        c->exchange = pop_queue();
-        return start_exchange(c);
+      if (queue_.empty()) {
+        origins_[c->origin].idle.push_back(c);
+        return;
       }
-      idle_.push_back(c);
-      return;
+      const Exchange& next = *queue_.front();
+      if (next.request.origin == c->origin && sticky_key(next) == 0) return start_on(c, pop_queue());
+      // The next request needs another server or its own session connection: this one makes room.
     }
     discard(*c);
-    while (!queue_.empty() && open_.get() < options_.max_connections && !shutting_down_) {
-      open_connection(pop_queue());
+    serve_queue();
+  }
+
+  // A sticky session's connection finished a turn: the session's next turn goes on it.
+  void release_session(const ConnPtr& c, bool reusable) {
+    Session& s = sessions_[c->session];
+    if (reusable) ++c->served;
+    if (!s.waiting.empty() && !shutting_down_) {
+      auto next = std::move(s.waiting.front());
+      s.waiting.pop_front();
+      next->holds_session = true;
+      if (reusable) return start_on(c, std::move(next));
+      discard(*c);
+      s.conn.reset();
+      place(std::move(next));
+      return serve_queue();
     }
+    s.busy = false;
+    if (!reusable || s.ending || !queue_.empty()) {  // a waiting request gets the slot
+      discard(*c);
+      s.conn.reset();
+    }
+    if (!s.conn) sessions_.erase(c->session);  // nothing left of it: the map does not grow
+    serve_queue();
+  }
+
+  void serve_queue() {
+    while (!queue_.empty() && open_.get() < options_.max_connections && !shutting_down_) place(pop_queue());
   }
 
   std::unique_ptr<Exchange> pop_queue() {
@@ -867,6 +1110,10 @@ class HttpClient::Impl {
     auto queued = std::move(queue_);
     queue_.clear();
     queued_.set(0);
+    for (auto& [key, session] : sessions_) {
+      for (auto& ex : session.waiting) queued.push_back(std::move(ex));
+      session.waiting.clear();
+    }
     for (auto& ex : queued) {
       complete(*ex, TransportError{TransportErrorKind::kCancelled, shutting_down_ ? "client shut down" : "cancelled"});
     }
@@ -879,12 +1126,13 @@ class HttpClient::Impl {
     }
   }
 
-  void arm_timer(const ConnPtr& c, std::chrono::milliseconds timeout) {
+  // On expiry the pending operation is aborted with `why` (a timeout or a planned cancellation).
+  void arm_timer(const ConnPtr& c, std::chrono::nanoseconds timeout, Abort why) {
     const uint64_t seq = ++c->timer_seq;
     c->timer.expires_after(timeout);
-    c->timer.async_wait([c, seq](const error_code& ec) {
+    c->timer.async_wait([c, seq, why](const error_code& ec) {
       if (ec || seq != c->timer_seq || !c->exchange || c->abort != Abort::kNone) return;
-      c->abort = Abort::kTimeout;
+      c->abort = why;
       error_code ignored;
       c->socket.close(ignored);  // completes the pending operation with operation_aborted
     });
@@ -913,14 +1161,12 @@ class HttpClient::Impl {
   ClientOptions options_;
   net::io_context ioc_{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
-  tcp::resolver::results_type endpoints_;
-  std::string resolve_error_;
+  std::vector<OriginState> origins_;  // [0] = options_.host/port, then more_origins
+  std::unordered_map<uint64_t, Session> sessions_;  // kStickySessions
+  std::vector<net::ip::address> sources_;  // --source-address
+  std::size_t next_source_ = 0;
   std::optional<TransportError> setup_error_;
   std::optional<ssl::context> tls_ctx_;
-  std::string server_name_;        // SNI and the name the certificate must carry
-  SSL_SESSION* session_ = nullptr;  // newest session ticket, offered on reconnect
-  std::string host_header_;
-  std::vector<ConnPtr> idle_;
   std::vector<ConnPtr> active_;
   std::deque<std::unique_ptr<Exchange>> queue_;
   std::list<PendingTimer> timers_;
@@ -928,7 +1174,7 @@ class HttpClient::Impl {
   bool stopping_ = false;
 
   Counter submitted_, completed_, failed_, opened_, reused_, discarded_, open_, peak_open_, queued_, peak_queued_,
-      handshakes_, resumed_;
+      handshakes_, resumed_, retries_, planned_cancels_;
 };
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -941,6 +1187,7 @@ void HttpClient::run_at(int64_t steady_ns, std::function<void()> fn) { impl_->ru
 void HttpClient::run() { impl_->run(); }
 void HttpClient::stop() { impl_->stop(); }
 void HttpClient::cancel_all() { impl_->cancel_all(); }
+void HttpClient::end_session(uint64_t session_key) { impl_->end_session(session_key); }
 ClientStats HttpClient::stats() const { return impl_->stats(); }
 const ClientOptions& HttpClient::options() const { return impl_->options(); }
 std::optional<TransportError> HttpClient::setup_error() const { return impl_->setup_error(); }

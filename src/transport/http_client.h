@@ -1,5 +1,5 @@
 // Asynchronous HTTP/1.1 client of the benchmark engine: a keep-alive
-// connection pool to one server (one origin: scheme, host, port), over plain
+// connection pool per server (origin: scheme, host, port; one or several), over plain
 // TCP or TLS (OpenSSL 3), driven by a single-threaded event loop that also
 // runs the engine's timers. Boost.Asio/Beast and OpenSSL stay inside
 // http_client.cc (pimpl); this header is plain C++.
@@ -27,6 +27,15 @@
 // delivered the bytes (SO_TIMESTAMPNS, converted to steady_clock) or, with
 // TimestampSource::kUser or when the kernel gives none, right after that read
 // returned. With TLS the kernel time is that of the encrypted bytes' arrival.
+//
+// Connection policy (ClientOptions::reuse): kPooled keeps connections alive and
+// shares them; kNever opens one connection per request; kStickySessions sends
+// the requests that carry the same non-zero HttpRequest::session_key over one
+// connection of their own, one at a time and in submission order (a
+// conversation's turns); requests with session_key 0 are pooled. A session's
+// connection stays open until end_session(key), until the server or an error
+// closes it (the next turn then opens a new one), or until the pool needs the
+// slot for a waiting request.
 #pragma once
 
 #include <chrono>
@@ -59,6 +68,19 @@ struct TlsOptions {
   bool resume_sessions = true;  ///< Offer the last session (ticket) when reconnecting. Default true.
 };
 
+/// How connections are shared between requests (AIPerf's --connection-reuse-strategy).
+enum class ConnectionReuse : uint8_t {
+  kPooled,          ///< "pooled": keep-alive connections shared by every request (default).
+  kNever,           ///< "never": a new connection for every request, closed after its response.
+  kStickySessions,  ///< "sticky-user-sessions": one connection per non-zero HttpRequest::session_key.
+};
+
+/// One more server of the client (HttpRequest::origin 1, 2, ...); same scheme and TLS settings as the first.
+struct Origin {
+  std::string host;  ///< Host name or IP literal; resolved once at construction.
+  uint16_t port = 80;  ///< TCP port.
+};
+
 /// Where to connect and how the pool behaves.
 struct ClientOptions {
   std::string host = "127.0.0.1";  ///< Host name or IP literal (IPv6 without brackets); resolved once at construction.
@@ -72,6 +94,18 @@ struct ClientOptions {
   std::string accept_encoding = "identity";
   /// Clock that stamps response reads. Default kKernel (falls back to kUser per read when the kernel gives no stamp).
   metrics::TimestampSource timestamp_source = metrics::TimestampSource::kKernel;
+  /// More servers: HttpRequest::origin i > 0 goes to more_origins[i - 1]. Default none.
+  std::vector<Origin> more_origins;
+  /// Connection sharing. Default kPooled.
+  ConnectionReuse reuse = ConnectionReuse::kPooled;
+  /// Local IP addresses to bind connections to, used round-robin (one per new connection); empty = the kernel's choice.
+  std::vector<std::string> source_addresses;
+  /// Most bytes (head and body as received) one response may carry; beyond it the request fails and its
+  /// connection is closed. 0 = no bound. Default 1 GiB.
+  uint64_t max_response_bytes = uint64_t{1} << 30;
+  /// A request that got no response byte on a reused keep-alive connection (the server had closed it) is
+  /// sent once more on a new connection. Default true.
+  bool retry_stale_connections = true;
 };
 
 /// An HTTP request. The client adds Host, Content-Length (when there is a body
@@ -84,6 +118,13 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;   ///< Extra header fields, in order.
   std::string body;                                           ///< Request body (sent as is).
   std::chrono::milliseconds timeout{0};                       ///< Overrides ClientOptions::request_timeout when > 0.
+  std::size_t origin = 0;  ///< Which server: 0 = ClientOptions::host/port, i = more_origins[i - 1].
+  /// Conversation this request belongs to (0 = none). With ConnectionReuse::kStickySessions the requests of
+  /// one key share one connection, one at a time; the multi-turn engine sets it per conversation.
+  uint64_t session_key = 0;
+  /// Cancel the request (close its connection) this long after it was sent; 0 = never. The request then
+  /// completes with kCancelled and a message saying it was a planned cancellation.
+  std::chrono::nanoseconds cancel_after{0};
 };
 
 /// A response header field; views into the client's buffers, valid only during on_headers().
@@ -128,7 +169,8 @@ struct TransportError {
 };
 
 /// Receives the events of one request, on the loop thread, in this order:
-/// on_sent (at most once), on_headers (at most once, after on_sent), on_body
+/// on_sent (once per attempt: twice when a stale keep-alive connection made the client send the request again
+/// on a new one; the later call is the request start), on_headers (at most once, after on_sent), on_body
 /// (zero or more times, after on_headers), on_complete (exactly once, last).
 /// on_complete can come without the others (never connected, cancelled while
 /// queued, invalid request). Handlers must not throw: a throwing handler
@@ -204,6 +246,8 @@ struct ClientStats {
   uint64_t peak_open_connections = 0;  ///< Maximum of open_connections.
   uint64_t queued = 0;               ///< Requests waiting for a connection now.
   uint64_t peak_queued = 0;          ///< Maximum of queued.
+  uint64_t retries = 0;              ///< Requests sent again on a new connection (stale keep-alive).
+  uint64_t planned_cancellations = 0;  ///< Requests cancelled by HttpRequest::cancel_after.
 };
 
 /// The client. Construct, submit work, call run() on the thread that should
@@ -240,6 +284,9 @@ class HttpClient {
   /// Completes every queued and in-flight request with `cancelled` (idle
   /// connections stay open; later submits work normally). Thread-safe.
   void cancel_all();
+  /// The conversation `session_key` is over: its connection is closed once its last request completed
+  /// (kStickySessions; otherwise nothing). Thread-safe.
+  void end_session(uint64_t session_key);
   /// Pool counters. Thread-safe.
   ClientStats stats() const;
   /// The options in use.

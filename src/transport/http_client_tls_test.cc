@@ -99,6 +99,22 @@ TEST_F(HttpsNginxTest, KeepAliveReusesTheTlsConnectionAndReconnectsResumeTheSess
   EXPECT_FALSE(results[2].transport.tls_handshake_ns.has_value()) << "a reused connection reports no handshake";
 }
 
+TEST_F(HttpsNginxTest, EachServerResumesItsOwnSession) {
+  ClientOptions o = options();
+  o.more_origins = {{"127.0.0.1", static_cast<uint16_t>(second_port_)}};
+  std::vector<HttpRequest> requests;
+  for (std::size_t origin : {0, 1, 0, 1}) {
+    requests.push_back(chat(2, false, {{"Connection", "close"}}));  // every request reconnects
+    requests.back().origin = origin;
+  }
+  const auto results = run_sequential(o, requests);
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_FALSE(results[0].transport.tls_session_resumed);
+  EXPECT_FALSE(results[1].transport.tls_session_resumed) << "the first ticket belongs to the other server";
+  EXPECT_TRUE(results[2].transport.tls_session_resumed) << "server 0's own ticket";
+  EXPECT_TRUE(results[3].transport.tls_session_resumed) << "server 1's own ticket";
+}
+
 TEST_F(HttpsNginxTest, SendsAcceptEncodingIdentityByDefault) {
   const Result r = run_one(options(), chat(6, true));
   ASSERT_TRUE(r.ok()) << r.describe();
@@ -116,6 +132,17 @@ TEST_F(HttpsNginxTest, DecodesAGzipStreamTokenByToken) {
   EXPECT_EQ(r.transport.content_encoding, "gzip");
   ASSERT_EQ(r.tokens.size(), 6u) << r.body.substr(0, 200);
   EXPECT_TRUE(contains(r.tokens.front().second, "chat.completion.chunk")) << r.tokens.front().second;
+}
+
+TEST_F(HttpsNginxTest, MaxResponseBytesAlsoBoundsTheDecodedBody) {
+  ClientOptions o = options();
+  o.accept_encoding = "gzip";
+  o.max_response_bytes = 20000;  // above the gzip stream on the wire, below the SSE it decodes to
+  const Result r = run_one(o, chat(500, true));
+  ASSERT_TRUE(r.error) << r.describe();
+  EXPECT_EQ(r.error->kind, TransportErrorKind::kProtocol);
+  EXPECT_TRUE(contains(r.error->message, "decoded response body larger than the bound of 20000 bytes")) << r.describe();
+  EXPECT_LE(r.body.size(), 20000u + 16384u) << "at most one read past the bound";
 }
 
 TEST_F(HttpsNginxTest, DecodesAGzipNonStreamingBody) {

@@ -1,6 +1,9 @@
 #include "transport/url.h"
 
+#include <arpa/inet.h>
+
 #include <cctype>
+#include <cstring>
 #include <optional>
 
 namespace aiperf::transport {
@@ -123,6 +126,58 @@ Expected<HttpUrl> parse_http_url(std::string_view input) {
   if (auto r = parse_authority(url, authority, out); !r) return fail(r.error());
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out.base_path = std::string(path);
+  return out;
+}
+
+std::string HttpUrl::str() const { return (tls ? "https://" : "http://") + authority() + base_path; }
+
+namespace {
+
+std::optional<uint32_t> ipv4(std::string_view text) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, std::string(text).c_str(), &a) != 1) return std::nullopt;
+  return ntohl(a.s_addr);
+}
+
+std::string ipv4_text(uint32_t host_order) {
+  in_addr a{};
+  a.s_addr = htonl(host_order);
+  char buffer[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, &a, buffer, sizeof buffer);
+  return buffer;
+}
+
+bool is_ipv6(std::string_view text) {
+  in6_addr a{};
+  return ::inet_pton(AF_INET6, std::string(text).c_str(), &a) == 1;
+}
+
+}  // namespace
+
+Expected<std::vector<std::string>> parse_source_addresses(std::string_view text) {
+  std::vector<std::string> out;
+  const auto bad = [&](std::string_view item, std::string_view why) {
+    return fail(ErrorCode::kInvalidArgument, "invalid source address '" + std::string(item) + "': " + std::string(why));
+  };
+  for (bool more = true; more;) {
+    const auto comma = text.find(',');
+    const std::string_view item = trim(text.substr(0, comma));
+    more = comma != std::string_view::npos;
+    if (more) text = text.substr(comma + 1);
+    if (item.empty()) return bad(item, "empty item");
+    if (const auto dash = item.find('-'); dash != std::string_view::npos) {
+      const auto first = ipv4(trim(item.substr(0, dash)));
+      const auto last = ipv4(trim(item.substr(dash + 1)));
+      if (!first || !last) return bad(item, "a range is two IPv4 addresses, e.g. 127.0.0.2-127.0.0.40");
+      if (*last < *first) return bad(item, "the range ends before it starts");
+      if (*last - *first >= kMaxSourceAddresses - out.size()) return bad(item, "more than 65536 addresses");
+      for (uint64_t a = *first; a <= *last; ++a) out.push_back(ipv4_text(static_cast<uint32_t>(a)));
+      continue;
+    }
+    if (!ipv4(item) && !is_ipv6(item)) return bad(item, "not an IP address");
+    if (out.size() >= kMaxSourceAddresses) return bad(item, "more than 65536 addresses");
+    out.emplace_back(item);
+  }
   return out;
 }
 

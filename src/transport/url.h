@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -29,11 +30,20 @@ struct HttpUrl {
   std::string authority() const;
   /// base_path joined with `path` by exactly one '/' ("/v1" + "chat/completions" -> "/v1/chat/completions").
   std::string join(std::string_view path) const;
+  /// "http[s]://authority/base_path": the URL in one canonical form (names it in exports).
+  std::string str() const;
 };
 
 /// Parses `http[s]://host[:port][/path]` (scheme optional, case-insensitive; none means http).
 /// Errors: other schemes, empty or invalid host,
 /// port not in 1-65535, user info, query or fragment, whitespace inside.
 Expected<HttpUrl> parse_http_url(std::string_view url);
+
+/// Most addresses --source-address may expand to.
+inline constexpr std::size_t kMaxSourceAddresses = 65536;
+
+/// --source-address: "ADDR[,ADDR...]", each an IPv4/IPv6 literal or an IPv4 range "A-B" (inclusive,
+/// e.g. "127.0.0.2-127.0.0.40"), expanded to the list of addresses (at most kMaxSourceAddresses).
+Expected<std::vector<std::string>> parse_source_addresses(std::string_view text);
 
 }  // namespace aiperf::transport

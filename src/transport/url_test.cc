@@ -115,5 +115,36 @@ TEST(ParseHttpUrl, MaxPortAndGarbageNeverThrow) {
   }
 }
 
+TEST(ParseHttpUrl, StrGivesTheCanonicalForm) {
+  EXPECT_EQ(parse_http_url("HTTP://127.0.0.1:9000/v1/")->str(), "http://127.0.0.1:9000/v1");
+  EXPECT_EQ(parse_http_url("https://[::1]")->str(), "https://[::1]:443");
+}
+
+TEST(ParseSourceAddresses, ExpandsListsAndInclusiveRanges) {
+  auto a = parse_source_addresses("127.0.0.2-127.0.0.4, ::1,10.0.0.1");
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(*a, (std::vector<std::string>{"127.0.0.2", "127.0.0.3", "127.0.0.4", "::1", "10.0.0.1"}));
+  auto across = parse_source_addresses("10.0.0.255-10.0.1.0");
+  ASSERT_TRUE(across);
+  EXPECT_EQ(*across, (std::vector<std::string>{"10.0.0.255", "10.0.1.0"}));
+}
+
+TEST(ParseSourceAddresses, RefusesWhatIsNotAnAddressOrTooMany) {
+  for (const char* bad : {"", "localhost", "127.0.0.9-127.0.0.1", "1.2.3.4,", "::1-::2", "10.0.0.0-10.2.0.0"}) {
+    auto a = parse_source_addresses(bad);
+    ASSERT_FALSE(a) << bad;
+    EXPECT_NE(a.error().message.find("invalid source address"), std::string::npos) << a.error().message;
+  }
+}
+
+TEST(ParseSourceAddresses, GarbageNeverThrows) {
+  std::string junk;
+  for (int i = 0; i < 256; ++i) {
+    junk.push_back(static_cast<char>(i));
+    EXPECT_NO_THROW((void)parse_source_addresses(junk));
+    EXPECT_NO_THROW((void)parse_source_addresses("127.0.0.1-" + junk));
+  }
+}
+
 }  // namespace
 }  // namespace aiperf::transport

@@ -153,8 +153,10 @@ class HttpsNginxTest : public ::testing::Test {
     h2_port_ = peers::free_port();  // plain HTTP/2 only (prior knowledge): what an HTTP/1.1 client meets there
     const std::string h2 = "  server {\n    listen 127.0.0.1:" + std::to_string(h2_port_) +
                            " http2;\n    location / { return 200 \"h2\"; }\n  }\n";
+    second_port_ = peers::free_port();  // a second TLS server (its own session ticket keys)
     nginx_ = new peers::NginxProcess(dir_->path(), port,
-                                     peers::NginxProcess::tls_proxy(port, *certs_, mock_->port()) + h2);
+                                     peers::NginxProcess::tls_proxy(port, *certs_, mock_->port()) + h2 +
+                                         peers::NginxProcess::tls_proxy(second_port_, *certs_, mock_->port()));
   }
   static void TearDownTestSuite() {
     delete nginx_;
@@ -173,6 +175,7 @@ class HttpsNginxTest : public ::testing::Test {
   static inline MockServerProcess* mock_ = nullptr;
   static inline peers::NginxProcess* nginx_ = nullptr;
   static inline int h2_port_ = 0;
+  static inline int second_port_ = 0;
 };
 
 }  // namespace aiperf::transport::testing
