@@ -108,6 +108,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.info.end_time = exporting::iso8601(at.end_wall_ns);
   set.info.input_config = plan.input_config;
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
+  set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
   auto errors = exporting::write_artifacts(set);
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
@@ -159,6 +160,11 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   auto write_errors = result.export_errors ? *result.export_errors
                                            : write_exports(plan, sink, {shown, warmup, result.interrupted,
                                                                         result.start_wall_ns, result.end_wall_ns});
+  if (auto n = sink.implausible_usage()) {
+    log_line(fmt::format("warning: {} response(s) reported token usage that is not a plausible count (negative, "
+                         "fractional, not a number, or above 2^31 - 1): it was ignored and the client's count used "
+                         "(implausible_usage and token_count_sources in the JSON export)", n));
+  }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
