@@ -108,13 +108,13 @@ simdjson::error_code read_choices(od::value value, ParsedEvent& out) {
   return simdjson::SUCCESS;
 }
 
+// A usage count; present but not a non-negative integer (-1, 1.5, "7", 1e30): kImplausibleTokenCount.
 simdjson::error_code read_count(od::value value, std::optional<uint64_t>& out) {
-  bool is_null = false;
-  if (auto e = value.is_null().get(is_null)) return e;
-  if (is_null) return simdjson::SUCCESS;
+  od::json_type type;
+  if (auto e = value.type().get(type)) return e;
+  if (type == od::json_type::null) return simdjson::SUCCESS;
   uint64_t n = 0;
-  if (auto e = value.get_uint64().get(n)) return e;
-  out = n;
+  out = type == od::json_type::number && !value.get_uint64().get(n) ? n : kImplausibleTokenCount;
   return simdjson::SUCCESS;
 }
 

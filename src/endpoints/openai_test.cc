@@ -114,7 +114,7 @@ TEST(OpenAiParseTest, ServerErrorObject) {
 TEST(OpenAiParseTest, MalformedAndTruncatedJsonAreErrorsNotCrashes) {
   for (std::string_view bad :
        {"{not json", R"({"choices":[{"delta":{"content":"ab)", R"({"choices":[]} trailing)", "",
-        "null", R"({"choices":{}})", R"({"usage":{"prompt_tokens":-1}})", "\xff\xfe"}) {
+        "null", R"({"choices":{}})", "\xff\xfe"}) {
     auto r = parse_openai_payload(bad);
     EXPECT_TRUE(r.error) << "accepted: " << bad;
     EXPECT_TRUE(r.content.empty());

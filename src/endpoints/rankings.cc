@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "endpoints/usage.h"
+
 namespace aiperf::endpoints {
 namespace {
 
@@ -115,7 +117,7 @@ ParsedResponse RankingsEndpoint::parse_response(std::string_view payload) const 
   ParsedResponse out;
   if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {  // some servers report prompt usage
     Usage u;
-    if (j["usage"].contains("prompt_tokens")) u.prompt_tokens = j["usage"]["prompt_tokens"].get<uint64_t>();
+    if (j["usage"].contains("prompt_tokens")) u.prompt_tokens = usage_count(j["usage"]["prompt_tokens"]);
     out.usage = u;
   }
   return out;
@@ -152,7 +154,7 @@ ParsedResponse HuggingFaceGenerateEndpoint::parse_response(std::string_view payl
   }
   if (auto d = j.find("details"); d != j.end() && d->is_object() && d->contains("generated_tokens")) {
     Usage u;
-    u.completion_tokens = (*d)["generated_tokens"].get<uint64_t>();
+    u.completion_tokens = usage_count((*d)["generated_tokens"]);
     out.usage = u;
     out.done = true;
   }

@@ -2,12 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "endpoints/usage.h"
+
 namespace aiperf::endpoints {
 namespace {
 
 using nlohmann::json;
 
-// A count at `path` under `j`, when it is an unsigned integer.
+// A usage count at `path` under `j` (see usage_count).
 std::optional<uint64_t> count_at(const json& j, std::initializer_list<const char*> path) {
   const json* at = &j;
   for (const char* key : path) {
@@ -16,8 +18,7 @@ std::optional<uint64_t> count_at(const json& j, std::initializer_list<const char
     if (it == at->end()) return std::nullopt;
     at = &*it;
   }
-  if (!at->is_number_unsigned() && !at->is_number_integer()) return std::nullopt;
-  return at->get<uint64_t>();
+  return usage_count(*at);
 }
 
 std::string text_at(const json& j, const char* key) {

@@ -152,6 +152,7 @@ void Benchmark::finish_phase(std::size_t index) {
   outcome.strategy_summary = strategy_->summary();
   outcome.stop_reason = runner_->stop_reason();
   outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;
+  if (in_.on_phase_end) in_.on_phase_end(outcomes_);
   report_hook_failures(stats.phase + " complete", in_.hooks.fire_phase_complete(stats));
   runner_.reset();
   strategy_.reset();

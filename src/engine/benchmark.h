@@ -62,6 +62,9 @@ struct BenchmarkInputs {
   std::function<void(const std::string&)> log;
   /// Cap on requests in flight for every strategy, plugins included (0 = none).
   uint64_t max_in_flight;
+  /// A phase ended and its outcome (the last of `outcomes`) is final: called before its
+  /// complete hooks, so what it saves survives a hook that hangs or crashes. May be empty.
+  std::function<void(const std::vector<PhaseOutcome>& outcomes)> on_phase_end = {};
 };
 
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.

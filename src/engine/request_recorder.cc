@@ -42,9 +42,34 @@ void RequestRecorder::fail(metrics::ErrorKind kind, std::string message) {
   record_.error = std::move(error);
 }
 
+namespace {
+
+// Clears a count above kMaxPlausibleTokenCount; true when it did.
+bool drop_implausible(std::optional<uint64_t>& count) {
+  if (!count || *count <= kMaxPlausibleTokenCount) return false;
+  count.reset();
+  return true;
+}
+
+}  // namespace
+
+// Implausible usage (2^64 - 1, a negative or fractional count) is treated as absent, so the
+// client's count is used, and the record says so: one rule for every endpoint, plugins included.
+void RequestRecorder::validate_usage(ParsedEvent& parsed) {
+  bool dropped = drop_implausible(parsed.cached_prompt_tokens);
+  if (auto& u = parsed.response.usage) {
+    dropped = drop_implausible(u->prompt_tokens) | dropped;
+    dropped = drop_implausible(u->completion_tokens) | dropped;
+    dropped = drop_implausible(u->reasoning_tokens) | dropped;
+  }
+  if (dropped) record_.implausible_usage = true;
+}
+
 std::optional<ParsedEvent> RequestRecorder::parse(const StreamEvent& event) {
   try {
-    return endpoint_.parse_event(event);
+    auto parsed = endpoint_.parse_event(event);
+    validate_usage(parsed);
+    return parsed;
   } catch (const std::exception& e) {
     fail(metrics::ErrorKind::kOther, std::string("the endpoint could not parse the response: ") + e.what());
   } catch (...) {

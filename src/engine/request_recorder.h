@@ -35,6 +35,7 @@ class RequestRecorder final : public transport::ResponseHandler {
  private:
   /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request.
   std::optional<ParsedEvent> parse(const StreamEvent& event);
+  void validate_usage(ParsedEvent& parsed);
   void handle_event(StreamEvent event, int64_t ts_ns);
   void count_event(int64_t ts_ns);
   void finish_stream();

@@ -215,6 +215,38 @@ TEST(RequestRecorderTest, EndpointThatThrowsFailsTheRequestInsteadOfTerminating)
   }
 }
 
+// A plugin endpoint that passes a server's counts through unchecked.
+class PassThroughUsageEndpoint final : public Endpoint {
+ public:
+  HttpRequestSpec format_request(const RequestInput&) const override { return {}; }
+  ParsedResponse parse_response(std::string_view) const override {
+    ParsedResponse r;
+    r.content = "x";
+    r.usage = Usage{12, uint64_t{1} << 40, kImplausibleTokenCount};
+    return r;
+  }
+};
+
+TEST(RequestRecorderTest, ImplausibleUsageFromAnyEndpointIsDroppedAndMarked) {
+  PassThroughUsageEndpoint endpoint;
+  for (bool streaming : {true, false}) {
+    std::optional<metrics::RequestRecord> out;
+    metrics::RequestRecord seed;
+    seed.streaming = streaming;
+    RequestRecorder r(endpoint, std::move(seed), [&](metrics::RequestRecord&& rec) { out = std::move(rec); });
+    r.on_sent(1);
+    r.on_headers(200, {}, 2);
+    r.on_body(streaming ? sse("a") : "{}", 10);
+    r.on_complete(std::nullopt);
+    ASSERT_TRUE(out && out->ok()) << (out && out->error ? out->error->message : "");
+    ASSERT_TRUE(out->usage);
+    EXPECT_EQ(out->usage->prompt_tokens, 12u);  // plausible: kept
+    EXPECT_FALSE(out->usage->completion_tokens);
+    EXPECT_FALSE(out->usage->reasoning_tokens);
+    EXPECT_TRUE(out->implausible_usage);
+  }
+}
+
 TEST(RequestRecorderTest, KernelStampedReadsMarkTheirChunksAndTransportFactsAreKept) {
   Harness h;
   auto r = h.make(true);

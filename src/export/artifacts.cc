@@ -64,6 +64,8 @@ nlohmann::json summary_document(const ArtifactSet& set) {
     doc["good_request_fraction"] = {{"unit", "ratio"}, {"avg", finished ? static_cast<double>(good) / finished : 0}};
     doc["goodput"] = {{"unit", "requests/sec"}, {"avg", rate}};
   }
+  // Responses whose server usage was dropped as implausible (their counts are the client's).
+  doc["implausible_usage"] = {{"unit", "requests"}, {"avg", set.implausible_usage}};
   doc["plugins_loaded"] = set.plugins_loaded;
   return doc;
 }

@@ -40,6 +40,7 @@ struct ArtifactSet {
   const ErrorSummary* errors = nullptr;      ///< Failed profiling requests.
   RunInfo info;
   std::optional<uint64_t> good_requests;     ///< Set when --goodput was given.
+  uint64_t implausible_usage = 0;            ///< Profiling responses whose usage held an implausible count.
   nlohmann::json plugins_loaded = nlohmann::json::array();
 };
 

@@ -1,5 +1,6 @@
 #include "export/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,34 +52,53 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 AtomicAppendFile::AtomicAppendFile(std::filesystem::path path) : path_(std::move(path)) {
   temp_ = path_;
   temp_ += ".tmp";
-  file_ = std::fopen(temp_.c_str(), "wb");
-  if (file_ == nullptr) fail(temp_, "create");
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(temp_, "create");
 }
 
 AtomicAppendFile::~AtomicAppendFile() {
-  if (file_ != nullptr) {
-    std::fclose(file_);
-    std::remove(temp_.c_str());
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_.c_str());
   }
 }
 
 void AtomicAppendFile::append(std::string_view bytes) {
-  if (file_ == nullptr) throw std::logic_error("append after commit");
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    int saved = errno;
-    std::fclose(file_);  // abandoned: the destructor must not write the rest
-    file_ = nullptr;
-    std::remove(temp_.c_str());
-    errno = saved;
-    fail(temp_, "write");
+  if (fd_ < 0) throw std::logic_error("append after commit");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : ENOSPC;
+      ::close(fd_);  // abandoned: a full disk is not left fuller by a partial export
+      fd_ = -1;
+      ::unlink(temp_.c_str());
+      errno = saved;
+      fail(temp_, "write");
+    }
+    done += static_cast<std::size_t>(n);
   }
 }
 
 void AtomicAppendFile::commit() {
-  if (file_ == nullptr) fail(temp_, "write (an earlier write failed)");
-  std::FILE* file = file_;
-  file_ = nullptr;
-  publish(file, temp_, path_);
+  if (fd_ < 0) fail(temp_, "write (an earlier write failed)");
+  int fd = fd_;
+  fd_ = -1;
+  bool ok = ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) {
+    int saved = errno;
+    ::unlink(temp_.c_str());
+    errno = saved;
+    fail(temp_, "write");
+  }
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp_.c_str());
+    errno = saved;
+    fail(path_, "rename onto");
+  }
 }
 
 }  // namespace aiperf::exporting

@@ -54,5 +54,18 @@ TEST(AtomicFileTest, AppendFileAppearsOnlyOnCommit) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "b.jsonl.tmp"));
 }
 
+TEST(AtomicFileTest, AppendedLinesAreOnDiskAtOnceSoACrashKeepsWholeLines) {
+  testing::TempDir dir;
+  AtomicAppendFile file(dir.path() / "r.jsonl");
+  std::string expected;
+  for (int i = 0; i < 3; ++i) {
+    std::string line = "{\"n\": " + std::to_string(i) + "}\n";
+    file.append(line);
+    expected += line;
+    // No user-space buffer: what a crash right now would leave is exactly the lines so far.
+    EXPECT_EQ(slurp(file.temp_path()), expected);
+  }
+}
+
 }  // namespace
 }  // namespace aiperf::exporting

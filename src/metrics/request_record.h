@@ -120,6 +120,7 @@ struct RequestRecord {
   bool input_token_count_estimated = false;  ///< input_token_count is an estimate (words), not a tokenizer's count.
   std::optional<uint64_t> cached_prompt_tokens;  ///< Prompt tokens the server read from its cache, when reported.
   std::optional<int> http_status;          ///< Status of the response, when one arrived.
+  bool implausible_usage = false;          ///< The server's usage held a count that is not plausible (dropped).
   bool generates_text = true;              ///< False for endpoints without text output (embeddings): no output metrics.
   std::optional<RequestError> error;       ///< Set when the request failed.
   TransportRecord transport;               ///< Connection, TLS and receive-clock facts from the HTTP client.

@@ -49,6 +49,9 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
       ->capture_default_str();
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
+  app.add_flag("--echo-auth-in-errors", o.echo_auth_in_errors,
+               "Quote the request's Authorization and x-api-key headers in injected error bodies "
+               "(a careless server, for secret-scrubbing tests)");
 
   ParseOutcome out;
   try {

@@ -22,6 +22,7 @@ struct Options {
   std::string record_path;             ///< --record: JSON-lines file to append to.
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
+  bool echo_auth_in_errors = false;    ///< --echo-auth-in-errors: injected error bodies quote the credential headers.
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

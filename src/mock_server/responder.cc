@@ -55,11 +55,11 @@ Usage usage_of(const Request& r) {
 Script fault_response(const Request& r, const Plan& plan, const Exchange& ex) {
   const bool ollama = is_ollama(r.route);
   if (plan.fault == Fault::http_500) {
-    constexpr std::string_view msg = "Injected fault: internal server error";
+    const std::string msg = "Injected fault: internal server error" + ex.echoed_credentials;
     return make_json(500, ollama ? ollama_error(msg) : openai_error(msg, "server_error", "internal_server_error"),
                      ex);
   }
-  constexpr std::string_view msg = "Injected fault: rate limit exceeded, retry after 1 second";
+  const std::string msg = "Injected fault: rate limit exceeded, retry after 1 second" + ex.echoed_credentials;
   std::string body = ollama ? ollama_error(msg) : openai_error(msg, "rate_limit_error", "rate_limit_exceeded");
   std::string bytes = response_head(429, kJson, body.size(), ex, {{"Retry-After", "1"}}) + body;
   std::vector<Write> w;

@@ -43,6 +43,7 @@ struct Exchange {
   std::chrono::system_clock::time_point arrival{}; ///< Wall-clock arrival (ids, timestamps).
   bool keep_alive = true;                          ///< The client wants keep-alive.
   bool http10 = false;                             ///< An HTTP/1.0 request: keep-alive must be said.
+  std::string echoed_credentials;                  ///< --echo-auth-in-errors: appended to injected error messages.
 };
 
 /// The writes of one response, produced lazily (a long stream is never held in memory).

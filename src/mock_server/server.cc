@@ -196,6 +196,11 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   ex.request_id = rec.request_id;
   rec.peer = peer_of(sock);
   rec.connection = connection;
+  if (st.options.echo_auth_in_errors) {  // as a careless server does: the key in the error body
+    for (std::string_view name : {"authorization", "x-api-key"}) {
+      if (auto value = header(name)) ex.echoed_credentials += fmt::format(" ({}: {})", name, *value);
+    }
+  }
   rec.method = sanitize(sv(req.method_string()), 16);
   rec.route = sanitize(target.substr(0, target.find('?')));
   rec.arrival_unix_ms =

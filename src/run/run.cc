@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "base/fatal_signal.h"
 #include "export/artifacts.h"
 #include "config/option_table.h"
 #include "export/console_table.h"
@@ -73,6 +74,17 @@ nlohmann::json plugins_loaded(const RunPlan& plan) {
   return out;
 }
 
+// Tells the fatal-signal handler which mapped code belongs to which plugin package.
+void note_plugin_libraries(const plugin::PluginRegistry& registry) {
+  std::vector<crash::PluginLibraryInfo> libraries;
+  for (const auto& package : registry.mapped_packages()) {
+    const auto& library = package->manifest.library;
+    libraries.push_back({library.is_absolute() ? library : package->manifest.path.parent_path() / library,
+                         package->manifest.package});
+  }
+  crash::note_loaded_libraries(libraries);
+}
+
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   exporting::PhaseArtifacts out;
   out.metrics = &phase.metrics;
@@ -85,19 +97,27 @@ exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   return out;
 }
 
-// Exports of the finished run; every failure is one Error.
-std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const RunResult& result,
-                                 const engine::PhaseOutcome& profiling, const engine::PhaseOutcome* warmup) {
+// When the exports are written: the phases' outcomes and the run's state then.
+struct ExportMoment {
+  const engine::PhaseOutcome& profiling;
+  const engine::PhaseOutcome* warmup;
+  bool interrupted;
+  int64_t start_wall_ns, end_wall_ns;
+};
+
+// Exports of the run; every failure is one Error.
+std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const ExportMoment& at) {
   exporting::ArtifactSet set;
   set.dir = plan.artifact_dir;
-  set.profiling = phase_artifacts(profiling);
-  if (warmup) set.warmup = phase_artifacts(*warmup);
+  set.profiling = phase_artifacts(at.profiling);
+  if (at.warmup) set.warmup = phase_artifacts(*at.warmup);
   set.errors = &sink.errors();
-  set.info.was_cancelled = result.interrupted;
-  set.info.start_time = exporting::iso8601(result.start_wall_ns);
-  set.info.end_time = exporting::iso8601(result.end_wall_ns);
+  set.info.was_cancelled = at.interrupted;
+  set.info.start_time = exporting::iso8601(at.start_wall_ns);
+  set.info.end_time = exporting::iso8601(at.end_wall_ns);
   set.info.input_config = plan.input_config;
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
+  set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
   auto errors = exporting::write_artifacts(set);
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
@@ -146,7 +166,14 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   engine::PhaseOutcome empty;  // interrupted during warmup: profiling never started
   empty.stats.phase = "profiling";
   const engine::PhaseOutcome& shown = profiling ? *profiling : empty;
-  auto write_errors = write_exports(plan, sink, result, shown, warmup);
+  auto write_errors = result.export_errors ? *result.export_errors
+                                           : write_exports(plan, sink, {shown, warmup, result.interrupted,
+                                                                        result.start_wall_ns, result.end_wall_ns});
+  if (auto n = sink.implausible_usage()) {
+    log_line(fmt::format("warning: {} response(s) reported token usage that is not a plausible count (negative, "
+                         "fractional, not a number, or above 2^31 - 1): it was ignored and the client's count used "
+                         "(implausible_usage and token_count_sources in the JSON export)", n));
+  }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   if (shown.planned_cancellations > 0) {
@@ -182,12 +209,22 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
       [&registry, strategy = plan.strategy](const engine::PhasePlan&) {
-        return plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
+        auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
+        note_plugin_libraries(registry);  // a strategy's library is loaded on first use
+        return created;
       },
       [&sink](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
         sink.add(phase, done, cancelled);
       },
-      log_line, plan.client.max_connections});
+      log_line, plan.client.max_connections,
+      // The summaries are written before the profiling complete hooks: a hook that hangs
+      // or crashes there loses nothing.
+      [&](const std::vector<engine::PhaseOutcome>& outcomes) {
+        if (outcomes.back().stats.phase != "profiling") return;
+        const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
+        result.export_errors = write_exports(
+            plan, sink, {outcomes.back(), warmup, benchmark->interrupted(), result.start_wall_ns, wall_ns()});
+      }});
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,
                o.streaming ? ", streaming" : "", plan.strategy.name);
@@ -200,6 +237,8 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
 }
 
 int run_profile(GlobalOptions global, config::ProfileOptions options) {
+  // From here a fatal signal in plugin (or aiperf) code is one line and exit 70.
+  crash::install_fatal_signal_handler();
   auto plan = make_run_plan(std::move(global), std::move(options));
   if (!plan) {
     for (const auto& e : plan.error()) fmt::print(stderr, "error: {}\n", e.describe());
@@ -215,6 +254,7 @@ int run_profile(GlobalOptions global, config::ProfileOptions options) {
     fmt::print(stderr, "error: {}\n", sink.error().describe());
     return 2;
   }
+  note_plugin_libraries(*plan->plugins.registry);
   auto result = execute(*plan, **sink);
   if (result.setup_error) {
     fmt::print(stderr, "error: {}\n", result.setup_error->describe());

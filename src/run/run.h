@@ -23,6 +23,9 @@ struct RunResult {
   bool interrupted = false;
   int64_t start_wall_ns = 0, end_wall_ns = 0;
   std::optional<Error> setup_error;  ///< The client could not be set up (e.g. TLS files): nothing was sent.
+  /// Set once the exports were written, at the end of the profiling phase and before its
+  /// complete hooks ran: the failures (empty when every file was written).
+  std::optional<std::vector<Error>> export_errors;
 };
 
 /// Runs the plan's phases, feeding every finished request to `sink`. Blocks until done.

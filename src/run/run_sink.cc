@@ -1,11 +1,15 @@
 #include "run/run_sink.h"
 
+#include "base/fatal_signal.h"
+
 namespace aiperf::run {
 
 Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& jsonl, std::vector<metrics::Slo> slos,
                                                  int64_t wall_offset_ns, SecretScrubber scrubber) {
   try {
     auto file = std::make_unique<exporting::AtomicAppendFile>(jsonl);
+    // Its lines are whole (one write(2) each): on a crash they are published as they are.
+    crash::publish_on_crash(file->temp_path(), file->path());
     return std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns, std::move(scrubber)));
   } catch (const std::exception& e) {
     return fail(make_error(ErrorCode::kIo, e.what()).about("--artifact-dir"));
@@ -19,6 +23,7 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
     if (!scrubber_.empty()) error.message = scrubber_.scrub(error.message);
     errors_.add(error);
   }
+  if (done.record.implausible_usage) ++implausible_usage_;
   if (!slos_.empty() && metrics::meets_slos(done.metrics, slos_)) ++good_requests_;
   exporting::RecordMetadata md{done.session_num, done.record.request_id, done.record.start_ns + wall_offset_ns_,
                                done.record.end_ns + wall_offset_ns_, plan.name, cancelled, done.record.url};
@@ -33,6 +38,7 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
 std::optional<Error> RunSink::commit() {
   if (write_error_.empty()) {
     try {
+      crash::clear_publish_on_crash();
       file_->commit();
     } catch (const std::exception& e) {
       write_error_ = e.what();

@@ -31,6 +31,8 @@ class RunSink {
 
   const exporting::ErrorSummary& errors() const { return errors_; }
   uint64_t good_requests() const { return good_requests_; }
+  /// Profiling responses whose usage held an implausible count (dropped, the client's count used).
+  uint64_t implausible_usage() const { return implausible_usage_; }
   bool counts_goodput() const { return !slos_.empty(); }
 
  private:
@@ -44,6 +46,7 @@ class RunSink {
   SecretScrubber scrubber_;
   exporting::ErrorSummary errors_;
   uint64_t good_requests_ = 0;
+  uint64_t implausible_usage_ = 0;
   std::string write_error_;
 };
 

@@ -137,7 +137,7 @@ TEST(HookHostE2ETest, CtrlCStopsTheRunButNotTheHookHost) {
 }
 
 // --phase-hook-isolation none keeps the in-process path: same reports for a throwing
-// hook, and (the trade-off) a crashing hook takes aiperf down with it.
+// hook, and (the trade-off) a crashing hook takes aiperf down with it — after the exports.
 TEST(HookHostE2ETest, InProcessIsolationRunsHooksInAiperfItself) {
   MockServerProcess server({"--fast"});
   TempDir dir;
@@ -150,11 +150,32 @@ TEST(HookHostE2ETest, InProcessIsolationRunsHooksInAiperfItself) {
   EXPECT_NE(testing::slurp(events).find("phase_complete profiling 3"), std::string::npos);
   expect_complete_exports(dir, testing::read_run(dir, result), 3);
 
-  TempDir crashed;
-  auto down = testing::run_shell(profile_command(
-      server, crashed, fault_hook("abort", "phase_complete") + "--phase-hook-isolation none --request-count 3"));
-  EXPECT_EQ(down.exit_code, 128 + SIGABRT) << down.err;
-  EXPECT_FALSE(std::filesystem::exists(crashed.path() / "profile_export_aiperf.json"));
+  // The summaries are written before the profiling complete hooks run: a hook that then
+  // takes aiperf down loses nothing, and the crash names the hook's library (exit 70).
+  for (const char* how : {"abort", "segv"}) {
+    TempDir crashed;
+    auto down = testing::run_shell(profile_command(
+        server, crashed, fault_hook(how, "phase_complete") + "--phase-hook-isolation none --request-count 3"));
+    EXPECT_EQ(down.exit_code, 70) << down.err;
+    EXPECT_NE(down.err.find("aiperf: crashed: signal"), std::string::npos) << down.err;
+    EXPECT_NE(down.err.find("(plugin package aiperf-fixture-fault)"), std::string::npos) << down.err;
+    expect_complete_exports(crashed, testing::read_run(crashed, down), 3);
+  }
+}
+
+// A hook hanging at profiling complete cannot hold the results: they are on disk while it
+// hangs, so even a kill -9 then loses nothing.
+TEST(HookHostE2ETest, SummariesAreWrittenBeforeTheEndOfRunHooksRun) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  testing::BackgroundCommand aiperf(
+      profile_command(server, dir, fault_hook("hang", "phase_complete") + "--request-count 3"));
+  auto summary = dir.path() / "profile_export_aiperf.json";
+  for (int i = 0; i < 400 && !std::filesystem::exists(summary); ++i) ::usleep(50'000);
+  ASSERT_TRUE(std::filesystem::exists(summary)) << "no summary while the end-of-run hook hangs";
+  aiperf.signal(SIGKILL);
+  auto result = aiperf.wait(10'000);
+  expect_complete_exports(dir, testing::read_run(dir, result), 3);
 }
 
 }  // namespace

@@ -47,6 +47,13 @@ enum class StreamFraming {
   kNdjson,            ///< newline-delimited JSON (Ollama).
 };
 
+/// Usage counts above this are implausible (a server's 2^64 - 1 or -1 read as unsigned):
+/// aiperf treats them as absent, uses its own count, and counts the response as implausible_usage.
+inline constexpr uint64_t kMaxPlausibleTokenCount = (uint64_t{1} << 31) - 1;
+/// What an endpoint stores for a usage field that is present but not a count (negative,
+/// fractional, a string): implausible, so treated as absent and counted, not a failed request.
+inline constexpr uint64_t kImplausibleTokenCount = UINT64_MAX;
+
 /// Token usage as reported by the server.
 struct Usage {
   std::optional<uint64_t> prompt_tokens;
