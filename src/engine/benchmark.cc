@@ -45,7 +45,40 @@ std::vector<MetricSummary> summaries(const std::vector<metrics::MetricResult>& r
 
 }  // namespace
 
-Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {}
+Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {
+  if (in_.count_tokens) counter_ = std::make_unique<metrics::TokenCountWorker>();
+}
+
+std::function<void(std::string_view, std::string_view)> Benchmark::payload_observer(std::size_t index) {
+  if (!in_.on_payload) return {};
+  return [this, index](std::string_view id, std::string_view body) { in_.on_payload(phases_[index], id, body); };
+}
+
+void Benchmark::record(std::size_t index, const FinishedRequest& done, bool cancelled) {
+  PhaseOutcome& current = outcomes_.back();
+  if (cancelled) ++current.cancelled;
+  else current.metrics.add(done.metrics);
+  if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
+}
+
+// A request that needs client token counts goes to the worker and is recorded when it comes back.
+void Benchmark::request_finished(std::size_t index, FinishedRequest&& done) {
+  bool cancelled = stopping_ && done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
+  if (cancelled || !counter_ || !metrics::needs_client_token_count(done.record)) {
+    record(index, done, cancelled);
+    return;
+  }
+  ++pending_counts_;
+  auto request = std::make_shared<FinishedRequest>(std::move(done));
+  counter_->submit([this, index, request] {
+    metrics::count_client_tokens(request->record, in_.count_tokens);
+    request->metrics = metrics::compute_request_metrics(request->record);
+    in_.client.post([this, index, request] {
+      record(index, *request, false);
+      if (--pending_counts_ == 0 && finish_waiting_) finish_phase(index);
+    });
+  });
+}
 
 std::vector<PhaseOutcome> Benchmark::run(const std::vector<PhasePlan>& phases) {
   phases_ = phases;
@@ -92,18 +125,18 @@ void Benchmark::start_phase(std::size_t index) {
     return;
   }
   runner_ = std::make_unique<PhaseRunner>(
-      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight},
+      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight,
+                  payload_observer(index)},
       in_.defaults, plan.name, plan.request_count,
-      [this, index](FinishedRequest&& done) {
-        bool cancelled = stopping_ && done.record.error &&
-                         done.record.error->kind == metrics::ErrorKind::kCancelled;
-        PhaseOutcome& current = outcomes_.back();
-        if (cancelled) ++current.cancelled;
-        else current.metrics.add(done.metrics);
-        if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
-      },
-      // Finishing tears the runner down: do it after the runner's own call returns.
-      [this, index] { in_.client.post([this, index] { finish_phase(index); }); });
+      [this, index](FinishedRequest&& done) { request_finished(index, std::move(done)); },
+      // Finishing tears the runner down: do it after the runner's own call returns,
+      // and once every request of the phase is counted.
+      [this, index] {
+        in_.client.post([this, index] {
+          if (pending_counts_ > 0) finish_waiting_ = true;
+          else finish_phase(index);
+        });
+      });
   runner_->start();
   if (plan.duration_s) {
     int64_t at = runner_->start_ns() + static_cast<int64_t>(*plan.duration_s * 1e9);
@@ -129,6 +162,7 @@ void Benchmark::stop_phase(const std::string& reason) {
 }
 
 void Benchmark::finish_phase(std::size_t index) {
+  finish_waiting_ = false;
   PhaseOutcome& outcome = outcomes_.back();
   PhaseStats& stats = outcome.stats;
   stats.end_ns = wall_ns();

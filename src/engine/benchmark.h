@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aiperf/sdk/phase_hook.h"
@@ -16,6 +17,7 @@
 #include "hooks/phase_hook_registry.h"
 #include "metrics/request_metrics.h"
 #include "metrics/run_metrics.h"
+#include "metrics/token_count_worker.h"
 
 namespace aiperf::engine {
 
@@ -55,6 +57,11 @@ struct BenchmarkInputs {
   std::function<void(const std::string&)> log;
   /// Cap on requests in flight for every strategy, plugins included (0 = none).
   uint64_t max_in_flight;
+  /// The run's tokenizer count of a response text, or empty (no client-side counts). Runs on a
+  /// worker thread, never on the loop: a request needing a count is recorded once it is counted.
+  std::function<int64_t(std::string_view)> count_tokens = {};
+  /// Every request body as sent, with its phase and request id (loop thread); may be empty.
+  std::function<void(const PhasePlan&, std::string_view request_id, std::string_view body)> on_payload = {};
 };
 
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.
@@ -76,6 +83,9 @@ class Benchmark {
   void finish_phase(std::size_t index);
   void stop_phase(const std::string& reason);
   void report_hook_failures(const std::string& when, const std::vector<hooks::HookFailure>& failures);
+  std::function<void(std::string_view, std::string_view)> payload_observer(std::size_t index);
+  void request_finished(std::size_t index, FinishedRequest&& done);
+  void record(std::size_t index, const FinishedRequest& done, bool cancelled);
 
   BenchmarkInputs in_;
   std::vector<PhasePlan> phases_;
@@ -86,6 +96,9 @@ class Benchmark {
   bool stopping_ = false;  // loop thread: the current phase was told to stop
   std::size_t phase_index_ = 0;
   double phase_cpu_start_s_ = 0;
+  std::unique_ptr<metrics::TokenCountWorker> counter_;  // set when in_.count_tokens is
+  uint64_t pending_counts_ = 0;  // loop thread: requests of this phase at the counter
+  bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
 };
 
 }  // namespace aiperf::engine

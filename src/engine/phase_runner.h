@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aiperf/sdk/dataset_sampler.h"
@@ -25,6 +26,7 @@ struct RequestDefaults {
   std::string model;
   bool streaming = false;
   std::string id_prefix;  ///< Request ids are "<id_prefix>-<n>".
+  bool prefer_client_token_counts = false;  ///< Client token counts win over usage (no --use-server-token-count).
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -38,6 +40,8 @@ struct PhaseInputs {
   /// Most requests in flight, whatever the strategy says (0 = no cap). A strategy that
   /// asks for more waits for a return; the delay shows as schedule lag.
   uint64_t max_in_flight = 0;
+  /// Every request body as it is sent, with its request id (for inputs.json); may be empty.
+  std::function<void(std::string_view request_id, std::string_view body)> on_payload = {};
 };
 
 /// A finished request and its position in the phase.

@@ -72,6 +72,14 @@ nlohmann::json plugins_loaded(const RunPlan& plan) {
   return out;
 }
 
+// The run's tokenizer as the engine's output-token counter (none without a tokenizer: estimates).
+std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& plan) {
+  if (!plan.tokenizer) return {};
+  return [tok = plan.tokenizer](std::string_view text) {
+    return static_cast<int64_t>(tok->count(text, {.add_special_tokens = false, .parse_special = true}));
+  };
+}
+
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   return {&phase.metrics, &phase.results, phase.cancelled, phase.strategy_summary};
 }
@@ -162,14 +170,18 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   const auto& registry = *plan.plugins.registry;
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
-      engine::RequestDefaults{o.model, o.streaming, "aiperf-" + random_run_token()}, *plan.hooks,
+      engine::RequestDefaults{o.model, o.streaming, "aiperf-" + random_run_token(), !o.use_server_token_count},
+      *plan.hooks,
       [&registry, strategy = plan.strategy](const engine::PhasePlan&) {
         return plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
       },
       [&sink](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
         sink.add(phase, done, cancelled);
       },
-      log_line, plan.client.max_connections});
+      log_line, plan.client.max_connections, client_token_counter(plan),
+      [&sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
+        sink.add_payload(phase, id, body);
+      }});
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,
                o.streaming ? ", streaming" : "", plan.strategy.name);
