@@ -83,15 +83,23 @@ void Bpe::find_split_points() {
   // (a merge makes a token), so BPE can be cut on both sides of it ('\n' in code, for
   // Mistral's vocabulary). Not with fuse_unk alone: unknown neighbours would fuse.
   std::fill(std::begin(isolated_), std::end(isolated_), false);
+  split_pairs_ = false;
   if (options_.fuse_unk && !options_.byte_fallback) return;
+  // Likewise between two ASCII characters "ab" that no token contains: a merge across
+  // the cut would make a token holding "ab".
   bool in_token[128] = {};
+  ascii_pair_in_token_.assign(128 * 128, false);
   for (const std::string& t : tokens_) {
     if (t.size() < 2) continue;
-    for (unsigned char b : t) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const auto b = static_cast<unsigned char>(t[i]);
       if (b < 128) in_token[b] = true;
+      const auto n = i + 1 < t.size() ? static_cast<unsigned char>(t[i + 1]) : 255;
+      if (b < 128 && n < 128) ascii_pair_in_token_[b * 128 + n] = true;
     }
   }
   for (int b = 0; b < 128; ++b) isolated_[b] = !in_token[b];
+  split_pairs_ = true;
 }
 
 bool Bpe::safe_split(std::string_view piece, std::size_t pos) const {
@@ -236,7 +244,8 @@ void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* 
 }
 
 // A SentencePiece-style piece (often a whole line) cut where no merge can cross: before a "▁"
-// that safe_split allows, and around isolated characters; the parts are encoded (and cached) alone.
+// that safe_split allows, around isolated characters, and between two ASCII characters no token
+// holds side by side; the parts are encoded (and cached) alone.
 void Bpe::encode_words(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const {
   const char marker_lead = kMarker.front();
   std::size_t start = 0;
@@ -247,9 +256,12 @@ void Bpe::encode_words(std::string_view piece, std::vector<TokenId>& out, PieceC
   };
   for (std::size_t at = 0; at < piece.size(); ++at) {
     const auto c = static_cast<unsigned char>(piece[at]);
+    const auto before = at > 0 ? static_cast<unsigned char>(piece[at - 1]) : 255;
     if (c < 128 && isolated_[c]) {
       cut(at);
       cut(at + 1);
+    } else if (split_pairs_ && c < 128 && before < 128 && !ascii_pair_in_token_[before * 128 + c]) {
+      cut(at);
     } else if (piece[at] == marker_lead && at > 0 && piece.compare(at, kMarker.size(), kMarker) == 0 &&
                safe_split(piece, at)) {
       cut(at);

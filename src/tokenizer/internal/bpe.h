@@ -100,6 +100,8 @@ class Bpe {
   bool split_words_ = false;
   std::vector<std::string> unsafe_before_marker_;  // X such that some token contains X + "▁"
   bool isolated_[128] = {};  // ASCII characters no multi-byte token contains: BPE never merges them
+  bool split_pairs_ = false;                     // the two below are filled
+  std::vector<bool> ascii_pair_in_token_;        // [a * 128 + b]: some token contains the bytes "ab"
   TokenId byte_ids_[256];      // byte-level: the token of each single byte
   TokenId fallback_ids_[256];  // byte_fallback: the <0xXX> token of each byte
 };
