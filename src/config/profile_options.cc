@@ -49,6 +49,8 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
        fmt::format("× (--isl + 3 × --isl-stddev) must be at most {} words of prompts", kMaxDatasetWords));
   need(!osl || *osl >= 1, "--osl", "must be at least 1");
   need(!osl_exact || osl || !input_files.empty(), "--osl-exact", "needs --osl (or input records with max_tokens)");
+  need(!osl_exact || endpoint_type == "chat" || endpoint_type == "completions", "--osl-exact",
+       "applies to the chat and completions endpoints (min_tokens and ignore_eos are vLLM's OpenAI-API parameters)");
   need(num_dataset_entries >= 1, "--num-dataset-entries", "must be at least 1");
   need(request_timeout_seconds > 0, "--request-timeout-seconds", "must be positive");
   need(max_error_rate >= 0 && max_error_rate <= 1, "--max-error-rate",
