@@ -123,6 +123,7 @@ std::vector<OptionSpec> make_table() {
       opt("--request-timeout-seconds", "endpoint.timeout_seconds", "Endpoint", "Per-request timeout", value(&O::request_timeout_seconds)),
       secret(opt("--api-key", "endpoint.api_key", "Endpoint", "Sent as Authorization: Bearer KEY; never logged or exported. The flag is visible to other users (ps): prefer AIPERF_API_KEY or OPENAI_API_KEY", value(&O::api_key))),
       opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
+      opt("--use-server-token-count", "endpoint.use_server_token_count", "Endpoint", "Output and input token counts from the server's usage when it reports them (default, as AIPerf: counted by the run's tokenizer; without one, usage, else estimates)", value(&O::use_server_token_count)),
       opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
 
       opt("--rankings-passages-mean", "endpoint.rankings_passages_mean", "Endpoint", "Passages per request of the rankings endpoint (default 10)", value(&O::rankings_passages_mean)),
@@ -162,6 +163,7 @@ std::vector<OptionSpec> make_table() {
       opt("--isl-stddev,--synthetic-input-tokens-stddev", "input.isl_stddev", "Input", "Prompt length stddev", value(&O::isl_stddev)),
       opt("--osl,--output-tokens-mean", "input.osl", "Input", "max_tokens requested (default: unset)", value(&O::osl)),
       opt("--osl-stddev,--output-tokens-stddev", "input.osl_stddev", "Input", "max_tokens stddev", value(&O::osl_stddev)),
+      opt("--osl-exact", "input.osl_exact", "Input", "Exactly --osl output tokens: also send min_tokens = max_tokens and ignore_eos (vLLM, SGLang, TRT-LLM; chat and completions endpoints)", value(&O::osl_exact)),
       opt("--random-seed", "input.random_seed", "Input", "Seed for prompts, arrivals and sampling", value(&O::random_seed)),
       opt("--num-dataset-entries", "input.num_dataset_entries", "Input", "Distinct synthetic prompts", value(&O::num_dataset_entries)),
       opt("--dataset-sampling-strategy", "input.sampling_strategy", "Input", "sequential, random, shuffle, or a plugin's", value(&O::sampler)),

@@ -151,6 +151,23 @@ TEST(ProfileOptionsTest, TimesAndRatesThatWouldOverflowAreRefused) {
   EXPECT_TRUE(o.validate().empty());
 }
 
+TEST(ProfileOptionsTest, OslExactNeedsALengthAndReachesTheEndpoint) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  o.osl_exact = true;
+  EXPECT_EQ(o.validate().size(), 1u) << "--osl-exact without --osl or an input file";
+  o.osl = 64;
+  EXPECT_TRUE(o.validate().empty());
+  EXPECT_EQ(o.endpoint_config_json()["osl_exact"], true);
+  o.endpoint_type = "responses";
+  EXPECT_EQ(o.validate().size(), 1u) << "only chat and completions take min_tokens";
+  o.endpoint_type = "completions";
+  EXPECT_TRUE(o.validate().empty());
+  o.osl_exact = false;
+  EXPECT_FALSE(o.endpoint_config_json().contains("osl_exact"));
+}
+
 TEST(ProfileOptionsTest, RankingsPassageOptionsReachTheRankingsEndpointOnly) {
   ProfileOptions o;
   o.model = "m";

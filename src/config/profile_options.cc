@@ -48,6 +48,9 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!sizes_bounded || num_dataset_entries * (isl + 3 * isl_stddev) <= kMaxDatasetWords, "--num-dataset-entries",
        fmt::format("× (--isl + 3 × --isl-stddev) must be at most {} words of prompts", kMaxDatasetWords));
   need(!osl || *osl >= 1, "--osl", "must be at least 1");
+  need(!osl_exact || osl || !input_files.empty(), "--osl-exact", "needs --osl (or input records with max_tokens)");
+  need(!osl_exact || endpoint_type == "chat" || endpoint_type == "completions", "--osl-exact",
+       "applies to the chat and completions endpoints (min_tokens and ignore_eos are vLLM's OpenAI-API parameters)");
   need(num_dataset_entries >= 1, "--num-dataset-entries", "must be at least 1");
   need(request_timeout_seconds > 0, "--request-timeout-seconds", "must be positive");
   need(max_error_rate >= 0 && max_error_rate <= 1, "--max-error-rate",
@@ -95,6 +98,7 @@ nlohmann::json ProfileOptions::endpoint_config_json() const {
   if (!custom_endpoint.empty()) config["path"] = custom_endpoint;
   for (const auto& h : headers) config["headers"][h.name] = h.value;
   for (const auto& e : extra_inputs) config["extra"][e.key] = e.value;
+  if (osl_exact) config["osl_exact"] = true;
   if (rankings_passages_mean) config["passages_mean"] = *rankings_passages_mean;
   if (rankings_passages_stddev) config["passages_stddev"] = *rankings_passages_stddev;
   return config;

@@ -73,6 +73,8 @@ struct ProfileOptions {
   uint64_t isl = 550, isl_stddev = 0;
   std::optional<uint64_t> osl;
   uint64_t osl_stddev = 0;
+  bool osl_exact = false;                    ///< --osl-exact: also send min_tokens = max_tokens and ignore_eos.
+  bool use_server_token_count = false;       ///< --use-server-token-count: usage counts win when present.
   uint64_t random_seed = 0;
   uint64_t num_dataset_entries = 100;
   std::string sampler = "sequential";

@@ -288,13 +288,27 @@ ParsedResponse parse_openai_payload(std::string_view payload) {
   return parse_openai_event(payload).response;
 }
 
+namespace {
+// The config without `osl_exact`, which OpenAiEndpoint reads itself.
+PluginConfig without_osl_exact(const PluginConfig& config) {
+  json rest = config.json();
+  if (rest.is_object()) rest.erase("osl_exact");
+  return PluginConfig(std::move(rest));
+}
+}  // namespace
+
 OpenAiEndpoint::OpenAiEndpoint(const PluginConfig& config, std::string default_path)
-    : settings_(OpenAiSettings::from(config, std::move(default_path))) {}
+    : settings_(OpenAiSettings::from(without_osl_exact(config), std::move(default_path))),
+      osl_exact_(config.get<bool>("osl_exact", false)) {}
 
 HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
   RequestInput effective = input;
   effective.streaming = input.streaming && generates_text();
   json fields = generates_text() ? streaming_fields(effective) : json::object();
+  if (osl_exact_ && generates_text() && effective.max_tokens) {  // exactly max_tokens out: no early EOS
+    fields["min_tokens"] = *effective.max_tokens;
+    fields["ignore_eos"] = true;
+  }
   json own = body(effective);
   for (auto& [key, value] : own.items()) fields[key] = std::move(value);
   return settings_request(settings_, effective, std::move(fields));

@@ -62,6 +62,7 @@ class OpenAiEndpoint : public Endpoint {
   virtual nlohmann::json body(const RequestInput& input) const = 0;
  private:
   OpenAiSettings settings_;
+  bool osl_exact_ = false;  ///< `osl_exact`: min_tokens = max_tokens and ignore_eos (vLLM's extra params).
 };
 
 /// POST /v1/chat/completions with `messages`.

@@ -51,6 +51,25 @@ TEST(OpenAiEndpointTest, NonStreamingRequestOmitsStreamFields) {
   EXPECT_EQ(header(spec, "Authorization"), "<absent>");
 }
 
+TEST(OpenAiEndpointTest, OslExactSendsMinTokensEqualToMaxTokensAndIgnoreEos) {
+  for (bool chat : {true, false}) {
+    PluginConfig config(json{{"osl_exact", true}});
+    std::unique_ptr<Endpoint> endpoint;
+    if (chat) endpoint = std::make_unique<ChatEndpoint>(config);
+    else endpoint = std::make_unique<CompletionsEndpoint>(config);
+    auto body = json::parse(endpoint->format_request(chat_input(true)).body);
+    EXPECT_EQ(body["min_tokens"], 16);
+    EXPECT_EQ(body["max_tokens"], 16);
+    EXPECT_EQ(body["ignore_eos"], true);
+    RequestInput unbounded = chat_input(true);
+    unbounded.max_tokens.reset();
+    EXPECT_FALSE(json::parse(endpoint->format_request(unbounded).body).contains("min_tokens"));
+  }
+  auto plain = json::parse(ChatEndpoint(PluginConfig{}).format_request(chat_input(true)).body);
+  EXPECT_FALSE(plain.contains("min_tokens"));
+  EXPECT_FALSE(plain.contains("ignore_eos"));
+}
+
 TEST(OpenAiEndpointTest, EmbeddingsNeverStream) {
   EmbeddingsEndpoint embeddings{PluginConfig{}};
   auto spec = embeddings.format_request(chat_input(true));

@@ -45,7 +45,52 @@ std::vector<MetricSummary> summaries(const std::vector<metrics::MetricResult>& r
 
 }  // namespace
 
-Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {}
+Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {
+  if (in_.count_tokens) counter_ = std::make_unique<metrics::TokenCountWorker>();
+}
+
+std::function<void(std::string_view, std::string_view)> Benchmark::payload_observer(std::size_t index) {
+  if (!in_.on_payload) return {};
+  return [this, index](std::string_view id, std::string_view body) { in_.on_payload(phases_[index], id, body); };
+}
+
+// Planned cancellations (--request-cancellation-rate) and requests cut by a stop are counted
+// apart from the metrics.
+void Benchmark::record(std::size_t index, const FinishedRequest& done) {
+  const bool was_cancelled = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
+  const bool planned = was_cancelled && done.record.cancel_planned;
+  const bool cancelled = (stopping_ && was_cancelled) || planned;
+  PhaseOutcome& current = outcomes_.back();
+  current.transport.add(done.record);
+  if (planned) {
+    ++current.planned_cancellations;
+  } else if (cancelled) {
+    ++current.cancelled;
+  } else {
+    current.metrics.add(done.metrics);
+    if (!in_.defaults.more_urls.empty()) current.by_url[done.record.url].add(done.metrics);
+  }
+  if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
+}
+
+// A request that needs client token counts goes to the worker and is recorded when it comes back.
+void Benchmark::request_finished(std::size_t index, FinishedRequest&& done) {
+  const bool cut = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
+  if (cut || !counter_ || !metrics::needs_client_token_count(done.record)) {
+    record(index, done);
+    return;
+  }
+  ++pending_counts_;
+  auto request = std::make_shared<FinishedRequest>(std::move(done));
+  counter_->submit([this, index, request] {
+    metrics::count_client_tokens(request->record, in_.count_tokens);
+    request->metrics = metrics::compute_request_metrics(request->record);
+    in_.client.post([this, index, request] {
+      record(index, *request);
+      if (--pending_counts_ == 0 && finish_waiting_) finish_phase(index);
+    });
+  });
+}
 
 std::vector<PhaseOutcome> Benchmark::run(const std::vector<PhasePlan>& phases) {
   phases_ = phases;
@@ -92,11 +137,18 @@ void Benchmark::start_phase(std::size_t index) {
     return;
   }
   runner_ = std::make_unique<PhaseRunner>(
-      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight},
+      PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight,
+                  payload_observer(index)},
       in_.defaults, plan.name, plan.request_count,
-      [this, index](FinishedRequest&& done) { on_finished(index, done); },
-      // Finishing tears the runner down: do it after the runner's own call returns.
-      [this, index] { in_.client.post([this, index] { finish_phase(index); }); });
+      [this, index](FinishedRequest&& done) { request_finished(index, std::move(done)); },
+      // Finishing tears the runner down: do it after the runner's own call returns,
+      // and once every request of the phase is counted.
+      [this, index] {
+        in_.client.post([this, index] {
+          if (pending_counts_ > 0) finish_waiting_ = true;
+          else finish_phase(index);
+        });
+      });
   runner_->start();
   if (plan.duration_s) {
     int64_t at = runner_->start_ns() + static_cast<int64_t>(*plan.duration_s * 1e9);
@@ -106,22 +158,6 @@ void Benchmark::start_phase(std::size_t index) {
   }
 }
 
-void Benchmark::on_finished(std::size_t index, const FinishedRequest& done) {
-  const bool was_cancelled = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
-  const bool planned = was_cancelled && done.record.cancel_planned;
-  const bool cancelled = (stopping_ && was_cancelled) || planned;
-  PhaseOutcome& current = outcomes_.back();
-  current.transport.add(done.record);
-  if (planned) {
-    ++current.planned_cancellations;
-  } else if (cancelled) {
-    ++current.cancelled;
-  } else {
-    current.metrics.add(done.metrics);
-    if (!in_.defaults.more_urls.empty()) current.by_url[done.record.url].add(done.metrics);
-  }
-  if (in_.on_request) in_.on_request(phases_[index], done, cancelled);
-}
 
 void Benchmark::stop_phase(const std::string& reason) {
   stopping_ = true;
@@ -139,6 +175,7 @@ void Benchmark::stop_phase(const std::string& reason) {
 }
 
 void Benchmark::finish_phase(std::size_t index) {
+  finish_waiting_ = false;
   PhaseOutcome& outcome = outcomes_.back();
   PhaseStats& stats = outcome.stats;
   stats.end_ns = wall_ns();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aiperf/sdk/phase_hook.h"
@@ -18,6 +19,7 @@
 #include "metrics/request_metrics.h"
 #include "metrics/run_metrics.h"
 #include "metrics/transport_summary.h"
+#include "metrics/token_count_worker.h"
 
 namespace aiperf::engine {
 
@@ -65,6 +67,11 @@ struct BenchmarkInputs {
   /// A phase ended and its outcome (the last of `outcomes`) is final: called before its
   /// complete hooks, so what it saves survives a hook that hangs or crashes. May be empty.
   std::function<void(const std::vector<PhaseOutcome>& outcomes)> on_phase_end = {};
+  /// The run's tokenizer count of a response text, or empty (no client-side counts). Runs on a
+  /// worker thread, never on the loop: a request needing a count is recorded once it is counted.
+  std::function<int64_t(std::string_view)> count_tokens = {};
+  /// Every request body as sent, with its phase and request id (loop thread); may be empty.
+  std::function<void(const PhasePlan&, std::string_view request_id, std::string_view body)> on_payload = {};
 };
 
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.
@@ -85,8 +92,10 @@ class Benchmark {
   void start_phase(std::size_t index);
   void finish_phase(std::size_t index);
   void stop_phase(const std::string& reason);
-  void on_finished(std::size_t index, const FinishedRequest& done);
   void report_hook_failures(const std::string& when, const std::vector<hooks::HookFailure>& failures);
+  std::function<void(std::string_view, std::string_view)> payload_observer(std::size_t index);
+  void request_finished(std::size_t index, FinishedRequest&& done);
+  void record(std::size_t index, const FinishedRequest& done);
 
   BenchmarkInputs in_;
   std::vector<PhasePlan> phases_;
@@ -97,6 +106,9 @@ class Benchmark {
   bool stopping_ = false;  // loop thread: the current phase was told to stop
   std::size_t phase_index_ = 0;
   double phase_cpu_start_s_ = 0;
+  std::unique_ptr<metrics::TokenCountWorker> counter_;  // set when in_.count_tokens is
+  uint64_t pending_counts_ = 0;  // loop thread: requests of this phase at the counter
+  bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
 };
 
 }  // namespace aiperf::engine

@@ -132,6 +132,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   const auto& entry = in_.dataset[index];
   seed.input_token_count = entry.prompt_words;
   seed.input_token_count_estimated = !entry.tokens_exact;
+  seed.prefer_client_token_counts = defaults_.prefer_client_token_counts;
   RequestInput input{defaults_.model, entry.messages, entry.max_tokens, defaults_.streaming,
                      seed.request_id};
   if (input.messages.empty()) input.messages.push_back({"user", entry.prompt});
@@ -146,6 +147,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     if (cancel) request.cancel_after = std::chrono::nanoseconds(defaults_.cancellation_delay_ns);
     request.headers = std::move(spec.headers);
     request.body = std::move(spec.body);
+    if (in_.on_payload) in_.on_payload(seed.request_id, request.body);
   } catch (const std::exception& e) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},

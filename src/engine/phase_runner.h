@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aiperf/sdk/dataset_sampler.h"
@@ -32,6 +33,7 @@ struct RequestDefaults {
   double cancellation_rate = 0;      ///< Share of requests cancelled, 0..1 (--request-cancellation-rate / 100).
   int64_t cancellation_delay_ns = 0; ///< Cancelled that long after being sent (--request-cancellation-delay).
   uint64_t seed = 0;                 ///< Seeds the URL and cancellation choices (--random-seed).
+  bool prefer_client_token_counts = false;  ///< Client token counts win over usage (no --use-server-token-count).
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -45,6 +47,8 @@ struct PhaseInputs {
   /// Most requests in flight, whatever the strategy says (0 = no cap). A strategy that
   /// asks for more waits for a return; the delay shows as schedule lag.
   uint64_t max_in_flight = 0;
+  /// Every request body as it is sent, with its request id (for inputs.json); may be empty.
+  std::function<void(std::string_view request_id, std::string_view body)> on_payload = {};
 };
 
 /// A finished request and its position in the phase.

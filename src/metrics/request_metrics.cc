@@ -32,6 +32,27 @@ std::optional<int64_t> per_chunk_token_sum(const std::vector<Chunk>& chunks) {
   return sum;
 }
 
+// The server's own output count: usage, else per-chunk counts when every content chunk has one.
+std::optional<int64_t> reported_output_tokens(const RequestRecord& record) {
+  if (record.usage && record.usage->completion_tokens) return static_cast<int64_t>(*record.usage->completion_tokens);
+  return per_chunk_token_sum(record.responses);
+}
+
+// Reasoning tokens: the client's count when preferred or when usage has none, else usage, else an estimate.
+void count_reasoning_tokens(const RequestRecord& record, int64_t reasoning_cp, RequestMetrics& m) {
+  const bool reported = record.usage && record.usage->reasoning_tokens;
+  if (record.client_reasoning_tokens && (record.prefer_client_token_counts || !reported)) {
+    m.reasoning_token_count = *record.client_reasoning_tokens;
+    m.reasoning_tokens_source = TokenSource::kClient;
+  } else if (reported) {
+    m.reasoning_token_count = static_cast<int64_t>(*record.usage->reasoning_tokens);
+    m.reasoning_tokens_source = TokenSource::kReported;
+  } else if (reasoning_cp > 0) {
+    m.reasoning_token_count = code_points_to_tokens(reasoning_cp);
+    m.reasoning_tokens_source = TokenSource::kEstimated;
+  }
+}
+
 // OSL, and how it splits into reasoning and the rest (see the header).
 void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
   // Per AIPerf, content and reasoning tokens are counted separately and
@@ -42,23 +63,19 @@ void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
     content_cp += count_code_points(c.content);
     reasoning_cp += count_code_points(c.reasoning);
   }
-  if (record.usage && record.usage->completion_tokens) {
-    m.output_sequence_length = static_cast<int64_t>(*record.usage->completion_tokens);
+  const auto reported = reported_output_tokens(record);
+  const bool client = record.client_output_tokens.has_value();
+  if (reported && !(client && record.prefer_client_token_counts)) {
+    m.output_sequence_length = *reported;
     m.output_tokens_source = TokenSource::kReported;
-  } else if (auto sum = per_chunk_token_sum(record.responses)) {
-    m.output_sequence_length = *sum;
-    m.output_tokens_source = TokenSource::kReported;
+  } else if (client) {
+    m.output_sequence_length = *record.client_output_tokens + record.client_reasoning_tokens.value_or(0);
+    m.output_tokens_source = TokenSource::kClient;
   } else {
     m.output_sequence_length = code_points_to_tokens(content_cp) + code_points_to_tokens(reasoning_cp);
     m.output_tokens_source = TokenSource::kEstimated;
   }
-  if (record.usage && record.usage->reasoning_tokens) {
-    m.reasoning_token_count = static_cast<int64_t>(*record.usage->reasoning_tokens);
-    m.reasoning_tokens_source = TokenSource::kReported;
-  } else if (reasoning_cp > 0) {
-    m.reasoning_token_count = code_points_to_tokens(reasoning_cp);
-    m.reasoning_tokens_source = TokenSource::kEstimated;
-  }
+  count_reasoning_tokens(record, reasoning_cp, m);
   m.output_token_count = std::max<int64_t>(0, *m.output_sequence_length - m.reasoning_token_count.value_or(0));
 }
 
@@ -108,6 +125,31 @@ int64_t estimate_tokens(std::string_view text) {
   return code_points_to_tokens(count_code_points(text));
 }
 
+bool needs_client_token_count(const RequestRecord& record) {
+  if (!record.ok() || !record.generates_text) return false;
+  bool content = false;
+  bool reasoning = false;
+  for (const Chunk& c : record.responses) {
+    content = content || !c.content.empty();
+    reasoning = reasoning || !c.reasoning.empty();
+  }
+  if (!content && !reasoning) return false;
+  if (record.prefer_client_token_counts) return true;
+  const bool reasoning_reported = record.usage && record.usage->reasoning_tokens;
+  return !reported_output_tokens(record) || (reasoning && !reasoning_reported);
+}
+
+void count_client_tokens(RequestRecord& record, const std::function<int64_t(std::string_view)>& count) {
+  std::string content;
+  std::string reasoning;
+  for (const Chunk& c : record.responses) {
+    content += c.content;
+    reasoning += c.reasoning;
+  }
+  record.client_output_tokens = count(content);
+  if (!reasoning.empty()) record.client_reasoning_tokens = count(reasoning);
+}
+
 RequestMetrics compute_request_metrics(const RequestRecord& record) {
   RequestMetrics m;
   m.http_status = record.http_status;
@@ -142,7 +184,8 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   }
 
   if (record.generates_text) count_output_tokens(record, m);
-  if (record.usage && record.usage->prompt_tokens) {
+  const bool client_input = record.input_token_count && !record.input_token_count_estimated;
+  if (record.usage && record.usage->prompt_tokens && !(client_input && record.prefer_client_token_counts)) {
     m.input_sequence_length = static_cast<int64_t>(*record.usage->prompt_tokens);
     m.input_tokens_source = TokenSource::kReported;
   } else if (record.input_token_count) {

@@ -9,17 +9,22 @@
 //   request_latency       last content chunk - start (falls back to the last
 //                         chunk of any kind, then to end_ns, when no chunk has text)
 //   inter_chunk_latency   gaps between consecutive content chunks (streaming only)
-//   output_sequence_length  usage.completion_tokens if reported; else the sum of
+//   output_sequence_length  the client's tokenizer count of content + reasoning when
+//                         set and preferred (prefer_client_token_counts); else
+//                         usage.completion_tokens if reported; else the sum of
 //                         per-chunk token counts if every content chunk has one;
-//                         else estimate_tokens(content) + estimate_tokens(reasoning)
+//                         else the client's count if set; else
+//                         estimate_tokens(content) + estimate_tokens(reasoning)
 //   inter_token_latency   (request_latency - TTFT) / (OSL - 1); streaming only,
 //                         needs OSL >= 2 and >= 2 content chunks
 //   output_token_throughput_per_user  1e9 / ITL_ns tokens/s; only when ITL > 0
-//   input_sequence_length usage.prompt_tokens if reported, else the client's count
+//   input_sequence_length usage.prompt_tokens if reported (unless client counts are
+//                         preferred and the client's is exact), else the client's count
 //   time_to_first_output_token  first chunk with non-reasoning content - start
 //                         (streaming only; tool-call text is content)
-//   reasoning_token_count usage completion_tokens_details.reasoning_tokens if
-//                         reported, else estimate_tokens(reasoning) when there is any
+//   reasoning_token_count the client's count when set and preferred or when usage has
+//                         none; else usage completion_tokens_details.reasoning_tokens;
+//                         else estimate_tokens(reasoning) when there is any
 //   output_token_count    OSL - reasoning_token_count (the non-reasoning output;
 //                         AIPerf's output_token_throughput sums this one)
 //   usage_prompt_cache_read_tokens  usage prompt_tokens_details.cached_tokens
@@ -32,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -62,6 +68,15 @@ constexpr std::string_view token_source_name(TokenSource source) {
 /// Built-in token estimate when the server reports no usage: ceil(code points / 4),
 /// where code points are the UTF-8 lead bytes of `text` (bytes not of the form 10xxxxxx); "" is 0 tokens.
 int64_t estimate_tokens(std::string_view text);
+
+/// True when `record` (a successful text response) should have its output counted by the
+/// client's tokenizer: client counts are preferred, or the server reported no output (or no
+/// reasoning) count. Absent usage always means a client count.
+bool needs_client_token_count(const RequestRecord& record);
+
+/// Sets record.client_output_tokens (and client_reasoning_tokens when there is reasoning text)
+/// by applying `count` to the concatenated content (and reasoning) text.
+void count_client_tokens(RequestRecord& record, const std::function<int64_t(std::string_view)>& count);
 
 /// The metrics of one request; each optional is empty when AIPerf leaves the metric undefined.
 struct RequestMetrics {

@@ -118,6 +118,10 @@ struct RequestRecord {
   std::optional<Usage> usage;              ///< Token usage, when the server reported it.
   std::optional<int64_t> input_token_count;  ///< Prompt tokens as counted by the client, when known.
   bool input_token_count_estimated = false;  ///< input_token_count is an estimate (words), not a tokenizer's count.
+  std::optional<int64_t> client_output_tokens;     ///< Content tokens of the response, counted by the run's tokenizer.
+  std::optional<int64_t> client_reasoning_tokens;  ///< Reasoning tokens of the response, counted by the run's tokenizer.
+  /// Client counts win over the server's usage (--use-server-token-count off, AIPerf's default).
+  bool prefer_client_token_counts = false;
   std::optional<uint64_t> cached_prompt_tokens;  ///< Prompt tokens the server read from its cache, when reported.
   std::optional<int> http_status;          ///< Status of the response, when one arrived.
   bool implausible_usage = false;          ///< The server's usage held a count that is not plausible (dropped).

@@ -39,6 +39,13 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "Report this many prompt tokens (at most the prompt) as prompt_tokens_details.cached_tokens")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--no-usage", [&o](std::int64_t) { o.defaults.report_usage = false; },
+               "Chat and completions answers carry no usage (a server that reports none)");
+  app.add_option("--eos-after", o.defaults.eos_after,
+                 "Chat and completions stop at EOS after N tokens unless the request sets ignore_eos or a "
+                 "larger min_tokens (0: never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));

@@ -268,6 +268,23 @@ bool is_ollama(Route route) {
          route == Route::ollama_version;
 }
 
+// `min_tokens`, and the early EOS of --eos-after that ignore_eos and min_tokens hold off.
+tl::expected<void, RequestError> apply_eos(Request& r, const json& j, const RequestDefaults& d) {
+  auto min_tokens = opt_int(j, "min_tokens");
+  if (!min_tokens) return tl::make_unexpected(min_tokens.error());
+  if (*min_tokens && (**min_tokens < 0 || **min_tokens > r.output_tokens)) {
+    return bad("'min_tokens' must be between 0 and max_tokens (" + std::to_string(r.output_tokens) + ")", "min_tokens");
+  }
+  r.min_tokens = min_tokens->has_value() ? static_cast<int>(**min_tokens) : 0;
+  r.report_usage = d.report_usage;
+  if (!d.report_usage) r.include_usage = false;
+  if (d.eos_after > 0 && !r.ignore_eos && r.output_tokens > std::max(d.eos_after, r.min_tokens)) {
+    r.output_tokens = std::max(d.eos_after, r.min_tokens);
+    r.stopped_at_eos = true;
+  }
+  return {};
+}
+
 tl::expected<Request, RequestError> parse_request(Route route, std::string_view body,
                                                   const RequestDefaults& defaults) {
   const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -333,6 +350,8 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
       auto ok = *mct ? set_length(r, *mct, defaults, "max_completion_tokens")
                      : set_length(r, *mt, defaults, "max_tokens");
       if (!ok) return tl::make_unexpected(ok.error());
+      auto eos = apply_eos(r, j, defaults);
+      if (!eos) return tl::make_unexpected(eos.error());
       auto choices = opt_int(j, "n");
       if (!choices) return tl::make_unexpected(choices.error());
       if (*choices && (**choices < 1 || **choices > 128)) return bad("'n' must be between 1 and 128", "n");

@@ -58,6 +58,9 @@ struct RequestDefaults {
   int embedding_dim = 16;          ///< Embedding size when `dimensions` is absent.
   std::string reasoning_field = "reasoning_content";  ///< Chat delta field of reasoning tokens ("reasoning": vLLM).
   int cached_prompt_tokens = 0;    ///< Reported as prompt_tokens_details.cached_tokens (at most the prompt).
+  bool report_usage = true;        ///< false (--no-usage): chat and completions answers carry no `usage`.
+  int eos_after = 0;               ///< > 0 (--eos-after): chat and completions "emit EOS" after this many
+                                   ///< tokens unless the request sets ignore_eos or a larger min_tokens.
 };
 
 /// What the server needs to know from an inference request body.
@@ -68,7 +71,10 @@ struct Request {
   bool include_usage = false;       ///< `stream_options.include_usage`.
   int output_tokens = 0;            ///< Tokens to produce (always exactly this many).
   bool max_tokens_given = false;    ///< Whether the request set the length.
-  bool ignore_eos = false;          ///< `ignore_eos` (no effect: the mock has no EOS).
+  bool ignore_eos = false;          ///< `ignore_eos`: no early EOS (see RequestDefaults::eos_after).
+  int min_tokens = 0;               ///< `min_tokens` (vLLM): no EOS before this many tokens.
+  bool stopped_at_eos = false;      ///< The output ended at EOS before max_tokens (finish_reason "stop").
+  bool report_usage = true;         ///< Chat/completions: include `usage` (from the defaults).
   bool reasoning = false;           ///< `reasoning: true` (Ollama: `think: true`): half the tokens are reasoning.
   std::string reasoning_field = "reasoning_content";  ///< Chat field carrying reasoning (from the defaults).
   int cached_prompt_tokens = 0;     ///< Cached prompt tokens to report (from the defaults).

@@ -66,6 +66,37 @@ TEST(MockRequestTest, MaxCompletionTokensWinsAndDefaultApplies) {
   EXPECT_FALSE(r->stream);
 }
 
+TEST(MockRequestTest, EosAfterStopsEarlyUnlessIgnoreEosOrMinTokensHoldIt) {
+  RequestDefaults d;
+  d.eos_after = 5;
+  const std::string head = R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":40)";
+  auto early = parse_request(Route::chat, head + "}", d);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->output_tokens, 5);
+  EXPECT_TRUE(early->stopped_at_eos);
+  auto ignore = parse_request(Route::chat, head + R"(,"ignore_eos":true})", d);
+  ASSERT_TRUE(ignore);
+  EXPECT_EQ(ignore->output_tokens, 40);
+  auto min = parse_request(Route::completions, R"({"model":"m","prompt":"x","max_tokens":40,"min_tokens":12})", d);
+  ASSERT_TRUE(min);
+  EXPECT_EQ(min->output_tokens, 12);
+  auto exact = parse_request(Route::chat, head + R"(,"min_tokens":40})", d);
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->output_tokens, 40);
+  EXPECT_FALSE(exact->stopped_at_eos);
+  EXPECT_FALSE(parse_request(Route::chat, head + R"(,"min_tokens":41})", d)) << "min_tokens above max_tokens";
+}
+
+TEST(MockRequestTest, NoUsageDropsStreamUsageEvenWhenAskedFor) {
+  RequestDefaults d;
+  d.report_usage = false;
+  auto r = parse_request(Route::chat, R"({"model":"m","messages":[{"role":"user","content":"x"}],
+      "stream":true,"stream_options":{"include_usage":true}})", d);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->include_usage);
+  EXPECT_FALSE(r->report_usage);
+}
+
 TEST(MockRequestTest, CompletionsAcceptStringsAndTokenIds) {
   auto r = parse_request(Route::completions, R"({"model":"m","prompt":"one two three"})");
   ASSERT_TRUE(r);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "mock_server/ollama_format.h"
 #include "mock_server/openai_format.h"
@@ -39,7 +40,7 @@ int fault_position(const Plan& plan, int n) {
 
 Ending normal_ending(const Exchange& ex) { return ex.keep_alive ? Ending::keep_alive : Ending::close; }
 
-std::string_view finish_reason(const Request& r) { return r.max_tokens_given ? "length" : "stop"; }
+std::string_view finish_reason(const Request& r) { return r.max_tokens_given && !r.stopped_at_eos ? "length" : "stop"; }
 
 int reasoning_tokens(const Request& r) { return r.reasoning ? r.output_tokens / 2 : 0; }
 
@@ -67,6 +68,13 @@ Script fault_response(const Request& r, const Plan& plan, const Exchange& ex) {
   return Script(429, std::move(w), normal_ending(ex));
 }
 
+// A JSON body without its `usage` (--no-usage: a server that reports none).
+std::string without_usage(const std::string& body) {
+  auto j = nlohmann::json::parse(body);
+  j.erase("usage");
+  return j.dump();
+}
+
 std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
   const int n = r.output_tokens;
   const int nr = reasoning_tokens(r);
@@ -87,12 +95,13 @@ std::string full_body(const Request& r, const Plan& plan, const Exchange& ex) {
       // Every choice repeats the same tokens; usage counts all of them, as OpenAI does.
       const Usage usage{r.prompt_tokens, n * r.choices, nr * r.choices, cached_tokens(r)};
       const auto h = openai_header(r, ex);
-      if (r.route == Route::chat) {
-        return chat_response(h, tokens_text(static_cast<std::size_t>(n - nr)),
-                             tokens_text(static_cast<std::size_t>(nr)), finish_reason(r), usage,
-                             r.reasoning_field, r.choices);
-      }
-      return completion_response(h, tokens_text(static_cast<std::size_t>(n)), finish_reason(r), usage, r.choices);
+      std::string body = r.route == Route::chat
+                             ? chat_response(h, tokens_text(static_cast<std::size_t>(n - nr)),
+                                             tokens_text(static_cast<std::size_t>(nr)), finish_reason(r), usage,
+                                             r.reasoning_field, r.choices)
+                             : completion_response(h, tokens_text(static_cast<std::size_t>(n)), finish_reason(r),
+                                                   usage, r.choices);
+      return r.report_usage ? body : without_usage(body);
     }
     case Route::embeddings: {
       std::vector<std::vector<float>> vectors;

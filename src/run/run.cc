@@ -85,6 +85,14 @@ void note_plugin_libraries(const plugin::PluginRegistry& registry) {
   crash::note_loaded_libraries(libraries);
 }
 
+// The run's tokenizer as the engine's output-token counter (none without a tokenizer: estimates).
+std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& plan) {
+  if (!plan.tokenizer) return {};
+  return [tok = plan.tokenizer](std::string_view text) {
+    return static_cast<int64_t>(tok->count(text, {.add_special_tokens = false, .parse_special = true}));
+  };
+}
+
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   exporting::PhaseArtifacts out;
   out.metrics = &phase.metrics;
@@ -204,7 +212,8 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   const auto& registry = *plan.plugins.registry;
   engine::RequestDefaults defaults{o.model, o.streaming, "aiperf-" + random_run_token(), plan.more_urls,
                                    o.url_strategy == "random", o.request_cancellation_rate / 100,
-                                   static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed};
+                                   static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
+                                   !o.use_server_token_count};
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
@@ -224,6 +233,10 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
         const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
         result.export_errors = write_exports(
             plan, sink, {outcomes.back(), warmup, benchmark->interrupted(), result.start_wall_ns, wall_ns()});
+      },
+      client_token_counter(plan),
+      [&sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
+        sink.add_payload(phase, id, body);
       }});
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,

@@ -225,7 +225,7 @@ std::vector<Error> create_implementations(RunPlan& plan) {
 // so a run that is then killed never leaves old complete files beside new partial ones.
 void set_aside_previous_run(const std::filesystem::path& dir) {
   static constexpr const char* kExports[] = {"profile_export_aiperf.json", "profile_export_aiperf.csv",
-                                             "profile_export.jsonl"};
+                                             "profile_export.jsonl", "inputs.json"};
   std::error_code ec;
   bool any = false;
   for (const char* name : kExports) any = any || std::filesystem::exists(dir / name, ec);

@@ -10,7 +10,9 @@ Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& js
     auto file = std::make_unique<exporting::AtomicAppendFile>(jsonl);
     // Its lines are whole (one write(2) each): on a crash they are published as they are.
     crash::publish_on_crash(file->temp_path(), file->path());
-    return std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns, std::move(scrubber)));
+    auto sink = std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns, std::move(scrubber)));
+    sink->inputs_ = std::make_unique<exporting::InputsExport>(jsonl.parent_path() / "inputs.json");
+    return sink;
   } catch (const std::exception& e) {
     return fail(make_error(ErrorCode::kIo, e.what()).about("--artifact-dir"));
   }
@@ -35,10 +37,22 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
   }
 }
 
+void RunSink::add_payload(const engine::PhasePlan& plan, std::string_view request_id, std::string_view body) {
+  if (plan.name != "profiling" || !inputs_) return;
+  try {
+    // Secrets never sit in bodies (the API key is a header), but an --extra-inputs value might.
+    if (scrubber_.empty()) inputs_->add(request_id, body);
+    else inputs_->add(request_id, scrubber_.scrub(body));
+  } catch (const std::exception& e) {
+    if (write_error_.empty()) write_error_ = e.what();
+  }
+}
+
 std::optional<Error> RunSink::commit() {
   if (write_error_.empty()) {
     try {
       crash::clear_publish_on_crash();
+      if (inputs_) inputs_->commit();
       file_->commit();
     } catch (const std::exception& e) {
       write_error_ = e.what();

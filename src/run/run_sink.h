@@ -12,6 +12,7 @@
 #include "base/secrets.h"
 #include "engine/benchmark.h"
 #include "export/atomic_file.h"
+#include "export/inputs_export.h"
 #include "export/profile_export.h"
 #include "metrics/goodput.h"
 
@@ -26,7 +27,9 @@ class RunSink {
 
   /// Records one finished request (warmup requests are summarised, not recorded).
   void add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled);
-  /// Publishes the JSONL; an Error if writing or publishing failed at any point.
+  /// Records a profiling request's body in inputs.json (other phases are left out).
+  void add_payload(const engine::PhasePlan& plan, std::string_view request_id, std::string_view body);
+  /// Publishes the JSONL and inputs.json; an Error if writing or publishing failed at any point.
   std::optional<Error> commit();
 
   const exporting::ErrorSummary& errors() const { return errors_; }
@@ -41,6 +44,7 @@ class RunSink {
       : file_(std::move(file)), slos_(std::move(slos)), wall_offset_ns_(wall_offset_ns), scrubber_(std::move(scrubber)) {}
 
   std::unique_ptr<exporting::AtomicAppendFile> file_;
+  std::unique_ptr<exporting::InputsExport> inputs_;  // inputs.json beside the JSONL
   std::vector<metrics::Slo> slos_;
   int64_t wall_offset_ns_;
   SecretScrubber scrubber_;

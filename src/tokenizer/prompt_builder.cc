@@ -38,12 +38,109 @@ std::string_view builtin_corpus() {
 }
 
 Expected<PromptBuilder> PromptBuilder::create(const Tokenizer& tokenizer, std::string_view corpus) {
-  std::vector<TokenId> ids = tokenizer.encode(corpus, kPlain);
-  if (ids.size() < 64) {
+  PromptBuilder builder(tokenizer);
+  builder.index_lines(corpus);
+  if (builder.ids_.size() < 64) {
     return fail(ErrorCode::kInvalidArgument, "the prompt corpus has only " +
-                                                 std::to_string(ids.size()) + " tokens");
+                                                 std::to_string(builder.ids_.size()) + " tokens");
   }
-  return PromptBuilder(tokenizer, std::move(ids));
+  return builder;
+}
+
+// Encodes every line alone and checks, for each pair of neighbours, that their
+// counts add up. Lines whose ends do not ("Genesis 1\n" + "\n": "\n\n" is one
+// token) are joined into one segment, encoded alone too: every segment end then
+// adds up, so a window of whole segments has the sum of their counts.
+void PromptBuilder::index_lines(std::string_view corpus) {
+  text_.assign(corpus);
+  std::vector<uint32_t> starts;  // of the lines, and the end
+  std::vector<TokenId> line_ids;
+  std::vector<uint32_t> ids_starts;
+  for (std::size_t pos = 0; pos < text_.size();) {
+    std::size_t end = text_.find('\n', pos);
+    end = end == std::string::npos ? text_.size() : end + 1;
+    starts.push_back(static_cast<uint32_t>(pos));
+    ids_starts.push_back(static_cast<uint32_t>(line_ids.size()));
+    tokenizer_->encode_into(std::string_view(text_).substr(pos, end - pos), line_ids, kPlain);
+    pos = end;
+  }
+  starts.push_back(static_cast<uint32_t>(text_.size()));
+  ids_starts.push_back(static_cast<uint32_t>(line_ids.size()));
+  auto text_of = [&](std::size_t from, std::size_t to) {
+    return std::string_view(text_).substr(starts[from], starts[to] - starts[from]);
+  };
+  std::string pair;
+  for (std::size_t k = 0; k + 1 < starts.size();) {
+    std::size_t end = k + 1;  // the segment is lines [k, end)
+    for (; end + 1 < starts.size(); ++end) {
+      pair.assign(text_of(end - 1, end + 1));
+      const std::size_t apart = ids_starts[end + 1] - ids_starts[end - 1];
+      if (tokenizer_->count(pair, kPlain) == apart) break;
+    }
+    lines_.push_back({starts[k], static_cast<uint32_t>(ids_.size()), end + 1 < starts.size()});
+    if (end == k + 1) ids_.insert(ids_.end(), line_ids.begin() + ids_starts[k], line_ids.begin() + ids_starts[end]);
+    else tokenizer_->encode_into(text_of(k, end), ids_, kPlain);
+    k = end;
+  }
+  lines_.push_back({static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(ids_.size()), false});
+}
+
+std::string_view PromptBuilder::line_text(std::size_t k) const {
+  return std::string_view(text_).substr(lines_[k].text_begin, lines_[k + 1].text_begin - lines_[k].text_begin);
+}
+
+// The window from token `offset`: the rest of its line, whole lines (their counts are known),
+// then the head of one more line, the only part re-encoded (with the line before it, so its
+// count is the one it has in place). False where a line end does not add up: try_window then.
+bool PromptBuilder::try_lines(std::size_t offset, std::size_t tokens, std::string& out) const {
+  auto after = std::upper_bound(lines_.begin(), lines_.end(), offset,
+                                [](std::size_t o, const Line& l) { return o < l.ids_begin; });
+  const auto a = static_cast<std::size_t>(after - lines_.begin()) - 1;
+  if (a + 2 >= lines_.size() || !lines_[a].hard_end) return false;
+  const bool whole = offset == lines_[a].ids_begin;
+  std::string first = whole ? std::string(line_text(a))
+                            : tokenizer_->decode(std::span(ids_).subspan(offset, lines_[a + 1].ids_begin - offset));
+  const std::size_t first_tokens = whole ? line_tokens(a) : tokenizer_->count(first, kPlain);
+  if (first_tokens >= tokens) return false;  // within one line
+  if (!whole && first.size() < 32) {  // a short rest of a line may not end the way the whole line does
+    std::string pair = first + std::string(line_text(a + 1));
+    if (tokenizer_->count(pair, kPlain) != first_tokens + line_tokens(a + 1)) return false;
+  }
+  out = first;
+  std::size_t have = first_tokens;
+  std::size_t k = a + 1;
+  for (; k + 1 < lines_.size() && have + line_tokens(k) <= tokens; ++k) {
+    out += line_text(k);
+    have += line_tokens(k);
+    if (have == tokens) return true;
+    if (!lines_[k].hard_end) return false;
+  }
+  if (k + 1 >= lines_.size()) return false;
+  std::string_view before = k - 1 == a ? std::string_view(first) : line_text(k - 1);
+  return append_head(k, tokens - have, before, k - 1 == a ? first_tokens : line_tokens(k - 1), out);
+}
+
+// Appends the first ids of line k decoded, with the length corrected until the head adds exactly
+// `tokens` to `before` (the text in front of it, `before_tokens` long).
+bool PromptBuilder::append_head(std::size_t k, std::size_t tokens, std::string_view before,
+                                std::size_t before_tokens, std::string& out) const {
+  std::size_t len = tokens;
+  std::string pair;
+  for (int step = 0; step < kAdjustments && len > 0 && len < line_tokens(k); ++step) {
+    std::string head = tokenizer_->decode(std::span(ids_).subspan(lines_[k].ids_begin, len));
+    pair.assign(before);
+    pair += head;
+    const auto added = static_cast<std::ptrdiff_t>(tokenizer_->count(pair, kPlain)) -
+                       static_cast<std::ptrdiff_t>(before_tokens);
+    if (added == static_cast<std::ptrdiff_t>(tokens)) {
+      out += head;
+      return true;
+    }
+    const std::ptrdiff_t next = static_cast<std::ptrdiff_t>(len) + static_cast<std::ptrdiff_t>(tokens) - added;
+    if (next <= 0 || static_cast<std::size_t>(next) == len) break;
+    len = static_cast<std::size_t>(next);
+  }
+  return false;
 }
 
 // Decodes ids[offset, offset + len) and corrects len by the re-encoded count
@@ -91,7 +188,8 @@ Expected<std::string> PromptBuilder::build(std::size_t tokens, std::mt19937_64& 
   std::uniform_int_distribution<std::size_t> pick(0, ids_.size() - tokens - 16);
   std::string out;
   for (int attempt = 0; attempt < kOffsets; ++attempt) {
-    if (try_window(pick(rng), tokens, out)) return out;
+    const std::size_t offset = pick(rng);
+    if (try_lines(offset, tokens, out) || try_window(offset, tokens, out)) return out;
   }
   return fail(ErrorCode::kInternal, "no window of the corpus encodes to exactly " +
                                         std::to_string(tokens) + " tokens after " +

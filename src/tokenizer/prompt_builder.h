@@ -1,6 +1,8 @@
 // Synthetic prompts of an exact token length: windows of a tokenised
-// public-domain corpus at seeded offsets, decoded, re-encoded and adjusted
-// until the text encodes to exactly the asked number of tokens.
+// public-domain corpus at seeded offsets. A window is whole corpus lines, whose
+// token counts are known, between a partial first and last line; only those
+// edges are decoded, re-encoded and adjusted until the text encodes to exactly
+// the asked number of tokens.
 #pragma once
 
 #include <cstdint>
@@ -33,13 +35,26 @@ class PromptBuilder {
   std::size_t corpus_tokens() const { return ids_.size(); }
 
  private:
-  PromptBuilder(const Tokenizer& tokenizer, std::vector<TokenId> ids)
-      : tokenizer_(&tokenizer), ids_(std::move(ids)) {}
+  /// One line of the corpus (with its '\n'): where its text and its own ids are.
+  struct Line {
+    uint32_t text_begin = 0;  ///< Byte offset in text_.
+    uint32_t ids_begin = 0;   ///< Index in ids_ of the line's ids (the line encoded alone).
+    bool hard_end = false;    ///< count(this line + next) == count(this) + count(next): counts add across.
+  };
+  explicit PromptBuilder(const Tokenizer& tokenizer) : tokenizer_(&tokenizer) {}
+  void index_lines(std::string_view corpus);
+  std::string_view line_text(std::size_t k) const;
+  std::size_t line_tokens(std::size_t k) const { return lines_[k + 1].ids_begin - lines_[k].ids_begin; }
+  bool try_lines(std::size_t start, std::size_t tokens, std::string& out) const;
+  bool append_head(std::size_t k, std::size_t tokens, std::string_view before, std::size_t before_tokens,
+                   std::string& out) const;
   bool try_window(std::size_t offset, std::size_t tokens, std::string& out) const;
   bool trim_to(std::size_t tokens, std::string& text) const;
 
   const Tokenizer* tokenizer_;
-  std::vector<TokenId> ids_;
+  std::string text_;          // the corpus
+  std::vector<TokenId> ids_;  // every line's ids, line after line
+  std::vector<Line> lines_;   // one per line, plus an end sentinel
 };
 
 }  // namespace aiperf::tokenizer

@@ -34,21 +34,22 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 namespace {
 
 // Normalizes, pre-tokenizes and BPE-encodes one stretch of text between added tokens.
+// `at_start`: the stretch begins the input (Metaspace's "first" prepend scheme).
 void encode_plain(const Tokenizer::Impl& impl, std::string_view text, bool parse_special,
-                  std::vector<TokenId>& out, internal::PieceCache* cache) {
+                  std::vector<TokenId>& out, internal::PieceCache* cache, bool at_start) {
   thread_local std::string buffer;
   thread_local std::vector<Span> pieces;
   thread_local std::vector<Segment> segments;
   buffer.assign(text);
   impl.normalizer.apply(buffer);
-  auto encode_pieces = [&](std::string& normalized) {
-    impl.pre_tokenizer.split(normalized, pieces);
+  auto encode_pieces = [&](std::string& normalized, bool first) {
+    impl.pre_tokenizer.split(normalized, pieces, first);
     for (const Span& p : pieces) {
       impl.bpe.encode(std::string_view(normalized).substr(p.begin, p.end - p.begin), out, cache);
     }
   };
   if (!parse_special || impl.normalized_added.empty()) {
-    encode_pieces(buffer);
+    encode_pieces(buffer, at_start);
     return;
   }
   segments.clear();
@@ -60,7 +61,7 @@ void encode_plain(const Tokenizer::Impl& impl, std::string_view text, bool parse
       out.push_back(s.id);
     } else {
       std::string part = normalized.substr(s.begin, s.end - s.begin);
-      encode_pieces(part);
+      encode_pieces(part, at_start && s.begin == 0);
     }
   }
 }
@@ -93,7 +94,7 @@ void Tokenizer::encode_into(std::string_view text, std::vector<TokenId>& out,
   internal::PieceCache* cache = lock.owns_lock() ? &impl.cache : nullptr;
   if (options.add_special_tokens) out.insert(out.end(), impl.prefix.begin(), impl.prefix.end());
   if (!options.parse_special || impl.raw_added.empty()) {
-    encode_plain(impl, text, options.parse_special, out, cache);
+    encode_plain(impl, text, options.parse_special, out, cache, true);
   } else {
     std::vector<Segment> segments;
     impl.raw_added.split(text, segments);
@@ -101,7 +102,7 @@ void Tokenizer::encode_into(std::string_view text, std::vector<TokenId>& out,
       if (s.id != kNoToken) {
         out.push_back(s.id);
       } else {
-        encode_plain(impl, text.substr(s.begin, s.end - s.begin), true, out, cache);
+        encode_plain(impl, text.substr(s.begin, s.end - s.begin), true, out, cache, s.begin == 0);
       }
     }
   }

@@ -79,6 +79,27 @@ void Bpe::find_split_points() {
   unsafe_before_marker_.erase(std::unique(unsafe_before_marker_.begin(), unsafe_before_marker_.end()),
                               unsafe_before_marker_.end());
   split_words_ = true;
+  // A character that no token longer than one byte contains is never merged with a neighbour
+  // (a merge makes a token), so BPE can be cut on both sides of it ('\n' in code, for
+  // Mistral's vocabulary). Not with fuse_unk alone: unknown neighbours would fuse.
+  std::fill(std::begin(isolated_), std::end(isolated_), false);
+  split_pairs_ = false;
+  if (options_.fuse_unk && !options_.byte_fallback) return;
+  // Likewise between two ASCII characters "ab" that no token contains: a merge across
+  // the cut would make a token holding "ab".
+  bool in_token[128] = {};
+  ascii_pair_in_token_.assign(128 * 128, false);
+  for (const std::string& t : tokens_) {
+    if (t.size() < 2) continue;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const auto b = static_cast<unsigned char>(t[i]);
+      if (b < 128) in_token[b] = true;
+      const auto n = i + 1 < t.size() ? static_cast<unsigned char>(t[i + 1]) : 255;
+      if (b < 128 && n < 128) ascii_pair_in_token_[b * 128 + n] = true;
+    }
+  }
+  for (int b = 0; b < 128; ++b) isolated_[b] = !in_token[b];
+  split_pairs_ = true;
 }
 
 bool Bpe::safe_split(std::string_view piece, std::size_t pos) const {
@@ -216,17 +237,37 @@ void Bpe::encode(std::string_view piece, std::vector<TokenId>& out, PieceCache* 
     }
   }
   if (split_words_ && piece.size() > PieceCache::kMaxKey) {
-    std::size_t start = 0;
-    for (std::size_t at = piece.find(kMarker, 1); at != std::string_view::npos;
-         at = piece.find(kMarker, at + 1)) {
-      if (!safe_split(piece, at)) continue;
-      encode_merged(piece.substr(start, at - start), out, cache);
-      start = at;
-    }
-    encode_merged(piece.substr(start), out, cache);
+    encode_words(piece, out, cache);
     return;
   }
   encode_merged(piece, out, cacheable ? cache : nullptr, hash);
+}
+
+// A SentencePiece-style piece (often a whole line) cut where no merge can cross: before a "▁"
+// that safe_split allows, around isolated characters, and between two ASCII characters no token
+// holds side by side; the parts are encoded (and cached) alone.
+void Bpe::encode_words(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const {
+  const char marker_lead = kMarker.front();
+  std::size_t start = 0;
+  auto cut = [&](std::size_t at) {
+    if (at <= start) return;
+    encode_merged(piece.substr(start, at - start), out, cache);
+    start = at;
+  };
+  for (std::size_t at = 0; at < piece.size(); ++at) {
+    const auto c = static_cast<unsigned char>(piece[at]);
+    const auto before = at > 0 ? static_cast<unsigned char>(piece[at - 1]) : 255;
+    if (c < 128 && isolated_[c]) {
+      cut(at);
+      cut(at + 1);
+    } else if (split_pairs_ && c < 128 && before < 128 && !ascii_pair_in_token_[before * 128 + c]) {
+      cut(at);
+    } else if (piece[at] == marker_lead && at > 0 && piece.compare(at, kMarker.size(), kMarker) == 0 &&
+               safe_split(piece, at)) {
+      cut(at);
+    }
+  }
+  encode_merged(piece.substr(start), out, cache);
 }
 
 void Bpe::encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const {

@@ -75,6 +75,7 @@ class Bpe {
  private:
   /// BPE of `piece` through the cache (no ignore_merges shortcut).
   void encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const;
+  void encode_words(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache) const;
   /// BPE of `piece`; stores the result in `cache` (non-null only for a short piece) under `hash`.
   void encode_merged(std::string_view piece, std::vector<TokenId>& out, PieceCache* cache,
                      std::uint64_t hash) const;
@@ -98,6 +99,9 @@ class Bpe {
   // before a "▁" where no token can span the cut, so BPE runs on words.
   bool split_words_ = false;
   std::vector<std::string> unsafe_before_marker_;  // X such that some token contains X + "▁"
+  bool isolated_[128] = {};  // ASCII characters no multi-byte token contains: BPE never merges them
+  bool split_pairs_ = false;                     // the two below are filled
+  std::vector<bool> ascii_pair_in_token_;        // [a * 128 + b]: some token contains the bytes "ab"
   TokenId byte_ids_[256];      // byte-level: the token of each single byte
   TokenId fallback_ids_[256];  // byte_fallback: the <0xXX> token of each byte
 };

@@ -108,6 +108,19 @@ Expected<void> parse_pre_tokenizer(element e, Impl& impl, bool& byte_level,
     impl.pre_tokenizer.add(std::move(step));
     return {};
   }
+  if (type == "Metaspace") {
+    step.kind = internal::PreTokenizerStep::Kind::kMetaspace;
+    step.replacement = std::string(str(e, "replacement", "\u2581"));
+    if (step.replacement.empty()) return fail(malformed(source, "Metaspace replacement is empty"));
+    std::string_view scheme = str(e, "prepend_scheme", flag(e, "add_prefix_space", true) ? "always" : "never");
+    if (scheme == "always") step.prepend = internal::PreTokenizerStep::Prepend::kAlways;
+    else if (scheme == "first") step.prepend = internal::PreTokenizerStep::Prepend::kFirst;
+    else if (scheme == "never") step.prepend = internal::PreTokenizerStep::Prepend::kNever;
+    else return fail(malformed(source, "Metaspace prepend_scheme '" + std::string(scheme) + "' is unknown"));
+    step.split_on_replacement = flag(e, "split", true);
+    impl.pre_tokenizer.add(std::move(step));
+    return {};
+  }
   if (type == "Split") {
     auto pattern = pattern_of(e, source);
     if (!pattern) return fail(pattern.error());

@@ -40,6 +40,42 @@ void find_literal(std::string_view text, std::size_t base, const std::string& li
   }
 }
 
+// Metaspace (HF): each piece's spaces become the replacement, a replacement is prepended as the
+// scheme says (unless the piece starts with one), then the piece is cut before each replacement.
+void metaspace(const PreTokenizerStep& step, bool at_start, std::string& text, std::vector<Span>& pieces,
+               std::vector<Span>& next) {
+  std::string rebuilt;
+  rebuilt.reserve(text.size() + text.size() / 2);
+  std::vector<Span> rewritten;
+  for (const Span& p : pieces) {
+    const std::size_t start = rebuilt.size();
+    for (std::size_t i = p.begin; i < p.end; ++i) {
+      if (text[i] == ' ') rebuilt += step.replacement;
+      else rebuilt += text[i];
+    }
+    const bool starts = std::string_view(rebuilt).substr(start).starts_with(step.replacement);
+    const bool first = at_start && p.begin == 0;
+    if (!starts && (step.prepend == PreTokenizerStep::Prepend::kAlways ||
+                    (step.prepend == PreTokenizerStep::Prepend::kFirst && first))) {
+      rebuilt.insert(start, step.replacement);
+    }
+    rewritten.push_back({start, rebuilt.size()});
+  }
+  text = std::move(rebuilt);
+  if (!step.split_on_replacement) {
+    pieces.swap(rewritten);
+    return;
+  }
+  next.clear();
+  std::vector<Span> matches;
+  for (const Span& p : rewritten) {
+    matches.clear();
+    find_literal(std::string_view(text).substr(p.begin, p.end - p.begin), p.begin, step.replacement, matches);
+    split_piece(p.begin, p.end, matches, SplitBehavior::kMergedWithNext, false, next);
+  }
+  pieces.swap(next);
+}
+
 }  // namespace
 
 void split_piece(std::size_t begin, std::size_t end, const std::vector<Span>& matches,
@@ -100,12 +136,16 @@ void split_piece(std::size_t begin, std::size_t end, const std::vector<Span>& ma
   out.resize(keep);
 }
 
-void PreTokenizer::split(std::string& text, std::vector<Span>& pieces) const {
+void PreTokenizer::split(std::string& text, std::vector<Span>& pieces, bool at_start) const {
   pieces.clear();
   if (text.empty()) return;
   pieces.push_back({0, text.size()});
   thread_local std::vector<Span> next, matches;
   for (const PreTokenizerStep& step : steps_) {
+    if (step.kind == PreTokenizerStep::Kind::kMetaspace) {
+      metaspace(step, at_start, text, pieces, next);
+      continue;
+    }
     if (step.kind == PreTokenizerStep::Kind::kByteLevel) {
       if (step.add_prefix_space) {
         std::string rebuilt;

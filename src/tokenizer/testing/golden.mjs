@@ -20,8 +20,27 @@ const { Tokenizer } = require('tokenizers');
 const lines = fs.readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
 fs.mkdirSync(outDir, { recursive: true });
 
+// Metaspace pre-tokenizer variants of the Mistral-style llama2 file (the shape newer
+// SentencePiece conversions have: no Prepend/Replace normalizer, a Metaspace pre-tokenizer),
+// written beside the expected ids as NAME.tokenizer.json for the C++ test to load.
+const llama2 = path.join(modules, '@lenml', 'tokenizer-llama2', 'models', 'tokenizer.json');
+const variants = {
+  llama2_metaspace: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false },
+  llama2_metaspace_split: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+};
+if (fs.existsSync(llama2)) {
+  for (const [name, pre] of Object.entries(variants)) {
+    const json = JSON.parse(fs.readFileSync(llama2, 'utf8'));
+    json.normalizer = null;
+    json.pre_tokenizer = pre;
+    fs.writeFileSync(path.join(outDir, `${name}.tokenizer.json`), JSON.stringify(json));
+    names.push(name);
+  }
+}
+
 for (const name of names) {
-  const file = path.join(modules, '@lenml', `tokenizer-${name}`, 'models', 'tokenizer.json');
+  let file = path.join(modules, '@lenml', `tokenizer-${name}`, 'models', 'tokenizer.json');
+  if (name in variants) file = path.join(outDir, `${name}.tokenizer.json`);
   if (!fs.existsSync(file)) continue;
   const tok = Tokenizer.fromFile(file);
   const out = [];
