@@ -7,6 +7,7 @@
 #include <random>
 
 #include "export/artifacts.h"
+#include "export/collector_export.h"
 #include "config/option_table.h"
 #include "export/console_table.h"
 #include "hooks/hook_host_client.h"
@@ -72,6 +73,23 @@ nlohmann::json plugins_loaded(const RunPlan& plan) {
   return out;
 }
 
+// The collectors' outcomes of one phase; their problems and warnings are printed once, here.
+std::vector<collectors::CollectorOutcome> collector_outcomes(const RunPlan& plan, const std::string& phase) {
+  std::vector<collectors::CollectorOutcome> out;
+  for (const auto& o : plan.collectors->outcomes()) {
+    if (o.phase == phase) out.push_back(o);
+  }
+  return out;
+}
+
+void report_collectors(const RunPlan& plan) {
+  for (const auto& o : plan.collectors->outcomes()) {
+    for (const auto& p : o.problems) log_line(fmt::format("warning: collector '{}' ({}): {}", o.name, o.phase, p));
+    if (!o.result) continue;
+    for (const auto& w : o.result->warnings) log_line(fmt::format("warning: collector '{}' ({}): {}", o.name, o.phase, w));
+  }
+}
+
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   return {&phase.metrics, &phase.results, phase.cancelled, phase.strategy_summary};
 }
@@ -91,6 +109,8 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const RunRe
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
   set.plugins_loaded = plugins_loaded(plan);
   auto errors = exporting::write_artifacts(set);
+  auto collected = collector_outcomes(plan, "profiling");
+  for (auto& e : exporting::write_collector_artifacts(plan.artifact_dir, collected)) errors.push_back(std::move(e));
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
   return errors;
 }
@@ -140,6 +160,10 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   auto write_errors = write_exports(plan, sink, result, shown, warmup);
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
+  report_collectors(plan);
+  if (auto table = exporting::collector_console_table(collector_outcomes(plan, "profiling")); !table.empty()) {
+    fmt::print("\n{}", table);
+  }
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
   return judge(plan, result, shown, write_errors);
 }
