@@ -301,7 +301,7 @@ std::optional<Error> Parser::place(Sample&& sample) {
     auto it = index_.find(std::string(name.substr(0, name.size() - suffix.size())));
     if (it != index_.end() && type_allows(out_.families[it->second].type, suffix)) {
       target = &out_.families[it->second];
-      if (suffix == "_bucket" && !sample.label("le")) return error("histogram bucket without an 'le' label");
+      if (om_ && suffix == "_bucket" && !sample.label("le")) return error("histogram bucket without an 'le' label");
       break;
     }
   }
@@ -314,7 +314,7 @@ std::optional<Error> Parser::place(Sample&& sample) {
   if (om_ && current_ && *current_ != index && !target->samples.empty()) {
     return error("samples of " + target->name + " are not together");
   }
-  if (sample.name == target->name && target->type == MetricType::kSummary && !sample.label("quantile")) {
+  if (om_ && sample.name == target->name && target->type == MetricType::kSummary && !sample.label("quantile")) {
     return error("summary sample without a 'quantile' label");
   }
   current_ = index;

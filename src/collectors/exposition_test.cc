@@ -63,8 +63,6 @@ TEST(ExpositionTest, RejectsWhatThePrometheusFormatForbids) {
       "a 1 1.5\n",                            // float timestamp
       "# TYPE a counter\n# TYPE a gauge\n",   // second TYPE
       "a 1\n# TYPE a counter\n",              // TYPE after samples
-      "# TYPE a histogram\na_bucket 1\n",     // bucket without le
-      "# TYPE a summary\na 1\n",              // quantile missing
       "# TYPE a nonsense\n",                  // unknown type
       "9a 1\n",                               // bad name
       "a{9=\"1\"} 1\n",                       // bad label name
@@ -102,6 +100,8 @@ TEST(ExpositionTest, RejectsWhatOpenMetricsForbids) {
   EXPECT_FALSE(parse_exposition("a 1\nb 1\na 2\n# EOF\n", om));                 // interleaved
   EXPECT_FALSE(parse_exposition("a  1\n# EOF\n", om));                          // two spaces
   EXPECT_FALSE(parse_exposition("# TYPE a untyped\n# EOF\n", om));              // Prometheus-only type
+  EXPECT_FALSE(parse_exposition("# TYPE a histogram\na_bucket 1\n# EOF\n", om));  // bucket without le
+  EXPECT_FALSE(parse_exposition("# TYPE a summary\na 1\n# EOF\n", om));          // quantile missing
   EXPECT_TRUE(parse_exposition("# TYPE a unknown\na 1\n# EOF\n", om));
 }
 

@@ -89,6 +89,7 @@ void ScrapeSeries::add_family(const MetricFamily& family, int64_t wall_ns, const
       auto& snap = snapshots[label_text(s.labels, instance, "le")];
       if (ends_with(s.name, "_bucket")) {
         auto le = s.label("le");
+        if (!le) continue;  // the Prometheus format tolerates it; it is no bucket
         snap.buckets.emplace_back(le && *le == "+Inf" ? HUGE_VAL : std::strtod(le ? le->c_str() : "0", nullptr), s.value);
       } else if (ends_with(s.name, "_sum")) {
         snap.sum = s.value;
