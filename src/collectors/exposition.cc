@@ -80,7 +80,11 @@ class Parser {
       pos_ = end + 1;
       ++line_no_;
     }
-    if (om_ && !eof) return fail(error("missing # EOF at the end"));
+    if (om_ && !eof) {
+      if (!text_.empty() && text_.back() != '\n') --line_no_, at_ = line_.size();  // at the end of the last line
+      else at_ = 0;
+      return fail(error("missing # EOF at the end"));
+    }
     return std::move(out_);
   }
 
