@@ -1,5 +1,8 @@
 #include "collectors/collector_host.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -154,7 +157,14 @@ void CollectorHost::add(std::string name, std::unique_ptr<Collector> collector, 
   w->collector = std::move(collector);
   std::string error = guarded([&] { w->period = w->collector->period(); });
   if (!error.empty() || w->period.count() <= 0) w->period = std::chrono::seconds(1);
+  // Signals are the main thread's business (run/signal_watcher): a collector thread made
+  // before the watcher must not take a SIGINT/SIGTERM whose default action kills us. The
+  // thread inherits the mask it is created with.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   w->thread = std::thread([w] { w->loop(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   workers_.push_back(std::move(w));
 }
 
