@@ -142,8 +142,9 @@ CollectorHost::~CollectorHost() {
       w->cv.notify_all();
     }
     if (hung) {
+      // Its code may still be running: the thread owns the worker (and the collector) and
+      // frees both if the call ever returns; never destroy it under the call.
       w->thread.detach();
-      (void)w->collector.release();  // its code may still be running: never destroy it under it
     } else {
       w->thread.join();
     }
