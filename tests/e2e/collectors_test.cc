@@ -97,6 +97,10 @@ TEST(CollectorsE2ETest, AFailedScrapeIsAWarningAndTheFilterKeepsOnlyMatchingFami
   auto off = profile(server, dir3, "--request-count 5 --no-server-metrics");
   EXPECT_EQ(off.result.exit_code, 0);
   EXPECT_FALSE(std::filesystem::exists(dir3.path() / "server_metrics.json"));
+  TempDir conflict_dir;
+  auto conflict = profile(server, conflict_dir, "--request-count 5 --no-server-metrics --server-metrics http://x/metrics");
+  EXPECT_EQ(conflict.result.exit_code, 2);
+  EXPECT_NE(conflict.result.err.find("exclude each other"), std::string::npos) << conflict.result.err;
   TempDir dir4;
   auto regex = profile(server, dir4, "--request-count 5 --server-metrics-filter '('");
   EXPECT_EQ(regex.result.exit_code, 2);
