@@ -7,6 +7,10 @@
 namespace aiperf::mock_server {
 namespace {
 
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 std::string model_label(const std::string& model) {
   std::string out;
   for (char c : model) {
@@ -42,8 +46,21 @@ void ServerMetrics::Histogram::observe(const std::vector<double>& bounds, double
   ++count;
 }
 
+ServerMetrics::ServerMetrics(GpuModel gpus) : gpus_(gpus) { last_s_ = seconds_now(); }
+
+void ServerMetrics::advance_energy() {
+  double now = seconds_now();
+  if (gpus_.count > 0) {
+    double watts = gpus_.idle_watts + gpus_.watts_per_request * static_cast<double>(running_) / gpus_.count;
+    energy_mj_ += watts * (now - last_s_) * 1000;
+  }
+  last_s_ = now;
+}
+
 void ServerMetrics::request_started(const std::string& model) {
   std::lock_guard lock(mutex_);
+  advance_energy();
+  ++running_;
   ++models_[model].running;
 }
 
@@ -62,15 +79,36 @@ void ServerMetrics::tokens_generated(const std::string& model, int tokens) {
 void ServerMetrics::request_finished(const std::string& model, double e2e_s, bool ok, const std::string& reason) {
   std::lock_guard lock(mutex_);
   Model& m = models_[model];
+  advance_energy();
+  --running_;
   --m.running;
   if (!ok) return;
   ++m.success[reason];
   m.e2e.observe(e2e_buckets(), e2e_s);
 }
 
-std::string ServerMetrics::render() const {
+void ServerMetrics::render_gpus(std::string& out) {
+  if (gpus_.count <= 0) return;
+  advance_energy();
+  double watts = gpus_.idle_watts + gpus_.watts_per_request * static_cast<double>(running_) / gpus_.count;
+  auto field = [&](const char* name, const char* type, const char* help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (int g = 0; g < gpus_.count; ++g) {
+      out += fmt::format("{}{{gpu=\"{}\",UUID=\"GPU-mock-{}\",device=\"nvidia{}\",modelName=\"aiperf mock GPU\"}} {}\n",
+                         name, g, g, g, value);
+    }
+  };
+  field("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", watts);
+  field("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Total energy consumption since boot (in mJ).",
+        fmt::format("{:.3f}", energy_mj_));
+  field("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).", running_ > 0 ? 100 : 0);
+  field("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", 1024 + 64 * running_);
+}
+
+std::string ServerMetrics::render() {
   std::lock_guard lock(mutex_);
   std::string out;
+  render_gpus(out);
   auto family = [&](const char* name, const char* type, const char* help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };

@@ -49,6 +49,13 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
       ->capture_default_str();
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
+  app.add_option("--gpus", o.gpus.count, "Fake GPUs whose DCGM series /metrics serves (0 = none)")
+      ->capture_default_str()->check(CLI::Range(0, 64));
+  app.add_option("--gpu-idle-watts", o.gpus.idle_watts, "Each fake GPU's power with no request running, W")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--gpu-watts-per-request", o.gpus.watts_per_request,
+                 "Power each running request adds, W, spread evenly over the fake GPUs")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
 
   ParseOutcome out;
   try {

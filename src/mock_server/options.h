@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mock_server/behavior.h"
+#include "mock_server/metrics.h"
 #include "mock_server/request.h"
 
 namespace aiperf::mock_server {
@@ -22,6 +23,7 @@ struct Options {
   std::string record_path;             ///< --record: JSON-lines file to append to.
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
+  GpuModel gpus;                       ///< --gpus, --gpu-idle-watts, --gpu-watts-per-request (DCGM series in /metrics).
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

@@ -50,7 +50,7 @@ constexpr std::size_t kCoalesceLimit = 64 * 1024;
 
 struct State {
   State(const Options& o, std::unique_ptr<Recorder> r)
-      : options(o), behavior(o.behavior), recorder(std::move(r)) {}
+      : options(o), behavior(o.behavior), recorder(std::move(r)), metrics(o.gpus) {}
   Options options;
   Behavior behavior;
   std::unique_ptr<Recorder> recorder;

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
@@ -19,6 +18,15 @@ using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
 using testing::profile;
+
+// The mock's records of the profiling phase: the last `profiled` ones (a fresh mock; the
+// warmup's finished first; request ids restart per phase, so they cannot tell them apart).
+std::vector<json> profiling_records(const MockServerProcess& server, std::size_t profiled) {
+  auto all = testing::mock_json(server, "/mock/records");
+  std::vector<json> out(all.begin(), all.end());
+  if (out.size() > profiled) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(profiled));
+  return out;
+}
 
 json read_json(const TempDir& dir, const std::string& file) {
   auto text = testing::slurp(dir.path() / file);
@@ -61,12 +69,9 @@ TEST(CollectorsE2ETest, ServerTokenCountersEqualTheClientTotalsAndHistogramsAgre
   const auto& ttft = m["vllm:time_to_first_token_seconds{model_name=\"mock\"}"];
   EXPECT_EQ(ttft["count"].get<double>(), 48);  // warmup's 6 are not in the phase's delta
   // The server's own record of each request's first token, as the truth for the histogram.
-  std::set<std::string> profiled;
-  for (const auto& r : run.records) profiled.insert(r["metadata"]["x_request_id"].get<std::string>());
   std::vector<double> truth;
-  for (const auto& r : testing::mock_json(server, "/mock/records")) {
-    if (profiled.count(r["request_id"].get<std::string>()) && r.contains("first_token_ms") &&
-        !r["first_token_ms"].is_null()) {
+  for (const auto& r : profiling_records(server, run.records.size())) {
+    if (r.contains("first_token_ms") && !r["first_token_ms"].is_null()) {
       truth.push_back(r["first_token_ms"].get<double>() / 1000);
     }
   }
@@ -105,6 +110,31 @@ TEST(CollectorsE2ETest, AFailedScrapeIsAWarningAndTheFilterKeepsOnlyMatchingFami
   auto regex = profile(server, dir4, "--request-count 5 --server-metrics-filter '('");
   EXPECT_EQ(regex.result.exit_code, 2);
   EXPECT_NE(regex.result.err.find("not a valid regular expression"), std::string::npos) << regex.result.err;
+}
+
+TEST(CollectorsE2ETest, GpuEnergyPerTokenMatchesTheMocksKnownPowerCurveWithinOnePercent) {
+  // No idle power: all GPUs together draw 300 W per running request, so the phase's
+  // energy is 300 W times the requests' running seconds, by the server's own record.
+  MockServerProcess server({"--ttft", "40", "--itl", "4", "--gpus", "2", "--gpu-idle-watts", "0",
+                            "--gpu-watts-per-request", "300"});
+  TempDir dir;
+  auto run = profile(server, dir,
+                     "--streaming --concurrency 4 --request-count 40 --warmup-request-count 4 --osl 16 "
+                     "--no-server-metrics --gpu-telemetry-url " + server.base_url() + "/metrics");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  double running_s = 0;
+  for (const auto& r : profiling_records(server, run.records.size())) running_s += r["duration_ms"].get<double>() / 1000;
+  auto [in, out] = client_tokens(run.records);
+  const double joules = 300 * running_s;
+  auto gpu = read_json(dir, "gpu_telemetry.json");
+  ASSERT_TRUE(gpu.is_object()) << "gpu_telemetry.json missing";
+  const auto& s = gpu["summary"];
+  EXPECT_EQ(s["output_tokens"].get<int64_t>(), out);
+  EXPECT_NEAR(s["energy_joules"].get<double>(), joules, joules * 0.01) << gpu.dump();
+  EXPECT_NEAR(s["energy_per_output_token_joules"].get<double>(), joules / out, joules / out * 0.01);
+  EXPECT_NEAR(s["output_tokens_per_joule"].get<double>(), out / joules, out / joules * 0.01);
+  EXPECT_EQ(gpu["gpus"].size(), 2u);
+  EXPECT_NE(run.result.out.find("Energy per output token"), std::string::npos) << run.result.out;
 }
 
 std::string fixture_collector(const json& config) {
