@@ -25,6 +25,9 @@ build() {  # name main-source parser-source
 }
 build sse_parser_fuzz sse_parser_fuzz.cc sse_parser.cc || exit 1
 build ndjson_fuzz ndjson_fuzz.cc ndjson_splitter.cc || exit 1
+echo "== building exposition_fuzz"
+"$CXX" "${FLAGS[@]}" "$HERE/exposition_fuzz.cc" "$ROOT/src/collectors/exposition.cc" "$ROOT/src/base/error.cc" \
+  -o "$OUT/exposition_fuzz" || exit 1
 # The tokenizer.json loader with the whole tokenizer pipeline (PCRE2, ICU, simdjson).
 echo "== building tokenizer_json_fuzz"
 "$CXX" "${FLAGS[@]}" "$HERE/tokenizer_json_fuzz.cc" "$ROOT"/src/tokenizer/tokenizer.cc \
@@ -53,5 +56,6 @@ run() {  # name corpus-subdir [extra libFuzzer flags...]
 
 run sse_parser_fuzz sse -dict="$HERE/sse.dict"
 run ndjson_fuzz ndjson
+run exposition_fuzz exposition -dict="$HERE/exposition.dict"
 run tokenizer_json_fuzz tokenizer_json -dict="$HERE/tokenizer_json.dict"
 exit $status

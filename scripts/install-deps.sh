@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libexpected-dev
   libboost-dev libboost-system-dev libcurl4-openssl-dev
-  prometheus-cpp-dev prometheus-pushgateway
+  prometheus-cpp-dev prometheus-pushgateway prometheus prometheus-node-exporter python3-prometheus-client
   clang-14 libfuzzer-14-dev
   wrk hyperfine ccache
   libssl-dev openssl nginx-light zlib1g-dev

@@ -1,6 +1,8 @@
 #include "builtins/builtins.h"
 
 #include "aiperf/sdk/plugin.h"
+#include "collectors/gpu_telemetry.h"
+#include "collectors/server_metrics.h"
 #include "dataset/samplers.h"
 #include "endpoints/openai.h"
 #include "endpoints/rankings.h"
@@ -45,6 +47,11 @@ void register_builtins(plugin::PluginRegistry& registry) {
   add<DatasetSampler, dataset::SequentialSampler>(registry, "sequential", "Entries in order");
   add<DatasetSampler, dataset::RandomSampler>(registry, "random", "Uniform, with replacement");
   add<DatasetSampler, dataset::ShuffleSampler>(registry, "shuffle", "Each entry once per pass");
+
+  add<Collector, collectors::ServerMetricsCollector>(registry, "server_metrics",
+                                                     "Scrapes the server's Prometheus /metrics during each phase");
+  add<Collector, collectors::GpuTelemetryCollector>(registry, "gpu_telemetry",
+                                                    "GPU power, energy, utilisation and memory from DCGM exporters");
 }
 
 }  // namespace aiperf::builtins

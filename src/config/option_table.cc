@@ -170,6 +170,12 @@ std::vector<OptionSpec> make_table() {
       plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
 
       plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),
+      opt("--server-metrics", "output.server_metrics", "Collectors", "Prometheus /metrics URL of the server to scrape during each phase (repeatable; default: --url's /metrics)", list(&O::server_metrics_urls)),
+      opt("--no-server-metrics", "output.no_server_metrics", "Collectors", "Do not scrape the server's /metrics", value(&O::no_server_metrics)),
+      opt("--server-metrics-filter", "output.server_metrics_filter", "Collectors", "Keep only metric families whose name matches this regular expression", value(&O::server_metrics_filter)),
+      opt("--gpu-telemetry", "output.gpu_telemetry", "Collectors", "Read GPU power, energy, utilisation and memory from the DCGM exporter at http://localhost:9400/metrics", value(&O::gpu_telemetry)),
+      opt("--gpu-telemetry-url", "output.gpu_telemetry_urls", "Collectors", "DCGM exporter URL (repeatable; implies --gpu-telemetry)", list(&O::gpu_telemetry_urls)),
+      plugins(opt("--collector", "plugins.collectors", "Collectors", "Collector NAME or NAME={json config} (repeatable)", list(&O::collectors))),
       opt("--phase-hook-isolation", "output.phase_hook_isolation", "Output", "process: hooks run in a child process, so a crash is contained; none: in aiperf itself", value(&O::phase_hook_isolation)),
       opt("--artifact-dir", "output.artifact_dir", "Output", "Where exports go (default: artifacts/<run name>)", value(&O::artifact_dir)),
       opt("--ui", "output.ui", "Output", "simple (progress) or none", value(&O::ui)),

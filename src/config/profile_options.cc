@@ -32,6 +32,8 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!warmup_duration || *warmup_duration > 0, "--warmup-duration", "must be positive");
   need(!(request_rate && fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config", "needs --timing-strategy");
+  need(!(no_server_metrics && (!server_metrics_urls.empty() || !server_metrics_filter.empty())), "--no-server-metrics",
+       "and --server-metrics/--server-metrics-filter exclude each other");
   bool self_limiting = fixed_schedule || !timing_strategy.empty();
   if (complete && !(request_count || benchmark_duration || self_limiting || !input_files.empty())) {
     problems.push_back(make_error(ErrorCode::kInvalidArgument,

@@ -81,6 +81,13 @@ struct ProfileOptions {
   nlohmann::json sampler_config = nlohmann::json::object();
   // Hooks, outputs
   std::vector<HookSpec> phase_hooks;
+  // Collectors (server side, sampled during each phase; see docs/collectors.md)
+  std::vector<std::string> server_metrics_urls;  ///< --server-metrics URL...; empty = the --url's /metrics.
+  bool no_server_metrics = false;                ///< --no-server-metrics: do not scrape the server.
+  std::string server_metrics_filter;             ///< --server-metrics-filter REGEX on family names.
+  bool gpu_telemetry = false;                    ///< --gpu-telemetry: read DCGM at localhost:9400.
+  std::vector<std::string> gpu_telemetry_urls;   ///< --gpu-telemetry-url URL...: DCGM exporters (implies on).
+  std::vector<HookSpec> collectors;              ///< --collector NAME[={json}]: any other collector.
   HookIsolation phase_hook_isolation = HookIsolation::kProcess;  ///< See docs/reliability.md.
   std::vector<metrics::Slo> goodput;
   std::string artifact_dir;                  ///< Default: artifacts/<run name>.

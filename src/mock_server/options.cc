@@ -59,6 +59,13 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_flag("--echo-auth-in-errors", o.echo_auth_in_errors,
                "Quote the request's Authorization and x-api-key headers in injected error bodies "
                "(a careless server, for secret-scrubbing tests)");
+  app.add_option("--gpus", o.gpus.count, "Fake GPUs whose DCGM series /metrics serves (0 = none)")
+      ->capture_default_str()->check(CLI::Range(0, 64));
+  app.add_option("--gpu-idle-watts", o.gpus.idle_watts, "Each fake GPU's power with no request running, W")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--gpu-watts-per-request", o.gpus.watts_per_request,
+                 "Power each running request adds, W, spread evenly over the fake GPUs")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
 
   ParseOutcome out;
   try {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mock_server/behavior.h"
+#include "mock_server/metrics.h"
 #include "mock_server/request.h"
 
 namespace aiperf::mock_server {
@@ -23,6 +24,7 @@ struct Options {
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
   bool echo_auth_in_errors = false;    ///< --echo-auth-in-errors: injected error bodies quote the credential headers.
+  GpuModel gpus;                       ///< --gpus, --gpu-idle-watts, --gpu-watts-per-request (DCGM series in /metrics).
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

@@ -212,6 +212,7 @@ Route route_for(std::string_view method, std::string_view target) {
       {"/mock/records", "GET", Route::mock_records},
       {"/mock/stats", "GET", Route::mock_stats},
       {"/mock/reset", "POST", Route::mock_reset},
+      {"/metrics", "GET", Route::metrics},
   };
   for (const auto& e : kRoutes) {
     if (e.path == target) return e.method == method ? e.route : Route::bad_method;
@@ -240,6 +241,7 @@ std::string_view route_path(Route route) {
     case Route::mock_records: return "/mock/records";
     case Route::mock_stats: return "/mock/stats";
     case Route::mock_reset: return "/mock/reset";
+    case Route::metrics: return "/metrics";
     case Route::not_found:
     case Route::bad_method: return "";
   }
@@ -254,7 +256,8 @@ bool is_recorded(Route route) {
     case Route::health:
     case Route::mock_records:
     case Route::mock_stats:
-    case Route::mock_reset: return false;
+    case Route::mock_reset:
+    case Route::metrics: return false;
     default: return true;
   }
 }

@@ -31,6 +31,7 @@ enum class Route {
   mock_records,     ///< GET /mock/records
   mock_stats,       ///< GET /mock/stats
   mock_reset,       ///< POST /mock/reset
+  metrics,          ///< GET /metrics (Prometheus text, vLLM's names; metrics.h)
   not_found,        ///< unknown path
   bad_method,       ///< known path, wrong method
 };

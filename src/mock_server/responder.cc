@@ -362,6 +362,12 @@ Script make_json(int status, std::string body, const Exchange& ex) {
   return Script(status, std::move(w), normal_ending(ex));
 }
 
+Script make_text(int status, std::string_view content_type, std::string body, const Exchange& ex) {
+  std::vector<Write> w;
+  w.push_back(Write{0, response_head(status, content_type, body.size(), ex) + body, 0});
+  return Script(status, std::move(w), normal_ending(ex));
+}
+
 std::string response_head(int status, std::string_view content_type,
                           std::optional<std::size_t> content_length, const Exchange& ex,
                           const std::vector<std::pair<std::string, std::string>>& extra) {

@@ -89,6 +89,9 @@ Script make_error(Route route, int status, std::string_view message, const Excha
 /// An immediate response with the given status and JSON body.
 Script make_json(int status, std::string body, const Exchange& exchange);
 
+/// A complete response with any content type (e.g. the Prometheus text of GET /metrics).
+Script make_text(int status, std::string_view content_type, std::string body, const Exchange& exchange);
+
 /// An HTTP/1.1 response head; content_length nullopt means chunked encoding.
 std::string response_head(int status, std::string_view content_type,
                           std::optional<std::size_t> content_length, const Exchange& exchange,

@@ -31,6 +31,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 
+#include "mock_server/metrics.h"
 #include "mock_server/ollama_format.h"
 #include "mock_server/openai_format.h"
 #include "mock_server/record.h"
@@ -49,12 +50,30 @@ constexpr std::size_t kCoalesceLimit = 64 * 1024;
 
 struct State {
   State(const Options& o, std::unique_ptr<Recorder> r)
-      : options(o), behavior(o.behavior), recorder(std::move(r)) {}
+      : options(o), behavior(o.behavior), recorder(std::move(r)), metrics(o.gpus) {}
   Options options;
   Behavior behavior;
   std::unique_ptr<Recorder> recorder;
   std::atomic<std::uint64_t> next_id{0};
   std::atomic<std::uint64_t> next_connection{0};
+  ServerMetrics metrics;
+};
+
+// Feeds GET /metrics from one generating request's writes.
+struct TokenObserver {
+  ServerMetrics& metrics;
+  const std::string& model;
+  int prompt_tokens = 0;
+  Clock::time_point arrival;
+  bool first_seen = false;
+  void before_write(int tokens) {
+    if (tokens <= 0) return;
+    if (!first_seen) {
+      first_seen = true;
+      metrics.first_token(model, prompt_tokens, std::chrono::duration<double>(Clock::now() - arrival).count());
+    }
+    metrics.tokens_generated(model, tokens);
+  }
 };
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
@@ -90,7 +109,7 @@ struct Executed {
 // Writes a script on its deadlines. Writes already due are coalesced into one
 // send (each keeps its own chunk framing), so --fast costs few syscalls.
 net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Script& script,
-                                 Clock::time_point arrival) {
+                                 Clock::time_point arrival, TokenObserver* observer = nullptr) {
   Executed done;
   error_code ec;
   Write w;
@@ -109,6 +128,7 @@ net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Sc
       tokens += w.tokens;
       have = script.next(w);
     } while (have && buf.size() < kCoalesceLimit && deadline(arrival, w.at_ms) <= Clock::now());
+    if (observer) observer->before_write(tokens);
     co_await net::async_write(sock, net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       done.failed = true;
@@ -147,6 +167,7 @@ Script admin_response(State& st, Route route, const Exchange& ex) {
     case Route::ollama_version: return make_json(200, R"({"version":"0.5.7"})", ex);
     case Route::mock_records: return make_json(200, st.recorder->records_json(), ex);
     case Route::mock_stats: return make_json(200, st.recorder->stats_json(), ex);
+    case Route::metrics: return make_text(200, "text/plain; version=0.0.4; charset=utf-8", st.metrics.render(), ex);
     case Route::mock_reset:
       st.recorder->reset();
       st.behavior.reset();
@@ -235,7 +256,10 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   }
   rec.status = script->status();
 
-  const Executed e = co_await execute(sock, timer, *script, arrival);
+  const bool generating = rec.status == 200 && !rec.model.empty();
+  TokenObserver observer{st.metrics, rec.model, rec.prompt_tokens, arrival};
+  if (generating) st.metrics.request_started(rec.model);
+  const Executed e = co_await execute(sock, timer, *script, arrival, generating ? &observer : nullptr);
   Ending ending = script->ending();
   if (e.failed) {
     rec.client_closed = true;
@@ -253,6 +277,11 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   rec.last_token_ms = e.last_token_ms;
   rec.token_ms = std::move(e.token_ms);
   rec.duration_ms = ms_between(arrival, Clock::now());
+  if (generating) {
+    if (!observer.first_seen) st.metrics.first_token(rec.model, rec.prompt_tokens, rec.duration_ms / 1000);
+    st.metrics.request_finished(rec.model, rec.duration_ms / 1000, !rec.client_closed && rec.fault == Fault::none,
+                                rec.completion_tokens >= rec.planned_tokens ? "length" : "stop");
+  }
   if (st.options.verbose) {
     fmt::print(stderr, "{} {} {} status={} fault={} tokens={} {:.1f}ms\n", rec.request_id, rec.method, rec.route,
                rec.status, to_string(rec.fault), rec.completion_tokens, rec.duration_ms);

@@ -8,6 +8,7 @@
 
 #include "base/fatal_signal.h"
 #include "export/artifacts.h"
+#include "export/collector_export.h"
 #include "config/option_table.h"
 #include "export/console_table.h"
 #include "hooks/hook_host_client.h"
@@ -85,6 +86,23 @@ void note_plugin_libraries(const plugin::PluginRegistry& registry) {
   crash::note_loaded_libraries(libraries);
 }
 
+// The collectors' outcomes of one phase; their problems and warnings are printed once, here.
+std::vector<collectors::CollectorOutcome> collector_outcomes(const RunPlan& plan, const std::string& phase) {
+  std::vector<collectors::CollectorOutcome> out;
+  for (const auto& o : plan.collectors->outcomes()) {
+    if (o.phase == phase) out.push_back(o);
+  }
+  return out;
+}
+
+void report_collectors(const RunPlan& plan) {
+  for (const auto& o : plan.collectors->outcomes()) {
+    for (const auto& p : o.problems) log_line(fmt::format("warning: collector '{}' ({}): {}", o.name, o.phase, p));
+    if (!o.result) continue;
+    for (const auto& w : o.result->warnings) log_line(fmt::format("warning: collector '{}' ({}): {}", o.name, o.phase, w));
+  }
+}
+
 // The run's tokenizer as the engine's output-token counter (none without a tokenizer: estimates).
 std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& plan) {
   if (!plan.tokenizer) return {};
@@ -128,6 +146,8 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
   auto errors = exporting::write_artifacts(set);
+  auto collected = collector_outcomes(plan, "profiling");
+  for (auto& e : exporting::write_collector_artifacts(plan.artifact_dir, collected)) errors.push_back(std::move(e));
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
   return errors;
 }
@@ -189,6 +209,10 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   }
   if (shown.transport.retried > 0) {
     fmt::print("Retried after a stale keep-alive connection   {}\n", shown.transport.retried);
+  }
+  report_collectors(plan);
+  if (auto table = exporting::collector_console_table(collector_outcomes(plan, "profiling")); !table.empty()) {
+    fmt::print("\n{}", table);
   }
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
   return judge(plan, result, shown, write_errors);

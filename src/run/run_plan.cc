@@ -174,6 +174,35 @@ void load_phase_hooks(RunPlan& plan, const GlobalOptions& global) {
   }
 }
 
+// The collectors the options ask for (server_metrics by default); one that cannot be created is bad input.
+std::vector<Error> load_collectors(RunPlan& plan) {
+  const auto& o = plan.options;
+  std::vector<config::HookSpec> specs;
+  if (!o.no_server_metrics) {
+    nlohmann::json c = nlohmann::json::object();
+    if (!o.server_metrics_urls.empty()) c["urls"] = o.server_metrics_urls;
+    if (!o.server_metrics_filter.empty()) c["filter"] = o.server_metrics_filter;
+    specs.push_back({"server_metrics", std::move(c)});
+  }
+  if (o.gpu_telemetry || !o.gpu_telemetry_urls.empty()) {
+    nlohmann::json c = nlohmann::json::object();
+    if (!o.gpu_telemetry_urls.empty()) c["urls"] = o.gpu_telemetry_urls;
+    specs.push_back({"gpu_telemetry", std::move(c)});
+  }
+  specs.insert(specs.end(), o.collectors.begin(), o.collectors.end());
+  std::vector<Error> errors;
+  for (const auto& spec : specs) {
+    auto collector = create<Collector>(plan.plugins, spec.name, spec.config);
+    if (!collector) {
+      errors.push_back(std::move(collector.error()));
+      continue;
+    }
+    plan.collectors->add(spec.name, std::move(*collector), o.url);
+  }
+  plan.collectors->register_with(*plan.hooks);
+  return errors;
+}
+
 // "Discovered plugins:" with the plugin-provided names per protocol (nothing loaded).
 void print_discovered(const plugin::PluginRegistry& registry) {
   std::string line;
@@ -335,6 +364,8 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   problems = create_implementations(plan);
   if (!problems.empty()) return tl::unexpected(problems);
   load_phase_hooks(plan, global);
+  problems = load_collectors(plan);
+  if (!problems.empty()) return tl::unexpected(problems);
 
   plan.artifact_dir = o.artifact_dir.empty() ? std::filesystem::path("artifacts") / o.run_name()
                                              : std::filesystem::path(o.artifact_dir);

@@ -13,6 +13,7 @@
 
 #include "aiperf/sdk/protocols.h"
 #include "base/error.h"
+#include "collectors/collector_host.h"
 #include "config/profile_options.h"
 #include "dataset/file_dataset.h"
 #include "engine/benchmark.h"
@@ -45,6 +46,8 @@ struct RunPlan {
   std::unique_ptr<hooks::PhaseHookRegistry> hooks = std::make_unique<hooks::PhaseHookRegistry>();
   std::vector<std::unique_ptr<PhaseHook>> loaded_hooks;  ///< Hooks that loaded (failed ones are skipped).
   std::vector<engine::PhasePlan> phases;
+  /// Server-side collectors, started and stopped by phase callbacks in `hooks` (docs/collectors.md).
+  std::unique_ptr<collectors::CollectorHost> collectors = std::make_unique<collectors::CollectorHost>();
   transport::ClientOptions client;
   std::filesystem::path artifact_dir;
   nlohmann::json input_config;  ///< The effective options, redacted, for the exports.

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "aiperf/sdk/collector.h"
 #include "aiperf/sdk/dataset_sampler.h"
 #include "aiperf/sdk/endpoint.h"
 #include "aiperf/sdk/phase_hook.h"
@@ -37,6 +38,10 @@ template <>
 struct ProtocolTraits<DatasetSampler> {
   static constexpr std::string_view name = "dataset_sampler";
 };
+template <>
+struct ProtocolTraits<Collector> {
+  static constexpr std::string_view name = "collector";
+};
 
 /// A type that is one of the protocol interfaces.
 template <class T>
@@ -61,6 +66,6 @@ struct ProtocolList {
 };
 
 /// Every protocol this SDK defines, in display order.
-using Protocols = ProtocolList<PhaseHook, TimingStrategy, Endpoint, DatasetSampler>;
+using Protocols = ProtocolList<PhaseHook, TimingStrategy, Endpoint, DatasetSampler, Collector>;
 
 }  // namespace aiperf
