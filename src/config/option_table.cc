@@ -136,6 +136,7 @@ std::vector<OptionSpec> make_table() {
       opt("--phase-hook-isolation", "output.phase_hook_isolation", "Output", "process: hooks run in a child process, so a crash is contained; none: in aiperf itself", value(&O::phase_hook_isolation)),
       opt("--artifact-dir", "output.artifact_dir", "Output", "Where exports go (default: artifacts/<run name>)", value(&O::artifact_dir)),
       opt("--ui", "output.ui", "Output", "simple (progress) or none", value(&O::ui)),
+      opt("--plot", "output.plot", "Output", "Write the HTML report ARTIFACT_DIR/report.html at the end (as aiperf plot)", value(&O::plot)),
   };
 }
 

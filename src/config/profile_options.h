@@ -75,6 +75,7 @@ struct ProfileOptions {
   std::string artifact_dir;                  ///< Default: artifacts/<run name>.
   double max_error_rate = 0;                 ///< Fraction of failed requests tolerated (0 to 1).
   UiMode ui = UiMode::kSimple;
+  bool plot = false;                         ///< Write ARTIFACT_DIR/report.html at the end (aiperf plot).
   // Where the options came from
   std::string config_file;                   ///< --config: the YAML file applied under the flags.
   std::vector<std::string> plugin_paths;     ///< plugins.paths, made absolute.

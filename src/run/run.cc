@@ -11,6 +11,7 @@
 #include "export/console_table.h"
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
+#include "report/report.h"
 #include "run/signal_watcher.h"
 
 namespace aiperf::run {
@@ -141,7 +142,17 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
-  return judge(plan, result, shown, write_errors);
+  int code = judge(plan, result, shown, write_errors);
+  if (plan.options.plot && write_errors.empty()) {
+    const auto html = plan.artifact_dir / "report.html";
+    if (auto e = report::write_report({plan.artifact_dir}, html)) {
+      fmt::print(stderr, "error: --plot: {}\n", e->describe());
+      if (code == 0) code = 1;
+    } else {
+      fmt::print("Report: {}\n", html.string());
+    }
+  }
+  return code;
 }
 
 }  // namespace
