@@ -1,0 +1,83 @@
+// `aiperf plot` and `aiperf compare` end to end: real runs of the real binary
+// against the mock server, then the commands on their artifact directories.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "e2e/e2e_support.h"
+
+namespace aiperf {
+namespace {
+
+using testing::MockServerProcess;
+using testing::TempDir;
+
+constexpr const char* kLoad = "--streaming --concurrency 4 --request-count 120 --osl 6";
+
+// One run against a mock with `ttft` ms TTFT plus exponential jitter (mean 20 ms), seeded by `seed`.
+void run_against(const TempDir& dir, const std::string& name, int ttft, int seed) {
+  MockServerProcess server({"--ttft", std::to_string(ttft), "--ttft-jitter", "20", "--itl", "1", "--random-seed",
+                            std::to_string(seed)});
+  auto run = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --artifact-dir '{}' {}", server.base_url(),
+                                             (dir.path() / name).string(), kLoad));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+}
+
+// The "significant" column of the first row of `tag` and `stat` in compare's table.
+std::string significance(const std::string& table, const std::string& tag, const std::string& stat) {
+  std::smatch m;
+  if (!std::regex_search(table, m, std::regex(tag + " \\(ms\\) +" + stat + " .* (yes|no)\\n"))) return "missing";
+  return m[1];
+}
+
+TEST(CompareCommandTest, DifferentInjectedTtftIsSignificantAndTheGateFails) {
+  TempDir dir;
+  run_against(dir, "a", 20, 1);
+  run_against(dir, "b", 80, 1);
+  const std::string runs = fmt::format("'{}' '{}'", (dir.path() / "a").string(), (dir.path() / "b").string());
+  auto plain = testing::run_aiperf("compare " + runs);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  for (auto stat : {"avg", "p50", "p90"}) EXPECT_EQ(significance(plain.out, "time_to_first_token", stat), "yes") << plain.out;
+  auto gated = testing::run_aiperf("compare " + runs + " --fail-if time_to_first_token:p99:+10%");
+  EXPECT_EQ(gated.exit_code, 1) << gated.out;
+  EXPECT_NE(gated.err.find("time_to_first_token p99"), std::string::npos) << gated.err;
+  auto loose = testing::run_aiperf("compare " + runs + " --fail-if time_to_first_token:p99:+500%");
+  EXPECT_EQ(loose.exit_code, 0) << loose.err;
+  EXPECT_EQ(testing::run_aiperf("compare " + runs + " --fail-if time_to_first_token:p99").exit_code, 2);
+}
+
+TEST(CompareCommandTest, SameSettingsAreNotSignificant) {
+  TempDir dir;
+  // Same settings, seed included: the runs differ only by timing noise, well inside the interval.
+  run_against(dir, "a", 20, 3);
+  run_against(dir, "b", 20, 3);
+  auto r = testing::run_aiperf(
+      fmt::format("compare '{}' '{}'", (dir.path() / "a").string(), (dir.path() / "b").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (auto stat : {"avg", "p50", "p90"}) EXPECT_EQ(significance(r.out, "time_to_first_token", stat), "no") << r.out;
+}
+
+TEST(PlotCommandTest, ProfileWithPlotWritesTheReportAndPlotWritesPngs) {
+  TempDir dir;
+  MockServerProcess server({"--ttft", "5", "--itl", "1"});
+  const auto artifacts = dir.path() / "run";
+  auto run = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --artifact-dir '{}' {} --plot",
+                                             server.base_url(), artifacts.string(), kLoad));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("Report: " + (artifacts / "report.html").string()), std::string::npos) << run.out;
+  const std::string html = testing::slurp(artifacts / "report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  auto plot = testing::run_aiperf(fmt::format("plot '{}' -o '{}' --png '{}'", artifacts.string(),
+                                              (dir.path() / "r.html").string(), (dir.path() / "png").string()));
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "png" / "ttft_cdf.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "r.html"));
+  auto missing = testing::run_aiperf(fmt::format("plot '{}'", (dir.path() / "nothing").string()));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("profile_export_aiperf.json"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace aiperf
