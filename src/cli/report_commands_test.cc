@@ -79,5 +79,60 @@ TEST(PlotCommandTest, ProfileWithPlotWritesTheReportAndPlotWritesPngs) {
   EXPECT_NE(missing.err.find("profile_export_aiperf.json"), std::string::npos) << missing.err;
 }
 
+TEST(SweepCommandTest, ThreeConcurrenciesGiveThreeRunsMonotoneThroughputAndAParetoChart) {
+  TempDir dir;
+  MockServerProcess server({"--ttft", "20", "--itl", "2"});
+  const auto root = dir.path() / "sweep";
+  auto r = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --streaming --concurrency 1,2,4 "
+                                           "--request-count 24 --osl 8 --artifact-dir '{}' --plot",
+                                           server.base_url(), root.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (auto value : {"1", "2", "4"}) {
+    EXPECT_TRUE(std::filesystem::exists(root / value / "profile_export_aiperf.json")) << value;
+  }
+  auto summary = nlohmann::json::parse(testing::slurp(root / "sweep_summary.json"));
+  ASSERT_EQ(summary["runs"].size(), 3u) << summary.dump();
+  double previous = 0;
+  for (const auto& row : summary["runs"]) {
+    // A fixed-latency server: throughput grows with concurrency.
+    EXPECT_GT(row["output_token_throughput_avg"].get<double>(), previous) << summary.dump();
+    previous = row["output_token_throughput_avg"].get<double>();
+  }
+  EXPECT_TRUE(summary["stopped_early"].is_null());
+  EXPECT_NE(testing::slurp(root / "sweep_summary.csv").find("concurrency,request_throughput_avg"), std::string::npos);
+  const std::string html = testing::slurp(root / "report.html");
+  EXPECT_NE(html.find("id=\"pareto_0_0\""), std::string::npos);
+  EXPECT_NE(html.find("Pareto-optimal"), std::string::npos);
+}
+
+TEST(SweepCommandTest, StopConditionEndsTheSweepEarly) {
+  TempDir dir;
+  MockServerProcess server({"--ttft", "20", "--itl", "1"});
+  const auto root = dir.path() / "sweep";
+  // Every run has TTFT p50 above 10 ms: the sweep stops after its first value.
+  auto r = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --streaming --concurrency 1:8:x2 "
+                                           "--request-count 8 --osl 4 --artifact-dir '{}' "
+                                           "--sweep-stop-on 'time_to_first_token:p50>10'",
+                                           server.base_url(), root.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(root / "1"));
+  EXPECT_FALSE(std::filesystem::exists(root / "2"));
+  auto summary = nlohmann::json::parse(testing::slurp(root / "sweep_summary.json"));
+  EXPECT_EQ(summary["runs"].size(), 1u);
+  EXPECT_EQ(summary["stopped_early"]["concurrency"], 1);
+  EXPECT_NE(r.err.find("stopped after concurrency 1"), std::string::npos) << r.err;
+  EXPECT_EQ(summary["values"].size(), 4u);  // 1, 2, 4, 8 were planned
+}
+
+TEST(SweepCommandTest, MalformedSweepValuesAreBadInput) {
+  auto r = testing::run_aiperf("profile -m mock -u http://127.0.0.1:9 --concurrency 4:1:1 --request-count 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--concurrency"), std::string::npos) << r.err;
+  auto stop = testing::run_aiperf("profile -m mock -u http://127.0.0.1:9 --concurrency 1,2 --request-count 1 "
+                                  "--sweep-stop-on nonsense");
+  EXPECT_EQ(stop.exit_code, 2);
+  EXPECT_NE(stop.err.find("--sweep-stop-on"), std::string::npos) << stop.err;
+}
+
 }  // namespace
 }  // namespace aiperf

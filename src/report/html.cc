@@ -1,9 +1,12 @@
 // The report page: charts, summary table and effective config, in one file.
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "export/atomic_file.h"
 #include "report/png.h"
 #include "report/report.h"
+#include "report/sweep.h"
 
 namespace aiperf::report {
 namespace {
@@ -68,6 +71,34 @@ std::string configs(const std::vector<RunData>& runs) {
   return out;
 }
 
+// A sweep directory (sweep_summary.json) stands for its runs, in sweep order; else one run.
+Expected<std::vector<RunData>> load_runs(const std::filesystem::path& dir, std::vector<json>& sweeps) {
+  std::vector<RunData> runs;
+  const auto summary_file = dir / "sweep_summary.json";
+  if (!std::filesystem::exists(dir / "profile_export_aiperf.json") && std::filesystem::exists(summary_file)) {
+    json summary;
+    try {
+      std::ifstream in(summary_file);
+      summary = json::parse(in);
+    } catch (const std::exception& e) {
+      return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(summary_file.string()));
+    }
+    const std::string parameter = summary.value("parameter", "value");
+    for (const auto& row : summary.value("runs", json::array())) {
+      auto run = load_run(dir / sweep_value_text(row.value(parameter, 0.0)));
+      if (!run) return fail(std::move(run.error()));
+      run->name = fmt::format("{} {}", parameter, run->name);
+      runs.push_back(std::move(*run));
+    }
+    sweeps.push_back(std::move(summary));
+    return runs;
+  }
+  auto run = load_run(dir);
+  if (!run) return fail(std::move(run.error()));
+  runs.push_back(std::move(*run));
+  return runs;
+}
+
 // Inline SVG in HTML needs no namespace; leaving it out keeps the page free of any URL.
 std::string inline_svg(std::string svg) {
   const std::string ns = " xmlns=\"http://www.w3.org/2000/svg\"";
@@ -77,7 +108,7 @@ std::string inline_svg(std::string svg) {
 
 }  // namespace
 
-std::string render_html(const std::vector<RunData>& runs) {
+std::string render_html(const std::vector<RunData>& runs, const std::vector<nlohmann::json>& sweeps) {
   std::string out = fmt::format(
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
@@ -95,6 +126,15 @@ std::string render_html(const std::vector<RunData>& runs) {
     out += fmt::format("<figure id=\"{}\" style=\"margin:0\">{}</figure>", chart.id, inline_svg(render_svg(chart.spec)));
   }
   if (!section.empty()) out += "</div>";
+  for (std::size_t i = 0; i < sweeps.size(); ++i) {
+    out += fmt::format("<h2>Sweep over {}</h2><div class=\"charts\">", escape_xml(sweeps[i].value("parameter", "")));
+    int n = 0;
+    for (const auto& chart : pareto_charts(sweeps[i])) {
+      out += fmt::format("<figure id=\"pareto_{}_{}\" style=\"margin:0\">{}</figure>", i, n++,
+                         inline_svg(render_svg(chart)));
+    }
+    out += "</div>";
+  }
   out += "<h2>Summary</h2>" + summary_table(runs) + "<h2>Effective configuration</h2>" + configs(runs);
   return out + "</body></html>\n";
 }
@@ -102,18 +142,26 @@ std::string render_html(const std::vector<RunData>& runs) {
 std::optional<Error> write_report(const std::vector<std::filesystem::path>& dirs, const std::filesystem::path& html,
                                   const std::filesystem::path& png_dir) {
   std::vector<RunData> runs;
+  std::vector<json> sweeps;
   for (const auto& dir : dirs) {
-    auto run = load_run(dir);
-    if (!run) return std::move(run.error());
-    runs.push_back(std::move(*run));
+    auto loaded = load_runs(dir, sweeps);
+    if (!loaded) return std::move(loaded.error());
+    for (auto& run : *loaded) runs.push_back(std::move(run));
   }
   if (runs.empty()) return make_error(ErrorCode::kInvalidArgument, "no artifact directory given");
   try {
-    exporting::write_file_atomically(html, render_html(runs));
+    exporting::write_file_atomically(html, render_html(runs, sweeps));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kIo, e.what()).in_file(html.string());
   }
   if (png_dir.empty()) return std::nullopt;
+  for (std::size_t i = 0; i < sweeps.size(); ++i) {
+    int n = 0;
+    for (const auto& chart : pareto_charts(sweeps[i])) {
+      std::filesystem::create_directories(png_dir);
+      if (auto e = write_png(render_svg(chart), png_dir / fmt::format("pareto_{}_{}.png", i, n++))) return e;
+    }
+  }
   std::error_code ec;
   std::filesystem::create_directories(png_dir, ec);
   if (ec) return make_error(ErrorCode::kIo, ec.message()).in_file(png_dir.string());

@@ -23,10 +23,11 @@ struct NamedChart {
 /// Every chart of the report for `runs` (each run one colour), in page order.
 std::vector<NamedChart> report_charts(const std::vector<RunData>& runs);
 
-/// The whole HTML page: charts, summary table, effective config of each run.
-std::string render_html(const std::vector<RunData>& runs);
+/// The whole HTML page: charts, the Pareto charts of each sweep summary in `sweeps`,
+/// summary table, effective config of each run.
+std::string render_html(const std::vector<RunData>& runs, const std::vector<nlohmann::json>& sweeps = {});
 
-/// Reads every run in `dirs` and writes the report to `html` (atomically) and, when `png_dir`
+/// Reads every run in `dirs` (a sweep directory, with sweep_summary.json, stands for its runs) and writes the report to `html` (atomically) and, when `png_dir`
 /// is not empty, each chart as `png_dir/<id>.png`; the first Error, naming its file.
 std::optional<Error> write_report(const std::vector<std::filesystem::path>& dirs, const std::filesystem::path& html,
                                   const std::filesystem::path& png_dir = {});
