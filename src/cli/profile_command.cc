@@ -10,6 +10,8 @@
 #include "config/config_file.h"
 #include "config/option_table.h"
 #include "report/run_data.h"
+#include "export/atomic_file.h"
+#include "report/multi_run.h"
 #include "report/report.h"
 #include "report/sweep.h"
 #include "run/run.h"
@@ -157,6 +159,46 @@ int run_sweep(const run::GlobalOptions& global, const config::ProfileOptions& ba
   return code;
 }
 
+// --num-profile-runs N: N runs into ARTIFACT_DIR/profile_runs/run_NNNN/, then
+// ARTIFACT_DIR/aggregate/profile_export_aiperf_aggregate.json (AIPerf's layout).
+int run_repeated(const run::GlobalOptions& global, const config::ProfileOptions& base) {
+  const std::filesystem::path root = base.artifact_dir.empty() ? "artifacts/" + base.model + "-runs" : base.artifact_dir;
+  std::vector<nlohmann::json> aggregates;
+  std::vector<std::filesystem::path> dirs;
+  int code = 0;
+  for (uint64_t i = 1; i <= base.num_profile_runs; ++i) {
+    config::ProfileOptions options = base;
+    options.artifact_dir = (root / "profile_runs" / fmt::format("run_{:04d}", i)).string();
+    options.plot = false;
+    fmt::print("\n=== profile run {} of {} ===\n", i, base.num_profile_runs);
+    const int run_code = run::run_profile(global, options);
+    if (run_code != 0 && code == 0) code = run_code;
+    if (run_code == 2 || run_code == 130) return run_code;
+    if (auto run = report::load_run(options.artifact_dir)) {
+      aggregates.push_back(std::move(run->aggregate));
+      dirs.emplace_back(options.artifact_dir);
+    }
+  }
+  const auto aggregate = report::aggregate_runs(aggregates, base.confidence_level);
+  const auto file = root / "aggregate" / "profile_export_aiperf_aggregate.json";
+  try {
+    std::filesystem::create_directories(file.parent_path());
+    exporting::write_file_atomically(file, aggregate.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: writing {} failed: {}\n", file.string(), e.what());
+    return 1;
+  }
+  fmt::print("\n{}Aggregate: {}\n", report::aggregate_table(aggregate), file.string());
+  if (base.plot && !dirs.empty()) {
+    if (auto e = report::write_report(dirs, root / "report.html")) {
+      fmt::print(stderr, "error: --plot: {}\n", e->describe());
+      return code == 0 ? 1 : code;
+    }
+    fmt::print("Report: {}\n", (root / "report.html").string());
+  }
+  return code;
+}
+
 int run_command(const run::GlobalOptions& global, const ProfileFlags& flags) {
   auto sweep = find_sweep(flags);
   std::optional<report::StopCondition> stop;
@@ -175,7 +217,12 @@ int run_command(const run::GlobalOptions& global, const ProfileFlags& flags) {
     for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e.describe());
     return 2;
   }
+  if (sweep && *sweep && options.num_profile_runs > 1) {
+    fmt::print(stderr, "error: --num-profile-runs: a sweep runs each value once; give one or the other\n");
+    return 2;
+  }
   if (sweep && *sweep) return run_sweep(global, options, **sweep, stop);
+  if (options.num_profile_runs > 1) return run_repeated(global, options);
   return run::run_profile(global, std::move(options));
 }
 

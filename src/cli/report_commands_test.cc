@@ -124,6 +124,32 @@ TEST(SweepCommandTest, StopConditionEndsTheSweepEarly) {
   EXPECT_EQ(summary["values"].size(), 4u);  // 1, 2, 4, 8 were planned
 }
 
+TEST(MultiRunCommandTest, RepeatedRunsAreSummarisedWithAnIntervalAcrossRuns) {
+  TempDir dir;
+  MockServerProcess server({"--ttft", "10", "--ttft-jitter", "5", "--itl", "1", "--random-seed", "5"});
+  const auto root = dir.path() / "runs";
+  auto r = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --streaming --concurrency 2 "
+                                           "--request-count 12 --osl 4 --artifact-dir '{}' --num-profile-runs 3 "
+                                           "--confidence-level 0.9",
+                                           server.base_url(), root.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (auto run : {"run_0001", "run_0002", "run_0003"}) {
+    EXPECT_TRUE(std::filesystem::exists(root / "profile_runs" / run / "profile_export_aiperf.json")) << run;
+  }
+  auto aggregate =
+      nlohmann::json::parse(testing::slurp(root / "aggregate" / "profile_export_aiperf_aggregate.json"));
+  EXPECT_EQ(aggregate["num_runs"], 3);
+  EXPECT_EQ(aggregate["confidence_level"], 0.9);
+  const auto& ttft = aggregate["metrics"]["time_to_first_token"]["avg"];
+  ASSERT_EQ(ttft["values"].size(), 3u);
+  EXPECT_LE(ttft["ci_low"].get<double>(), ttft["mean"].get<double>());
+  EXPECT_GE(ttft["ci_high"].get<double>(), ttft["mean"].get<double>());
+  EXPECT_NE(r.out.find("Across 3 profile runs"), std::string::npos) << r.out;
+  auto bad = testing::run_aiperf(fmt::format("profile -m mock -u {} --request-count 1 --confidence-level 1.5",
+                                             server.base_url()));
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
 TEST(SweepCommandTest, MalformedSweepValuesAreBadInput) {
   auto r = testing::run_aiperf("profile -m mock -u http://127.0.0.1:9 --concurrency 4:1:1 --request-count 1");
   EXPECT_EQ(r.exit_code, 2);
