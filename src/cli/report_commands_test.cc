@@ -59,16 +59,22 @@ TEST(CompareCommandTest, SameSettingsAreNotSignificant) {
   for (auto stat : {"avg", "p50", "p90"}) EXPECT_EQ(significance(r.out, "time_to_first_token", stat), "no") << r.out;
 }
 
-TEST(PlotCommandTest, ProfileWithPlotWritesTheReportAndPlotWritesPngs) {
+TEST(PlotCommandTest, ProfileWithPlotAndSlicesWritesTheReportAndPlotWritesPngs) {
   TempDir dir;
   MockServerProcess server({"--ttft", "5", "--itl", "1"});
   const auto artifacts = dir.path() / "run";
-  auto run = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --artifact-dir '{}' {} --plot",
+  auto run = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --artifact-dir '{}' {} --plot --slice-duration 0.1",
                                              server.base_url(), artifacts.string(), kLoad));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("Report: " + (artifacts / "report.html").string()), std::string::npos) << run.out;
   const std::string html = testing::slurp(artifacts / "report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("id=\"ttft_per_slice\""), std::string::npos);
+  auto slices = nlohmann::json::parse(testing::slurp(artifacts / "profile_export_aiperf_timeslices.json"));
+  int64_t sliced = 0;
+  for (const auto& slice : slices["slices"]) sliced += slice["request_count"].get<int64_t>();
+  EXPECT_EQ(sliced, 120);  // every request in exactly one slice
+  EXPECT_TRUE(std::filesystem::exists(artifacts / "profile_export_aiperf_timeslices.csv"));
   auto plot = testing::run_aiperf(fmt::format("plot '{}' -o '{}' --png '{}'", artifacts.string(),
                                               (dir.path() / "r.html").string(), (dir.path() / "png").string()));
   ASSERT_EQ(plot.exit_code, 0) << plot.err;

@@ -78,6 +78,7 @@ struct ProfileOptions {
   bool plot = false;                         ///< Write ARTIFACT_DIR/report.html at the end (aiperf plot).
   uint64_t num_profile_runs = 1;             ///< Repeat the profiling run; > 1 summarises across runs.
   double confidence_level = 0.95;            ///< Level of the across-runs interval (--num-profile-runs).
+  std::optional<double> slice_duration;      ///< Seconds per time slice of the profiling phase (timeslice exports).
   // Where the options came from
   std::string config_file;                   ///< --config: the YAML file applied under the flags.
   std::vector<std::string> plugin_paths;     ///< plugins.paths, made absolute.

@@ -165,6 +165,24 @@ ChartSpec errors_chart(const std::vector<RunData>& runs) {
   return c;
 }
 
+// --slice-duration runs: TTFT p50 and p99 of each slice, by slice start.
+ChartSpec slices_chart(const std::vector<RunData>& runs) {
+  ChartSpec c = chart("Time to first token per time slice", "slice start (s)", "TTFT (ms)");
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!runs[i].timeslices.is_object()) continue;
+    for (const char* stat : {"p50", "p99"}) {
+      Series s{fmt::format("{} {}", runs[i].name, stat), palette_colour(2 * i + (stat[1] == '9')), SeriesKind::kLine, {}};
+      for (const auto& slice : runs[i].timeslices.value("slices", nlohmann::json::array())) {
+        if (slice.contains("time_to_first_token")) {
+          s.points.emplace_back(slice["start_sec"].get<double>(), slice["time_to_first_token"][stat].get<double>());
+        }
+      }
+      c.series.push_back(std::move(s));
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<NamedChart> report_charts(const std::vector<RunData>& runs) {
@@ -188,6 +206,9 @@ std::vector<NamedChart> report_charts(const std::vector<RunData>& runs) {
                     scatter_chart(runs, "request_latency", "Request latency by send time", "request latency (ms)")});
   charts.push_back({"schedule_lag", over_time,
                     scatter_chart(runs, "schedule_lag", "Schedule lag by send time (late sends)", "schedule lag (ms)")});
+  if (std::any_of(runs.begin(), runs.end(), [](const RunData& r) { return r.timeslices.is_object(); })) {
+    charts.push_back({"ttft_per_slice", over_time, slices_chart(runs)});
+  }
   charts.push_back({"errors_by_kind", "Errors", errors_chart(runs)});
   return charts;
 }

@@ -106,6 +106,11 @@ Expected<RunData> load_run(const std::filesystem::path& dir) {
   auto records = read_records(dir / "profile_export.jsonl");
   if (!records) return fail(std::move(records.error()));
   run.requests = std::move(*records);
+  const auto slices_file = dir / "profile_export_aiperf_timeslices.json";
+  if (auto slices = read_bounded_regular_file(slices_file, kMaxAggregateBytes)) {
+    run.timeslices = json::parse(*slices, nullptr, false);  // optional: a bad file is left out
+    if (run.timeslices.is_discarded()) run.timeslices = nullptr;
+  }
   return run;
 }
 

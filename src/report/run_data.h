@@ -32,6 +32,7 @@ struct RunData {
   std::filesystem::path dir;
   nlohmann::json aggregate;    ///< profile_export_aiperf.json.
   std::vector<RequestPoint> requests;  ///< Profiling-phase records, in file order.
+  nlohmann::json timeslices;           ///< profile_export_aiperf_timeslices.json, or null.
   /// Every finite value of a per-request metric tag among successful requests, in file order.
   std::vector<double> values(const std::string& tag) const;
 };

@@ -12,6 +12,7 @@
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "report/report.h"
+#include "report/timeslices.h"
 #include "run/signal_watcher.h"
 
 namespace aiperf::run {
@@ -143,6 +144,12 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
   int code = judge(plan, result, shown, write_errors);
+  if (plan.options.slice_duration && write_errors.empty()) {
+    if (auto e = report::write_timeslices(plan.artifact_dir, *plan.options.slice_duration)) {
+      fmt::print(stderr, "error: --slice-duration: {}\n", e->describe());
+      if (code == 0) code = 1;
+    }
+  }
   if (plan.options.plot && write_errors.empty()) {
     const auto html = plan.artifact_dir / "report.html";
     if (auto e = report::write_report({plan.artifact_dir}, html)) {
