@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <set>
@@ -21,7 +22,7 @@ struct StatDef {
 };
 constexpr StatDef kStats[] = {{"avg", -1}, {"p50", 50}, {"p90", 90}, {"p99", 99}};
 
-// The statistic of `v`, reordered in place (nth_element keeps a bootstrap O(n)).
+// The point estimate of statistic q (< 0: the mean) of `v` (reordered in place).
 double statistic(std::vector<double>& v, double q) {
   if (q < 0) {
     long double sum = 0;
@@ -38,18 +39,55 @@ double statistic(std::vector<double>& v, double q) {
   return a + (b - a) * (index - static_cast<double>(lo));
 }
 
+// One bootstrap resample of `sorted` as multiplicities (the resample, sorted, is each value
+// repeated counts[i] times), and its statistics read off the counts in one pass: O(n) per
+// resample, with no sort.
+struct Resampler {
+  const std::vector<double>& sorted;
+  std::vector<uint32_t> counts;
+
+  explicit Resampler(const std::vector<double>& s) : sorted(s), counts(s.size()) {}
+
+  void draw(std::mt19937_64& rng) {
+    std::fill(counts.begin(), counts.end(), 0);
+    const uint64_t n = sorted.size();
+    for (uint64_t i = 0; i < n; ++i) ++counts[((rng() >> 32) * n) >> 32];  // multiply-shift: bias < n / 2^32
+  }
+
+  // The value at 0-based position `pos` of the sorted resample.
+  double at(std::size_t pos, std::size_t& index, std::size_t& seen) const {
+    while (seen + counts[index] <= pos) seen += counts[index++];
+    return sorted[index];
+  }
+
+  // avg, p50, p90, p99 of the resample (numpy 'linear' percentiles, as the exports).
+  std::array<double, std::size(kStats)> statistics() const {
+    std::array<double, std::size(kStats)> out{};
+    long double sum = 0;
+    for (std::size_t i = 0; i < sorted.size(); ++i) sum += static_cast<long double>(counts[i]) * sorted[i];
+    out[0] = static_cast<double>(sum / static_cast<long double>(sorted.size()));
+    std::size_t index = 0, seen = 0;  // percentiles ascend, so one walk serves them all
+    for (std::size_t s = 1; s < std::size(kStats); ++s) {
+      const double virtual_index = static_cast<double>(sorted.size() - 1) * kStats[s].q / 100;
+      const auto lo = static_cast<std::size_t>(std::floor(virtual_index));
+      const double a = at(lo, index, seen);
+      const double b = lo + 1 < sorted.size() ? at(lo + 1, index, seen) : a;
+      out[s] = a + (b - a) * (virtual_index - static_cast<double>(lo));
+    }
+    return out;
+  }
+};
+
 // Resamples A and B independently and returns the sorted differences stat(B*) - stat(A*), per statistic.
 std::vector<std::vector<double>> bootstrap(const std::vector<double>& a, const std::vector<double>& b,
                                            const CompareOptions& options, std::mt19937_64& rng) {
   std::vector<std::vector<double>> diffs(std::size(kStats));
-  std::vector<double> ra(a.size()), rb(b.size());
-  std::uniform_int_distribution<std::size_t> pick_a(0, a.size() - 1), pick_b(0, b.size() - 1);
+  Resampler ra(a), rb(b);
   for (int r = 0; r < options.resamples; ++r) {
-    for (auto& x : ra) x = a[pick_a(rng)];
-    for (auto& x : rb) x = b[pick_b(rng)];
-    for (std::size_t s = 0; s < std::size(kStats); ++s) {
-      diffs[s].push_back(statistic(rb, kStats[s].q) - statistic(ra, kStats[s].q));
-    }
+    ra.draw(rng);
+    rb.draw(rng);
+    const auto sa = ra.statistics(), sb = rb.statistics();
+    for (std::size_t s = 0; s < std::size(kStats); ++s) diffs[s].push_back(sb[s] - sa[s]);
   }
   for (auto& d : diffs) std::sort(d.begin(), d.end());
   return diffs;
@@ -66,8 +104,9 @@ std::set<std::string> per_request_tags(const RunData& run) {
   std::set<std::string> tags;
   for (const auto& r : run.requests) {
     if (!r.ok) continue;
+    // Per-request values only: a request's chunk gaps are not independent draws, so resampling
+    // them one by one would understate the spread (ITL is their per-request summary).
     for (const auto& [tag, value] : r.values) tags.insert(tag);
-    if (!r.inter_chunk_latency_ms.empty()) tags.insert("inter_chunk_latency");
   }
   return tags;
 }
@@ -84,6 +123,8 @@ void add_per_request(const RunData& a, const RunData& b, const CompareOptions& o
     if (!tags_b.count(tag)) continue;
     auto va = a.values(tag), vb = b.values(tag);
     if (va.empty() || vb.empty()) continue;
+    std::sort(va.begin(), va.end());
+    std::sort(vb.begin(), vb.end());
     // A seed per metric, so adding a metric does not change the others' intervals.
     std::mt19937_64 rng(options.seed ^ fnv1a(tag));
     const auto boot = bootstrap(va, vb, options, rng);
