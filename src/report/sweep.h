@@ -46,7 +46,7 @@ std::vector<std::size_t> pareto_front(const std::vector<std::pair<double, double
                                       bool maximise_y);
 
 /// The Pareto charts of a sweep summary: output tokens/s per user against total output tokens/s,
-/// and TTFT p99 against request throughput; optimal points ringed and joined.
+/// and TTFT p99 against request throughput; optimal points marked and joined.
 std::vector<ChartSpec> pareto_charts(const nlohmann::json& summary);
 
 }  // namespace aiperf::report
