@@ -60,3 +60,7 @@ fi
 echo; echo "plugin libraries this run loaded (from the dynamic loader):"
 python3 -c "import json,sys; [print('  ', p['package'], p['version']) for p in json.load(open(sys.argv[1]))['plugins_loaded']]" \
   "$AIPERF_ARTIFACTS/profile_export_aiperf.json"
+
+# The report users look at: charts of the run, one self-contained HTML file.
+run plot "$AIPERF_ARTIFACTS" -o "$AIPERF_ARTIFACTS/report.html"
+echo; echo "HTML report: $AIPERF_ARTIFACTS/report.html"

@@ -15,6 +15,7 @@ packages=(
   libssl-dev openssl nginx-light zlib1g-dev
   libpcre2-dev libicu-dev
   fortunes-zh
+  librsvg2-dev chromium
 )
 
 missing=()

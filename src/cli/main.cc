@@ -5,7 +5,9 @@
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/version.h"
 #include "builtins/builtins.h"
+#include "cli/compare_command.h"
 #include "cli/config_command.h"
+#include "cli/plot_command.h"
 #include "cli/plugins_command.h"
 #include "cli/profile_command.h"
 #include "cli/tokenize_command.h"
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
   aiperf::cli::add_profile_command(app, options, exit_code);
   aiperf::cli::add_config_command(app, options, exit_code);
   aiperf::cli::add_tokenize_command(app, exit_code);
+  aiperf::cli::add_plot_command(app, exit_code);
+  aiperf::cli::add_compare_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

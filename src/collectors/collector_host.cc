@@ -228,7 +228,6 @@ void CollectorHost::stop_phase(const PhaseStats& stats) {
 void CollectorHost::register_with(PhaseHookRegistrar& registrar) {
   if (workers_.empty()) return;
   registrar.register_phase_start("collectors", [this](const PhaseStats& s) { start_phase(s); });
-  registrar.register_phase_complete("collectors", [this](const PhaseStats& s) { stop_phase(s); });
 }
 
 CollectorStop collector_stop_from(const PhaseStats& stats) {

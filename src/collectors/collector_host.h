@@ -50,7 +50,8 @@ class CollectorHost {
   void start_phase(const PhaseStats& stats);
   /// Stops every collector; waits at most stop_wait for each; records the outcomes.
   void stop_phase(const PhaseStats& stats);
-  /// Registers start_phase/stop_phase as phase callbacks (the host must outlive the registrar).
+  /// Registers start_phase as a phase-start callback (the host must outlive the registrar).
+  /// stop_phase is the run's to call when a phase ends, before its exports are written.
   void register_with(PhaseHookRegistrar& registrar);
 
   /// Outcomes of every stopped phase, in order.

@@ -57,6 +57,12 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(request_timeout_seconds > 0, "--request-timeout-seconds", "must be positive");
   need(max_error_rate >= 0 && max_error_rate <= 1, "--max-error-rate",
        fmt::format("must be between 0 and 1, got {}", max_error_rate));
+  need(num_profile_runs >= 1 && num_profile_runs <= 1000, "--num-profile-runs",
+       fmt::format("must be between 1 and 1000, got {}", num_profile_runs));
+  need(!slice_duration || (*slice_duration > 0 && std::isfinite(*slice_duration)), "--slice-duration",
+       "must be a positive number of seconds");
+  need(confidence_level >= 0.5 && confidence_level < 1, "--confidence-level",
+       fmt::format("must be at least 0.5 and below 1, got {}", confidence_level));
   bool rankings = endpoint_type == "rankings";
   need(rankings || !(rankings_passages_mean || rankings_passages_stddev), "--rankings-passages-mean",
        "and --rankings-passages-stddev need --endpoint-type rankings");

@@ -93,6 +93,10 @@ struct ProfileOptions {
   std::string artifact_dir;                  ///< Default: artifacts/<run name>.
   double max_error_rate = 0;                 ///< Fraction of failed requests tolerated (0 to 1).
   UiMode ui = UiMode::kSimple;
+  bool plot = false;                         ///< Write ARTIFACT_DIR/report.html at the end (aiperf plot).
+  uint64_t num_profile_runs = 1;             ///< Repeat the profiling run; > 1 summarises across runs.
+  double confidence_level = 0.95;            ///< Level of the across-runs interval (--num-profile-runs).
+  std::optional<double> slice_duration;      ///< Seconds per time slice of the profiling phase (timeslice exports).
   // Where the options came from
   std::string config_file;                   ///< --config: the YAML file applied under the flags.
   std::vector<std::string> plugin_paths;     ///< plugins.paths, made absolute.

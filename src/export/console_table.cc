@@ -7,6 +7,27 @@
 
 namespace aiperf::exporting {
 
+std::string percentile_warning(const std::vector<metrics::MetricResult>& results) {
+  // The table shows p50/p90/p99; name the highest that too few values bound.
+  std::size_t fewest = 0;
+  for (const auto& result : results) {
+    if (result.stats && result.stats->count > 0 && (fewest == 0 || std::size_t(result.stats->count) < fewest)) {
+      fewest = static_cast<std::size_t>(result.stats->count);
+    }
+  }
+  if (fewest == 0) return "";
+  std::string unbounded;
+  for (double q : {99.0, 90.0, 50.0}) {
+    const auto needed = metrics::min_samples_for_interval(q, metrics::kPercentileConfidence);
+    if (fewest < needed) unbounded += fmt::format("{}p{:g} needs {}", unbounded.empty() ? "" : ", ", q, needed);
+  }
+  if (unbounded.empty()) return "";
+  return fmt::format("warning: percentiles rest on as few as {} values; a {:.0f}% confidence interval bounded on "
+                     "both sides needs more ({}): such a percentile is close to the min or max, not a "
+                     "measurement of the tail (intervals: pNN_ci in the JSON export)\n",
+                     fewest, metrics::kPercentileConfidence * 100, unbounded);
+}
+
 std::string console_table(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results,
                           const std::string& title) {
   std::vector<std::vector<std::string>> rows;
@@ -59,6 +80,7 @@ std::string console_table(const metrics::RunMetrics& run, const std::vector<metr
                          name_width, n);
     }
   }
+  out += percentile_warning(results);
   if (run.output_tokens_from(metrics::TokenSource::kEstimated) > 0) {
     out += fmt::format("estimated: {} of {} requests had no usage from the server; their output tokens are "
                        "estimated (characters / 4)\n",

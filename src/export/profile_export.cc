@@ -16,9 +16,17 @@ using metrics::MetricId;
 using metrics::metric_info;
 
 json summary_json(std::string_view unit, const metrics::Summary& s) {
-  return {{"unit", unit}, {"avg", s.avg}, {"min", s.min}, {"max", s.max}, {"std", s.std},
-          {"p1", s.p1},   {"p5", s.p5},   {"p10", s.p10}, {"p25", s.p25}, {"p50", s.p50},
-          {"p75", s.p75}, {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99}, {"count", s.count}};
+  json out = {{"unit", unit}, {"avg", s.avg}, {"min", s.min}, {"max", s.max}, {"std", s.std},
+              {"p1", s.p1},   {"p5", s.p5},   {"p10", s.p10}, {"p25", s.p25}, {"p50", s.p50},
+              {"p75", s.p75}, {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99}, {"count", s.count}};
+  // "p99_ci": [low, high], null on a side too few values bound (see metrics/distribution.h).
+  out["ci_level"] = metrics::kPercentileConfidence;
+  for (std::size_t i = 0; i < metrics::kSummaryPercentiles.size(); ++i) {
+    const auto& interval = s.intervals[i];
+    out[fmt::format("p{}_ci", metrics::kSummaryPercentiles[i])] = {
+        interval.low ? json(*interval.low) : json(nullptr), interval.high ? json(*interval.high) : json(nullptr)};
+  }
+  return out;
 }
 
 json token_sources(const metrics::RunMetrics& run, bool output) {
@@ -166,7 +174,8 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
       put("prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
     }
   }
- if (m.tls_handshake_time_ns) put("tls_handshake_time", "ms", ms(double(*m.tls_handshake_time_ns)));
+  if (m.tls_handshake_time_ns) put("tls_handshake_time", "ms", ms(double(*m.tls_handshake_time_ns)));
+  if (m.schedule_lag_ns) put("schedule_lag", "ms", ms(double(*m.schedule_lag_ns)));
   if (m.input_sequence_length) {
     put(m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length);
     values[m.ok ? "input_sequence_length" : "error_isl"]["source"] =

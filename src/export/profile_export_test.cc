@@ -1,4 +1,5 @@
 #include "export/profile_export.h"
+#include "export/console_table.h"
 
 #include <gtest/gtest.h>
 
@@ -59,6 +60,41 @@ TEST(ProfileExportTest, AggregateJsonHasEveryMetricWithUnitAndStats) {
   EXPECT_EQ(doc["error_summary"][0]["count"], 1);
   EXPECT_EQ(doc["start_time"], "1970-01-01T00:00:00.000000Z");
   EXPECT_FALSE(doc["was_cancelled"].get<bool>());
+}
+
+TEST(ProfileExportTest, EveryPercentileCarriesAnOrderStatisticInterval) {
+  metrics::RunMetrics run;
+  for (int i = 0; i < 50; ++i) run.add(streamed(i * 1'000'000, 4, (40 + i) * 1'000'000, 5'000'000));
+  auto doc = aggregate_json(run, ErrorSummary{}, RunInfo{});
+  const auto& ttft = doc["time_to_first_token"];
+  EXPECT_EQ(ttft["ci_level"], metrics::kPercentileConfidence);
+  for (auto key : {"p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"}) {
+    const auto& ci = ttft[std::string(key) + "_ci"];
+    ASSERT_TRUE(ci.is_array() && ci.size() == 2) << key;
+    if (!ci[0].is_null()) {
+      EXPECT_LE(ci[0].get<double>(), ttft[key].get<double>()) << key;
+    }
+    if (!ci[1].is_null()) {
+      EXPECT_GE(ci[1].get<double>(), ttft[key].get<double>()) << key;
+    }
+  }
+  // 50 values bound the median on both sides, but not p99 above (that needs 368).
+  EXPECT_FALSE(ttft["p50_ci"][0].is_null());
+  EXPECT_FALSE(ttft["p50_ci"][1].is_null());
+  EXPECT_TRUE(ttft["p99_ci"][1].is_null());
+}
+
+TEST(ProfileExportTest, ConsoleWarnsWhenP99RestsOnTooFewValues) {
+  auto with = [](int n) {
+    metrics::RunMetrics run;
+    for (int i = 0; i < n; ++i) run.add(streamed(i * 1'000'000, 3, (40 + i % 7) * 1'000'000, 5'000'000));
+    return percentile_warning(run.results());
+  };
+  const std::string few = with(71);
+  EXPECT_NE(few.find("71 values"), std::string::npos) << few;
+  EXPECT_NE(few.find("p99 needs 368"), std::string::npos) << few;
+  EXPECT_EQ(few.find("p50"), std::string::npos) << few;
+  EXPECT_EQ(with(400), "");
 }
 
 TEST(ProfileExportTest, CsvHasTwoSectionsWithUnits) {

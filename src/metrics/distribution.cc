@@ -2,14 +2,87 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace aiperf::metrics {
+
+namespace {
+
+// Binomial(n, p) probabilities over the window [first, first + size) that holds all but
+// a negligible (< 1e-20) share of the mass: O(sqrt(n)) terms, computed in log space so
+// neither (1-p)^n nor the binomial coefficient under- or overflows.
+struct BinomialWindow {
+  std::size_t first = 0;
+  std::vector<double> pmf;
+};
+
+BinomialWindow binomial_window(std::size_t n, double p) {
+  const double nd = static_cast<double>(n);
+  const double sd = std::sqrt(nd * p * (1 - p));
+  const double lo = std::max(0.0, std::floor(nd * p - 12 * sd - 12));
+  const double hi = std::min(nd, std::ceil(nd * p + 12 * sd + 12));
+  BinomialWindow w;
+  w.first = static_cast<std::size_t>(lo);
+  const double log_n = std::lgamma(nd + 1);
+  for (auto k = w.first; k <= static_cast<std::size_t>(hi); ++k) {
+    const double kd = static_cast<double>(k);
+    w.pmf.push_back(std::exp(log_n - std::lgamma(kd + 1) - std::lgamma(nd - kd + 1) + kd * std::log(p) +
+                             (nd - kd) * std::log1p(-p)));
+  }
+  return w;
+}
+
+}  // namespace
+
+OrderRanks percentile_ranks(std::size_t n, double q, double level) {
+  OrderRanks ranks;
+  if (n == 0 || q <= 0 || q >= 100) return ranks;
+  const double tail = (1 - level) / 2;
+  const auto w = binomial_window(n, q / 100);
+  // Coverage of [X_(l), X_(u)] is P(l <= B <= u-1): take the largest l with
+  // P(B <= l-1) <= tail and the smallest u with P(B >= u) <= tail.
+  double below = 0;  // P(B <= first + i - 1), mass left of the window is negligible
+  for (std::size_t i = 0; i < w.pmf.size(); ++i) {
+    const std::size_t l = w.first + i + 1;  // P(B <= l - 1) = below + pmf[i]
+    below += w.pmf[i];
+    if (below > tail || l > n) break;
+    ranks.lower = l;
+  }
+  double above = 0;  // P(B >= u)
+  for (std::size_t i = w.pmf.size(); i-- > 0;) {
+    const std::size_t u = w.first + i;
+    above += w.pmf[i];
+    if (above > tail || u == 0) break;
+    if (u <= n) ranks.upper = u;
+  }
+  return ranks;
+}
+
+std::size_t min_samples_for_interval(double q, double level) {
+  // Both sides are bounded once P(B = 0) = (1-p)^n and P(B = n) = p^n are each <= tail.
+  const double p = q / 100;
+  const double worst = std::max(p, 1 - p);
+  return static_cast<std::size_t>(std::ceil(std::log((1 - level) / 2) / std::log(worst)));
+}
+
+PercentileInterval Distribution::percentile_interval(const std::vector<double>& sorted, double q, double level) {
+  const auto ranks = percentile_ranks(sorted.size(), q, level);
+  PercentileInterval interval;
+  if (ranks.lower) interval.low = sorted[*ranks.lower - 1];
+  if (ranks.upper) interval.high = sorted[*ranks.upper - 1];
+  return interval;
+}
 
 Summary Summary::scaled(double factor) const {
   Summary s = *this;
   for (double* v : {&s.avg, &s.min, &s.max, &s.p1, &s.p5, &s.p10, &s.p25, &s.p50, &s.p75,
                     &s.p90, &s.p95, &s.p99}) {
     *v *= factor;
+  }
+  for (auto& interval : s.intervals) {
+    if (interval.low) *interval.low *= factor;
+    if (interval.high) *interval.high *= factor;
+    if (factor < 0) std::swap(interval.low, interval.high);
   }
   s.std *= std::fabs(factor);
   return s;
@@ -71,6 +144,9 @@ std::optional<Summary> Distribution::summary() const {
   s.p90 = percentile(sorted, 90);
   s.p95 = percentile(sorted, 95);
   s.p99 = percentile(sorted, 99);
+  for (std::size_t i = 0; i < kSummaryPercentiles.size(); ++i) {
+    s.intervals[i] = percentile_interval(sorted, kSummaryPercentiles[i], kPercentileConfidence);
+  }
   return s;
 }
 

@@ -7,12 +7,43 @@
 // (n-1)*q/100 between the two neighbouring sorted values.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 namespace aiperf::metrics {
+
+/// The percentiles a Summary carries, in field order (p1 ... p99).
+inline constexpr std::array<double, 9> kSummaryPercentiles = {1, 5, 10, 25, 50, 75, 90, 95, 99};
+/// Confidence level of the percentile intervals in a Summary.
+inline constexpr double kPercentileConfidence = 0.95;
+
+/// A distribution-free confidence interval of a percentile: two order statistics
+/// [X_(l), X_(u)] chosen from the binomial distribution of the number of values
+/// below the true percentile. A side is empty when too few values bound it (a p99
+/// from 71 values has no upper bound: the true p99 may lie above the maximum).
+struct PercentileInterval {
+  std::optional<double> low;   ///< Lower bound, or empty: unbounded below.
+  std::optional<double> high;  ///< Upper bound, or empty: unbounded above.
+  /// True when both sides are bounded.
+  bool bounded() const { return low.has_value() && high.has_value(); }
+  friend bool operator==(const PercentileInterval&, const PercentileInterval&) = default;
+};
+
+/// 1-based ranks of the order statistics bounding a percentile (empty: unbounded side).
+struct OrderRanks {
+  std::optional<std::size_t> lower;  ///< l with P(B < l) <= (1-level)/2, the largest such.
+  std::optional<std::size_t> upper;  ///< u with P(B >= u) <= (1-level)/2, the smallest such.
+};
+
+/// Ranks of the order statistics of a distribution-free `level` interval of the q-th
+/// percentile (q in (0, 100)) of n values; B ~ Binomial(n, q/100).
+OrderRanks percentile_ranks(std::size_t n, double q, double level);
+
+/// The fewest values for which the `level` interval of the q-th percentile is bounded on both sides.
+std::size_t min_samples_for_interval(double q, double level);
 
 /// The statistics AIPerf exports for a metric.
 struct Summary {
@@ -30,6 +61,8 @@ struct Summary {
   double p90 = 0;     ///< 90th percentile.
   double p95 = 0;     ///< 95th percentile.
   double p99 = 0;     ///< 99th percentile.
+  /// Distribution-free kPercentileConfidence intervals of p1 ... p99 (kSummaryPercentiles order).
+  std::array<PercentileInterval, kSummaryPercentiles.size()> intervals{};
 
   /// This summary with every value statistic multiplied by `factor` (unit conversion, e.g. ns to ms).
   Summary scaled(double factor) const;
@@ -57,6 +90,8 @@ class Distribution {
 
   /// numpy.percentile(sorted, q) with method='linear'; `sorted` ascending and non-empty, q in [0, 100].
   static double percentile(const std::vector<double>& sorted, double q);
+  /// The `level` interval of the q-th percentile from `sorted` (ascending, non-empty).
+  static PercentileInterval percentile_interval(const std::vector<double>& sorted, double q, double level);
 
  private:
   std::vector<double> values_;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iostream>
 #include <limits>
 #include <random>
 
@@ -125,6 +127,86 @@ TEST(Distribution, PercentileEndpointsAreMinAndMax) {
   std::vector<double> sorted = {-3, 0, 0.5, 9};
   EXPECT_DOUBLE_EQ(Distribution::percentile(sorted, 0), -3);
   EXPECT_DOUBLE_EQ(Distribution::percentile(sorted, 100), 9);
+}
+
+}  // namespace
+}  // namespace aiperf::metrics
+
+namespace aiperf::metrics {
+namespace {
+
+TEST(PercentileIntervalTest, MedianOfTenUsesSecondAndNinthOrderStatistics) {
+  // B ~ Binomial(10, 1/2): P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2) = 56/1024, so l = 2;
+  // by symmetry P(B >= 9) = 11/1024, so u = 9 (coverage 1 - 22/1024).
+  auto ranks = percentile_ranks(10, 50, 0.95);
+  ASSERT_TRUE(ranks.lower && ranks.upper);
+  EXPECT_EQ(*ranks.lower, 2u);
+  EXPECT_EQ(*ranks.upper, 9u);
+  std::vector<double> sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  auto interval = Distribution::percentile_interval(sorted, 50, 0.95);
+  EXPECT_EQ(interval.low, 2.0);
+  EXPECT_EQ(interval.high, 9.0);
+}
+
+TEST(PercentileIntervalTest, P99FromTooFewValuesIsUnboundedAbove) {
+  const std::size_t needed = min_samples_for_interval(99, 0.95);
+  // 0.99^n must fall to 0.025: n >= ln(0.025) / ln(0.99) = 367.04.
+  EXPECT_EQ(needed, 368u);
+  auto few = percentile_ranks(71, 99, 0.95);
+  EXPECT_TRUE(few.lower.has_value());
+  EXPECT_FALSE(few.upper.has_value());
+  EXPECT_FALSE(percentile_ranks(needed - 1, 99, 0.95).upper.has_value());
+  EXPECT_TRUE(percentile_ranks(needed, 99, 0.95).upper.has_value());
+}
+
+TEST(PercentileIntervalTest, SummaryCarriesIntervalsAroundEachPercentile) {
+  Distribution d;
+  for (int i = 1; i <= 1000; ++i) d.add(i);
+  auto s = d.summary().value();
+  const double* points[] = {&s.p1, &s.p5, &s.p10, &s.p25, &s.p50, &s.p75, &s.p90, &s.p95, &s.p99};
+  for (std::size_t i = 0; i < kSummaryPercentiles.size(); ++i) {
+    ASSERT_TRUE(s.intervals[i].bounded()) << kSummaryPercentiles[i];
+    EXPECT_LE(*s.intervals[i].low, *points[i]) << kSummaryPercentiles[i];
+    EXPECT_GE(*s.intervals[i].high, *points[i]) << kSummaryPercentiles[i];
+  }
+  auto ms = s.scaled(1e-6);
+  EXPECT_DOUBLE_EQ(*ms.intervals[8].high, *s.intervals[8].high * 1e-6);
+}
+
+TEST(PercentileIntervalTest, LargeCountsStayFinite) {
+  auto ranks = percentile_ranks(2'000'000, 99, 0.95);
+  ASSERT_TRUE(ranks.lower && ranks.upper);
+  EXPECT_LT(*ranks.lower, 1'980'000u);
+  EXPECT_GT(*ranks.upper, 1'980'000u);
+}
+
+// Exponential(1) values from a fixed-seed generator; the true q-th percentile is -ln(1 - q/100).
+double exponential(std::mt19937_64& rng) {
+  const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1), portable
+  return -std::log1p(-u);
+}
+
+TEST(PercentileIntervalTest, CoverageOfTrueExponentialPercentilesMatchesTheLevel) {
+  std::mt19937_64 rng(20261201);
+  constexpr int kTrials = 2000;
+  constexpr std::size_t kValues = 400;  // enough for p99 to be bounded (368)
+  for (double q : {10.0, 50.0, 90.0, 99.0}) {
+    const double truth = -std::log1p(-q / 100);
+    int covered = 0;
+    std::vector<double> sorted(kValues);
+    for (int t = 0; t < kTrials; ++t) {
+      for (auto& v : sorted) v = exponential(rng);
+      std::sort(sorted.begin(), sorted.end());
+      auto interval = Distribution::percentile_interval(sorted, q, 0.95);
+      ASSERT_TRUE(interval.bounded());
+      if (*interval.low <= truth && truth <= *interval.high) ++covered;
+    }
+    const double coverage = static_cast<double>(covered) / kTrials;
+    std::cout << "p" << q << " coverage of the 95% interval: " << coverage << "\n";
+    // Order-statistic intervals are exact-or-conservative; 2000 trials give a standard error of ~0.005.
+    EXPECT_GE(coverage, 0.935) << "p" << q;
+    EXPECT_LE(coverage, 0.99) << "p" << q;
+  }
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ Expected<FaultRate> parse_fault_rate(std::string_view spec) {
 }
 
 Expected<void> validate(const BehaviorConfig& config) {
-  if (!(config.ttft_ms >= 0) || !(config.itl_ms >= 0)) {
+  if (!(config.ttft_ms >= 0) || !(config.itl_ms >= 0) || !(config.ttft_jitter_ms >= 0)) {
     return fail(ErrorCode::kInvalidArgument, "--ttft and --itl must be >= 0");
   }
   if (!(config.error_rate >= 0 && config.error_rate <= 100)) {
@@ -134,6 +134,11 @@ Plan Behavior::plan_for(std::uint64_t sequence, const Overrides& overrides) cons
   plan.sequence = sequence;
   plan.ttft_ms = config_.fast ? 0 : config_.ttft_ms;
   plan.itl_ms = config_.fast ? 0 : config_.itl_ms;
+  if (!config_.fast && config_.ttft_jitter_ms > 0) {
+    // A draw of its own (not the fault draw), so jitter does not change which requests fail.
+    const double u = draw_percent(config_.seed ^ 0x6a09e667f3bcc909ull, sequence) / 100.0;
+    plan.ttft_ms += -config_.ttft_jitter_ms * std::log1p(-u);
+  }
   if (overrides.ttft_ms) plan.ttft_ms = *overrides.ttft_ms;
   if (overrides.itl_ms) plan.itl_ms = *overrides.itl_ms;
   plan.fault_after = overrides.fault_after;

@@ -63,6 +63,7 @@ Expected<FaultRate> parse_fault_rate(std::string_view spec);
 struct BehaviorConfig {
   double ttft_ms = 0;                 ///< Time to first token.
   double itl_ms = 0;                  ///< Inter-token latency.
+  double ttft_jitter_ms = 0;          ///< Mean of an exponential delay added to each TTFT (seeded), 0: none.
   bool fast = false;                  ///< Zero latency: ignore ttft_ms and itl_ms.
   double error_rate = 0;              ///< Percent of requests answered HTTP 500.
   std::vector<FaultRate> fault_rates; ///< Further faults by percentage.

@@ -64,6 +64,26 @@ TEST(MockBehaviorTest, SameSeedSameFaults) {
   EXPECT_GT(differences, 0);
 }
 
+TEST(MockBehaviorTest, TtftJitterIsSeededExponentialAndLeavesFaultsAlone) {
+  BehaviorConfig c;
+  c.ttft_ms = 20;
+  c.error_rate = 10;
+  c.seed = 7;
+  Behavior plain(c);
+  c.ttft_jitter_ms = 5;
+  Behavior jittered(c), again(c);
+  double sum = 0;
+  constexpr int kRequests = 4000;
+  for (std::uint64_t i = 0; i < kRequests; ++i) {
+    const Plan p = jittered.plan_for(i, {});
+    EXPECT_EQ(p.ttft_ms, again.plan_for(i, {}).ttft_ms);
+    EXPECT_GE(p.ttft_ms, 20);
+    EXPECT_EQ(p.fault, plain.plan_for(i, {}).fault);
+    sum += p.ttft_ms - 20;
+  }
+  EXPECT_NEAR(sum / kRequests, 5, 0.5);  // exponential mean 5; its standard error here is 0.08
+}
+
 TEST(MockBehaviorTest, ResetRestartsTheSequence) {
   BehaviorConfig c;
   c.error_rate = 50;

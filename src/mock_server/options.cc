@@ -19,6 +19,9 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--port", o.port, "TCP port (0 = pick a free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--ttft", o.behavior.ttft_ms, "Time to first token, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--itl", o.behavior.itl_ms, "Inter-token latency, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--ttft-jitter", o.behavior.ttft_jitter_ms,
+                 "Mean of an exponential delay added to each TTFT, ms (seeded by --random-seed)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--fast", o.behavior.fast, "No injected latency (ignores --ttft and --itl)");
   app.add_option("--error-rate", o.behavior.error_rate, "Percent of requests answered HTTP 500 (0-100)")
       ->capture_default_str()

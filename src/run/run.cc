@@ -13,6 +13,8 @@
 #include "export/console_table.h"
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
+#include "report/report.h"
+#include "report/timeslices.h"
 #include "run/signal_watcher.h"
 
 namespace aiperf::run {
@@ -215,7 +217,23 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
     fmt::print("\n{}", table);
   }
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
-  return judge(plan, result, shown, write_errors);
+  int code = judge(plan, result, shown, write_errors);
+  if (plan.options.slice_duration && write_errors.empty()) {
+    if (auto e = report::write_timeslices(plan.artifact_dir, *plan.options.slice_duration)) {
+      fmt::print(stderr, "error: --slice-duration: {}\n", e->describe());
+      if (code == 0) code = 1;
+    }
+  }
+  if (plan.options.plot && write_errors.empty()) {
+    const auto html = plan.artifact_dir / "report.html";
+    if (auto e = report::write_report({plan.artifact_dir}, html)) {
+      fmt::print(stderr, "error: --plot: {}\n", e->describe());
+      if (code == 0) code = 1;
+    } else {
+      fmt::print("Report: {}\n", html.string());
+    }
+  }
+  return code;
 }
 
 }  // namespace
@@ -253,6 +271,7 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
       // The summaries are written before the profiling complete hooks: a hook that hangs
       // or crashes there loses nothing.
       [&](const std::vector<engine::PhaseOutcome>& outcomes) {
+        plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
         if (outcomes.back().stats.phase != "profiling") return;
         const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
         result.export_errors = write_exports(

@@ -46,7 +46,8 @@ struct RunPlan {
   std::unique_ptr<hooks::PhaseHookRegistry> hooks = std::make_unique<hooks::PhaseHookRegistry>();
   std::vector<std::unique_ptr<PhaseHook>> loaded_hooks;  ///< Hooks that loaded (failed ones are skipped).
   std::vector<engine::PhasePlan> phases;
-  /// Server-side collectors, started and stopped by phase callbacks in `hooks` (docs/collectors.md).
+  /// Server-side collectors: started by a phase-start callback in `hooks`, stopped by the run at each
+  /// phase end before the exports are written (docs/collectors.md).
   std::unique_ptr<collectors::CollectorHost> collectors = std::make_unique<collectors::CollectorHost>();
   transport::ClientOptions client;
   std::filesystem::path artifact_dir;

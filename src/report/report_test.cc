@@ -1,0 +1,175 @@
+#include "report/report.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "export/profile_export.h"
+#include "report/png.h"
+#include "report/testing/synthetic_run.h"
+#include "support/test_support.h"
+
+namespace aiperf::report {
+namespace {
+
+using aiperf::testing::TempDir;
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Every <svg> of `html` in order, as text.
+std::vector<std::string> svgs(const std::string& html) {
+  std::vector<std::string> out;
+  for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    out.push_back(html.substr(at, html.find("</svg>", at) - at));
+  }
+  return out;
+}
+
+bool has_data_points(const std::string& svg) {
+  return svg.find("class=\"pt\"") != std::string::npos || svg.find("class=\"series\" d=\"M") != std::string::npos;
+}
+
+std::vector<RunData> two_runs(const TempDir& dir, int requests) {
+  const auto a = dir.path() / "run_a", b = dir.path() / "run_b";
+  testing::write_synthetic_run(a, {requests, 40, 1});
+  testing::write_synthetic_run(b, {requests, 60, 2});
+  return {load_run(a).value(), load_run(b).value()};
+}
+
+TEST(RunDataTest, ReadsRecordsWithTimesRelativeToTheFirstSend) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {20, 40, 1});
+  auto run = load_run(dir.path());
+  ASSERT_TRUE(run) << run.error().describe();
+  ASSERT_EQ(run->requests.size(), 20u);
+  EXPECT_DOUBLE_EQ(run->requests.front().start_s, 0);
+  EXPECT_GT(run->requests.back().start_s, 0);
+  EXPECT_EQ(run->values("time_to_first_token").size(), 20u);
+  EXPECT_EQ(unit_of(*run, "time_to_first_token"), "ms");
+  EXPECT_TRUE(run->aggregate.contains("input_config"));
+}
+
+TEST(RunDataTest, MissingExportIsAnErrorNamingTheFile) {
+  TempDir dir;
+  auto run = load_run(dir.path());
+  ASSERT_FALSE(run);
+  EXPECT_NE(run.error().describe().find("profile_export_aiperf.json"), std::string::npos);
+  aiperf::testing::write_file(dir.path() / "profile_export_aiperf.json", "{\"a\": ");
+  EXPECT_EQ(load_run(dir.path()).error().code, ErrorCode::kMalformedInput);
+}
+
+TEST(ReportTest, EveryChartHasDataAndTheLegendNamesEachRun) {
+  TempDir dir;
+  auto runs = two_runs(dir, 200);
+  const std::string html = render_html(runs);
+  const auto charts = svgs(html);
+  EXPECT_EQ(charts.size(), report_charts(runs).size());
+  for (const auto& svg : charts) EXPECT_TRUE(has_data_points(svg)) << svg.substr(0, 300);
+  EXPECT_NE(html.find(">run_a</text>"), std::string::npos);
+  EXPECT_NE(html.find(">run_b</text>"), std::string::npos);
+  EXPECT_NE(html.find(palette_colour(1)), std::string::npos);
+  EXPECT_NE(html.find("Effective configuration"), std::string::npos);
+  EXPECT_NE(html.find("time_to_first_token"), std::string::npos);
+}
+
+TEST(ReportTest, PageReferencesNothingOutsideTheFile) {
+  TempDir dir;
+  const std::string html = render_html(two_runs(dir, 50));
+  // No attribute or style may point anywhere; the effective config (in <pre>) may quote the server URL.
+  std::string outside_pre = std::regex_replace(html, std::regex("<pre>[^<]*</pre>"), "");
+  EXPECT_EQ(outside_pre.find("://"), std::string::npos);
+  EXPECT_EQ(count(html, "src="), 0u);
+  EXPECT_EQ(count(html, "href="), 0u);
+  EXPECT_EQ(count(html, "url("), 0u);
+  EXPECT_EQ(count(html, "<script"), 0u);
+}
+
+TEST(ReportTest, TenThousandRequestRunStaysUnderTwoMegabytes) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {10'000, 40, 3});
+  auto run = load_run(dir.path()).value();
+  const std::string html = render_html({run});
+  EXPECT_LT(html.size(), 2u << 20);
+  EXPECT_GT(count(html, "<circle"), 1000u);  // the scatter charts are sampled, not empty
+}
+
+TEST(PngTest, ChartsDecodeWithTheirSize) {
+  TempDir dir;
+  auto runs = two_runs(dir, 100);
+  for (const auto& chart : report_charts(runs)) {
+    const auto file = dir.path() / (chart.id + ".png");
+    auto error = write_png(render_svg(chart.spec), file);
+    ASSERT_FALSE(error) << error->describe();
+    auto size = png_size(file);
+    ASSERT_TRUE(size) << size.error().describe();
+    EXPECT_EQ(size->first, chart.spec.width) << chart.id;
+    EXPECT_EQ(size->second, chart.spec.height) << chart.id;
+    auto ink = png_ink(file).value();
+    EXPECT_GT(ink.first, 0.01) << chart.id;  // axes, text and data, not a blank page
+  }
+  EXPECT_FALSE(png_size(dir.path() / "run_a" / "profile_export_aiperf.json"));
+}
+
+// Headless Chromium, no network: console messages (a CSP violation, a script error) go to stderr.
+struct BrowserResult {
+  aiperf::testing::CommandResult shot;
+  aiperf::testing::CommandResult dom;
+};
+
+BrowserResult open_in_chromium(const std::filesystem::path& html, const TempDir& dir) {
+  const std::string flags = fmt::format(
+      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --no-first-run --user-data-dir='{}' --enable-logging=stderr --v=0 "
+      "--window-size=1400,2400",
+      (dir.path() / "profile").string());
+  BrowserResult r;
+  r.shot = aiperf::testing::run_shell(fmt::format("{} --screenshot='{}' 'file://{}'", flags,
+                                          (dir.path() / "shot.png").string(), html.string()));
+  r.dom = aiperf::testing::run_shell(fmt::format("{} --dump-dom 'file://{}'", flags, html.string()));
+  return r;
+}
+
+bool console_clean(const aiperf::testing::CommandResult& r) { return r.err.find(":CONSOLE") == std::string::npos; }
+
+TEST(ReportBrowserTest, RendersInHeadlessChromiumWithoutConsoleErrors) {
+  if (aiperf::testing::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
+  TempDir dir;
+  auto runs = two_runs(dir, 300);
+  const auto html = dir.path() / "report.html";
+  aiperf::testing::write_file(html, render_html(runs));
+  auto r = open_in_chromium(html, dir);
+  ASSERT_EQ(r.shot.exit_code, 0) << r.shot.err;
+  EXPECT_TRUE(console_clean(r.shot)) << r.shot.err;
+  EXPECT_TRUE(console_clean(r.dom)) << r.dom.err;
+  auto ink = png_ink(dir.path() / "shot.png");
+  ASSERT_TRUE(ink) << ink.error().describe();
+  EXPECT_GT(ink->first, 0.05);
+  EXPECT_GT(ink->second, 8u);  // palette colours, greys and anti-aliasing, not one flat colour
+  const auto rendered = svgs(r.dom.out);
+  EXPECT_EQ(rendered.size(), report_charts(runs).size());
+  for (const auto& svg : rendered) EXPECT_TRUE(has_data_points(svg)) << svg.substr(0, 300);
+}
+
+TEST(ReportBrowserTest, ConsoleCheckCatchesAnExternalReference) {
+  if (aiperf::testing::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
+  TempDir dir;
+  auto runs = two_runs(dir, 20);
+  std::string page = render_html(runs);
+  page.insert(page.find("</body>"), "<img src=\"http://127.0.0.1:9/x.png\">");
+  const auto html = dir.path() / "bad.html";
+  aiperf::testing::write_file(html, page);
+  auto r = open_in_chromium(html, dir);
+  EXPECT_FALSE(console_clean(r.shot)) << "the page's policy must refuse, and log, any outside reference";
+}
+
+}  // namespace
+}  // namespace aiperf::report

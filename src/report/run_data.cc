@@ -1,0 +1,122 @@
+#include "report/run_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+#include "base/file.h"
+
+namespace aiperf::report {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxAggregateBytes = 64u << 20;
+
+struct RawRecord {
+  int64_t start_ns = 0, end_ns = 0;
+  RequestPoint point;
+};
+
+RawRecord parse_record(const json& line) {
+  RawRecord r;
+  const auto& md = line.at("metadata");
+  r.start_ns = md.value("request_start_ns", int64_t{0});
+  r.end_ns = md.value("request_end_ns", r.start_ns);
+  const auto& error = line.value("error", json(nullptr));
+  r.point.ok = error.is_null();
+  if (!r.point.ok) r.point.error_type = error.value("type", std::string("unknown"));
+  const auto metrics = line.find("metrics");
+  if (metrics == line.end() || !metrics->is_object()) return r;
+  for (const auto& [tag, entry] : metrics->items()) {
+    if (!entry.is_object()) continue;
+    const auto& value = entry.value("value", json(nullptr));
+    if (value.is_number()) {
+      r.point.values[tag] = value.get<double>();
+    } else if (value.is_array() && tag == "inter_chunk_latency") {
+      for (const auto& v : value) {
+        if (v.is_number()) r.point.inter_chunk_latency_ms.push_back(v.get<double>());
+      }
+    }
+  }
+  return r;
+}
+
+// Reads profile_export.jsonl; times become seconds after the first send.
+Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& file) {
+  std::vector<RequestPoint> points;
+  std::ifstream in(file);
+  if (!in) return points;  // aggregates only
+  std::vector<RawRecord> raw;
+  std::string text;
+  int line_number = 0;
+  while (std::getline(in, text)) {
+    ++line_number;
+    if (text.empty()) continue;
+    try {
+      auto line = json::parse(text);
+      if (line.at("metadata").value("benchmark_phase", std::string("profiling")) != "profiling") continue;
+      raw.push_back(parse_record(line));
+    } catch (const std::exception& e) {
+      return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(file.string(), line_number));
+    }
+  }
+  int64_t first = std::numeric_limits<int64_t>::max();
+  for (const auto& r : raw) first = std::min(first, r.start_ns);
+  for (auto& r : raw) {
+    r.point.start_s = static_cast<double>(r.start_ns - first) / 1e9;
+    r.point.end_s = static_cast<double>(r.end_ns - first) / 1e9;
+    points.push_back(std::move(r.point));
+  }
+  return points;
+}
+
+}  // namespace
+
+std::vector<double> RunData::values(const std::string& tag) const {
+  std::vector<double> out;
+  for (const auto& r : requests) {
+    if (!r.ok) continue;
+    if (tag == "inter_chunk_latency") {
+      out.insert(out.end(), r.inter_chunk_latency_ms.begin(), r.inter_chunk_latency_ms.end());
+    } else if (auto it = r.values.find(tag); it != r.values.end() && std::isfinite(it->second)) {
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+Expected<RunData> load_run(const std::filesystem::path& dir) {
+  RunData run;
+  run.dir = dir;
+  run.name = std::filesystem::absolute(dir).lexically_normal().filename().string();
+  if (run.name.empty()) run.name = std::filesystem::absolute(dir).lexically_normal().parent_path().filename().string();
+  const auto aggregate_file = dir / "profile_export_aiperf.json";
+  auto text = read_bounded_regular_file(aggregate_file, kMaxAggregateBytes);
+  if (!text) return fail(std::move(text.error()).in_file(aggregate_file.string()));
+  try {
+    run.aggregate = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(aggregate_file.string()));
+  }
+  if (!run.aggregate.is_object()) {
+    return fail(make_error(ErrorCode::kMalformedInput, "not a JSON object").in_file(aggregate_file.string()));
+  }
+  auto records = read_records(dir / "profile_export.jsonl");
+  if (!records) return fail(std::move(records.error()));
+  run.requests = std::move(*records);
+  const auto slices_file = dir / "profile_export_aiperf_timeslices.json";
+  if (auto slices = read_bounded_regular_file(slices_file, kMaxAggregateBytes)) {
+    run.timeslices = json::parse(*slices, nullptr, false);  // optional: a bad file is left out
+    if (run.timeslices.is_discarded()) run.timeslices = nullptr;
+  }
+  return run;
+}
+
+std::string unit_of(const RunData& run, const std::string& tag) {
+  if (run.aggregate.contains(tag) && run.aggregate[tag].is_object()) return run.aggregate[tag].value("unit", "");
+  return "";
+}
+
+}  // namespace aiperf::report

@@ -1,0 +1,47 @@
+// One run's artifacts read back for the report and for `aiperf compare`:
+// profile_export_aiperf.json (aggregates, config) and profile_export.jsonl
+// (one record per request).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+
+namespace aiperf::report {
+
+/// What the report needs of one request record.
+struct RequestPoint {
+  double start_s = 0;  ///< Send time, seconds after the run's first send.
+  double end_s = 0;    ///< End time, seconds after the run's first send.
+  bool ok = true;
+  std::string error_type;                      ///< When !ok.
+  std::map<std::string, double> values;        ///< Scalar per-request metrics by tag (ms, tokens, ...).
+  std::vector<double> inter_chunk_latency_ms;  ///< Gaps between chunks.
+};
+
+/// One artifact directory.
+struct RunData {
+  std::string name;            ///< Legend label: the directory's name.
+  std::filesystem::path dir;
+  nlohmann::json aggregate;    ///< profile_export_aiperf.json.
+  std::vector<RequestPoint> requests;  ///< Profiling-phase records, in file order.
+  nlohmann::json timeslices;           ///< profile_export_aiperf_timeslices.json, or null.
+  /// Every finite value of a per-request metric tag among successful requests, in file order.
+  std::vector<double> values(const std::string& tag) const;
+};
+
+/// Reads `dir`; an Error naming the file when the JSON export is missing or malformed
+/// (a missing JSONL is allowed: aggregates only).
+Expected<RunData> load_run(const std::filesystem::path& dir);
+
+/// The unit of per-request metric `tag` as the JSONL gives it ("ms", "tokens", ...); "" if unknown.
+std::string unit_of(const RunData& run, const std::string& tag);
+
+}  // namespace aiperf::report

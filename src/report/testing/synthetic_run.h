@@ -1,0 +1,20 @@
+// Test support: an artifact directory written by the real exporters from
+// generated requests, so report and compare tests need no server.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace aiperf::report::testing {
+
+/// What to generate.
+struct SyntheticRun {
+  int requests = 100;     ///< Records in profile_export.jsonl (every 50th fails with HTTP 500).
+  double ttft_ms = 40;    ///< Typical TTFT; values are ttft_ms * (1 + Exp(0.25)).
+  uint64_t seed = 1;      ///< Same seed, same run.
+};
+
+/// Writes profile_export_aiperf.json and profile_export.jsonl of `run` into `dir` (created).
+void write_synthetic_run(const std::filesystem::path& dir, const SyntheticRun& run);
+
+}  // namespace aiperf::report::testing
