@@ -39,6 +39,16 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "Report this many prompt tokens (at most the prompt) as prompt_tokens_details.cached_tokens")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--prefix-cache-blocks", o.prefix_cache.blocks,
+                 "Prefix-cache model: LRU of this many token blocks; cached_tokens in usage (0 = off)")
+      ->capture_default_str();
+  app.add_option("--block-size", o.prefix_cache.block_size, "Tokens (words) per prefix-cache block")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--prefill-us-per-token", o.behavior.prefill_us_per_token,
+                 "TTFT grows by this many microseconds per uncached prompt token")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));
@@ -68,6 +78,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
     }
     o.behavior.fault_rates.push_back(*fr);
   }
+  o.defaults.prompt_ids = o.prefix_cache.blocks > 0;
   o.behavior.seed = seed ? *seed : std::random_device{}();
   if (auto ok = validate(o.behavior); !ok) {
     out.exit_code = 2;

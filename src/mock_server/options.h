@@ -18,6 +18,7 @@ struct Options {
   int threads = 1;                     ///< --threads: I/O threads.
   BehaviorConfig behavior;             ///< --ttft, --itl, --fast, --error-rate, --fault, --random-seed.
   RequestDefaults defaults;            ///< --osl, --embedding-dim.
+  PrefixCacheConfig prefix_cache;      ///< --prefix-cache-blocks, --block-size.
   std::vector<std::string> models{"mock-model"};  ///< --model: ids listed by GET /v1/models.
   std::string record_path;             ///< --record: JSON-lines file to append to.
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.

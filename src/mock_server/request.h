@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,7 @@ struct RequestDefaults {
   int embedding_dim = 16;          ///< Embedding size when `dimensions` is absent.
   std::string reasoning_field = "reasoning_content";  ///< Chat delta field of reasoning tokens ("reasoning": vLLM).
   int cached_prompt_tokens = 0;    ///< Reported as prompt_tokens_details.cached_tokens (at most the prompt).
+  bool prompt_ids = false;         ///< Fill Request::prompt_ids (the prefix cache needs them).
 };
 
 /// What the server needs to know from an inference request body.
@@ -73,6 +75,7 @@ struct Request {
   std::string reasoning_field = "reasoning_content";  ///< Chat field carrying reasoning (from the defaults).
   int cached_prompt_tokens = 0;     ///< Cached prompt tokens to report (from the defaults).
   int prompt_tokens = 0;            ///< Mock-tokenizer count of the prompt.
+  std::vector<std::uint64_t> prompt_ids;  ///< One id per prompt word, in order (chat, completions, Ollama; when asked).
   int choices = 1;                  ///< `n` (chat, completions): choices, each with the same tokens.
   std::vector<std::string> inputs;  ///< Embeddings inputs, one vector each.
   int dimensions = 0;               ///< Embedding size.
