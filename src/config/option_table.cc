@@ -130,6 +130,13 @@ std::vector<OptionSpec> make_table() {
       opt("--random-seed", "input.random_seed", "Input", "Seed for prompts, arrivals and sampling", value(&O::random_seed)),
       opt("--num-dataset-entries", "input.num_dataset_entries", "Input", "Distinct synthetic prompts", value(&O::num_dataset_entries)),
       opt("--dataset-sampling-strategy", "input.sampling_strategy", "Input", "sequential, random, shuffle, or a plugin's", value(&O::sampler)),
+      opt("--shared-system-prompt-length", "input.shared_system_prompt_length", "Input", "One system prompt of this many tokens shared by every request (prefix-cache tests)", value(&O::shared_system_prompt_length)),
+      opt("--user-context-prompt-length", "input.user_context_prompt_length", "Input", "A distinct context of this many tokens before each conversation's prompt", value(&O::user_context_prompt_length)),
+      opt("--num-prefix-prompts", "input.num_prefix_prompts", "Input", "A pool of this many prefixes; each request starts with one, chosen at random", value(&O::num_prefix_prompts)),
+      opt("--prefix-prompt-length", "input.prefix_prompt_length", "Input", "Tokens of each --num-prefix-prompts prefix", value(&O::prefix_prompt_length)),
+      opt("--block-size,--isl-block-size", "input.block_size", "Input", "Tokens per mooncake trace hash_ids block", value(&O::block_size)),
+      opt("--seq-dist,--sequence-distribution", "input.seq_dist", "Input", "Mixture of lengths \"ISL,OSL:PCT;...\" (a length may carry a stddev, see docs/workloads.md); metrics per component in the JSON export", value(&O::seq_dist)),
+      opt("--custom-dataset-type", "input.custom_dataset_type", "Input", "How --input-file is read: single_turn, multi_turn, random_pool, mooncake_trace or sharegpt (default: by its records)", value(&O::custom_dataset_type)),
       plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
 
       plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),

@@ -106,6 +106,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   const auto& entry = in_.dataset[index];
   seed.input_token_count = entry.prompt_words;
   seed.input_token_count_estimated = !entry.tokens_exact;
+  seed.class_label = entry.class_label;
   RequestInput input{defaults_.model, entry.messages, entry.max_tokens, defaults_.streaming,
                      seed.request_id};
   if (input.messages.empty()) input.messages.push_back({"user", entry.prompt});

@@ -24,6 +24,7 @@ nlohmann::json summary_document(const ArtifactSet& set) {
     doc["good_request_fraction"] = {{"unit", "ratio"}, {"avg", finished ? static_cast<double>(good) / finished : 0}};
     doc["goodput"] = {{"unit", "requests/sec"}, {"avg", rate}};
   }
+  if (set.by_class && !set.by_class->empty()) doc["by_class"] = by_class_json(*set.by_class);
   doc["plugins_loaded"] = set.plugins_loaded;
   return doc;
 }

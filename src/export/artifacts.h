@@ -33,6 +33,7 @@ struct ArtifactSet {
   RunInfo info;
   std::optional<uint64_t> good_requests;     ///< Set when --goodput was given.
   nlohmann::json plugins_loaded = nlohmann::json::array();
+  const ClassMetrics* by_class = nullptr;    ///< Profiling metrics per request class, if any request had one.
 };
 
 /// profile_export_aiperf.json as a document.

@@ -130,6 +130,7 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
                    {"request_end_ns", md.request_end_ns},
                    {"benchmark_phase", md.benchmark_phase},
                    {"was_cancelled", md.was_cancelled}};
+  if (!md.class_label.empty()) metadata["class"] = md.class_label;
   json values = json::object();
   auto put = [&](std::string_view tag, std::string_view unit, auto value) {
     values[std::string(tag)] = {{"value", value}, {"unit", unit}};
@@ -188,6 +189,17 @@ std::string iso8601(int64_t epoch_ns) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:06d}Z", buffer, (epoch_ns % 1'000'000'000) / 1000);
+}
+
+json by_class_json(const ClassMetrics& classes) {
+  json out = json::object();
+  for (const auto& [label, run] : classes) {
+    RunInfo info;
+    json doc = aggregate_json(run, run.results(), {}, info);
+    for (const char* key : {"input_config", "start_time", "end_time", "was_cancelled", "error_summary"}) doc.erase(key);
+    out[label] = std::move(doc);
+  }
+  return out;
 }
 
 }  // namespace aiperf::exporting

@@ -59,7 +59,14 @@ struct RecordMetadata {
   int64_t request_end_ns = 0;
   std::string benchmark_phase = "profiling";
   bool was_cancelled = false;
+  std::string class_label;  ///< Written as metadata.class when not empty.
 };
+
+/// One RunMetrics per request class (only requests with a non-empty label).
+using ClassMetrics = std::map<std::string, metrics::RunMetrics>;
+
+/// {label: {metric tag: {unit, avg, ...}, "request_count"...}}: every metric broken down by class.
+nlohmann::json by_class_json(const ClassMetrics& classes);
 
 /// One line of profile_export.jsonl (with its trailing newline).
 std::string record_line(const RecordMetadata& metadata, const metrics::RequestMetrics& metrics);

@@ -83,7 +83,7 @@ TEST(ProfileExportTest, CsvHasTwoSectionsWithUnits) {
 
 TEST(ProfileExportTest, RecordLineCarriesMetricsOrError) {
   auto ok = metrics::compute_request_metrics(streamed(0, 3, 20'000'000, 2'000'000));
-  auto line = json::parse(record_line({7, "abc", 100, 200, "profiling", false}, ok));
+  auto line = json::parse(record_line({7, "abc", 100, 200, "profiling", false, ""}, ok));
   EXPECT_EQ(line["metadata"]["session_num"], 7);
   EXPECT_EQ(line["metadata"]["x_request_id"], "abc");
   EXPECT_DOUBLE_EQ(line["metrics"]["time_to_first_token"]["value"].get<double>(), 20.0);
@@ -92,7 +92,7 @@ TEST(ProfileExportTest, RecordLineCarriesMetricsOrError) {
   EXPECT_TRUE(line["error"].is_null());
 
   auto bad = metrics::compute_request_metrics(failed(429, "Too Many Requests"));
-  auto err = json::parse(record_line({8, "def", 1, 2, "profiling", false}, bad));
+  auto err = json::parse(record_line({8, "def", 1, 2, "profiling", false, ""}, bad));
   EXPECT_EQ(err["error"]["code"], 429);
   EXPECT_EQ(err["error"]["type"], "http_status");
   EXPECT_FALSE(err["metrics"].contains("time_to_first_token"));

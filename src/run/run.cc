@@ -90,6 +90,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const RunRe
   set.info.input_config = plan.input_config;
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
   set.plugins_loaded = plugins_loaded(plan);
+  set.by_class = &sink.by_class();
   auto errors = exporting::write_artifacts(set);
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
   return errors;

@@ -32,6 +32,8 @@ class RunSink {
   const exporting::ErrorSummary& errors() const { return errors_; }
   uint64_t good_requests() const { return good_requests_; }
   bool counts_goodput() const { return !slos_.empty(); }
+  /// Profiling metrics per request class (requests with a class label, not cancelled).
+  const exporting::ClassMetrics& by_class() const { return by_class_; }
 
  private:
   RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
@@ -44,6 +46,7 @@ class RunSink {
   SecretScrubber scrubber_;
   exporting::ErrorSummary errors_;
   uint64_t good_requests_ = 0;
+  exporting::ClassMetrics by_class_;
   std::string write_error_;
 };
 
