@@ -17,7 +17,7 @@ struct DatasetEntry {
   uint32_t prompt_words = 0;             ///< Words in the prompt (the client's input length estimate).
   std::optional<uint32_t> max_tokens;    ///< Requested output length, if any.
   bool tokens_exact = false;             ///< prompt_words is an exact token count (a tokenizer counted it).
-  std::string class_label;               ///< Request class for per-class metrics (mixture component, file, `class`).
+  std::string class_label = {};          ///< Request class for per-class metrics (mixture component, file, `class`).
 };
 
 /// How to generate synthetic entries (AIPerf's --isl/--osl options).

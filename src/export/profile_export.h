@@ -59,7 +59,7 @@ struct RecordMetadata {
   int64_t request_end_ns = 0;
   std::string benchmark_phase = "profiling";
   bool was_cancelled = false;
-  std::string class_label;  ///< Written as metadata.class when not empty.
+  std::string class_label = {};  ///< Written as metadata.class when not empty.
 };
 
 /// One RunMetrics per request class (only requests with a non-empty label).
