@@ -165,5 +165,25 @@ TEST(WorkloadsE2ETest, SeqDistClassesReachTheRecordsAndTheExport) {
   }
 }
 
+TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  const auto sharegpt = dir.path() / "sg.json";
+  testing::write_file(sharegpt, "[\n{\"conversations\": []},\n{\"id\": 2}\n]\n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--request-count 1 --seq-dist '10,5:60;20,5:30'", "percentages add up to"},
+      {"--request-count 1 --seq-dist '10:100'", "component '10:100'"},
+      {"--request-count 1 --num-prefix-prompts 3", "--num-prefix-prompts and --prefix-prompt-length go together"},
+      {"--request-count 1 --custom-dataset-type csv --input-file x", "--custom-dataset-type must be single_turn"},
+      {"--request-count 1 --custom-dataset-type sharegpt --input-file '" + sharegpt.string() + "'",
+       "sg.json:3: record needs a 'conversations' array"}};
+  for (const auto& [args, message] : cases) {
+    auto run = profile(server, dir, args);
+    EXPECT_EQ(run.result.exit_code, 2) << args;
+    EXPECT_NE(run.result.err.find(message), std::string::npos) << args << "\n" << run.result.err;
+  }
+  EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
+}
+
 }  // namespace
 }  // namespace aiperf
