@@ -137,6 +137,12 @@ std::vector<OptionSpec> make_table() {
       opt("--block-size,--isl-block-size", "input.block_size", "Input", "Tokens per mooncake trace hash_ids block", value(&O::block_size)),
       opt("--seq-dist,--sequence-distribution", "input.seq_dist", "Input", "Mixture of lengths \"ISL,OSL:PCT;...\" (a length may carry a stddev, see docs/workloads.md); metrics per component in the JSON export", value(&O::seq_dist)),
       opt("--custom-dataset-type", "input.custom_dataset_type", "Input", "How --input-file is read: single_turn, multi_turn, random_pool, mooncake_trace or sharegpt (default: by its records)", value(&O::custom_dataset_type)),
+      opt("--conversation-num", "input.conversation.num", "Input", "Synthetic multi-turn conversations; each turn sends the history with the replies as received", value(&O::conversation_num)),
+      opt("--conversation-turn-mean", "input.conversation.turn.mean", "Input", "Turns per conversation", value(&O::conversation_turn_mean)),
+      opt("--conversation-turn-stddev", "input.conversation.turn.stddev", "Input", "Turns per conversation, stddev", value(&O::conversation_turn_stddev)),
+      opt("--conversation-turn-delay-mean", "input.conversation.turn.delay.mean", "Input", "Think time between a reply and the next turn, ms", value(&O::conversation_turn_delay_mean)),
+      opt("--conversation-turn-delay-stddev", "input.conversation.turn.delay.stddev", "Input", "Think time stddev, ms", value(&O::conversation_turn_delay_stddev)),
+      opt("--conversation-turn-delay-ratio", "input.conversation.turn.delay.ratio", "Input", "Scales every think time (also a multi_turn file's delays)", value(&O::conversation_turn_delay_ratio)),
       plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
 
       plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),

@@ -26,6 +26,14 @@ void validate_workloads(const ProfileOptions& o, Need& need) {
                                     o.custom_dataset_type + "'");
   need(o.custom_dataset_type.empty() || !o.input_files.empty(), "--custom-dataset-type", "needs --input-file");
   need(o.seq_dist.empty() || o.input_files.empty(), "--seq-dist", "makes synthetic prompts; it excludes --input-file");
+  need(o.conversation_num == 0 || (o.input_files.empty() && o.seq_dist.empty()), "--conversation-num",
+       "makes synthetic conversations; it excludes --input-file and --seq-dist");
+  need(o.conversation_num <= kMaxDatasetEntries, "--conversation-num", fmt::format("must be at most {}", kMaxDatasetEntries));
+  need(o.conversation_turn_mean >= 1 && o.conversation_turn_mean <= 10'000 && o.conversation_turn_stddev >= 0,
+       "--conversation-turn-mean", "must be in 1-10000 (and its stddev not negative)");
+  need(o.conversation_turn_delay_mean >= 0 && o.conversation_turn_delay_stddev >= 0 &&
+           o.conversation_turn_delay_ratio >= 0 && o.conversation_turn_delay_mean <= kMaxSeconds * 1000,
+       "--conversation-turn-delay-mean", "and its stddev and ratio must not be negative");
 }
 
 }  // namespace
@@ -56,7 +64,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!(request_rate && fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config", "needs --timing-strategy");
   bool self_limiting = fixed_schedule || !timing_strategy.empty();
-  if (complete && !(request_count || benchmark_duration || self_limiting || !input_files.empty())) {
+  if (complete && !(request_count || benchmark_duration || self_limiting || !input_files.empty() || conversation_num > 0)) {
     problems.push_back(make_error(ErrorCode::kInvalidArgument,
                                   "say how long to run: --request-count N or --benchmark-duration SECONDS"));
   }

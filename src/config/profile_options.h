@@ -75,6 +75,10 @@ struct ProfileOptions {
   uint64_t block_size = 512;                 ///< Tokens per mooncake hash_ids block.
   std::string seq_dist;                      ///< "ISL,OSL:PCT;...": a mixture of lengths, one class per component.
   std::string custom_dataset_type;           ///< How --input-file is read ("" = by its records).
+  uint64_t conversation_num = 0;             ///< Synthetic multi-turn conversations (0 = single-turn prompts).
+  double conversation_turn_mean = 1, conversation_turn_stddev = 0;  ///< Turns per conversation.
+  double conversation_turn_delay_mean = 0, conversation_turn_delay_stddev = 0;  ///< Think time, ms.
+  double conversation_turn_delay_ratio = 1;  ///< Scales every think time.
   nlohmann::json sampler_config = nlohmann::json::object();
   // Hooks, outputs
   std::vector<HookSpec> phase_hooks;

@@ -135,13 +135,24 @@ void Loader::add_turns(const json& record, const std::string& where, const std::
   if (auto id = record.find("session_id"); id != record.end() && !id->is_string()) {
     throw DatasetError(where + "'session_id' must be a string");
   }
-  for (std::size_t k = 0; k < turns->size(); ++k) {
+  json first = (*turns)[0];
+  if (!first.is_object()) throw DatasetError(where + "turn 0: must be an object");
+  if (record.contains("timestamp")) first["timestamp"] = record["timestamp"];
+  add_record(first, where + "turn 0: ", label);
+  DatasetEntry& conversation = d_.entries.back();
+  conversation.conversation = true;
+  for (std::size_t k = 1; k < turns->size(); ++k) {
     const json& turn = (*turns)[k];
     const std::string at = where + "turn " + std::to_string(k) + ": ";
     if (!turn.is_object()) throw DatasetError(at + "must be an object");
-    json single = turn;
-    if (k == 0 && record.contains("timestamp")) single["timestamp"] = record["timestamp"];
-    add_record(single, at, label);
+    DatasetEntry e = parse_entry(turn, at);
+    if (!e.messages.empty()) throw DatasetError(at + "a later turn is one user message: 'text' or 'texts'");
+    Turn next{std::move(e.prompt), e.prompt_words, e.max_tokens, 0};
+    if (auto d = turn.find("delay"); d != turn.end()) {
+      if (!d->is_number() || d->get<double>() < 0) throw DatasetError(at + "'delay' must be a non-negative number (ms)");
+      next.delay_ms = d->get<double>();
+    }
+    conversation.next_turns.push_back(std::move(next));
   }
 }
 

@@ -34,7 +34,7 @@ inline constexpr double kMaxTimestampMs = 1e11;
 enum class DatasetType {
   kAuto,           ///< By each record's fields (the default).
   kSingleTurn,     ///< {"text"|"texts"|"messages", ...}: one request per record.
-  kMultiTurn,      ///< {"session_id", "turns": [{"text", ...}, ...]}: one request per turn, in order.
+  kMultiTurn,      ///< {"session_id", "turns": [{"text", "delay", ...}, ...]}: one conversation per record.
   kRandomPool,     ///< Records as single_turn, sampled at random with replacement.
   kMooncakeTrace,  ///< {"input_length", "output_length", "hash_ids", "timestamp"}.
   kShareGpt,       ///< A JSON array of {"conversations": [{"from": "human"|"gpt", "value"}]}.

@@ -61,17 +61,21 @@ TEST(CustomDatasetTypeTest, MooncakeTraceNeedsInputLength) {
       << d.error().describe();
 }
 
-TEST(CustomDatasetTypeTest, MultiTurnSendsEveryTurnInOrderWithFileLineErrors) {
+TEST(CustomDatasetTypeTest, MultiTurnRecordIsOneConversationWithFileLineErrors) {
   TempDir dir;
   write_file(dir.path() / "mt.jsonl",
-             "{\"session_id\": \"s1\", \"turns\": [{\"text\": \"one\"}, {\"text\": \"two two\", \"max_tokens\": 3}]}\n"
+             "{\"session_id\": \"s1\", \"turns\": [{\"text\": \"one\"}, {\"text\": \"two two\", \"max_tokens\": 3, \"delay\": 250}]}\n"
              "{\"session_id\": \"s2\", \"turns\": [{\"texts\": [\"a\", \"b c\"]}]}\n");
   auto d = load(dir.path() / "mt.jsonl", DatasetType::kMultiTurn);
   ASSERT_TRUE(d) << d.error().describe();
-  ASSERT_EQ(d->entries.size(), 3u);
-  EXPECT_EQ(d->entries[1].prompt, "two two");
-  EXPECT_EQ(d->entries[1].max_tokens, 3u);
-  EXPECT_EQ(d->entries[2].prompt_words, 3u);
+  ASSERT_EQ(d->entries.size(), 2u);
+  EXPECT_EQ(d->entries[0].prompt, "one");
+  ASSERT_EQ(d->entries[0].next_turns.size(), 1u);
+  EXPECT_EQ(d->entries[0].next_turns[0].prompt, "two two");
+  EXPECT_EQ(d->entries[0].next_turns[0].max_tokens, 3u);
+  EXPECT_EQ(d->entries[0].next_turns[0].delay_ms, 250);
+  EXPECT_EQ(d->entries[1].prompt_words, 3u);
+  EXPECT_TRUE(d->entries[1].next_turns.empty());
   write_file(dir.path() / "bad.jsonl", "{\"turns\": [{\"text\": \"ok\"}]}\n{\"turns\": [{\"text\": \"ok\"}, {\"txt\": 1}]}\n");
   auto bad = load(dir.path() / "bad.jsonl", DatasetType::kMultiTurn);
   ASSERT_FALSE(bad);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -60,6 +61,8 @@ struct RecordMetadata {
   std::string benchmark_phase = "profiling";
   bool was_cancelled = false;
   std::string class_label = {};  ///< Written as metadata.class when not empty.
+  std::optional<uint64_t> conversation_id = {};  ///< Multi-turn: metadata.conversation_id.
+  std::optional<uint32_t> turn_index = {};       ///< Multi-turn: metadata.turn_index (0 = first turn).
 };
 
 /// One RunMetrics per request class (only requests with a non-empty label).

@@ -58,6 +58,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--max-records", o.max_records,
                  "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
       ->capture_default_str();
+  app.add_flag("--record-bodies", o.record_bodies, "Keep each request's body in its record (tests of what clients send)");
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
 
   ParseOutcome out;

@@ -23,6 +23,7 @@ struct Options {
   std::string record_path;             ///< --record: JSON-lines file to append to.
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
+  bool record_bodies = false;          ///< --record-bodies: keep each request body in its record.
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

@@ -32,6 +32,7 @@ json to_json(const Record& r) {
          {"token_ms", r.token_ms},
          {"client_closed", r.client_closed}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.body.empty()) j["body"] = r.body;
   return j;
 }
 

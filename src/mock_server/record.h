@@ -43,6 +43,7 @@ struct Record {
   std::vector<double> token_ms;            ///< Arrival to the completed write of each token (first 100,000).
   bool client_closed = false;              ///< The client went away before the end.
   std::string error;                       ///< Reason of a 4xx answer.
+  std::string body;                        ///< The request body (only with --record-bodies).
 };
 
 /// The record as a JSON object (field names as in Record).

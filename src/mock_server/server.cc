@@ -187,6 +187,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   ex.request_id = rec.request_id;
   rec.method = sanitize(sv(req.method_string()), 16);
   rec.route = sanitize(target.substr(0, target.find('?')));
+  if (st.options.record_bodies) rec.body = req.body();
   rec.arrival_unix_ms =
       std::chrono::duration<double, std::milli>(wall.time_since_epoch()).count();
 

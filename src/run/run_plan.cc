@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "config/option_table.h"
+#include "dataset/conversations.h"
 #include "dataset/prefixes.h"
 #include "dataset/seq_dist.h"
 #include "endpoints/legacy_endpoint.h"
@@ -87,6 +88,7 @@ void count_tokens(dataset::Dataset& data, const tokenizer::Tokenizer& tok) {
     std::size_t n = tok.count(entry.prompt, {false, true});
     for (const auto& m : entry.messages) n += tok.count(m.content, {false, true});
     entry.prompt_words = static_cast<uint32_t>(n);
+    for (auto& turn : entry.next_turns) turn.prompt_words = static_cast<uint32_t>(tok.count(turn.prompt, {false, true}));
     entry.tokens_exact = entry.messages.empty();  // chat templates add tokens we do not model: an estimate then
   }
 }
@@ -102,12 +104,26 @@ Expected<dataset::Dataset> input_files(const ProfileOptions& o, const tokenizer:
   auto data = dataset::load_input_files(files, fo);
   if (!data) return fail(std::move(data.error()).about("--input-file"));
   if (tok) count_tokens(*data, *tok);
+  for (auto& entry : data->entries) {  // --conversation-turn-delay-ratio scales a file's delays too
+    for (auto& turn : entry.next_turns) turn.delay_ms *= o.conversation_turn_delay_ratio;
+  }
   return data;
 }
 
 Expected<dataset::Dataset> base_dataset(const ProfileOptions& o, const tokenizer::Tokenizer* tok,
                                         const dataset::TextSource& source) {
   if (!o.input_files.empty()) return input_files(o, tok, source);
+  if (o.conversation_num > 0) {
+    dataset::ConversationOptions c{o.conversation_num, o.conversation_turn_mean, o.conversation_turn_stddev,
+                                   o.conversation_turn_delay_mean, o.conversation_turn_delay_stddev,
+                                   o.conversation_turn_delay_ratio, static_cast<uint32_t>(o.isl),
+                                   static_cast<uint32_t>(o.isl_stddev), std::nullopt,
+                                   static_cast<uint32_t>(o.osl_stddev), o.random_seed};
+    if (o.osl) c.osl_mean = static_cast<uint32_t>(*o.osl);
+    auto entries = dataset::make_conversations(c, source);
+    if (!entries) return fail(entries.error());
+    return dataset::from_entries(std::move(*entries));
+  }
   if (!o.seq_dist.empty()) {
     auto mixture = dataset::parse_seq_dist(o.seq_dist);
     if (!mixture) return fail(mixture.error());
@@ -355,7 +371,9 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   std::filesystem::create_directories(plan.artifact_dir, ec);
   if (ec) return tl::unexpected(std::vector{bad("--artifact-dir", "cannot create " + plan.artifact_dir.string() + ": " + ec.message())});
   set_aside_previous_run(plan.artifact_dir);
-  plan.phases = plan_phases(o, plan.data.entries.size(), plan.strategy.stops_itself);
+  std::size_t requests = 0;  // a conversation is one request per turn
+  for (const auto& entry : plan.data.entries) requests += 1 + entry.next_turns.size();
+  plan.phases = plan_phases(o, requests, plan.strategy.stops_itself);
   size_client(plan);
   plan.input_config = config::to_input_config(o);
   return plan;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
+#include "mock_server/tokens.h"
 #include "run/run_plan.h"
 
 namespace aiperf {
@@ -183,6 +184,67 @@ TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
     EXPECT_NE(run.result.err.find(message), std::string::npos) << args << "\n" << run.result.err;
   }
   EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
+}
+
+TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+  config::ProfileOptions o;
+  o.random_seed = 5;
+  o.isl = 6;
+  o.osl = 4;
+  o.conversation_num = 5;
+  o.conversation_turn_mean = 3;
+  o.conversation_turn_stddev = 1;
+  o.conversation_turn_delay_mean = 30;
+  o.conversation_turn_delay_stddev = 10;
+  TempDir dir;
+  std::vector<dataset::DatasetEntry> planned;
+  try {
+    planned = planned_entries(o, dir);
+  } catch (const std::exception& e) {
+    FAIL() << "plan: " << e.what();
+  }
+  ASSERT_EQ(planned.size(), o.conversation_num);
+  std::size_t turns = 0;
+  for (const auto& e : planned) turns += 1 + e.next_turns.size();
+
+  auto server = MockServerProcess({"--fast", "--record-bodies"});
+  auto run = profile(server, dir,
+                     "--concurrency 2 --isl 6 --osl 4 --random-seed 5 --conversation-num 5 --conversation-turn-mean 3 "
+                     "--conversation-turn-stddev 1 --conversation-turn-delay-mean 30 --conversation-turn-delay-stddev 10");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), turns);
+  std::map<std::string, json> sent;  // request id -> what the server received and answered
+  for (const auto& r : testing::mock_json(server, "/mock/records")) sent[r["request_id"].get<std::string>()] = r;
+  std::map<uint64_t, std::map<uint32_t, json>> conversations;  // id -> turn -> JSONL line
+  for (const auto& r : run.records) {
+    ASSERT_TRUE(r["metadata"]["conversation_id"].is_number_integer()) << r.dump();
+    ASSERT_TRUE(r["metadata"]["turn_index"].is_number_integer()) << r.dump();
+    conversations[r["metadata"]["conversation_id"].get<uint64_t>()][r["metadata"]["turn_index"].get<uint32_t>()] = r;
+  }
+  ASSERT_EQ(conversations.size(), planned.size());
+  for (const auto& [id, by_turn] : conversations) {
+    const auto& entry = planned[id];  // conversations start in dataset order (sequential sampler)
+    ASSERT_EQ(by_turn.size(), 1 + entry.next_turns.size()) << "conversation " << id;
+    json expected = json::array();
+    for (const auto& [k, line] : by_turn) {
+      const json& server_view = sent.at(line["metadata"]["x_request_id"].get<std::string>());
+      const json body = json::parse(server_view["body"].get<std::string>());
+      expected.push_back({{"role", "user"}, {"content", k == 0 ? entry.prompt : entry.next_turns[k - 1].prompt}});
+      EXPECT_EQ(body["messages"], expected) << "conversation " << id << " turn " << k;
+      // The reply as the server sent it (its token contract) joins the history of the next turn.
+      ASSERT_TRUE(server_view["completion_tokens"].is_number_integer()) << server_view.dump();
+      const auto reply_tokens = server_view["completion_tokens"].get<std::size_t>();
+      expected.push_back({{"role", "assistant"}, {"content", mock_server::tokens_text(reply_tokens)}});
+      if (k == 0) continue;
+      const auto& previous = by_turn.at(k - 1)["metadata"];
+      ASSERT_TRUE(previous["request_end_ns"].is_number()) << previous.dump();
+      const double gap_ms = (line["metadata"]["request_start_ns"].get<double>() -
+                             previous["request_end_ns"].get<double>()) / 1e6;
+      const double think_ms = entry.next_turns[k - 1].delay_ms;
+      EXPECT_GE(gap_ms, think_ms - 0.05) << "conversation " << id << " turn " << k;
+      EXPECT_LT(gap_ms, think_ms + 50) << "conversation " << id << " turn " << k;  // generous: a loaded machine
+    }
+  }
 }
 
 }  // namespace
