@@ -6,6 +6,37 @@
 #include <cmath>
 
 namespace aiperf::config {
+namespace {
+
+// The workload options (docs/workloads.md): lengths bounded like --isl, pairs given together.
+template <class Need>
+void validate_workloads(const ProfileOptions& o, Need& need) {
+  for (auto [value, flag] : {std::pair{o.shared_system_prompt_length, "--shared-system-prompt-length"},
+                             {o.user_context_prompt_length, "--user-context-prompt-length"},
+                             {o.prefix_prompt_length, "--prefix-prompt-length"}, {o.block_size, "--block-size"}}) {
+    need(value <= kMaxPromptLength, flag, fmt::format("must be at most {}", kMaxPromptLength));
+  }
+  need(o.block_size >= 1, "--block-size", "must be at least 1");
+  need((o.num_prefix_prompts == 0) == (o.prefix_prompt_length == 0), "--num-prefix-prompts",
+       "and --prefix-prompt-length go together");
+  need(o.num_prefix_prompts <= 100'000, "--num-prefix-prompts", "must be at most 100000");
+  static constexpr const char* kTypes[] = {"", "single_turn", "multi_turn", "random_pool", "mooncake_trace", "sharegpt"};
+  need(std::find(std::begin(kTypes), std::end(kTypes), o.custom_dataset_type) != std::end(kTypes),
+       "--custom-dataset-type", "must be single_turn, multi_turn, random_pool, mooncake_trace or sharegpt, got '" +
+                                    o.custom_dataset_type + "'");
+  need(o.custom_dataset_type.empty() || !o.input_files.empty(), "--custom-dataset-type", "needs --input-file");
+  need(o.seq_dist.empty() || o.input_files.empty(), "--seq-dist", "makes synthetic prompts; it excludes --input-file");
+  need(o.conversation_num == 0 || (o.input_files.empty() && o.seq_dist.empty()), "--conversation-num",
+       "makes synthetic conversations; it excludes --input-file and --seq-dist");
+  need(o.conversation_num <= kMaxDatasetEntries, "--conversation-num", fmt::format("must be at most {}", kMaxDatasetEntries));
+  need(o.conversation_turn_mean >= 1 && o.conversation_turn_mean <= 10'000 && o.conversation_turn_stddev >= 0,
+       "--conversation-turn-mean", "must be in 1-10000 (and its stddev not negative)");
+  need(o.conversation_turn_delay_mean >= 0 && o.conversation_turn_delay_stddev >= 0 &&
+           o.conversation_turn_delay_ratio >= 0 && o.conversation_turn_delay_mean <= kMaxSeconds * 1000,
+       "--conversation-turn-delay-mean", "and its stddev and ratio must not be negative");
+}
+
+}  // namespace
 
 std::vector<Error> ProfileOptions::validate(bool complete) const {
   std::vector<Error> problems;
@@ -35,7 +66,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!(no_server_metrics && (!server_metrics_urls.empty() || !server_metrics_filter.empty())), "--no-server-metrics",
        "and --server-metrics/--server-metrics-filter exclude each other");
   bool self_limiting = fixed_schedule || !timing_strategy.empty();
-  if (complete && !(request_count || benchmark_duration || self_limiting || !input_files.empty())) {
+  if (complete && !(request_count || benchmark_duration || self_limiting || !input_files.empty() || conversation_num > 0)) {
     problems.push_back(make_error(ErrorCode::kInvalidArgument,
                                   "say how long to run: --request-count N or --benchmark-duration SECONDS"));
   }
@@ -78,6 +109,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(request_cancellation_delay >= 0 && request_cancellation_delay <= kMaxSeconds, "--request-cancellation-delay",
        fmt::format("must be between 0 and {} s, got {}", kMaxSeconds, request_cancellation_delay));
   need(max_response_bytes >= 1024, "--max-response-bytes", "must be at least 1024");
+  validate_workloads(*this, need);
   need(custom_endpoint.empty() || custom_endpoint.front() == '/', "--endpoint",
        "must start with '/', got '" + custom_endpoint + "'");
   return problems;

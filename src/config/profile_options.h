@@ -78,6 +78,18 @@ struct ProfileOptions {
   uint64_t random_seed = 0;
   uint64_t num_dataset_entries = 100;
   std::string sampler = "sequential";
+  // Workloads (docs/workloads.md)
+  uint64_t shared_system_prompt_length = 0;  ///< One system prompt of this many tokens shared by every request.
+  uint64_t user_context_prompt_length = 0;   ///< A context of this many tokens per conversation, before its prompt.
+  uint64_t num_prefix_prompts = 0;           ///< A pool of this many prefixes; each request starts with one.
+  uint64_t prefix_prompt_length = 0;         ///< Tokens of each pooled prefix.
+  uint64_t block_size = 512;                 ///< Tokens per mooncake hash_ids block.
+  std::string seq_dist;                      ///< "ISL,OSL:PCT;...": a mixture of lengths, one class per component.
+  std::string custom_dataset_type;           ///< How --input-file is read ("" = by its records).
+  uint64_t conversation_num = 0;             ///< Synthetic multi-turn conversations (0 = single-turn prompts).
+  double conversation_turn_mean = 1, conversation_turn_stddev = 0;  ///< Turns per conversation.
+  double conversation_turn_delay_mean = 0, conversation_turn_delay_stddev = 0;  ///< Think time, ms.
+  double conversation_turn_delay_ratio = 1;  ///< Scales every think time.
   nlohmann::json sampler_config = nlohmann::json::object();
   // Hooks, outputs
   std::vector<HookSpec> phase_hooks;

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "dataset/synthetic.h"
+#include "dataset/text_source.h"
 
 namespace aiperf::dataset {
 
@@ -27,12 +30,38 @@ inline constexpr uint32_t kMaxInputLength = 1u << 20;
 /// A trace timestamp above this (ms; about 3 years) is refused: nanoseconds would overflow later.
 inline constexpr double kMaxTimestampMs = 1e11;
 
+/// How an input file is read (--custom-dataset-type, AIPerf's names).
+enum class DatasetType {
+  kAuto,           ///< By each record's fields (the default).
+  kSingleTurn,     ///< {"text"|"texts"|"messages", ...}: one request per record.
+  kMultiTurn,      ///< {"session_id", "turns": [{"text", "delay", ...}, ...]}: one conversation per record.
+  kRandomPool,     ///< Records as single_turn, sampled at random with replacement.
+  kMooncakeTrace,  ///< {"input_length", "output_length", "hash_ids", "timestamp"}.
+  kShareGpt,       ///< A JSON array of {"conversations": [{"from": "human"|"gpt", "value"}]}.
+};
+
+/// Parses a --custom-dataset-type name; nullopt if unknown.
+std::optional<DatasetType> parse_dataset_type(std::string_view name);
+
+/// Everything that shapes how input files become entries.
+struct FileOptions {
+  DatasetType type = DatasetType::kAuto;
+  uint64_t seed = 0;
+  uint32_t block_size = 512;               ///< Tokens per mooncake hash_ids block (--block-size).
+  TextSource source = word_source();       ///< Text of the hash blocks (a tokenizer's, or words).
+};
+
+/// Reads the files as `options.type` says. Each entry's class label is its
+/// record's "class" field, else the file name. Errors carry file:line.
+Expected<Dataset> load_input_files(const std::vector<std::filesystem::path>& files, const FileOptions& options);
+
 /// Reads JSONL records, one per line (blank lines skipped):
 ///   {"text": "...", "max_tokens": N, "weight": W, "timestamp": MS}
 ///   {"messages": [{"role": "user", "content": "..."}], ...}
 ///   {"timestamp": MS, "input_length": N, "output_length": M, "hash_ids": [..]}  (mooncake)
-/// Mooncake prompts are synthesised: one 512-word block per hash id, the same
-/// block for the same id (so prefix caching behaves as in the trace), cut to input_length.
+/// Mooncake prompts are synthesised: one block of block_size tokens per hash id, the same
+/// block for the same id (so prefix caching behaves as in the trace), each ending in a
+/// separator the next block cannot merge with; the last block holds the rest of input_length.
 /// A malformed record is kMalformedInput with file and line; an unreadable, non-regular or
 /// too large file is its own Error.
 Expected<Dataset> load_jsonl_files(const std::vector<std::filesystem::path>& files, uint64_t seed);

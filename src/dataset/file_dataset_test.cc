@@ -39,12 +39,10 @@ TEST(FileDatasetTest, MooncakeTraceGivesTimestampsAndSharedPrefixBlocks) {
   EXPECT_EQ(d.timestamps_ms, (std::vector<double>{0, 27.5}));
   EXPECT_EQ(d.entries[0].prompt_words, 600u);
   EXPECT_EQ(d.entries[0].max_tokens, 10u);
-  // Same first hash id: the same first 512-word block.
-  auto first_block = [](const std::string& s) {
-    std::size_t pos = 0;
-    for (int i = 0; i < 512; ++i) pos = s.find(' ', pos + 1);
-    return s.substr(0, pos);
-  };
+  // Same first hash id: the same first 512-word block, ended by a newline.
+  auto first_block = [](const std::string& s) { return s.substr(0, s.find('\n') + 1); };
+  const std::string block0 = first_block(d.entries[0].prompt);
+  EXPECT_EQ(std::count(block0.begin(), block0.end(), ' ') + 1, 512);
   EXPECT_EQ(first_block(d.entries[0].prompt), first_block(d.entries[1].prompt));
   EXPECT_NE(d.entries[0].prompt.substr(first_block(d.entries[0].prompt).size()),
             d.entries[1].prompt.substr(first_block(d.entries[1].prompt).size()));

@@ -64,7 +64,7 @@ void PhaseRunner::stop_issuing(std::string reason) {
 }
 
 void PhaseRunner::pump() {
-  while (!stopped_ && !timer_pending_ && !count_reached()) {
+  while (!stopped_ && !timer_pending_ && !credits_exhausted()) {
     if (in_.max_in_flight != 0 && in_flight_ >= in_.max_in_flight) return;  // pumped again on a return
     int64_t now = transport::now_ns();
     Credit credit;
@@ -109,41 +109,86 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     stop_issuing(std::string("dataset sampler failed: ") + e.what());
     return;
   }
-  const std::size_t url_index = pick_url();
-  const bool cancel = pick_cancel();
-  const transport::HttpUrl& url = url_index == 0 ? in_.url : defaults_.more_urls[url_index - 1];
-  uint64_t session = issued_++;
   ++in_flight_;
+  if (index < in_.dataset.size() && in_.dataset[index].conversation) {
+    const uint64_t id = conversations_started_++;
+    Conversation c;
+    c.entry = &in_.dataset[index];
+    c.history = c.entry->messages;
+    c.scheduled_ns = scheduled_ns;
+    c.url_index = pick_url();  // every turn goes to the server of the first
+    conversations_.emplace(id, std::move(c));
+    pending_turns_ += in_.dataset[index].next_turns.size() + 1;
+    send_turn(id, scheduled_ns);
+    return;
+  }
+  uint64_t session = issued_++;
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
-  seed.url = url.str();
-  seed.cancel_planned = cancel;
   if (index >= in_.dataset.size()) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
                                        "dataset index " + std::to_string(index) +
                                            " out of range (dataset has " +
                                            std::to_string(in_.dataset.size()) + " entries)"};
-    complete(std::move(seed), session, scheduled_ns);
+    complete(std::move(seed), session, scheduled_ns, std::nullopt);
     return;
   }
   const auto& entry = in_.dataset[index];
   seed.input_token_count = entry.prompt_words;
   seed.input_token_count_estimated = !entry.tokens_exact;
   seed.prefer_client_token_counts = defaults_.prefer_client_token_counts;
+  seed.class_label = entry.class_label;
   RequestInput input{defaults_.model, entry.messages, entry.max_tokens, defaults_.streaming,
                      seed.request_id};
   if (input.messages.empty()) input.messages.push_back({"user", entry.prompt});
+  submit(std::move(seed), std::move(input), session, scheduled_ns, std::nullopt);
+}
+
+// Turn `next_turn` of a conversation: the history so far plus this turn's user message.
+void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
+  Conversation& c = conversations_.at(conversation_id);
+  const dataset::DatasetEntry& e = *c.entry;
+  const bool first = c.next_turn == 0;
+  const dataset::Turn* turn = first ? nullptr : &e.next_turns[c.next_turn - 1];
+  uint64_t session = issued_++;
+  --pending_turns_;
+  metrics::RequestRecord seed;
+  seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
+  seed.streaming = defaults_.streaming;
+  seed.scheduled_ns = scheduled_ns;
+  seed.class_label = e.class_label;
+  seed.conversation_id = conversation_id;
+  seed.turn_index = c.next_turn;
+  seed.prefer_client_token_counts = defaults_.prefer_client_token_counts;
+  seed.input_token_count = first ? e.prompt_words : turn->prompt_words;
+  seed.input_token_count_estimated = !first || !e.tokens_exact;  // the history's tokens are the server's to count
+  RequestInput input{defaults_.model, c.history, first ? e.max_tokens : turn->max_tokens, defaults_.streaming,
+                     seed.request_id};
+  input.messages.push_back({"user", first ? e.prompt : turn->prompt});
+  c.history.push_back(input.messages.back());
+  ++c.next_turn;
+  submit(std::move(seed), std::move(input), session, scheduled_ns, conversation_id);
+}
+
+void PhaseRunner::submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
+                         std::optional<uint64_t> conversation_id) {
+  const std::size_t url_index = conversation_id ? conversations_.at(*conversation_id).url_index : pick_url();
+  const transport::HttpUrl& url = url_index == 0 ? in_.url : defaults_.more_urls[url_index - 1];
+  const bool cancel = pick_cancel();
+  seed.url = url.str();
+  seed.cancel_planned = cancel;
   transport::HttpRequest request;
   try {
     HttpRequestSpec spec = in_.endpoint.format_request(input);
     request.method = std::move(spec.method);
     request.target = url.join(spec.path);
     request.origin = url_index;
-    // request.session_key (0 here): multi-turn sets one key per conversation, so that with
-    // --connection-reuse-strategy sticky-user-sessions its turns share one connection (http_client.h).
+    // One key per conversation: with --connection-reuse-strategy sticky-user-sessions its turns
+    // share one connection (http_client.h); 0 = pooled.
+    if (conversation_id) request.session_key = session_key(*conversation_id);
     if (cancel) request.cancel_after = std::chrono::nanoseconds(defaults_.cancellation_delay_ns);
     request.headers = std::move(spec.headers);
     request.body = std::move(spec.body);
@@ -152,27 +197,69 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
                                        std::string("endpoint could not format the request: ") + e.what()};
-    complete(std::move(seed), session, scheduled_ns);
+    complete(std::move(seed), session, scheduled_ns, conversation_id);
     return;
   }
   in_.client.submit(std::move(request),
                     std::make_unique<RequestRecorder>(
                         in_.endpoint, std::move(seed),
-                        [this, session, scheduled_ns](metrics::RequestRecord&& record) {
-                          complete(std::move(record), session, scheduled_ns);
+                        [this, session, scheduled_ns, conversation_id](metrics::RequestRecord&& record) {
+                          complete(std::move(record), session, scheduled_ns, conversation_id);
                           pump();
                         }));
 }
 
-void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns) {
-  --in_flight_;
+// After a turn: true when the next turn is scheduled (the reply, as received, joins the history).
+bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics::RequestRecord& record) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end()) return false;
+  Conversation& c = it->second;
+  if (!record.ok() || stopped_ || count_reached() || c.next_turn > c.entry->next_turns.size()) {
+    end_conversation(it);
+    return false;
+  }
+  std::string reply;
+  for (const auto& chunk : record.responses) reply += chunk.content;
+  c.history.push_back({"assistant", std::move(reply)});
+  const double delay_ms = c.entry->next_turns[c.next_turn - 1].delay_ms;
+  const int64_t at = transport::now_ns() + static_cast<int64_t>(delay_ms * 1e6);
+  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), conversation_id, at] {
+    if (alive.expired()) return;
+    auto waiting = conversations_.find(conversation_id);
+    if (waiting == conversations_.end()) return;
+    if (stopped_ || count_reached()) {  // stopped while thinking: the conversation ends here
+      end_conversation(waiting);
+      --in_flight_;
+      maybe_finish();
+      pump();
+      return;
+    }
+    send_turn(conversation_id, at);
+  });
+  return true;
+}
+
+void PhaseRunner::end_conversation(std::map<uint64_t, Conversation>::iterator it) {
+  pending_turns_ -= it->second.entry->next_turns.size() + 1 - it->second.next_turn;  // turns it will not send
+  in_.client.end_session(session_key(it->first));
+  conversations_.erase(it);
+}
+
+void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns,
+                           std::optional<uint64_t> conversation_id) {
   ++completed_;
   if (!record.ok()) ++failed_;
   auto m = metrics::compute_request_metrics(record);
-  try {
-    in_.strategy.on_credit_returned(credit_return(m, record, scheduled_ns, start_ns_));
-  } catch (const std::exception& e) {
-    stop_issuing(std::string("timing strategy failed: ") + e.what());
+  // A conversation keeps its slot (in flight, no credit return) until its last turn.
+  const bool more = conversation_id && continue_conversation(*conversation_id, record);
+  if (!more) {
+    --in_flight_;
+    const int64_t credit_ns = conversation_id ? record.scheduled_ns.value_or(scheduled_ns) : scheduled_ns;
+    try {
+      in_.strategy.on_credit_returned(credit_return(m, record, credit_ns, start_ns_));
+    } catch (const std::exception& e) {
+      stop_issuing(std::string("timing strategy failed: ") + e.what());
+    }
   }
   on_request_({std::move(record), std::move(m), session});
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -89,12 +90,30 @@ class PhaseRunner {
 
  private:
   void pump();
+  // A multi-turn conversation in progress: it holds its credit (one slot) until its last turn.
+  struct Conversation {
+    const dataset::DatasetEntry* entry = nullptr;
+    std::vector<Message> history;  ///< Every earlier user turn and reply as received.
+    uint32_t next_turn = 0;        ///< The turn to send next.
+    int64_t scheduled_ns = 0;      ///< When the credit that started it was due.
+    std::size_t url_index = 0;     ///< The server (client origin) all its turns go to.
+  };
+  /// The transport's session key of a conversation (non-zero; 0 means "no session").
+  static uint64_t session_key(uint64_t conversation_id) { return conversation_id + 1; }
   void send(const Credit& credit, int64_t scheduled_ns);
-  void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns);
+  void send_turn(uint64_t conversation_id, int64_t scheduled_ns);
+  void submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
+              std::optional<uint64_t> conversation_id);
+  void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns,
+                std::optional<uint64_t> conversation_id);
+  bool continue_conversation(uint64_t conversation_id, const metrics::RequestRecord& record);
   void maybe_finish();
   std::size_t pick_url();
   bool pick_cancel();
   bool count_reached() const { return request_count_ != 0 && issued_ >= request_count_; }
+  // No new credit once the requests issued plus the turns started conversations still owe reach the count.
+  bool credits_exhausted() const { return request_count_ != 0 && issued_ + pending_turns_ >= request_count_; }
+  void end_conversation(std::map<uint64_t, Conversation>::iterator it);
 
   PhaseInputs in_;
   RequestDefaults defaults_;
@@ -105,6 +124,9 @@ class PhaseRunner {
   int64_t start_ns_ = 0;
   uint64_t issued_ = 0, completed_ = 0, failed_ = 0, in_flight_ = 0;
   bool timer_pending_ = false;
+  std::map<uint64_t, Conversation> conversations_;
+  uint64_t conversations_started_ = 0;
+  uint64_t pending_turns_ = 0;  ///< Turns that started conversations have yet to send.
   // Dropped when the runner is destroyed, so a send timer still pending (a long open-loop
   // gap) can neither delay the end of the phase nor touch a destroyed runner.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

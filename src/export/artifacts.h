@@ -42,6 +42,7 @@ struct ArtifactSet {
   std::optional<uint64_t> good_requests;     ///< Set when --goodput was given.
   uint64_t implausible_usage = 0;            ///< Profiling responses whose usage held an implausible count.
   nlohmann::json plugins_loaded = nlohmann::json::array();
+  const ClassMetrics* by_class = nullptr;    ///< Profiling metrics per request class, if any request had one.
 };
 
 /// profile_export_aiperf.json as a document.

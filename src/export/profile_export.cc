@@ -139,6 +139,9 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
                    {"benchmark_phase", md.benchmark_phase},
                    {"was_cancelled", md.was_cancelled}};
   if (!md.url.empty()) metadata["url"] = md.url;
+  if (!md.class_label.empty()) metadata["class"] = md.class_label;
+  if (md.conversation_id) metadata["conversation_id"] = *md.conversation_id;
+  if (md.turn_index) metadata["turn_index"] = *md.turn_index;
   json values = json::object();
   auto put = [&](std::string_view tag, std::string_view unit, auto value) {
     values[std::string(tag)] = {{"value", value}, {"unit", unit}};
@@ -199,6 +202,17 @@ std::string iso8601(int64_t epoch_ns) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:06d}Z", buffer, (epoch_ns % 1'000'000'000) / 1000);
+}
+
+json by_class_json(const ClassMetrics& classes) {
+  json out = json::object();
+  for (const auto& [label, run] : classes) {
+    RunInfo info;
+    json doc = aggregate_json(run, run.results(), {}, info);
+    for (const char* key : {"input_config", "start_time", "end_time", "was_cancelled", "error_summary"}) doc.erase(key);
+    out[label] = std::move(doc);
+  }
+  return out;
 }
 
 }  // namespace aiperf::exporting

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -60,7 +61,16 @@ struct RecordMetadata {
   std::string benchmark_phase = "profiling";
   bool was_cancelled = false;
   std::string url;  ///< The server URL the request went to ("" = not recorded).
+  std::string class_label = {};  ///< Written as metadata.class when not empty.
+  std::optional<uint64_t> conversation_id = {};  ///< Multi-turn: metadata.conversation_id.
+  std::optional<uint32_t> turn_index = {};       ///< Multi-turn: metadata.turn_index (0 = first turn).
 };
+
+/// One RunMetrics per request class (only requests with a non-empty label).
+using ClassMetrics = std::map<std::string, metrics::RunMetrics>;
+
+/// {label: {metric tag: {unit, avg, ...}, "request_count"...}}: every metric broken down by class.
+nlohmann::json by_class_json(const ClassMetrics& classes);
 
 /// One line of profile_export.jsonl (with its trailing newline).
 std::string record_line(const RecordMetadata& metadata, const metrics::RequestMetrics& metrics);

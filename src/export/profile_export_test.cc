@@ -157,5 +157,24 @@ TEST(ProfileExportTest, ErrorSummaryGroupsAndSortsByCount) {
   EXPECT_TRUE(j[1]["error_details"]["code"].is_null());
 }
 
+TEST(ProfileExportTest, ByClassBreaksEveryMetricDownPerClass) {
+  ClassMetrics classes;
+  classes["short"].add(streamed(0, 4, 10'000'000, 1'000'000));
+  classes["long"].add(streamed(0, 20, 80'000'000, 2'000'000));
+  classes["long"].add(streamed(5, 20, 90'000'000, 2'000'000));
+  json doc = by_class_json(classes);
+  ASSERT_EQ(doc.size(), 2u);
+  EXPECT_EQ(doc["long"]["request_count"]["avg"], 2);
+  EXPECT_EQ(doc["short"]["request_count"]["avg"], 1);
+  EXPECT_DOUBLE_EQ(doc["short"]["time_to_first_token"]["avg"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(doc["long"]["time_to_first_token"]["avg"].get<double>(), 85.0);
+  EXPECT_FALSE(doc["long"].contains("input_config"));
+  RecordMetadata md{1, "id", 1, 2, "profiling", false, "", "long"};
+  auto m = metrics::compute_request_metrics(streamed(0, 4, 10'000'000, 1'000'000));
+  EXPECT_EQ(json::parse(record_line(md, m))["metadata"]["class"], "long");
+  md.class_label.clear();
+  EXPECT_FALSE(json::parse(record_line(md, m))["metadata"].contains("class"));
+}
+
 }  // namespace
 }  // namespace aiperf::exporting

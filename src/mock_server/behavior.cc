@@ -165,4 +165,57 @@ Plan Behavior::plan_for(std::uint64_t sequence, const Overrides& overrides) cons
 
 void Behavior::reset() { sequence_.store(0, std::memory_order_relaxed); }
 
+double Behavior::prefill_ms(int uncached_tokens, const Overrides& overrides) const {
+  if (config_.fast || overrides.ttft_ms || uncached_tokens <= 0) return 0;
+  return config_.prefill_us_per_token * uncached_tokens / 1000.0;
+}
+
+PrefixCache::PrefixCache(PrefixCacheConfig config) : config_(config) {
+  if (config_.block_size == 0) config_.block_size = 1;
+}
+
+CacheLookup PrefixCache::lookup_and_insert(std::span<const std::uint64_t> token_ids) {
+  CacheLookup out;
+  if (!enabled()) return out;
+  const std::size_t full = token_ids.size() / config_.block_size;
+  std::vector<std::uint64_t> keys(full);
+  std::uint64_t chain = 0x6a09e667f3bcc908ULL;
+  for (std::size_t b = 0; b < full; ++b) {
+    for (std::size_t t = b * config_.block_size; t < (b + 1) * config_.block_size; ++t) {
+      chain = mix64(chain ^ token_ids[t]);
+    }
+    keys[b] = chain;
+  }
+  std::lock_guard lock(mu_);
+  bool prefix = true;  // hits count only while the prefix is unbroken, as in vLLM
+  for (std::uint64_t key : keys) {
+    prefix = prefix && index_.count(key) > 0;
+    if (prefix) ++out.hit_blocks;
+    else ++out.miss_blocks;
+  }
+  // Last block first, so a prompt's first block is the most recent: eviction takes tails before heads.
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it) touch(*it);
+  out.cached_tokens = static_cast<int>(out.hit_blocks * config_.block_size);
+  return out;
+}
+
+void PrefixCache::touch(std::uint64_t key) {
+  if (auto it = index_.find(key); it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return;
+  }
+  lru_.push_front(key);
+  index_[key] = lru_.begin();
+  while (lru_.size() > config_.blocks) {
+    index_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+void PrefixCache::reset() {
+  std::lock_guard lock(mu_);
+  lru_.clear();
+  index_.clear();
+}
+
 }  // namespace aiperf::mock_server

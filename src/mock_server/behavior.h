@@ -27,7 +27,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <mutex>
 #include <optional>
+#include <span>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +72,7 @@ struct BehaviorConfig {
   double error_rate = 0;              ///< Percent of requests answered HTTP 500.
   std::vector<FaultRate> fault_rates; ///< Further faults by percentage.
   std::uint64_t seed = 0;             ///< Seed of the fault selection.
+  double prefill_us_per_token = 0;    ///< TTFT grows by this per uncached prompt token.
 };
 
 /// Checks a config: percentages in 0-100, their sum at most 100, latencies >= 0.
@@ -115,9 +120,47 @@ class Behavior {
   /// The config in use.
   const BehaviorConfig& config() const { return config_; }
 
+  /// Prefill time of `uncached_tokens`: 0 with --fast or an X-Mock-TTFT-Ms override.
+  double prefill_ms(int uncached_tokens, const Overrides& overrides) const;
+
  private:
   BehaviorConfig config_;
   std::atomic<std::uint64_t> sequence_{0};
+};
+
+/// Shape of the prefix-cache model (--prefix-cache-blocks, --block-size).
+struct PrefixCacheConfig {
+  std::size_t blocks = 0;        ///< Blocks the LRU holds; 0 disables the cache.
+  std::size_t block_size = 512;  ///< Tokens per block.
+};
+
+/// What one prompt found in the prefix cache.
+struct CacheLookup {
+  int cached_tokens = 0;  ///< Prompt tokens served from cache (hit blocks x block size).
+  int hit_blocks = 0;     ///< Leading full blocks found.
+  int miss_blocks = 0;    ///< Full blocks not found (and inserted).
+};
+
+/// A vLLM-style automatic prefix cache: full blocks of token ids, each keyed
+/// by a hash chained over every token before it, so a block hits only when
+/// its whole prefix matches; least recently used blocks are evicted.
+class PrefixCache {
+ public:
+  /// A cache of `config.blocks` blocks (0: every lookup misses nothing and hits nothing).
+  explicit PrefixCache(PrefixCacheConfig config);
+  /// Looks the prompt's full blocks up, then inserts/refreshes all of them. Thread-safe.
+  CacheLookup lookup_and_insert(std::span<const std::uint64_t> token_ids);
+  /// Empties the cache.
+  void reset();
+  /// True when the cache holds any block.
+  bool enabled() const { return config_.blocks > 0; }
+
+ private:
+  void touch(std::uint64_t key);
+  PrefixCacheConfig config_;
+  std::mutex mu_;
+  std::list<std::uint64_t> lru_;  // front: most recent
+  std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> index_;
 };
 
 }  // namespace aiperf::mock_server

@@ -145,3 +145,78 @@ TEST(MockBehaviorTest, ParsesOverrideHeaders) {
 
 }  // namespace
 }  // namespace aiperf::mock_server
+
+namespace aiperf::mock_server {
+namespace {
+
+std::vector<std::uint64_t> ids(std::uint64_t first, std::size_t n) {
+  std::vector<std::uint64_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = first + i;
+  return v;
+}
+
+TEST(PrefixCacheTest, HitsOnlyFullBlocksOfARepeatedPrefix) {
+  const std::size_t block = 4;
+  PrefixCache cache({16, block});
+  auto prompt = ids(100, 3 * block + 1);  // three full blocks and a partial one
+  CacheLookup first = cache.lookup_and_insert(prompt);
+  EXPECT_EQ(first.hit_blocks, 0);
+  EXPECT_EQ(first.miss_blocks, 3);
+  CacheLookup again = cache.lookup_and_insert(prompt);
+  EXPECT_EQ(again.hit_blocks, 3);
+  EXPECT_EQ(again.cached_tokens, static_cast<int>(3 * block));
+}
+
+TEST(PrefixCacheTest, ABlockHitsOnlyAfterTheSamePrefix) {
+  const std::size_t block = 4;
+  PrefixCache cache({16, block});
+  auto a = ids(0, 2 * block);
+  cache.lookup_and_insert(a);
+  auto b = a;
+  b[0] = 999;  // first block differs, second block's tokens are the same
+  CacheLookup r = cache.lookup_and_insert(b);
+  EXPECT_EQ(r.hit_blocks, 0);
+  EXPECT_EQ(r.miss_blocks, 2);
+  auto c = a;
+  c[block] = 999;  // same first block, different second
+  r = cache.lookup_and_insert(c);
+  EXPECT_EQ(r.hit_blocks, 1);
+  EXPECT_EQ(r.miss_blocks, 1);
+}
+
+TEST(PrefixCacheTest, EvictsLeastRecentlyUsedBlocks) {
+  const std::size_t block = 2, capacity = 3;
+  PrefixCache cache({capacity, block});
+  auto a = ids(0, capacity * block);
+  cache.lookup_and_insert(a);
+  cache.lookup_and_insert(ids(1000, block));  // one new block pushes out a's tail block
+  CacheLookup r = cache.lookup_and_insert(a);
+  EXPECT_EQ(r.hit_blocks, static_cast<int>(capacity - 1));
+  EXPECT_EQ(r.miss_blocks, 1);
+}
+
+TEST(PrefixCacheTest, DisabledCacheAndResetHitNothing) {
+  PrefixCache off({0, 4});
+  EXPECT_FALSE(off.enabled());
+  EXPECT_EQ(off.lookup_and_insert(ids(0, 8)).miss_blocks, 0);
+  PrefixCache cache({8, 4});
+  cache.lookup_and_insert(ids(0, 8));
+  cache.reset();
+  EXPECT_EQ(cache.lookup_and_insert(ids(0, 8)).hit_blocks, 0);
+}
+
+TEST(PrefixCacheTest, PrefillCostsPerUncachedTokenUnlessFastOrOverridden) {
+  BehaviorConfig config;
+  config.prefill_us_per_token = 250;
+  Behavior behavior(config);
+  const int uncached = 40;
+  EXPECT_DOUBLE_EQ(behavior.prefill_ms(uncached, {}), config.prefill_us_per_token * uncached / 1000.0);
+  Overrides ttft;
+  ttft.ttft_ms = 1;
+  EXPECT_EQ(behavior.prefill_ms(uncached, ttft), 0);
+  config.fast = true;
+  EXPECT_EQ(Behavior(config).prefill_ms(uncached, {}), 0);
+}
+
+}  // namespace
+}  // namespace aiperf::mock_server

@@ -49,6 +49,16 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "larger min_tokens (0: never)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--prefix-cache-blocks", o.prefix_cache.blocks,
+                 "Prefix-cache model: LRU of this many token blocks; cached_tokens in usage (0 = off)")
+      ->capture_default_str();
+  app.add_option("--block-size", o.prefix_cache.block_size, "Tokens (words) per prefix-cache block")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--prefill-us-per-token", o.behavior.prefill_us_per_token,
+                 "TTFT grows by this many microseconds per uncached prompt token")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));
@@ -58,6 +68,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--max-records", o.max_records,
                  "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
       ->capture_default_str();
+  app.add_flag("--record-bodies", o.record_bodies, "Keep each request's body in its record (tests of what clients send)");
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
   app.add_flag("--echo-auth-in-errors", o.echo_auth_in_errors,
                "Quote the request's Authorization and x-api-key headers in injected error bodies "
@@ -88,6 +99,7 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
     }
     o.behavior.fault_rates.push_back(*fr);
   }
+  o.defaults.prompt_ids = o.prefix_cache.blocks > 0;
   o.behavior.seed = seed ? *seed : std::random_device{}();
   if (auto ok = validate(o.behavior); !ok) {
     out.exit_code = 2;

@@ -19,12 +19,14 @@ struct Options {
   int threads = 1;                     ///< --threads: I/O threads.
   BehaviorConfig behavior;             ///< --ttft, --itl, --fast, --error-rate, --fault, --random-seed.
   RequestDefaults defaults;            ///< --osl, --embedding-dim.
+  PrefixCacheConfig prefix_cache;      ///< --prefix-cache-blocks, --block-size.
   std::vector<std::string> models{"mock-model"};  ///< --model: ids listed by GET /v1/models.
   std::string record_path;             ///< --record: JSON-lines file to append to.
   std::size_t max_records = 100000;    ///< --max-records: records kept in memory for /mock/records.
   bool verbose = false;                ///< --verbose: one stderr line per request.
   bool echo_auth_in_errors = false;    ///< --echo-auth-in-errors: injected error bodies quote the credential headers.
   GpuModel gpus;                       ///< --gpus, --gpu-idle-watts, --gpu-watts-per-request (DCGM series in /metrics).
+  bool record_bodies = false;          ///< --record-bodies: keep each request body in its record.
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

@@ -45,6 +45,22 @@ TEST(MockOptionsTest, ParsesEveryFlag) {
   EXPECT_EQ(o.models, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(MockOptionsTest, PrefixCacheFlagsTurnOnPromptIds) {
+  auto off = parse({});
+  ASSERT_TRUE(off.options);
+  EXPECT_EQ(off.options->prefix_cache.blocks, 0u);
+  EXPECT_EQ(off.options->prefix_cache.block_size, 512u);
+  EXPECT_FALSE(off.options->defaults.prompt_ids);
+  auto on = parse({"--prefix-cache-blocks", "100", "--block-size", "16", "--prefill-us-per-token", "2.5"});
+  ASSERT_TRUE(on.options) << on.message;
+  EXPECT_EQ(on.options->prefix_cache.blocks, 100u);
+  EXPECT_EQ(on.options->prefix_cache.block_size, 16u);
+  EXPECT_DOUBLE_EQ(on.options->behavior.prefill_us_per_token, 2.5);
+  EXPECT_TRUE(on.options->defaults.prompt_ids);
+  EXPECT_FALSE(parse({"--block-size", "0"}).options);
+  EXPECT_FALSE(parse({"--prefill-us-per-token", "-1"}).options);
+}
+
 TEST(MockOptionsTest, RejectsBadValues) {
   for (auto args : std::vector<std::vector<const char*>>{{"--error-rate", "101"},
                                                           {"--ttft", "-1"},

@@ -18,6 +18,9 @@ json to_json(const Record& r) {
          {"prompt_tokens", r.prompt_tokens},
          {"completion_tokens", r.completion_tokens},
          {"planned_tokens", r.planned_tokens},
+         {"cached_tokens", r.cached_tokens},
+         {"cache_hit_blocks", r.cache_hit_blocks},
+         {"cache_miss_blocks", r.cache_miss_blocks},
          {"fault", std::string(to_string(r.fault))},
          {"status", r.status},
          {"ttft_ms", r.ttft_ms},
@@ -31,6 +34,7 @@ json to_json(const Record& r) {
          {"peer", r.peer},
          {"connection", r.connection}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.body.empty()) j["body"] = r.body;
   return j;
 }
 
@@ -66,6 +70,9 @@ void Recorder::finish(Record record) {
   ++completed_;
   ++by_status_[record.status];
   ++by_fault_[std::string(to_string(record.fault))];
+  hit_blocks_ += static_cast<std::uint64_t>(record.cache_hit_blocks);
+  miss_blocks_ += static_cast<std::uint64_t>(record.cache_miss_blocks);
+  cached_tokens_ += static_cast<std::uint64_t>(record.cached_tokens);
   if (file_) {
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fflush(file_);
@@ -96,7 +103,9 @@ std::string Recorder::stats_json() const {
               {"peak_in_flight", peak_in_flight_},
               {"records_dropped", dropped_},
               {"by_status", std::move(status)},
-              {"by_fault", std::move(fault)}}
+              {"by_fault", std::move(fault)},
+              {"prefix_cache",
+               {{"hit_blocks", hit_blocks_}, {"miss_blocks", miss_blocks_}, {"cached_tokens", cached_tokens_}}}}
       .dump();
 }
 
@@ -109,6 +118,7 @@ void Recorder::reset() {
   peak_in_flight_ = in_flight_;
   by_status_.clear();
   by_fault_.clear();
+  hit_blocks_ = miss_blocks_ = cached_tokens_ = 0;
 }
 
 }  // namespace aiperf::mock_server

@@ -29,6 +29,9 @@ struct Record {
   int prompt_tokens = 0;                   ///< Input tokens (mock tokenizer).
   int completion_tokens = 0;               ///< Output tokens delivered in parseable form.
   int planned_tokens = 0;                  ///< Output tokens the request asked for.
+  int cached_tokens = 0;                   ///< Prompt tokens the prefix cache served (reported in usage).
+  int cache_hit_blocks = 0;                ///< Prefix-cache blocks found.
+  int cache_miss_blocks = 0;               ///< Full prompt blocks not found.
   Fault fault = Fault::none;               ///< Injected fault.
   int status = 0;                          ///< HTTP status sent (0: none sent).
   double ttft_ms = 0;                      ///< Injected time to first token.
@@ -42,6 +45,7 @@ struct Record {
   std::string peer;                        ///< The client's address and port as the server saw them ("127.0.0.2:40312").
   std::uint64_t connection = 0;            ///< Which accepted connection carried the request (0, 1, ... in accept order).
   std::string error;                       ///< Reason of a 4xx answer.
+  std::string body;                        ///< The request body (only with --record-bodies).
 };
 
 /// The record as a JSON object (field names as in Record).
@@ -68,7 +72,7 @@ class Recorder {
   /// All records since start or the last reset, as a JSON array.
   std::string records_json() const;
   /// {"requests", "completed", "in_flight", "peak_in_flight", "records_dropped",
-  /// "by_status", "by_fault"} as JSON.
+  /// "by_status", "by_fault", "prefix_cache": {"hit_blocks", "miss_blocks", "cached_tokens"}} as JSON.
   std::string stats_json() const;
   /// Clears records and counters (peak_in_flight restarts at the current in_flight).
   void reset();
@@ -86,6 +90,9 @@ class Recorder {
   std::int64_t peak_in_flight_ = 0;
   std::map<int, std::uint64_t> by_status_;
   std::map<std::string, std::uint64_t> by_fault_;
+  std::uint64_t hit_blocks_ = 0;
+  std::uint64_t miss_blocks_ = 0;
+  std::uint64_t cached_tokens_ = 0;
 };
 
 }  // namespace aiperf::mock_server

@@ -53,6 +53,40 @@ tl::expected<int, RequestError> messages_tokens(const json& body) {
   return n;
 }
 
+// Appends the word ids of a chat `content` (string or parts with `text`).
+void content_ids(const json& content, std::vector<std::uint64_t>& out) {
+  if (content.is_string()) append_word_ids(content.get_ref<const std::string&>(), out);
+  if (!content.is_array()) return;
+  for (const auto& part : content) {
+    if (part.is_string()) append_word_ids(part.get_ref<const std::string&>(), out);
+    auto it = part.is_object() ? part.find("text") : part.end();
+    if (part.is_object() && it != part.end() && it->is_string()) append_word_ids(it->get_ref<const std::string&>(), out);
+  }
+}
+
+// The prompt's word ids in the order the model would read them (messages in order; system before prompt).
+std::vector<std::uint64_t> prompt_ids(Route route, const json& body) {
+  std::vector<std::uint64_t> out;
+  if (route == Route::chat || route == Route::ollama_chat) {
+    for (const auto& m : body["messages"]) {
+      if (auto c = m.find("content"); c != m.end()) content_ids(*c, out);
+    }
+  } else {
+    for (const char* field : {"system", "prompt"}) {
+      auto p = body.find(field);
+      if (p == body.end()) continue;
+      if (p->is_array() && !p->empty() && p->front().is_number_integer()) {  // token ids
+        for (const auto& t : *p) out.push_back(t.get<std::uint64_t>());
+      } else if (p->is_array() && !p->empty()) {
+        content_ids(p->front(), out);  // a batch: the first prompt
+      } else {
+        content_ids(*p, out);
+      }
+    }
+  }
+  return out;
+}
+
 // Reads an optional non-negative integer field; error if present with another type.
 tl::expected<std::optional<long long>, RequestError> opt_int(const json& obj, const char* name) {
   auto it = obj.find(name);
@@ -444,6 +478,9 @@ tl::expected<Request, RequestError> parse_request(Route route, std::string_view 
     default:
       return bad("not an inference route");
   }
+  const bool has_prompt = route == Route::chat || route == Route::completions || route == Route::ollama_chat ||
+                          route == Route::ollama_generate;
+  if (defaults.prompt_ids && has_prompt) r.prompt_ids = prompt_ids(route, j);
   return r;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,7 @@ struct RequestDefaults {
   bool report_usage = true;        ///< false (--no-usage): chat and completions answers carry no `usage`.
   int eos_after = 0;               ///< > 0 (--eos-after): chat and completions "emit EOS" after this many
                                    ///< tokens unless the request sets ignore_eos or a larger min_tokens.
+  bool prompt_ids = false;         ///< Fill Request::prompt_ids (the prefix cache needs them).
 };
 
 /// What the server needs to know from an inference request body.
@@ -80,6 +82,7 @@ struct Request {
   std::string reasoning_field = "reasoning_content";  ///< Chat field carrying reasoning (from the defaults).
   int cached_prompt_tokens = 0;     ///< Cached prompt tokens to report (from the defaults).
   int prompt_tokens = 0;            ///< Mock-tokenizer count of the prompt.
+  std::vector<std::uint64_t> prompt_ids;  ///< One id per prompt word, in order (chat, completions, Ollama; when asked).
   int choices = 1;                  ///< `n` (chat, completions): choices, each with the same tokens.
   std::vector<std::string> inputs;  ///< Embeddings inputs, one vector each.
   int dimensions = 0;               ///< Embedding size.

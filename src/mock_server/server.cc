@@ -50,9 +50,10 @@ constexpr std::size_t kCoalesceLimit = 64 * 1024;
 
 struct State {
   State(const Options& o, std::unique_ptr<Recorder> r)
-      : options(o), behavior(o.behavior), recorder(std::move(r)), metrics(o.gpus) {}
+      : options(o), behavior(o.behavior), cache(o.prefix_cache), recorder(std::move(r)), metrics(o.gpus) {}
   Options options;
   Behavior behavior;
+  PrefixCache cache;
   std::unique_ptr<Recorder> recorder;
   std::atomic<std::uint64_t> next_id{0};
   std::atomic<std::uint64_t> next_connection{0};
@@ -171,6 +172,7 @@ Script admin_response(State& st, Route route, const Exchange& ex) {
     case Route::mock_reset:
       st.recorder->reset();
       st.behavior.reset();
+      st.cache.reset();
       return make_json(200, R"({"status":"reset"})", ex);
     default: return make_error(route, 500, "internal routing error", ex);
   }
@@ -224,6 +226,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   }
   rec.method = sanitize(sv(req.method_string()), 16);
   rec.route = sanitize(target.substr(0, target.find('?')));
+  if (st.options.record_bodies) rec.body = req.body();
   rec.arrival_unix_ms =
       std::chrono::duration<double, std::milli>(wall.time_since_epoch()).count();
 
@@ -244,7 +247,13 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
     rec.error = overrides.error().message;
     script.emplace(make_error(route, 400, rec.error, ex));
   } else {
-    const Plan plan = st.behavior.next(*overrides);
+    Plan plan = st.behavior.next(*overrides);
+    const CacheLookup hit = st.cache.lookup_and_insert(parsed->prompt_ids);
+    if (st.cache.enabled()) parsed->cached_prompt_tokens = hit.cached_tokens;
+    plan.ttft_ms += st.behavior.prefill_ms(parsed->prompt_tokens - hit.cached_tokens, *overrides);
+    rec.cached_tokens = hit.cached_tokens;
+    rec.cache_hit_blocks = hit.hit_blocks;
+    rec.cache_miss_blocks = hit.miss_blocks;
     rec.model = parsed->model;
     rec.stream = parsed->stream;
     rec.prompt_tokens = parsed->prompt_tokens;

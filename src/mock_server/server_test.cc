@@ -460,6 +460,41 @@ TEST(MockServerProcessTest, SigtermAndSigintExitZeroEvenWithStalledStreams) {
   EXPECT_EQ(s2.stop(), 0);
 }
 
+// A chat body whose one user message is `words` mock-vocabulary words starting at word `first`.
+std::string words_body(std::size_t first, std::size_t words) {
+  std::string text;
+  for (std::size_t i = 0; i < words; ++i) text += std::string(i ? " " : "") + std::string(vocabulary_word(first + i)) + std::to_string(first + i);
+  return json{{"model", "mock-model"}, {"messages", json::array({json{{"role", "user"}, {"content", text}}})},
+              {"max_tokens", 1}}
+      .dump();
+}
+
+TEST(MockServerPrefixCacheTest, ReportsCachedTokensAndChargesPrefillForTheRest) {
+  const int block = 8, blocks = 3;
+  const double us_per_token = 2000;
+  MockServerProcess s({"--prefix-cache-blocks", "64", "--block-size", std::to_string(block), "--prefill-us-per-token",
+                       std::to_string(us_per_token), "--ttft", "0", "--itl", "0"});
+  const std::string body = words_body(0, block * blocks + 1);
+  auto cold = http_post(s.port(), "/v1/chat/completions", body);
+  auto warm = http_post(s.port(), "/v1/chat/completions", body);
+  ASSERT_EQ(cold.status, 200);
+  ASSERT_EQ(warm.status, 200);
+  EXPECT_FALSE(json::parse(cold.body)["usage"].contains("prompt_tokens_details"));
+  EXPECT_EQ(json::parse(warm.body)["usage"]["prompt_tokens_details"]["cached_tokens"], block * blocks);
+  const json records = json::parse(http_get(s.port(), "/mock/records").body);
+  ASSERT_EQ(records.size(), 2u);
+  const int prompt = block * blocks + 1;
+  EXPECT_DOUBLE_EQ(records[0]["ttft_ms"].get<double>(), us_per_token * prompt / 1000.0);
+  EXPECT_DOUBLE_EQ(records[1]["ttft_ms"].get<double>(), us_per_token * (prompt - block * blocks) / 1000.0);
+  const json stats = json::parse(http_get(s.port(), "/mock/stats").body)["prefix_cache"];
+  EXPECT_EQ(stats["hit_blocks"], blocks);
+  EXPECT_EQ(stats["miss_blocks"], blocks);
+  EXPECT_EQ(stats["cached_tokens"], block * blocks);
+  http_post(s.port(), "/mock/reset", "");
+  auto after_reset = http_post(s.port(), "/v1/chat/completions", body);
+  EXPECT_FALSE(json::parse(after_reset.body)["usage"].contains("prompt_tokens_details"));
+}
+
 TEST(MockServerProcessTest, BadFlagsExitNonZeroWithAMessage) {
   EXPECT_THROW(MockServerProcess({"--error-rate", "150"}), std::runtime_error);
 }

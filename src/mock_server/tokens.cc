@@ -53,6 +53,22 @@ std::size_t count_tokens(std::string_view text) {
   return n;
 }
 
+void append_word_ids(std::string_view text, std::vector<std::uint64_t>& out) {
+  std::uint64_t h = 0;
+  bool in_word = false;
+  for (unsigned char c : text) {
+    if (is_space(static_cast<char>(c))) {
+      if (in_word) out.push_back(h);
+      in_word = false;
+      continue;
+    }
+    if (!in_word) h = 0xcbf29ce484222325ULL;  // FNV-1a
+    in_word = true;
+    h = (h ^ c) * 0x100000001b3ULL;
+  }
+  if (in_word) out.push_back(h);
+}
+
 std::uint64_t mix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -30,6 +30,9 @@ std::string tokens_text(std::size_t n);
 /// The mock tokenizer: the number of whitespace-separated words in text.
 std::size_t count_tokens(std::string_view text);
 
+/// Appends one id per word of `text` (the mock tokenizer's tokens): a hash of the word's bytes.
+void append_word_ids(std::string_view text, std::vector<std::uint64_t>& out);
+
 /// A deterministic, L2-normalised embedding vector of dim values for text.
 std::vector<float> embedding_vector(std::string_view text, std::size_t dim);
 

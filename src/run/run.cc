@@ -147,6 +147,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
   set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
+  set.by_class = &sink.by_class();
   auto errors = exporting::write_artifacts(set);
   auto collected = collector_outcomes(plan, "profiling");
   for (auto& e : exporting::write_collector_artifacts(plan.artifact_dir, collected)) errors.push_back(std::move(e));

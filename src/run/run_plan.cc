@@ -11,6 +11,9 @@
 #include <system_error>
 
 #include "config/option_table.h"
+#include "dataset/conversations.h"
+#include "dataset/prefixes.h"
+#include "dataset/seq_dist.h"
 #include "endpoints/legacy_endpoint.h"
 #include "tokenizer/prompt_builder.h"
 #include "tokenizer/resolve.h"
@@ -75,10 +78,21 @@ Expected<std::shared_ptr<const tokenizer::Tokenizer>> open_tokenizer(const Profi
   return std::shared_ptr<const tokenizer::Tokenizer>();
 }
 
-// Synthetic prompts of exactly the drawn number of tokens (AIPerf's corpus-window method, made exact).
-Expected<dataset::Dataset> exact_synthetic(const ProfileOptions& o, const tokenizer::Tokenizer& tok) {
-  auto builder = tokenizer::PromptBuilder::create(tok);
+// The tokenizer's exact-length text (blocks end in a newline nothing merges with), else words.
+Expected<dataset::TextSource> text_source(const tokenizer::Tokenizer* tok) {
+  if (!tok) return dataset::word_source();
+  auto builder = tokenizer::PromptBuilder::create(*tok);
   if (!builder) return fail(std::move(builder.error()).about("--tokenizer"));
+  auto shared = std::make_shared<const tokenizer::PromptBuilder>(std::move(*builder));
+  dataset::TextSource s;
+  s.text = [shared](std::size_t n, std::mt19937_64& rng) { return shared->build(n, rng); };
+  s.block = [shared](std::size_t n, std::mt19937_64& rng) { return shared->build_ending_with(n, "\n", rng); };
+  s.exact = true;
+  return s;
+}
+
+// Synthetic prompts of exactly the drawn number of tokens (AIPerf's corpus-window method, made exact).
+Expected<dataset::Dataset> exact_synthetic(const ProfileOptions& o, const dataset::TextSource& source) {
   std::mt19937_64 rng(o.random_seed);
   std::normal_distribution<double> isl(static_cast<double>(o.isl), static_cast<double>(o.isl_stddev));
   std::normal_distribution<double> osl(static_cast<double>(o.osl.value_or(0)), static_cast<double>(o.osl_stddev));
@@ -86,7 +100,7 @@ Expected<dataset::Dataset> exact_synthetic(const ProfileOptions& o, const tokeni
   std::vector<dataset::DatasetEntry> entries(o.num_dataset_entries);
   for (auto& entry : entries) {
     auto tokens = static_cast<std::size_t>(draw(isl, o.isl_stddev > 0));
-    auto prompt = builder->build(tokens, rng);
+    auto prompt = source.text(tokens, rng);
     if (!prompt) return fail(std::move(prompt.error()).about("--isl"));
     entry.prompt = std::move(*prompt);
     entry.prompt_words = static_cast<uint32_t>(tokens);
@@ -102,26 +116,68 @@ void count_tokens(dataset::Dataset& data, const tokenizer::Tokenizer& tok) {
     std::size_t n = tok.count(entry.prompt, {false, true});
     for (const auto& m : entry.messages) n += tok.count(m.content, {false, true});
     entry.prompt_words = static_cast<uint32_t>(n);
+    for (auto& turn : entry.next_turns) turn.prompt_words = static_cast<uint32_t>(tok.count(turn.prompt, {false, true}));
     entry.tokens_exact = entry.messages.empty();  // chat templates add tokens we do not model: an estimate then
   }
 }
 
+Expected<dataset::Dataset> input_files(const ProfileOptions& o, const tokenizer::Tokenizer* tok,
+                                       const dataset::TextSource& source) {
+  dataset::FileOptions fo;
+  fo.type = dataset::parse_dataset_type(o.custom_dataset_type).value_or(dataset::DatasetType::kAuto);
+  fo.seed = o.random_seed;
+  fo.block_size = static_cast<uint32_t>(o.block_size);
+  fo.source = source;
+  std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
+  auto data = dataset::load_input_files(files, fo);
+  if (!data) return fail(std::move(data.error()).about("--input-file"));
+  if (tok) count_tokens(*data, *tok);
+  for (auto& entry : data->entries) {  // --conversation-turn-delay-ratio scales a file's delays too
+    for (auto& turn : entry.next_turns) turn.delay_ms *= o.conversation_turn_delay_ratio;
+  }
+  return data;
+}
+
+Expected<dataset::Dataset> base_dataset(const ProfileOptions& o, const tokenizer::Tokenizer* tok,
+                                        const dataset::TextSource& source) {
+  if (!o.input_files.empty()) return input_files(o, tok, source);
+  if (o.conversation_num > 0) {
+    dataset::ConversationOptions c{o.conversation_num, o.conversation_turn_mean, o.conversation_turn_stddev,
+                                   o.conversation_turn_delay_mean, o.conversation_turn_delay_stddev,
+                                   o.conversation_turn_delay_ratio, static_cast<uint32_t>(o.isl),
+                                   static_cast<uint32_t>(o.isl_stddev), std::nullopt,
+                                   static_cast<uint32_t>(o.osl_stddev), o.random_seed};
+    if (o.osl) c.osl_mean = static_cast<uint32_t>(*o.osl);
+    auto entries = dataset::make_conversations(c, source);
+    if (!entries) return fail(entries.error());
+    return dataset::from_entries(std::move(*entries));
+  }
+  if (!o.seq_dist.empty()) {
+    auto mixture = dataset::parse_seq_dist(o.seq_dist);
+    if (!mixture) return fail(mixture.error());
+    auto entries = dataset::make_mixture_dataset(*mixture, o.num_dataset_entries, o.random_seed, source);
+    if (!entries) return fail(entries.error());
+    return dataset::from_entries(std::move(*entries));
+  }
+  if (tok) return exact_synthetic(o, source);
+  dataset::SyntheticOptions s;
+  s.isl_mean = static_cast<uint32_t>(o.isl), s.isl_stddev = static_cast<uint32_t>(o.isl_stddev);
+  s.osl_mean = o.osl ? std::optional<uint32_t>(static_cast<uint32_t>(*o.osl)) : std::nullopt;
+  s.osl_stddev = static_cast<uint32_t>(o.osl_stddev);
+  s.seed = o.random_seed, s.entries = o.num_dataset_entries;
+  return dataset::from_entries(dataset::make_synthetic_dataset(s));
+}
+
 Expected<dataset::Dataset> load_dataset(const ProfileOptions& o, const tokenizer::Tokenizer* tok) {
-  if (tok && o.input_files.empty()) return exact_synthetic(o, *tok);
   try {
-    if (!o.input_files.empty()) {
-      std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
-      auto data = dataset::load_jsonl_files(files, o.random_seed);
-      if (!data) return fail(std::move(data.error()).about("--input-file"));
-      if (tok) count_tokens(*data, *tok);
-      return data;
-    }
-    dataset::SyntheticOptions s;
-    s.isl_mean = static_cast<uint32_t>(o.isl), s.isl_stddev = static_cast<uint32_t>(o.isl_stddev);
-    s.osl_mean = o.osl ? std::optional<uint32_t>(static_cast<uint32_t>(*o.osl)) : std::nullopt;
-    s.osl_stddev = static_cast<uint32_t>(o.osl_stddev);
-    s.seed = o.random_seed, s.entries = o.num_dataset_entries;
-    return dataset::from_entries(dataset::make_synthetic_dataset(s));
+    auto source = text_source(tok);
+    if (!source) return fail(source.error());
+    auto data = base_dataset(o, tok, *source);
+    if (!data) return data;
+    dataset::PrefixOptions p{o.shared_system_prompt_length, o.user_context_prompt_length, o.num_prefix_prompts,
+                             o.prefix_prompt_length, o.random_seed};
+    if (auto applied = dataset::apply_prefixes(*data, p, *source); !applied) return fail(applied.error());
+    return data;
   } catch (const std::exception& e) {
     return fail(make_error(ErrorCode::kTooLarge, e.what()).about("dataset"));
   }
@@ -350,6 +406,8 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
     fmt::print(stderr, "note: no tokenizer (--tokenizer, or --model in the HuggingFace cache): input lengths are "
                        "word counts, labelled as estimates\n");
   }
+  // random_pool: records drawn at random with replacement, unless a sampler was named.
+  if (o.custom_dataset_type == "random_pool" && o.sampler == "sequential") plan.options.sampler = "random";
   auto data = load_dataset(o, plan.tokenizer.get());
   if (!data) return tl::unexpected(std::vector{data.error()});
   plan.data = std::move(*data);
@@ -373,7 +431,9 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   std::filesystem::create_directories(plan.artifact_dir, ec);
   if (ec) return tl::unexpected(std::vector{bad("--artifact-dir", "cannot create " + plan.artifact_dir.string() + ": " + ec.message())});
   set_aside_previous_run(plan.artifact_dir);
-  plan.phases = plan_phases(o, plan.data.entries.size(), plan.strategy.stops_itself);
+  std::size_t requests = 0;  // a conversation is one request per turn
+  for (const auto& entry : plan.data.entries) requests += 1 + entry.next_turns.size();
+  plan.phases = plan_phases(o, requests, plan.strategy.stops_itself);
   size_client(plan);
   plan.input_config = config::to_input_config(o);
   return plan;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "support/test_support.h"
 #include "tokenizer/testing/test_data.h"
 
@@ -39,6 +41,67 @@ TEST(RunPlanTest, WithATokenizerSyntheticPromptsAreExactlyTheirLength) {
     lengths_vary = lengths_vary || e.prompt_words != 120;
   }
   EXPECT_TRUE(lengths_vary) << "--isl-stddev 30 should spread the lengths";
+}
+
+TEST(RunPlanTest, WithATokenizerSharedPrefixesAreExactlyTheirLength) {
+  auto path = tokenizer::testing::lenml_tokenizer("llama3");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << ": run scripts/fetch-test-data.sh";
+  testing::TempDir dir;
+  auto o = options_in(dir);
+  o.tokenizer = path.string();
+  o.isl = 50;
+  o.num_dataset_entries = 60;
+  o.shared_system_prompt_length = 77;
+  o.num_prefix_prompts = 4;
+  o.prefix_prompt_length = 33;
+  o.user_context_prompt_length = 21;
+  auto plan = make_run_plan({}, o);
+  ASSERT_TRUE(plan) << plan.error()[0].describe();
+  const auto& tok = *plan->tokenizer;
+  std::set<std::vector<tokenizer::TokenId>> pooled;
+  for (const auto& e : plan->data.entries) {
+    ASSERT_EQ(e.messages.size(), 2u);
+    EXPECT_EQ(tok.count(e.messages[0].content, {false, true}), o.shared_system_prompt_length);
+    EXPECT_EQ(e.messages[0].content, plan->data.entries[0].messages[0].content);
+    // context + pooled prefix + prompt re-encode to exactly the sum: nothing merged at the seams.
+    auto ids = tok.encode(e.messages[1].content, {false, true});
+    ASSERT_EQ(ids.size(), o.user_context_prompt_length + o.prefix_prompt_length + o.isl);
+    auto from = ids.begin() + static_cast<std::ptrdiff_t>(o.user_context_prompt_length);
+    pooled.insert(std::vector<tokenizer::TokenId>(from, from + static_cast<std::ptrdiff_t>(o.prefix_prompt_length)));
+    EXPECT_EQ(e.prompt_words, o.shared_system_prompt_length + ids.size());
+  }
+  EXPECT_EQ(pooled.size(), o.num_prefix_prompts);
+}
+
+TEST(RunPlanTest, WithATokenizerTraceBlocksAreExactAndSharedByHashId) {
+  auto path = tokenizer::testing::lenml_tokenizer("qwen3");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << ": run scripts/fetch-test-data.sh";
+  testing::TempDir dir;
+  const std::size_t block = 64;
+  testing::write_file(dir.path() / "t.jsonl",
+                      "{\"input_length\": 150, \"output_length\": 3, \"hash_ids\": [4, 5, 6]}\n"
+                      "{\"input_length\": 128, \"output_length\": 3, \"hash_ids\": [4, 5]}\n"
+                      "{\"input_length\": 100, \"output_length\": 3, \"hash_ids\": [4, 8]}\n");
+  auto o = options_in(dir);
+  o.tokenizer = path.string();
+  o.block_size = block;
+  o.custom_dataset_type = "mooncake_trace";
+  o.input_files = {(dir.path() / "t.jsonl").string()};
+  auto plan = make_run_plan({}, o);
+  ASSERT_TRUE(plan) << plan.error()[0].describe();
+  const auto& tok = *plan->tokenizer;
+  std::vector<std::vector<tokenizer::TokenId>> ids;
+  for (const auto& e : plan->data.entries) ids.push_back(tok.encode(e.prompt, {false, true}));
+  const std::vector<std::size_t> lengths = {150, 128, 100};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(ids[i].size(), lengths[i]);
+    EXPECT_EQ(plan->data.entries[i].prompt_words, lengths[i]);
+    EXPECT_TRUE(plan->data.entries[i].tokens_exact);
+  }
+  auto prefix = [&](std::size_t i, std::size_t n) { return std::vector(ids[i].begin(), ids[i].begin() + n); };
+  EXPECT_EQ(prefix(0, 2 * block), prefix(1, 2 * block));  // ids 4, 5
+  EXPECT_EQ(prefix(0, block), prefix(2, block));          // id 4
+  EXPECT_NE(prefix(0, 2 * block), prefix(2, 2 * block));  // 5 vs 8
 }
 
 TEST(RunPlanTest, WithoutATokenizerLengthsAreWordEstimates) {

@@ -28,7 +28,11 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
   if (done.record.implausible_usage) ++implausible_usage_;
   if (!slos_.empty() && metrics::meets_slos(done.metrics, slos_)) ++good_requests_;
   exporting::RecordMetadata md{done.session_num, done.record.request_id, done.record.start_ns + wall_offset_ns_,
-                               done.record.end_ns + wall_offset_ns_, plan.name, cancelled, done.record.url};
+                               done.record.end_ns + wall_offset_ns_, plan.name, cancelled, done.record.url,
+                               done.record.class_label};
+  md.conversation_id = done.record.conversation_id;
+  md.turn_index = done.record.turn_index;
+  if (!cancelled && !done.record.class_label.empty()) by_class_[done.record.class_label].add(done.metrics);
   try {
     std::string line = exporting::record_line(md, done.metrics);
     file_->append(scrubber_.empty() || !done.record.error ? line : scrubber_.scrub(line));

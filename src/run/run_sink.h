@@ -37,6 +37,8 @@ class RunSink {
   /// Profiling responses whose usage held an implausible count (dropped, the client's count used).
   uint64_t implausible_usage() const { return implausible_usage_; }
   bool counts_goodput() const { return !slos_.empty(); }
+  /// Profiling metrics per request class (requests with a class label, not cancelled).
+  const exporting::ClassMetrics& by_class() const { return by_class_; }
 
  private:
   RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
@@ -51,6 +53,7 @@ class RunSink {
   exporting::ErrorSummary errors_;
   uint64_t good_requests_ = 0;
   uint64_t implausible_usage_ = 0;
+  exporting::ClassMetrics by_class_;
   std::string write_error_;
 };
 

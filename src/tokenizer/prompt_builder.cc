@@ -1,6 +1,7 @@
 #include "tokenizer/prompt_builder.h"
 
 #include <algorithm>
+#include <cctype>
 
 // The corpus is linked into the library as read-only data.
 __asm__(".section .rodata\n"
@@ -194,6 +195,26 @@ Expected<std::string> PromptBuilder::build(std::size_t tokens, std::mt19937_64& 
   return fail(ErrorCode::kInternal, "no window of the corpus encodes to exactly " +
                                         std::to_string(tokens) + " tokens after " +
                                         std::to_string(kOffsets) + " tries");
+}
+
+Expected<std::string> PromptBuilder::build_ending_with(std::size_t tokens, std::string_view suffix,
+                                                       std::mt19937_64& rng) const {
+  const std::size_t own = tokenizer_->count(suffix, kPlain);
+  if (tokens <= own) {
+    return fail(ErrorCode::kInvalidArgument, "a block of " + std::to_string(tokens) + " tokens cannot end with a " +
+                                                 std::to_string(own) + "-token separator");
+  }
+  // The body's last characters may merge with the suffix: check the sum, draw again if it is off.
+  // A body that starts with white space could merge with the separator before it: draw again.
+  for (int attempt = 0; attempt < kOffsets; ++attempt) {
+    auto body = build(tokens - own, rng);
+    if (!body) return body;
+    if (body->empty() || std::isspace(static_cast<unsigned char>(body->front()))) continue;
+    std::string text = std::move(*body).append(suffix);
+    if (tokenizer_->count(text, kPlain) == tokens) return text;
+  }
+  return fail(ErrorCode::kInternal, "no window of the corpus followed by the separator encodes to exactly " +
+                                        std::to_string(tokens) + " tokens");
 }
 
 }  // namespace aiperf::tokenizer

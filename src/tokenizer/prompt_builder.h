@@ -31,6 +31,10 @@ class PromptBuilder {
   /// long (no BOS counted: the server adds its own). Offsets come from `rng`.
   Expected<std::string> build(std::size_t tokens, std::mt19937_64& rng) const;
 
+  /// A prompt of exactly `tokens` tokens that ends with `suffix` (e.g. "\n"), so
+  /// text placed after it cannot merge with it; `tokens` must exceed the suffix's own count.
+  Expected<std::string> build_ending_with(std::size_t tokens, std::string_view suffix, std::mt19937_64& rng) const;
+
   /// How many tokens the corpus has (the longest prompt is a little shorter).
   std::size_t corpus_tokens() const { return ids_.size(); }
 

@@ -66,5 +66,30 @@ TEST(PromptBuilderTest, SameSeedGivesSamePrompts) {
   EXPECT_FALSE(builder->build(builder->corpus_tokens(), a));
 }
 
+TEST_P(PromptBuilderExactTest, BlocksEndingInANewlineConcatenateWithoutMerging) {
+  auto path = available_tokenizers()[GetParam()];
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << ": run scripts/fetch-test-data.sh";
+  // SentencePiece's dummy prefix: text encoded alone starts with '▁', so no text separates blocks.
+  if (GetParam() == 5) GTEST_SKIP() << "llama2 (SentencePiece) cannot concatenate encodings";
+  auto tok = load_tokenizer(path);
+  ASSERT_TRUE(tok) << tok.error().describe();
+  auto builder = PromptBuilder::create(*tok);
+  ASSERT_TRUE(builder) << builder.error().describe();
+  std::mt19937_64 rng(GetParam() + 11);
+  std::uniform_int_distribution<std::size_t> length(2, 300);
+  std::string all;
+  std::vector<TokenId> ids;
+  for (int b = 0; b < 40; ++b) {
+    const std::size_t n = length(rng);
+    auto block = builder->build_ending_with(n, "\n", rng);
+    ASSERT_TRUE(block) << block.error().describe();
+    auto block_ids = tok->encode(*block, {false, true});
+    ASSERT_EQ(block_ids.size(), n) << *block;
+    ids.insert(ids.end(), block_ids.begin(), block_ids.end());
+    all += *block;
+  }
+  EXPECT_EQ(tok->encode(all, {false, true}), ids) << path << ": a block merged with its neighbour";
+}
+
 }  // namespace
 }  // namespace aiperf::tokenizer

@@ -1,0 +1,251 @@
+// Workloads end to end (docs/workloads.md): shared prefixes and trace hash_ids
+// give the mock server's prefix cache exactly the hits a reference model of
+// the sent prompts predicts; --seq-dist classes reach the JSONL and the export.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/e2e_support.h"
+#include "mock_server/tokens.h"
+#include "run/run_plan.h"
+
+namespace aiperf {
+namespace {
+
+using nlohmann::json;
+using testing::MockServerProcess;
+using testing::TempDir;
+using testing::profile;
+
+std::vector<std::string> words_of(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// A reference prefix cache without eviction: a full block hits when the whole prefix up
+// to its end was seen before, and only while the prefix is unbroken (as vLLM counts).
+class ReferenceCache {
+ public:
+  explicit ReferenceCache(std::size_t block) : block_(block) {}
+  template <class Token>
+  void send(const std::vector<Token>& tokens) {
+    bool unbroken = true;
+    for (std::size_t end = block_; end <= tokens.size(); end += block_) {
+      auto key = key_of(tokens, end);
+      unbroken = unbroken && seen_.count(key) > 0;
+      hits_ += unbroken ? 1 : 0;
+      misses_ += unbroken ? 0 : 1;
+      seen_.insert(key);
+    }
+  }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  template <class Token>
+  static std::string key_of(const std::vector<Token>& tokens, std::size_t end) {
+    std::string key;
+    for (std::size_t i = 0; i < end; ++i) key += json(tokens[i]).dump() + " ";
+    return key;
+  }
+  std::size_t block_;
+  std::set<std::string> seen_;
+  uint64_t hits_ = 0, misses_ = 0;
+};
+
+// The words a chat request of this entry carries, in order (what the mock hashes).
+std::vector<std::string> sent_words(const dataset::DatasetEntry& e) {
+  std::string all;
+  for (const auto& m : e.messages) all += m.content + " ";
+  return words_of(all + e.prompt);
+}
+
+// The dataset `aiperf profile` builds for these options (no requests sent).
+std::vector<dataset::DatasetEntry> planned_entries(config::ProfileOptions o, const TempDir& dir) {
+  o.model = "mock";
+  o.url = "http://127.0.0.1:9";
+  o.ui = config::UiMode::kNone;
+  o.artifact_dir = (dir.path() / "plan").string();
+  o.phase_hook_isolation = config::HookIsolation::kNone;
+  auto plan = run::make_run_plan({}, o);
+  EXPECT_TRUE(plan) << plan.error()[0].describe();
+  return plan ? plan->data.entries : std::vector<dataset::DatasetEntry>{};
+}
+
+constexpr int kBlock = 16;
+
+MockServerProcess caching_server() {
+  return MockServerProcess({"--fast", "--prefix-cache-blocks", "100000", "--block-size", std::to_string(kBlock)});
+}
+
+void expect_mock_saw(const MockServerProcess& server, const ReferenceCache& expected) {
+  const json stats = testing::mock_json(server, "/mock/stats")["prefix_cache"];
+  EXPECT_GT(expected.hits(), 0u) << "the workload should share prefixes";
+  EXPECT_EQ(stats["hit_blocks"].get<uint64_t>(), expected.hits());
+  EXPECT_EQ(stats["miss_blocks"].get<uint64_t>(), expected.misses());
+  EXPECT_EQ(stats["cached_tokens"].get<uint64_t>(), expected.hits() * kBlock);
+}
+
+TEST(WorkloadsE2ETest, SharedSystemPromptAndPrefixPoolGiveTheExpectedCacheHits) {
+  config::ProfileOptions o;
+  o.random_seed = 11;
+  o.num_dataset_entries = 40;
+  o.request_count = 40;
+  o.isl = 24;
+  o.shared_system_prompt_length = 40;
+  o.num_prefix_prompts = 3;
+  o.prefix_prompt_length = 2 * kBlock;
+  TempDir dir;
+  ReferenceCache expected(kBlock);
+  for (const auto& e : planned_entries(o, dir)) expected.send(sent_words(e));
+
+  auto server = caching_server();
+  auto run = profile(server, dir,
+                     "--concurrency 1 --request-count 40 --num-dataset-entries 40 --isl 24 --osl 2 --random-seed 11 "
+                     "--shared-system-prompt-length 40 --num-prefix-prompts 3 --prefix-prompt-length 32");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), 40u);
+  expect_mock_saw(server, expected);
+  const uint64_t prompt = o.isl + o.shared_system_prompt_length + o.prefix_prompt_length;
+  for (const auto& r : run.records) EXPECT_EQ(r["metrics"]["input_sequence_length"]["value"], prompt);
+}
+
+TEST(WorkloadsE2ETest, TraceReplayGivesTheMockExactlyTheTracesSharing) {
+  TempDir dir;
+  const auto trace = dir.path() / "trace.jsonl";
+  const std::vector<std::pair<int, std::vector<int>>> records = {
+      {3 * kBlock, {1, 2, 3}}, {3 * kBlock + 5, {1, 2, 4, 9}}, {2 * kBlock, {1, 5}},
+      {4 * kBlock, {1, 2, 3, 6}}, {kBlock - 3, {7}}, {2 * kBlock + 1, {7, 8, 10}}, {3 * kBlock, {1, 2, 4}}};
+  {
+    std::ofstream out(trace);
+    for (const auto& [length, ids] : records) {
+      out << json{{"input_length", length}, {"output_length", 2}, {"hash_ids", ids}}.dump() << "\n";
+    }
+  }
+  // The reference caches one hash id per block; only the full blocks input_length fills count.
+  ReferenceCache per_block(1);
+  for (const auto& [length, ids] : records) {
+    per_block.send(std::vector<int>(ids.begin(), ids.begin() + std::min<std::size_t>(ids.size(), length / kBlock)));
+  }
+  auto server = caching_server();
+  auto run = profile(server, dir,
+                     "--concurrency 1 --custom-dataset-type mooncake_trace --block-size " + std::to_string(kBlock) +
+                         " --input-file '" + trace.string() + "'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), records.size());
+  const json stats = testing::mock_json(server, "/mock/stats")["prefix_cache"];
+  EXPECT_GT(per_block.hits(), 0u);
+  EXPECT_EQ(stats["hit_blocks"].get<uint64_t>(), per_block.hits());
+  EXPECT_EQ(stats["miss_blocks"].get<uint64_t>(), per_block.misses());
+  const json sent = testing::mock_json(server, "/mock/records");
+  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(sent[i]["prompt_tokens"], records[i].first) << i;
+}
+
+TEST(WorkloadsE2ETest, SeqDistClassesReachTheRecordsAndTheExport) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir, "--concurrency 4 --request-count 200 --num-dataset-entries 200 --seq-dist '20,4:30;40,8:70'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  std::map<std::string, int> per_class;
+  for (const auto& r : run.records) ++per_class[r["metadata"].value("class", "")];
+  ASSERT_EQ(per_class.size(), 2u);
+  const json& by_class = run.aggregate["by_class"];
+  for (const auto& [label, count] : per_class) {
+    ASSERT_TRUE(by_class.contains(label)) << label;
+    EXPECT_EQ(by_class[label]["request_count"]["avg"], count);
+    EXPECT_TRUE(by_class[label].contains("request_latency"));
+    EXPECT_TRUE(by_class[label].contains("request_throughput"));
+    const int isl = std::stoi(label.substr(3, label.find('_') - 3));
+    EXPECT_EQ(by_class[label]["input_sequence_length"]["avg"], isl) << label;
+  }
+}
+
+TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  const auto sharegpt = dir.path() / "sg.json";
+  testing::write_file(sharegpt, "[\n{\"conversations\": []},\n{\"id\": 2}\n]\n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--request-count 1 --seq-dist '10,5:60;20,5:30'", "percentages add up to"},
+      {"--request-count 1 --seq-dist '10:100'", "component '10:100'"},
+      {"--request-count 1 --num-prefix-prompts 3", "--num-prefix-prompts and --prefix-prompt-length go together"},
+      {"--request-count 1 --custom-dataset-type csv --input-file x", "--custom-dataset-type must be single_turn"},
+      {"--request-count 1 --custom-dataset-type sharegpt --input-file '" + sharegpt.string() + "'",
+       "sg.json:3: record needs a 'conversations' array"}};
+  for (const auto& [args, message] : cases) {
+    auto run = profile(server, dir, args);
+    EXPECT_EQ(run.result.exit_code, 2) << args;
+    EXPECT_NE(run.result.err.find(message), std::string::npos) << args << "\n" << run.result.err;
+  }
+  EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
+}
+
+TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+  config::ProfileOptions o;
+  o.random_seed = 5;
+  o.isl = 6;
+  o.osl = 4;
+  o.conversation_num = 5;
+  o.conversation_turn_mean = 3;
+  o.conversation_turn_stddev = 1;
+  o.conversation_turn_delay_mean = 30;
+  o.conversation_turn_delay_stddev = 10;
+  TempDir dir;
+  std::vector<dataset::DatasetEntry> planned;
+  try {
+    planned = planned_entries(o, dir);
+  } catch (const std::exception& e) {
+    FAIL() << "plan: " << e.what();
+  }
+  ASSERT_EQ(planned.size(), o.conversation_num);
+  std::size_t turns = 0;
+  for (const auto& e : planned) turns += 1 + e.next_turns.size();
+
+  auto server = MockServerProcess({"--fast", "--record-bodies"});
+  auto run = profile(server, dir,
+                     "--concurrency 2 --isl 6 --osl 4 --random-seed 5 --conversation-num 5 --conversation-turn-mean 3 "
+                     "--conversation-turn-stddev 1 --conversation-turn-delay-mean 30 --conversation-turn-delay-stddev 10");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), turns);
+  std::map<std::string, json> sent;  // request id -> what the server received and answered
+  for (const auto& r : testing::mock_json(server, "/mock/records")) sent[r["request_id"].get<std::string>()] = r;
+  std::map<uint64_t, std::map<uint32_t, json>> conversations;  // id -> turn -> JSONL line
+  for (const auto& r : run.records) {
+    ASSERT_TRUE(r["metadata"]["conversation_id"].is_number_integer()) << r.dump();
+    ASSERT_TRUE(r["metadata"]["turn_index"].is_number_integer()) << r.dump();
+    conversations[r["metadata"]["conversation_id"].get<uint64_t>()][r["metadata"]["turn_index"].get<uint32_t>()] = r;
+  }
+  ASSERT_EQ(conversations.size(), planned.size());
+  for (const auto& [id, by_turn] : conversations) {
+    const auto& entry = planned[id];  // conversations start in dataset order (sequential sampler)
+    ASSERT_EQ(by_turn.size(), 1 + entry.next_turns.size()) << "conversation " << id;
+    json expected = json::array();
+    for (const auto& [k, line] : by_turn) {
+      const json& server_view = sent.at(line["metadata"]["x_request_id"].get<std::string>());
+      const json body = json::parse(server_view["body"].get<std::string>());
+      expected.push_back({{"role", "user"}, {"content", k == 0 ? entry.prompt : entry.next_turns[k - 1].prompt}});
+      EXPECT_EQ(body["messages"], expected) << "conversation " << id << " turn " << k;
+      // The reply as the server sent it (its token contract) joins the history of the next turn.
+      ASSERT_TRUE(server_view["completion_tokens"].is_number_integer()) << server_view.dump();
+      const auto reply_tokens = server_view["completion_tokens"].get<std::size_t>();
+      expected.push_back({{"role", "assistant"}, {"content", mock_server::tokens_text(reply_tokens)}});
+      if (k == 0) continue;
+      const auto& previous = by_turn.at(k - 1)["metadata"];
+      ASSERT_TRUE(previous["request_end_ns"].is_number()) << previous.dump();
+      const double gap_ms = (line["metadata"]["request_start_ns"].get<double>() -
+                             previous["request_end_ns"].get<double>()) / 1e6;
+      const double think_ms = entry.next_turns[k - 1].delay_ms;
+      EXPECT_GE(gap_ms, think_ms - 0.05) << "conversation " << id << " turn " << k;
+      EXPECT_LT(gap_ms, think_ms + 50) << "conversation " << id << " turn " << k;  // generous: a loaded machine
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aiperf
