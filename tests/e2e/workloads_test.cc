@@ -248,4 +248,45 @@ TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterIt
 }
 
 }  // namespace
+// The server's connection id of each turn, per conversation, for a multi-turn run with this
+// connection policy (3 conversations of 3 turns, 2 at a time).
+std::map<uint64_t, std::vector<uint64_t>> connections_by_conversation(const std::string& policy) {
+  TempDir dir;
+  auto server = MockServerProcess({"--fast"});
+  auto run = profile(server, dir,
+                     "--concurrency 2 --isl 6 --osl 4 --random-seed 3 --conversation-num 3 --conversation-turn-mean 3 "
+                     "--conversation-turn-delay-mean 5 --connection-reuse-strategy " + policy);
+  EXPECT_EQ(run.result.exit_code, 0) << run.result.err;
+  std::map<std::string, uint64_t> connection_of;  // request id -> the mock's connection number
+  for (const auto& r : testing::mock_json(server, "/mock/records")) {
+    connection_of[r["request_id"].get<std::string>()] = r["connection"].get<uint64_t>();
+  }
+  std::map<uint64_t, std::vector<uint64_t>> out;
+  for (const auto& r : run.records) {
+    const auto& md = r["metadata"];
+    out[md["conversation_id"].get<uint64_t>()].push_back(connection_of.at(md["x_request_id"].get<std::string>()));
+  }
+  return out;
+}
+
+TEST(WorkloadsE2ETest, StickySessionsSendEveryTurnOfAConversationOverOneConnection) {
+  auto sticky = connections_by_conversation("sticky-user-sessions");
+  ASSERT_EQ(sticky.size(), 3u);
+  std::set<uint64_t> used;
+  for (const auto& [id, connections] : sticky) {
+    ASSERT_EQ(connections.size(), 3u) << "conversation " << id;
+    EXPECT_EQ(std::set<uint64_t>(connections.begin(), connections.end()).size(), 1u) << "conversation " << id;
+    used.insert(connections.front());
+  }
+  EXPECT_EQ(used.size(), 3u) << "each conversation has a connection of its own";
+
+  std::set<uint64_t> never;  // the control: a new connection for every request
+  std::size_t requests = 0;
+  for (const auto& [id, connections] : connections_by_conversation("never")) {
+    never.insert(connections.begin(), connections.end());
+    requests += connections.size();
+  }
+  EXPECT_EQ(never.size(), requests);
+}
+
 }  // namespace aiperf
