@@ -161,7 +161,7 @@ std::vector<OptionSpec> make_table() {
       path(opt("--tokenizer", "input.tokenizer", "Input", "tokenizer.json, a directory holding one, a .tiktoken file, or a model name in the HuggingFace cache (offline); default: --model's if cached, else word-based lengths (estimates)", value(&O::tokenizer))),
       opt("--isl,--synthetic-input-tokens-mean", "input.isl", "Input", "Prompt length in tokens (with a tokenizer; else words, an estimate)", value(&O::isl)),
       opt("--isl-stddev,--synthetic-input-tokens-stddev", "input.isl_stddev", "Input", "Prompt length stddev", value(&O::isl_stddev)),
-      opt("--osl,--output-tokens-mean", "input.osl", "Input", "max_tokens requested (default: unset)", value(&O::osl)),
+      opt("--osl,--output-tokens-mean", "input.osl", "Input", "max_tokens requested (also max_completion_tokens on chat; default: unset)", value(&O::osl)),
       opt("--osl-stddev,--output-tokens-stddev", "input.osl_stddev", "Input", "max_tokens stddev", value(&O::osl_stddev)),
       opt("--osl-exact", "input.osl_exact", "Input", "Exactly --osl output tokens: also send min_tokens = max_tokens and ignore_eos (vLLM, SGLang, TRT-LLM; chat and completions endpoints)", value(&O::osl_exact)),
       opt("--random-seed", "input.random_seed", "Input", "Seed for prompts, arrivals and sampling", value(&O::random_seed)),

@@ -337,7 +337,11 @@ ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, 
 json ChatEndpoint::body(const RequestInput& input) const {
   json messages = json::array();
   for (const auto& m : input.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
-  return {{"model", input.model}, {"messages", std::move(messages)}};
+  json out = {{"model", input.model}, {"messages", std::move(messages)}};
+  // The chat API's current name for the limit (max_tokens is deprecated there); both are sent,
+  // so servers that know only one of them still get it.
+  if (input.max_tokens) out["max_completion_tokens"] = *input.max_tokens;
+  return out;
 }
 
 CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/completions") {}

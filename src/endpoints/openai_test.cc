@@ -35,6 +35,7 @@ TEST(OpenAiEndpointTest, ChatStreamingRequestAsksForUsage) {
   EXPECT_EQ(body["stream"], true);
   EXPECT_EQ(body["stream_options"]["include_usage"], true);
   EXPECT_EQ(body["max_tokens"], 16);
+  EXPECT_EQ(body["max_completion_tokens"], 16) << "the chat API's current name for the limit";
   EXPECT_EQ(body["ignore_eos"], true);
   EXPECT_EQ(header(spec, "Authorization"), "Bearer sk-1");
   EXPECT_EQ(header(spec, "X-Request-Id"), "r-1");
@@ -48,6 +49,7 @@ TEST(OpenAiEndpointTest, NonStreamingRequestOmitsStreamFields) {
   EXPECT_EQ(spec.path, "/v1/completions");
   EXPECT_EQ(body["prompt"], "hello there");
   EXPECT_FALSE(body.contains("stream"));
+  EXPECT_FALSE(body.contains("max_completion_tokens")) << "a chat-only field";
   EXPECT_EQ(header(spec, "Authorization"), "<absent>");
 }
 
