@@ -66,13 +66,20 @@ std::string outcome_jsonl(const CollectorOutcome& o) {
   return out;
 }
 
+// For people: whole numbers in full (14420, not 1.442e+04), large ones to one decimal.
+std::string readable(double x) {
+  if (std::abs(x) < 1e15 && x == std::floor(x)) return fmt::format("{}", static_cast<int64_t>(x));
+  if (std::abs(x) >= 1000 && std::abs(x) < 1e15) return fmt::format("{:.1f}", x);
+  return fmt::format("{:.4g}", x);
+}
+
 std::string value_text(const CollectorStat& s) {
   std::map<std::string, double> v(s.values.begin(), s.values.end());
-  auto g = [&](const char* k) { return v.count(k) ? fmt::format("{:.4g}", v[k]) : std::string("-"); };
+  auto g = [&](const char* k) { return v.count(k) ? readable(v[k]) : std::string("-"); };
   if (s.kind == "counter") return fmt::format("delta {}  rate {}/s", g("delta"), g("rate"));
   if (s.kind == "gauge") return fmt::format("avg {}  min {}  max {}  p99 {}", g("avg"), g("min"), g("max"), g("p99"));
   if (s.kind == "histogram") return fmt::format("count {}  avg {}  p50 {}  p99 {}", g("count"), g("avg"), g("p50"), g("p99"));
-  return s.values.empty() ? std::string() : fmt::format("{:.4g}", s.values.front().second);
+  return s.values.empty() ? std::string() : readable(s.values.front().second);
 }
 
 }  // namespace
