@@ -111,7 +111,8 @@ OptionSpec plugins(OptionSpec s) { return s.plugin_section = true, s; }
 // A bool that takes an explicit value (--ssl-verify false), for one whose default is true.
 OptionSpec with_value(OptionSpec s) { return s.binding.takes_value = true, s; }
 
-std::vector<OptionSpec> make_table() {
+// What is sent, to which server.
+std::vector<OptionSpec> endpoint_options() {
   return {
       opt("-m,--model", "endpoint.model", "Endpoint", "Model name sent in requests (required here or in --config)", value(&O::model)),
       opt("-u,--url", "endpoint.url", "Endpoint", "Server URL (http[s]://host:port[/base]); repeat it to spread requests over several servers (--url-strategy)", url_list()),
@@ -125,7 +126,12 @@ std::vector<OptionSpec> make_table() {
       opt("-H,--header", "endpoint.headers", "Endpoint", "Extra header Name:Value (repeatable)", list(&O::headers)),
       opt("--use-server-token-count", "endpoint.use_server_token_count", "Endpoint", "Output and input token counts from the server's usage when it reports them (default, as AIPerf: counted by the run's tokenizer; without one, usage, else estimates)", value(&O::use_server_token_count)),
       opt("--extra-inputs", "endpoint.extra_inputs", "Endpoint", "Extra body field key:value (repeatable; JSON values allowed)", list(&O::extra_inputs)),
+  };
+}
 
+// TLS, connections, cancellation, response bounds and the clock.
+std::vector<OptionSpec> connection_options() {
+  return {
       opt("--rankings-passages-mean", "endpoint.rankings_passages_mean", "Endpoint", "Passages per request of the rankings endpoint (default 10)", value(&O::rankings_passages_mean)),
       opt("--rankings-passages-stddev", "endpoint.rankings_passages_stddev", "Endpoint", "Standard deviation of the passages per rankings request (default 0)", value(&O::rankings_passages_stddev)),
       path(opt("--ssl-ca-file", "endpoint.ssl_ca_file", "Endpoint", "PEM file of CAs to trust for https:// (default: the system store)", value(&O::ssl_ca_file))),
@@ -138,7 +144,12 @@ std::vector<OptionSpec> make_table() {
       opt("--request-cancellation-delay", "endpoint.request_cancellation_delay", "Endpoint", "Seconds after sending that a request chosen by --request-cancellation-rate is cancelled", value(&O::request_cancellation_delay)),
       opt("--max-response-bytes", "endpoint.max_response_bytes", "Endpoint", "Most bytes one response may carry (streams included); beyond it the request fails and its connection is closed", value(&O::max_response_bytes)),
       opt("--timestamp-source", "endpoint.timestamp_source", "Endpoint", "Clock of response chunks: kernel receive time (default, where supported) or user (when aiperf read them)", value(&O::timestamp_source)),
+  };
+}
 
+// When requests are sent.
+std::vector<OptionSpec> load_options() {
+  return {
       opt("--concurrency", "benchmark.concurrency", "Load", "Requests in flight (default 1); with --request-rate, a ceiling", value(&O::concurrency)),
       opt("--request-rate", "benchmark.request_rate", "Load", "Open loop: requests per second", value(&O::request_rate)),
       opt("--arrival-pattern", "benchmark.arrival_pattern", "Load", "constant, poisson or gamma", value(&O::arrival_pattern)),
@@ -148,7 +159,12 @@ std::vector<OptionSpec> make_table() {
       opt("--fixed-schedule-end-offset", "benchmark.fixed_schedule_end_offset", "Load", "Trace end, ms", value(&O::fixed_schedule_end_offset_ms)),
       plugins(opt("--timing-strategy", "plugins.timing_strategy.name", "Load", "A timing_strategy implementation (e.g. a plugin's)", value(&O::timing_strategy))),
       plugins(opt("--timing-config", "plugins.timing_strategy.config", "Load", "JSON object passed to --timing-strategy", value(&O::timing_config))),
+  };
+}
 
+// How long phases run and what counts as success.
+std::vector<OptionSpec> phase_options() {
+  return {
       opt("--request-count,--num-requests", "benchmark.request_count", "Phases", "Requests to send", value(&O::request_count)),
       opt("--benchmark-duration", "benchmark.duration", "Phases", "Seconds to send for", value(&O::benchmark_duration)),
       opt("--benchmark-grace-period", "benchmark.grace_period", "Phases", "Seconds to wait for in-flight requests at the end or on Ctrl-C", value(&O::benchmark_grace_period)),
@@ -156,7 +172,12 @@ std::vector<OptionSpec> make_table() {
       opt("--warmup-duration", "benchmark.warmup_duration", "Phases", "Warmup seconds (not in the results)", value(&O::warmup_duration)),
       opt("--max-error-rate", "benchmark.max_error_rate", "Phases", "Fraction of failed requests tolerated (0 to 1)", value(&O::max_error_rate)),
       opt("--goodput", "benchmark.goodput", "Phases", "SLOs, e.g. \"time_to_first_token:50 inter_token_latency:10\"", value(&O::goodput)),
+  };
+}
 
+// What the prompts are.
+std::vector<OptionSpec> input_options() {
+  return {
       path(opt("--input-file", "input.files", "Input", "JSONL prompts or mooncake trace (repeatable)", list(&O::input_files))),
       path(opt("--tokenizer", "input.tokenizer", "Input", "tokenizer.json, a directory holding one, a .tiktoken file, or a model name in the HuggingFace cache (offline); default: --model's if cached, else word-based lengths (estimates)", value(&O::tokenizer))),
       opt("--isl,--synthetic-input-tokens-mean", "input.isl", "Input", "Prompt length in tokens (with a tokenizer; else words, an estimate)", value(&O::isl)),
@@ -181,7 +202,12 @@ std::vector<OptionSpec> make_table() {
       opt("--conversation-turn-delay-stddev", "input.conversation.turn.delay.stddev", "Input", "Think time stddev, ms", value(&O::conversation_turn_delay_stddev)),
       opt("--conversation-turn-delay-ratio", "input.conversation.turn.delay.ratio", "Input", "Scales every think time (also a multi_turn file's delays)", value(&O::conversation_turn_delay_ratio)),
       plugins(opt("--sampler-config", "plugins.dataset_sampler.config", "Input", "JSON object passed to the sampler", value(&O::sampler_config))),
+  };
+}
 
+// Hooks, collectors, exports and the report.
+std::vector<OptionSpec> output_options() {
+  return {
       plugins(opt("--phase-hook", "plugins.phase_hooks", "Output", "Phase hook NAME or NAME={json config} (repeatable)", list(&O::phase_hooks))),
       opt("--server-metrics", "output.server_metrics", "Collectors", "Prometheus /metrics URL of the server to scrape during each phase (repeatable; default: --url's /metrics)", list(&O::server_metrics_urls)),
       opt("--no-server-metrics", "output.no_server_metrics", "Collectors", "Do not scrape the server's /metrics", value(&O::no_server_metrics)),
@@ -197,6 +223,15 @@ std::vector<OptionSpec> make_table() {
       opt("--slice-duration", "output.slice_duration", "Output", "Seconds per time slice: profile_export_aiperf_timeslices.json/.csv", value(&O::slice_duration)),
       opt("--plot", "output.plot", "Output", "Write the HTML report ARTIFACT_DIR/report.html at the end (as aiperf plot)", value(&O::plot)),
   };
+}
+
+// In this order: the order of --help groups' entries and of docs/configuration.md.
+std::vector<OptionSpec> make_table() {
+  std::vector<OptionSpec> table;
+  for (auto part : {endpoint_options, connection_options, load_options, phase_options, input_options, output_options}) {
+    for (auto& spec : part()) table.push_back(std::move(spec));
+  }
+  return table;
 }
 
 }  // namespace

@@ -7,14 +7,11 @@
 
 namespace aiperf::mock_server {
 
-ParseOutcome parse_options(int argc, const char* const* argv) {
-  Options o;
-  std::vector<std::string> faults;
-  std::optional<std::uint64_t> seed;
+namespace {
 
-  CLI::App app{
-      "aiperf-mock-server: an OpenAI- and Ollama-compatible mock inference server for tests and demos.\n"
-      "Prints 'listening on HOST:PORT' on stdout when ready; exits 0 on SIGTERM/SIGINT."};
+// Where it listens, how slow it is, and what faults it injects.
+void add_behavior_flags(CLI::App& app, Options& o, std::vector<std::string>& faults,
+                        std::optional<std::uint64_t>& seed) {
   app.add_option("--host", o.host, "Address to bind")->capture_default_str();
   app.add_option("--port", o.port, "TCP port (0 = pick a free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--ttft", o.behavior.ttft_ms, "Time to first token, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -30,6 +27,10 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
                  "KIND=PCT: inject fault KIND into PCT percent of requests (repeatable); KIND is one of "
                  "http_500, http_429, reset, stall, malformed_sse, truncated_json");
   app.add_option("--random-seed", seed, "Seed of the error/fault selection (default: random)");
+}
+
+// What the answers carry: lengths, reasoning, usage, the prefix cache.
+void add_answer_flags(CLI::App& app, Options& o) {
   app.add_option("--osl,--default-max-tokens", o.defaults.output_tokens,
                  "Output tokens when a request sets no max_tokens")
       ->capture_default_str()
@@ -62,6 +63,10 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--embedding-dim", o.defaults.embedding_dim, "Embedding size when a request sets no 'dimensions'")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));
+}
+
+// Models, threads, records, and the fake GPUs of /metrics.
+void add_server_flags(CLI::App& app, Options& o) {
   app.add_option("--model", o.models, "Model id listed by GET /v1/models (repeatable)")->capture_default_str();
   app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--record", o.record_path, "Append one JSON line per finished request to FILE");
@@ -80,6 +85,21 @@ ParseOutcome parse_options(int argc, const char* const* argv) {
   app.add_option("--gpu-watts-per-request", o.gpus.watts_per_request,
                  "Power each running request adds, W, spread evenly over the fake GPUs")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
+ParseOutcome parse_options(int argc, const char* const* argv) {
+  Options o;
+  std::vector<std::string> faults;
+  std::optional<std::uint64_t> seed;
+
+  CLI::App app{
+      "aiperf-mock-server: an OpenAI- and Ollama-compatible mock inference server for tests and demos.\n"
+      "Prints 'listening on HOST:PORT' on stdout when ready; exits 0 on SIGTERM/SIGINT."};
+  add_behavior_flags(app, o, faults, seed);
+  add_answer_flags(app, o);
+  add_server_flags(app, o);
 
   ParseOutcome out;
   try {
