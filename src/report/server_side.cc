@@ -47,6 +47,7 @@ std::vector<std::string> gauge_names(const std::vector<RunData>& runs) {
     for (const auto& [name, series] : run.server_metrics.series) {
       const auto& entry = metric_entry(run.server_metrics, name);
       if (entry.value("kind", "gauge") != "gauge") continue;  // counters are summarised as rates
+      if (name.rfind("DCGM_FI_", 0) == 0) continue;            // a DCGM endpoint scraped as server metrics: GPU charts show it
       names.emplace(!entry.contains("display"), name);
     }
   }
