@@ -66,7 +66,7 @@ ChartSpec gauge_chart(const std::vector<RunData>& runs, const std::string& name)
     const auto it = runs[i].server_metrics.series.find(name);
     if (it == runs[i].server_metrics.series.end()) continue;
     const auto& entry = metric_entry(runs[i].server_metrics, name);
-    // The friendly name keeps the title inside the chart; the legend-free series name is in the id.
+    // The friendly name alone: a series name with its labels overflows the title line.
     if (c.title.empty()) c.title = entry.contains("display") ? entry["display"].get<std::string>() : name;
     if (c.y_label.empty()) c.y_label = it->second.unit.empty() ? "value" : it->second.unit;
     c.series.push_back(Series{runs[i].name, palette_colour(i), SeriesKind::kStep, it->second.points});
