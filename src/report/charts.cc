@@ -6,6 +6,7 @@
 #include <set>
 
 #include "report/report.h"
+#include "report/server_side.h"
 
 namespace aiperf::report {
 namespace {
@@ -210,6 +211,7 @@ std::vector<NamedChart> report_charts(const std::vector<RunData>& runs) {
     charts.push_back({"ttft_per_slice", over_time, slices_chart(runs)});
   }
   charts.push_back({"errors_by_kind", "Errors", errors_chart(runs)});
+  for (auto& c : server_side_charts(runs)) charts.push_back(std::move(c));
   return charts;
 }
 

@@ -6,6 +6,7 @@
 #include "export/atomic_file.h"
 #include "report/png.h"
 #include "report/report.h"
+#include "report/server_side.h"
 #include "report/sweep.h"
 
 namespace aiperf::report {
@@ -126,6 +127,10 @@ std::string render_html(const std::vector<RunData>& runs, const std::vector<nloh
     out += fmt::format("<figure id=\"{}\" style=\"margin:0\">{}</figure>", chart.id, inline_svg(render_svg(chart.spec)));
   }
   if (!section.empty()) out += "</div>";
+  if (const auto tables = server_side_tables(runs); !tables.empty()) {
+    if (section != kServerSideSection) out += fmt::format("<h2>{}</h2>", kServerSideSection);
+    out += tables;
+  }
   for (std::size_t i = 0; i < sweeps.size(); ++i) {
     out += fmt::format("<h2>Sweep over {}</h2><div class=\"charts\">", escape_xml(sweeps[i].value("parameter", "")));
     int n = 0;

@@ -11,6 +11,7 @@
 
 #include "export/profile_export.h"
 #include "report/png.h"
+#include "report/server_side.h"
 #include "report/testing/synthetic_run.h"
 #include "support/test_support.h"
 
@@ -100,6 +101,91 @@ TEST(ReportTest, TenThousandRequestRunStaysUnderTwoMegabytes) {
   const std::string html = render_html({run});
   EXPECT_LT(html.size(), 2u << 20);
   EXPECT_GT(count(html, "<circle"), 1000u);  // the scatter charts are sampled, not empty
+}
+
+// The <svg> inside <figure id="ID">, or "" when the page has no such figure.
+std::string figure(const std::string& html, const std::string& id) {
+  const auto at = html.find("<figure id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  return html.substr(at, html.find("</figure>", at) - at);
+}
+
+TEST(ServerSideTest, ReadsCollectorSeriesWithTimesAfterTheFirstScrape) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {20, 40, 1});
+  testing::write_synthetic_collectors(dir.path(), 7);
+  auto run = load_run(dir.path());
+  ASSERT_TRUE(run) << run.error().describe();
+  const auto& running = run->server_metrics.series.at("vllm:num_requests_running{model_name=\"m\"}");
+  ASSERT_EQ(running.points.size(), 7u);
+  EXPECT_DOUBLE_EQ(running.points.front().first, 0);
+  EXPECT_DOUBLE_EQ(running.points.back().first, 6);
+  EXPECT_EQ(running.unit, "requests");
+  EXPECT_EQ(run->gpu_telemetry.series.size(), 4u);  // two GPUs, power and utilisation
+  EXPECT_TRUE(run->gpu_telemetry.document.contains("summary"));
+}
+
+TEST(ServerSideTest, SectionChartsGaugesAndGpusAndTabulatesHistogramsAndEnergy) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path() / "run_a", {50, 40, 1});
+  testing::write_synthetic_collectors(dir.path() / "run_a", 9, 100);
+  auto run = load_run(dir.path() / "run_a").value();
+  const std::string html = render_html({run});
+  EXPECT_NE(html.find("<h2>Server side</h2>"), std::string::npos);
+  for (const char* id : {"server_vllm_num_requests_running_model_name__m__", "server_vllm_kv_cache_usage_perc_model_name__m__",
+                         "gpu_power", "gpu_utilization"}) {
+    const auto svg = figure(html, id);
+    ASSERT_FALSE(svg.empty()) << id;
+    EXPECT_TRUE(has_data_points(svg)) << id;
+  }
+  EXPECT_TRUE(figure(html, "server_vllm_generation_tokens_total_model_name__m__").empty()) << "counters are not charted";
+  const auto power = figure(html, "gpu_power");
+  EXPECT_EQ(count(power, "<path class=\"series\""), 2u);
+  EXPECT_NE(power.find(">gpu 0</text>"), std::string::npos);
+  EXPECT_NE(power.find(">gpu 1</text>"), std::string::npos);
+  // Each GPU line passes through all 9 samples: M then 8 L.
+  const auto path = power.substr(power.find("<path class=\"series\""));
+  EXPECT_EQ(count(path.substr(0, path.find("/>")), "L"), 8u);
+  const auto tables = html.substr(html.find("Server histograms"));
+  EXPECT_NE(tables.find("vllm:time_to_first_token_seconds"), std::string::npos);
+  EXPECT_NE(tables.find(fmt::format("<td>{}</td>", human_number(0.08))), std::string::npos);  // p90
+  EXPECT_NE(tables.find("GPU energy"), std::string::npos);
+  EXPECT_NE(tables.find(fmt::format("<td>{}</td>", human_number(2.3))), std::string::npos);  // J per output token
+}
+
+TEST(ServerSideTest, AbsentCollectorFilesGiveNoSection) {
+  TempDir dir;
+  auto runs = two_runs(dir, 30);
+  EXPECT_FALSE(runs[0].server_metrics.present());
+  const std::string html = render_html(runs);
+  EXPECT_EQ(html.find("Server side"), std::string::npos);
+  for (const auto& chart : report_charts(runs)) EXPECT_NE(chart.section, kServerSideSection) << chart.id;
+}
+
+TEST(ServerSideTest, OverlaysEveryRunAndNamesEachRunsGpus) {
+  TempDir dir;
+  auto runs = two_runs(dir, 30);
+  testing::write_synthetic_collectors(runs[0].dir, 5, 100);
+  testing::write_synthetic_collectors(runs[1].dir, 8, 200);
+  runs = {load_run(runs[0].dir).value(), load_run(runs[1].dir).value()};
+  const std::string html = render_html(runs);
+  const auto running = figure(html, "server_vllm_num_requests_running_model_name__m__");
+  EXPECT_EQ(count(running, "<path class=\"series\""), 2u);
+  const auto power = figure(html, "gpu_power");
+  EXPECT_EQ(count(power, "<path class=\"series\""), 4u);
+  for (const char* label : {">run_a gpu 0<", ">run_a gpu 1<", ">run_b gpu 0<", ">run_b gpu 1<"}) {
+    EXPECT_NE(power.find(label), std::string::npos) << label;
+  }
+}
+
+TEST(ServerSideTest, MalformedTimeSeriesIsAnErrorNamingTheFileAndLine) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {10, 40, 1});
+  testing::write_synthetic_collectors(dir.path(), 3);
+  std::ofstream(dir.path() / "server_metrics_timeseries.jsonl", std::ios::app) << "{\"metric\": \n";
+  auto run = load_run(dir.path());
+  ASSERT_FALSE(run);
+  EXPECT_NE(run.error().describe().find("server_metrics_timeseries.jsonl"), std::string::npos) << run.error().describe();
 }
 
 TEST(PngTest, ChartsDecodeWithTheirSize) {

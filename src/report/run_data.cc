@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <tuple>
 
 #include "base/file.h"
 
@@ -72,7 +73,54 @@ Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& fi
   return points;
 }
 
+Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesystem::path& file) {
+  std::map<std::string, TimeSeries> out;
+  std::ifstream in(file);
+  if (!in) return out;
+  std::vector<std::tuple<std::string, std::string, int64_t, double>> raw;
+  std::string text;
+  int line_number = 0;
+  while (std::getline(in, text)) {
+    ++line_number;
+    if (text.empty()) continue;
+    try {
+      const auto line = json::parse(text);
+      const auto& value = line.at("value");
+      if (!value.is_number()) continue;  // a non-finite sample is exported as null
+      raw.emplace_back(line.at("metric").get<std::string>(), line.value("unit", ""),
+                       line.at("timestamp_ns").get<int64_t>(), value.get<double>());
+    } catch (const std::exception& e) {
+      return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(file.string(), line_number));
+    }
+  }
+  int64_t first = std::numeric_limits<int64_t>::max();
+  for (const auto& r : raw) first = std::min(first, std::get<2>(r));
+  for (auto& [metric, unit, t, v] : raw) {
+    auto& series = out[metric];
+    series.unit = unit;
+    series.points.emplace_back(static_cast<double>(t - first) / 1e9, v);
+  }
+  return out;
+}
+
 }  // namespace
+
+Expected<CollectorData> load_collector(const std::filesystem::path& dir, const std::string& name) {
+  CollectorData data;
+  const auto doc_file = dir / (name + ".json");
+  if (std::filesystem::exists(doc_file)) {
+    auto text = read_bounded_regular_file(doc_file, kMaxAggregateBytes);
+    if (!text) return fail(std::move(text.error()).in_file(doc_file.string()));
+    data.document = json::parse(*text, nullptr, false);
+    if (data.document.is_discarded() || !data.document.is_object()) {
+      return fail(make_error(ErrorCode::kMalformedInput, "not a JSON object").in_file(doc_file.string()));
+    }
+  }
+  auto series = read_time_series(dir / (name + "_timeseries.jsonl"));
+  if (!series) return fail(std::move(series.error()));
+  data.series = std::move(*series);
+  return data;
+}
 
 std::vector<double> RunData::values(const std::string& tag) const {
   std::vector<double> out;
@@ -110,6 +158,11 @@ Expected<RunData> load_run(const std::filesystem::path& dir) {
   if (auto slices = read_bounded_regular_file(slices_file, kMaxAggregateBytes)) {
     run.timeslices = json::parse(*slices, nullptr, false);  // optional: a bad file is left out
     if (run.timeslices.is_discarded()) run.timeslices = nullptr;
+  }
+  for (auto [name, data] : {std::pair{"server_metrics", &run.server_metrics}, {"gpu_telemetry", &run.gpu_telemetry}}) {
+    auto loaded = load_collector(dir, name);
+    if (!loaded) return fail(std::move(loaded.error()));
+    *data = std::move(*loaded);
   }
   return run;
 }

@@ -26,6 +26,19 @@ struct RequestPoint {
   std::vector<double> inter_chunk_latency_ms;  ///< Gaps between chunks.
 };
 
+/// One collector time series, times in seconds after the collector file's first sample.
+struct TimeSeries {
+  std::string unit;
+  std::vector<std::pair<double, double>> points;
+};
+
+/// One collector's artifacts (NAME.json, NAME_timeseries.jsonl); `document` is null when absent.
+struct CollectorData {
+  nlohmann::json document;
+  std::map<std::string, TimeSeries> series;  ///< By series name, labels included.
+  bool present() const { return !document.is_null() || !series.empty(); }
+};
+
 /// One artifact directory.
 struct RunData {
   std::string name;            ///< Legend label: the directory's name.
@@ -33,6 +46,8 @@ struct RunData {
   nlohmann::json aggregate;    ///< profile_export_aiperf.json.
   std::vector<RequestPoint> requests;  ///< Profiling-phase records, in file order.
   nlohmann::json timeslices;           ///< profile_export_aiperf_timeslices.json, or null.
+  CollectorData server_metrics;        ///< server_metrics.json and its time series, when present.
+  CollectorData gpu_telemetry;         ///< gpu_telemetry.json and its time series, when present.
   /// Every finite value of a per-request metric tag among successful requests, in file order.
   std::vector<double> values(const std::string& tag) const;
 };
@@ -40,6 +55,10 @@ struct RunData {
 /// Reads `dir`; an Error naming the file when the JSON export is missing or malformed
 /// (a missing JSONL is allowed: aggregates only).
 Expected<RunData> load_run(const std::filesystem::path& dir);
+
+/// Reads `dir`/NAME.json and `dir`/NAME_timeseries.jsonl; absent files give empty data,
+/// a malformed one an Error naming it (with its line).
+Expected<CollectorData> load_collector(const std::filesystem::path& dir, const std::string& name);
 
 /// The unit of per-request metric `tag` as the JSONL gives it ("ms", "tokens", ...); "" if unknown.
 std::string unit_of(const RunData& run, const std::string& tag);

@@ -137,6 +137,29 @@ TEST(CollectorsE2ETest, GpuEnergyPerTokenMatchesTheMocksKnownPowerCurveWithinOne
   EXPECT_NE(run.result.out.find("Energy per output token"), std::string::npos) << run.result.out;
 }
 
+TEST(CollectorsE2ETest, PlotDrawsTheServerSideSectionFromTheMocksCollectorFiles) {
+  MockServerProcess server({"--ttft", "40", "--itl", "4", "--gpus", "2"});
+  TempDir dir;
+  auto run = profile(server, dir, "--streaming --concurrency 4 --request-count 60 --osl 16 --gpu-telemetry-url " +
+                                      server.base_url() + "/metrics");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const auto html = dir.path() / "report.html";
+  auto plot = testing::run_aiperf("plot '" + dir.path().string() + "' -o '" + html.string() + "'");
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  const std::string page = testing::slurp(html);
+  EXPECT_NE(page.find("<h2>Server side</h2>"), std::string::npos);
+  for (const char* id : {"server_vllm_num_requests_running", "gpu_power", "gpu_utilization"}) {
+    const auto at = page.find(std::string("<figure id=\"") + id);
+    ASSERT_NE(at, std::string::npos) << id;
+    const auto svg = page.substr(at, page.find("</figure>", at) - at);
+    EXPECT_NE(svg.find("class=\"series\" d=\"M"), std::string::npos) << id << " has no data";
+  }
+  // The mock serves its DCGM fields on the same /metrics: drawn once, under the GPU charts.
+  EXPECT_EQ(page.find("<figure id=\"server_DCGM"), std::string::npos);
+  EXPECT_NE(page.find("vllm:time_to_first_token_seconds"), std::string::npos);
+  EXPECT_NE(page.find("energy per output token"), std::string::npos);
+}
+
 std::string fixture_collector(const json& config) {
   return "--plugin-path '" + testing::fixture_dir("collector").string() + "' --no-server-metrics --collector 'fixture_collector=" +
          config.dump() + "' ";

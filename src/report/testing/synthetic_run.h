@@ -17,4 +17,9 @@ struct SyntheticRun {
 /// Writes profile_export_aiperf.json and profile_export.jsonl of `run` into `dir` (created).
 void write_synthetic_run(const std::filesystem::path& dir, const SyntheticRun& run);
 
+/// Writes server_metrics.* and gpu_telemetry.* into `dir` with the real collector exporter:
+/// `samples` scrapes 1 s apart of a running-requests gauge, a KV-cache gauge, a token counter,
+/// a TTFT histogram, and two GPUs' power and utilisation; power is `watts` per running request.
+void write_synthetic_collectors(const std::filesystem::path& dir, int samples = 10, double watts = 100);
+
 }  // namespace aiperf::report::testing
