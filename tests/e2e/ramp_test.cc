@@ -66,8 +66,11 @@ TEST(RampE2ETest, ConcurrencyRampRaisesTheInFlightCountStepByStep) {
   EXPECT_GE(peak_mid, static_cast<std::size_t>(target / 2)) << "the limit did not rise during the ramp";
   EXPECT_EQ(peak_after, static_cast<std::size_t>(target));
   for (const auto& x : s) {
-    if (x.start_s < ramp_s - 0.1) EXPECT_TRUE(x.in_ramp) << x.start_s;
-    if (x.start_s > ramp_s + 0.1) EXPECT_FALSE(x.in_ramp) << x.start_s;
+    if (x.start_s < ramp_s - 0.1) {
+      EXPECT_TRUE(x.in_ramp) << x.start_s;
+    } else if (x.start_s > ramp_s + 0.1) {
+      EXPECT_FALSE(x.in_ramp) << x.start_s;
+    }
   }
 }
 
