@@ -151,6 +151,25 @@ TEST(ProfileOptionsTest, TimesAndRatesThatWouldOverflowAreRefused) {
   EXPECT_TRUE(o.validate().empty());
 }
 
+TEST(ProfileOptionsTest, EachRampNeedsItsLoadModeAndANonNegativeDuration) {
+  ProfileOptions o;
+  o.model = "m";
+  o.request_count = 1;
+  o.concurrency = 8;
+  o.concurrency_ramp_duration = 5;
+  EXPECT_TRUE(o.validate().empty());
+  o.concurrency_ramp_duration = -1;
+  EXPECT_EQ(o.validate().size(), 1u);
+  o.concurrency_ramp_duration = 5;
+  o.request_rate = 10;  // the ceiling of a rate is not ramped
+  EXPECT_EQ(o.validate().size(), 1u);
+  o.concurrency_ramp_duration = 0;
+  o.request_rate_ramp_duration = 5;
+  EXPECT_TRUE(o.validate().empty());
+  o.request_rate.reset();
+  EXPECT_EQ(o.validate().size(), 1u) << "--request-rate-ramp-duration without --request-rate";
+}
+
 TEST(ProfileOptionsTest, OslExactNeedsALengthAndReachesTheEndpoint) {
   ProfileOptions o;
   o.model = "m";

@@ -56,6 +56,13 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
     need(!value || *value <= kMaxSeconds, flag, fmt::format("must be at most {} s (one year)", kMaxSeconds));
   }
   need(arrival_smoothness > 0, "--arrival-smoothness", "must be positive");
+  need(!(concurrency_ramp_duration > 0 && request_rate), "--concurrency-ramp-duration",
+       "ramps --concurrency mode only (not the ceiling of --request-rate)");
+  need(!(request_rate_ramp_duration > 0 && !request_rate), "--request-rate-ramp-duration", "needs --request-rate");
+  for (auto [value, flag] : {std::pair{concurrency_ramp_duration, "--concurrency-ramp-duration"},
+                             {request_rate_ramp_duration, "--request-rate-ramp-duration"}}) {
+    need(value >= 0 && value <= kMaxSeconds, flag, fmt::format("must be between 0 and {} s", kMaxSeconds));
+  }
   need(!request_count || *request_count >= 1, "--request-count", "must be at least 1");
   need(!benchmark_duration || *benchmark_duration > 0, "--benchmark-duration", "must be positive");
   need(benchmark_grace_period >= 0, "--benchmark-grace-period", "must not be negative");

@@ -57,6 +57,8 @@ struct ProfileOptions {
   std::optional<double> request_rate;
   ArrivalPattern arrival_pattern = ArrivalPattern::kPoisson;
   double arrival_smoothness = 1.0;
+  double concurrency_ramp_duration = 0;      ///< Seconds the concurrency limit takes to rise from 1 (0 = no ramp).
+  double request_rate_ramp_duration = 0;     ///< Seconds the request rate takes to rise to its target (0 = no ramp).
   bool fixed_schedule = false;               ///< Also implied by an input file with timestamps.
   std::optional<double> fixed_schedule_start_offset_ms, fixed_schedule_end_offset_ms;
   std::string timing_strategy;               ///< Explicit implementation (e.g. a plugin's).

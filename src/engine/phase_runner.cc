@@ -101,6 +101,10 @@ void PhaseRunner::pump() {
   maybe_finish();
 }
 
+void PhaseRunner::mark_ramp(metrics::RequestRecord& seed, int64_t scheduled_ns) const {
+  if (defaults_.ramp_ns > 0 && phase_ == "profiling") seed.in_ramp = scheduled_ns - start_ns_ < defaults_.ramp_ns;
+}
+
 void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   std::size_t index = 0;
   try {
@@ -127,6 +131,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
+  mark_ramp(seed, scheduled_ns);
   if (index >= in_.dataset.size()) {
     seed.start_ns = seed.end_ns = transport::now_ns();
     seed.error = metrics::RequestError{metrics::ErrorKind::kOther, {},
@@ -159,6 +164,7 @@ void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
+  mark_ramp(seed, scheduled_ns);
   seed.class_label = e.class_label;
   seed.conversation_id = conversation_id;
   seed.turn_index = c.next_turn;

@@ -35,6 +35,7 @@ struct RequestDefaults {
   int64_t cancellation_delay_ns = 0; ///< Cancelled that long after being sent (--request-cancellation-delay).
   uint64_t seed = 0;                 ///< Seeds the URL and cancellation choices (--random-seed).
   bool prefer_client_token_counts = false;  ///< Client token counts win over usage (no --use-server-token-count).
+  int64_t ramp_ns = 0;  ///< Profiling's ramp: requests scheduled this soon after the start are marked in_ramp (0 = none).
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -101,6 +102,7 @@ class PhaseRunner {
   /// The transport's session key of a conversation (non-zero; 0 means "no session").
   static uint64_t session_key(uint64_t conversation_id) { return conversation_id + 1; }
   void send(const Credit& credit, int64_t scheduled_ns);
+  void mark_ramp(metrics::RequestRecord& seed, int64_t scheduled_ns) const;
   void send_turn(uint64_t conversation_id, int64_t scheduled_ns);
   void submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
               std::optional<uint64_t> conversation_id);

@@ -142,6 +142,7 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
   if (!md.class_label.empty()) metadata["class"] = md.class_label;
   if (md.conversation_id) metadata["conversation_id"] = *md.conversation_id;
   if (md.turn_index) metadata["turn_index"] = *md.turn_index;
+  if (md.in_ramp) metadata["in_ramp"] = *md.in_ramp;
   json values = json::object();
   auto put = [&](std::string_view tag, std::string_view unit, auto value) {
     values[std::string(tag)] = {{"value", value}, {"unit", unit}};

@@ -64,6 +64,7 @@ struct RecordMetadata {
   std::string class_label = {};  ///< Written as metadata.class when not empty.
   std::optional<uint64_t> conversation_id = {};  ///< Multi-turn: metadata.conversation_id.
   std::optional<uint32_t> turn_index = {};       ///< Multi-turn: metadata.turn_index (0 = first turn).
+  std::optional<bool> in_ramp = {};              ///< With a ramp: metadata.in_ramp (sent before the ramp ended).
 };
 
 /// One RunMetrics per request class (only requests with a non-empty label).

@@ -112,6 +112,7 @@ struct RequestRecord {
   std::string request_id;                  ///< Unique id (also sent as X-Request-ID).
   std::string class_label;                 ///< Request class (mixture component, input file, `class` field); may be empty.
   std::optional<uint64_t> conversation_id; ///< Multi-turn: the conversation (0-based, in start order).
+  std::optional<bool> in_ramp;             ///< With a ramp: scheduled before the ramp ended (else unset).
   std::optional<uint32_t> turn_index;      ///< Multi-turn: the turn within it (0 = first).
   int64_t start_ns = 0;                    ///< Monotonic time just before the first request byte was written.
   int64_t end_ns = 0;                      ///< Monotonic time the request finished (last byte read, or failure).

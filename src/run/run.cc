@@ -257,11 +257,15 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
                                    o.url_strategy == "random", o.request_cancellation_rate / 100,
                                    static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
                                    !o.use_server_token_count};
+  defaults.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
-      [&registry, strategy = plan.strategy](const engine::PhasePlan&) {
-        auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, strategy.config);
+      [&registry, strategy = plan.strategy](const engine::PhasePlan& phase) {
+        auto config = strategy.config;  // the ramp belongs to the profiling phase (AIPerf's warmup has its own)
+        const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
+        if (builtin && phase.name != "profiling" && config.is_object()) config.erase("ramp_duration_s");
+        auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, config);
         note_plugin_libraries(registry);  // a strategy's library is loaded on first use
         return created;
       },

@@ -377,9 +377,12 @@ Expected<StrategyChoice> choose_strategy(const ProfileOptions& o, const std::vec
     nlohmann::json config = {{"request_rate", *o.request_rate}, {"arrival_pattern", config::to_string(o.arrival_pattern)},
                              {"arrival_smoothness", o.arrival_smoothness}, {"seed", o.random_seed}};
     if (o.concurrency) config["max_concurrency"] = *o.concurrency;
+    if (o.request_rate_ramp_duration > 0) config["ramp_duration_s"] = o.request_rate_ramp_duration;
     return StrategyChoice{"request_rate", config, true, false};
   }
-  return StrategyChoice{"concurrency", {{"concurrency", o.concurrency.value_or(1)}}, false, false};
+  nlohmann::json config = {{"concurrency", o.concurrency.value_or(1)}};
+  if (o.concurrency_ramp_duration > 0) config["ramp_duration_s"] = o.concurrency_ramp_duration;
+  return StrategyChoice{"concurrency", config, false, false};
 }
 
 std::vector<engine::PhasePlan> plan_phases(const ProfileOptions& o, std::size_t dataset_size, bool stops_itself) {

@@ -32,6 +32,7 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
                                done.record.class_label};
   md.conversation_id = done.record.conversation_id;
   md.turn_index = done.record.turn_index;
+  md.in_ramp = done.record.in_ramp;
   if (!cancelled && !done.record.class_label.empty()) by_class_[done.record.class_label].add(done.metrics);
   try {
     std::string line = exporting::record_line(md, done.metrics);

@@ -7,7 +7,7 @@
 namespace aiperf::timing {
 
 RequestRateStrategy::RequestRateStrategy(const PluginConfig& config) {
-  config.allow_only({"request_rate", "arrival_pattern", "arrival_smoothness", "max_concurrency", "seed"});
+  config.allow_only({"request_rate", "arrival_pattern", "arrival_smoothness", "max_concurrency", "seed", "ramp_duration_s"});
   rate_ = config.require<double>("request_rate");
   if (!(rate_ > 0) || !std::isfinite(rate_)) {
     throw ConfigError("key 'request_rate' must be a positive number, got " + std::to_string(rate_));
@@ -25,6 +25,27 @@ RequestRateStrategy::RequestRateStrategy(const PluginConfig& config) {
     max_concurrency_ = static_cast<uint64_t>(n);
   }
   rng_.seed(config.get<uint64_t>("seed", 0));
+  auto ramp_s = config.get<double>("ramp_duration_s", 0);
+  if (!(ramp_s >= 0) || !std::isfinite(ramp_s)) throw ConfigError("key 'ramp_duration_s' must be at least 0");
+  ramp_ns_ = ramp_s * 1e9;
+  if (ramp_s > 0) start_fraction_ = std::min(1.0, 0.1 / ramp_s);
+}
+
+double RequestRateStrategy::rate_at(int64_t t_ns) const {
+  const double t = static_cast<double>(t_ns);
+  if (t >= ramp_ns_) return rate_;
+  return rate_ * (start_fraction_ + (1 - start_fraction_) * std::max(0.0, t) / ramp_ns_);
+}
+
+// Maps a send time of the steady schedule (rate R) to the ramped one: the ramp's cumulative count
+// R * (f t + (1 - f) t^2 / 2S) equals R * steady at the returned t (solved in its stable form).
+double RequestRateStrategy::ramped_ns(double steady_ns) const {
+  if (ramp_ns_ <= 0) return steady_ns;
+  const double f = start_fraction_;
+  const double steady_at_ramp_end = ramp_ns_ * (1 + f) / 2;
+  if (steady_ns >= steady_at_ramp_end) return ramp_ns_ + (steady_ns - steady_at_ramp_end);
+  const double a = (1 - f) / (2 * ramp_ns_);
+  return 2 * steady_ns / (f + std::sqrt(f * f + 4 * a * steady_ns));
 }
 
 int64_t RequestRateStrategy::draw_gap_ns() {
@@ -42,7 +63,7 @@ int64_t RequestRateStrategy::draw_gap_ns() {
 Credit RequestRateStrategy::next_credit(const CreditState& state) {
   if (max_concurrency_ && state.in_flight >= *max_concurrency_) return {Credit::Kind::kWaitForReturn, 0, {}};
   // The first request goes at phase start; each later one a drawn gap after the previous slot.
-  int64_t at = static_cast<int64_t>(next_send_ns_);
+  int64_t at = static_cast<int64_t>(ramped_ns(next_send_ns_));
   next_send_ns_ += pattern_ == ArrivalPattern::kConstant ? 1e9 / rate_ : static_cast<double>(draw_gap_ns());
   return {Credit::Kind::kSendAt, at, {}};
 }

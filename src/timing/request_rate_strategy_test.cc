@@ -64,10 +64,32 @@ TEST(RequestRateStrategyTest, CeilingHoldsSendsBack) {
   EXPECT_EQ(s.next_credit({0, 0, 1, 0}).kind, Credit::Kind::kSendAt);
 }
 
+// Constant arrivals over a 10 s ramp to 100 req/s: the sends counted per second follow the line
+// rate(t) = R (f + (1 - f) t / S), and after the ramp the gaps are exactly 1/R.
+TEST(RequestRateStrategyTest, RampRaisesTheRateLinearly) {
+  const double rate = 100, ramp_s = 10;
+  RequestRateStrategy s(PluginConfig(json{{"request_rate", rate}, {"arrival_pattern", "constant"},
+                                          {"ramp_duration_s", ramp_s}}));
+  auto t = send_times(s, 1500);
+  std::vector<int> per_second(20, 0);
+  for (auto ns : t) {
+    if (ns < 20e9) ++per_second[static_cast<std::size_t>(ns / 1'000'000'000)];
+  }
+  const double f = 0.1 / ramp_s;
+  for (int sec = 0; sec < 10; ++sec) {
+    const double expected = rate * (f + (1 - f) * (sec + 0.5) / ramp_s);  // the line at mid-second
+    EXPECT_NEAR(per_second[sec], expected, 1.5) << "second " << sec;
+    EXPECT_NEAR(s.rate_at(static_cast<int64_t>((sec + 0.5) * 1e9)), expected, 1e-6);
+  }
+  for (int sec = 11; sec < 19; ++sec) EXPECT_NEAR(per_second[sec], rate, 1) << "second " << sec;
+  EXPECT_DOUBLE_EQ(s.rate_at(static_cast<int64_t>(ramp_s * 1e9)), rate);
+}
+
 TEST(RequestRateStrategyTest, RejectsBadConfig) {
   EXPECT_THROW(RequestRateStrategy(PluginConfig(json{{"request_rate", -1}})), ConfigError);
   EXPECT_THROW(RequestRateStrategy(PluginConfig(json::object())), ConfigError);
   EXPECT_THROW(RequestRateStrategy(PluginConfig(json{{"request_rate", 1}, {"arrival_pattern", "x"}})), ConfigError);
+  EXPECT_THROW(RequestRateStrategy(PluginConfig(json{{"request_rate", 1}, {"ramp_duration_s", -2}})), ConfigError);
 }
 
 TEST(FixedScheduleStrategyTest, SendsEachEntryAtItsTimestampThenStops) {

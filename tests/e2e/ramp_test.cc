@@ -1,0 +1,101 @@
+// Ramps end to end against the real mock: the realised concurrency and send rate
+// over time follow --concurrency-ramp-duration / --request-rate-ramp-duration, and
+// the JSONL marks the requests sent during the ramp (metadata.in_ramp). Wall-clock
+// bound (label `timing`); the bounds are generous, a step or a few requests.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "e2e/e2e_support.h"
+
+namespace aiperf {
+namespace {
+
+using nlohmann::json;
+using testing::MockServerProcess;
+using testing::TempDir;
+using testing::profile;
+
+struct Span {
+  double start_s, end_s;
+  bool in_ramp;
+};
+
+// Every record's [start, end) in seconds from the first send, with its in_ramp mark.
+std::vector<Span> spans(const std::vector<json>& records) {
+  int64_t t0 = INT64_MAX;
+  for (const auto& r : records) t0 = std::min(t0, r["metadata"]["request_start_ns"].get<int64_t>());
+  std::vector<Span> out;
+  for (const auto& r : records) {
+    const auto& md = r["metadata"];
+    EXPECT_TRUE(md.contains("in_ramp")) << md.dump();
+    out.push_back({(md["request_start_ns"].get<int64_t>() - t0) / 1e9, (md["request_end_ns"].get<int64_t>() - t0) / 1e9,
+                   md.value("in_ramp", false)});
+  }
+  return out;
+}
+
+std::size_t in_flight_at(const std::vector<Span>& s, double t) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [t](const Span& x) { return x.start_s <= t && t < x.end_s; }));
+}
+
+TEST(RampE2ETest, ConcurrencyRampRaisesTheInFlightCountStepByStep) {
+  const int target = 8;
+  const double ramp_s = 2.0, ttft_ms = 150;
+  MockServerProcess server({"--ttft", std::to_string(ttft_ms), "--itl", "1"});
+  TempDir dir;
+  auto run = profile(server, dir,
+                     "--streaming --osl 4 --concurrency " + std::to_string(target) + " --concurrency-ramp-duration " +
+                         std::to_string(ramp_s) + " --benchmark-duration 3.5 --benchmark-grace-period 5");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  auto s = spans(run.records);
+  ASSERT_GT(s.size(), 20u);
+  // Never above the ramp's limit 1 + floor((N - 1) t / S), sampled every 10 ms; the phase clock may
+  // run up to 20 ms ahead of the first send's timestamp.
+  for (double t = 0; t < 3.4; t += 0.01) {
+    const double phase_t = t + 0.02;
+    const auto limit = phase_t >= ramp_s ? target : 1 + static_cast<int>((target - 1) * phase_t / ramp_s);
+    ASSERT_LE(in_flight_at(s, t), static_cast<std::size_t>(limit)) << "t=" << t;
+  }
+  // And it does rise: full after the ramp, and already over half-way at three quarters of it.
+  std::size_t peak_mid = 0, peak_after = 0;
+  for (double t = 0.7 * ramp_s; t < 0.8 * ramp_s; t += 0.01) peak_mid = std::max(peak_mid, in_flight_at(s, t));
+  for (double t = ramp_s + 0.3; t < 3.3; t += 0.01) peak_after = std::max(peak_after, in_flight_at(s, t));
+  EXPECT_GE(peak_mid, static_cast<std::size_t>(target / 2)) << "the limit did not rise during the ramp";
+  EXPECT_EQ(peak_after, static_cast<std::size_t>(target));
+  for (const auto& x : s) {
+    if (x.start_s < ramp_s - 0.1) {
+      EXPECT_TRUE(x.in_ramp) << x.start_s;
+    } else if (x.start_s > ramp_s + 0.1) {
+      EXPECT_FALSE(x.in_ramp) << x.start_s;
+    }
+  }
+}
+
+TEST(RampE2ETest, RequestRateRampFollowsTheLineThenHoldsTheTarget) {
+  const double rate = 100, ramp_s = 2.0, f = 0.1 / ramp_s;  // AIPerf's start rate R * 0.1 / S
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir,
+                     "--request-rate " + std::to_string(rate) + " --arrival-pattern constant --request-count 300" +
+                         " --request-rate-ramp-duration " + std::to_string(ramp_s));
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  auto s = spans(run.records);
+  ASSERT_EQ(s.size(), 300u);
+  // Sends per 250 ms bin against the integral of rate(t) over the bin.
+  auto sent_by = [&](double t) { return t <= ramp_s ? rate * (f * t + (1 - f) * t * t / (2 * ramp_s))
+                                                    : rate * (ramp_s * (1 + f) / 2 + (t - ramp_s)); };
+  const double bin = 0.25;
+  for (double a = 0; a + bin <= 2.75; a += bin) {
+    const double expected = sent_by(a + bin) - sent_by(a);
+    const auto got = std::count_if(s.begin(), s.end(), [&](const Span& x) { return x.start_s >= a && x.start_s < a + bin; });
+    EXPECT_NEAR(static_cast<double>(got), expected, 3 + 0.1 * expected) << "bin at " << a << " s";
+  }
+  const auto marked = std::count_if(s.begin(), s.end(), [](const Span& x) { return x.in_ramp; });
+  EXPECT_NEAR(static_cast<double>(marked), sent_by(ramp_s), 1.0);  // exactly those scheduled before the ramp ended
+}
+
+}  // namespace
+}  // namespace aiperf
