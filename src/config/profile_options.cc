@@ -8,6 +8,21 @@
 namespace aiperf::config {
 namespace {
 
+// Servers and connections: strategies by name, cancellation and response bounds.
+template <class Need>
+void validate_connections(const ProfileOptions& o, Need& need) {
+  need(o.url_strategy == "round_robin" || o.url_strategy == "random", "--url-strategy",
+       "must be round_robin or random, got '" + o.url_strategy + "'");
+  need(o.connection_reuse_strategy == "pooled" || o.connection_reuse_strategy == "never" ||
+           o.connection_reuse_strategy == "sticky-user-sessions",
+       "--connection-reuse-strategy", "must be pooled, never or sticky-user-sessions, got '" + o.connection_reuse_strategy + "'");
+  need(o.request_cancellation_rate >= 0 && o.request_cancellation_rate <= 100, "--request-cancellation-rate",
+       fmt::format("must be a percentage between 0 and 100, got {}", o.request_cancellation_rate));
+  need(o.request_cancellation_delay >= 0 && o.request_cancellation_delay <= kMaxSeconds, "--request-cancellation-delay",
+       fmt::format("must be between 0 and {} s, got {}", kMaxSeconds, o.request_cancellation_delay));
+  need(o.max_response_bytes >= 1024, "--max-response-bytes", "must be at least 1024");
+}
+
 // The workload options (docs/workloads.md): lengths bounded like --isl, pairs given together.
 template <class Need>
 void validate_workloads(const ProfileOptions& o, Need& need) {
@@ -106,16 +121,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
        "and --rankings-passages-stddev need --endpoint-type rankings");
   need(!rankings_passages_mean || *rankings_passages_mean >= 1, "--rankings-passages-mean", "must be at least 1");
   need(!rankings_passages_stddev || *rankings_passages_stddev >= 0, "--rankings-passages-stddev", "must not be negative");
-  need(url_strategy == "round_robin" || url_strategy == "random", "--url-strategy",
-       "must be round_robin or random, got '" + url_strategy + "'");
-  need(connection_reuse_strategy == "pooled" || connection_reuse_strategy == "never" ||
-           connection_reuse_strategy == "sticky-user-sessions",
-       "--connection-reuse-strategy", "must be pooled, never or sticky-user-sessions, got '" + connection_reuse_strategy + "'");
-  need(request_cancellation_rate >= 0 && request_cancellation_rate <= 100, "--request-cancellation-rate",
-       fmt::format("must be a percentage between 0 and 100, got {}", request_cancellation_rate));
-  need(request_cancellation_delay >= 0 && request_cancellation_delay <= kMaxSeconds, "--request-cancellation-delay",
-       fmt::format("must be between 0 and {} s, got {}", kMaxSeconds, request_cancellation_delay));
-  need(max_response_bytes >= 1024, "--max-response-bytes", "must be at least 1024");
+  validate_connections(*this, need);
   validate_workloads(*this, need);
   need(custom_endpoint.empty() || custom_endpoint.front() == '/', "--endpoint",
        "must start with '/', got '" + custom_endpoint + "'");
