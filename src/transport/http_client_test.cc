@@ -29,6 +29,7 @@
 
 #include "mock_server/testing/mock_server_process.h"
 #include "transport/sse_parser.h"
+#include "transport/testing/tls_peers.h"
 
 namespace aiperf::transport {
 namespace {
@@ -475,16 +476,7 @@ TEST_F(HttpClientTest, EveryFaultKindTogetherCountsAddUp) {
 // A TCP port on 127.0.0.1 that is bound but not listening: connects are refused.
 class RefusingPort {
  public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
+  RefusingPort() { fd_ = transport::testing::listen_on_loopback(port_, 0); }
   ~RefusingPort() { ::close(fd_); }
   int port() const { return port_; }
 
@@ -632,17 +624,7 @@ TEST(HttpClientTimerTest, RunAtIsNeverEarlyAndPrecise) {
 class RawServer {
  public:
   explicit RawServer(std::string response) : response_(std::move(response)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = transport::testing::listen_on_loopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~RawServer() {

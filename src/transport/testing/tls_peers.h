@@ -37,6 +37,10 @@ int run_command(const std::vector<std::string>& argv, const std::string& log = {
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, read, close).
 int free_port();
 
+/// A TCP socket bound to 127.0.0.1 on a free port, listening when `backlog` > 0 (0: bound
+/// only, so connects are refused); its port goes to `port`. Throws std::runtime_error.
+int listen_on_loopback(int& port, int backlog = 16);
+
 /// True once a TCP connect to 127.0.0.1:port succeeds, polling until `timeout`.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
