@@ -19,9 +19,11 @@ using testing::TempDir;
 constexpr int kRequests = 6;
 
 // --phase-hook for the fixture hook, quoted for the shell.
-std::string fault_hook(const std::string& action, const std::string& at, const std::string& extra = "") {
+std::string fault_hook(const std::string& action, const std::string& at, const std::string& extra = "",
+                       const std::string& mark = "") {
   json config = {{"action", action}, {"at", at}};
   if (!extra.empty()) config["path"] = extra;
+  if (!mark.empty()) config["mark"] = mark;
   return "--plugin-path '" AIPERF_HOOK_FIXTURE_DIR "/fault' --phase-hook 'fault=" + config.dump() + "' ";
 }
 
@@ -168,11 +170,13 @@ TEST(HookHostE2ETest, InProcessIsolationRunsHooksInAiperfItself) {
 TEST(HookHostE2ETest, SummariesAreWrittenBeforeTheEndOfRunHooksRun) {
   MockServerProcess server({"--fast"});
   TempDir dir;
-  testing::BackgroundCommand aiperf(
-      profile_command(server, dir, fault_hook("hang", "phase_complete") + "--request-count 3"));
-  auto summary = dir.path() / "profile_export_aiperf.json";
-  for (int i = 0; i < 400 && !std::filesystem::exists(summary); ++i) ::usleep(50'000);
-  ASSERT_TRUE(std::filesystem::exists(summary)) << "no summary while the end-of-run hook hangs";
+  TempDir marks;
+  auto hanging = marks.path() / "hanging";
+  testing::BackgroundCommand aiperf(profile_command(
+      server, dir, fault_hook("hang", "phase_complete", "", hanging.string()) + "--request-count 3"));
+  // Killed only once the end-of-run hook is known to hang, not when the first export appears.
+  for (int i = 0; i < 400 && !std::filesystem::exists(hanging); ++i) ::usleep(50'000);
+  ASSERT_TRUE(std::filesystem::exists(hanging)) << "the end-of-run hook never ran";
   aiperf.signal(SIGKILL);
   auto result = aiperf.wait(10'000);
   expect_complete_exports(dir, testing::read_run(dir, result), 3);
