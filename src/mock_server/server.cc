@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +37,7 @@
 #include "mock_server/openai_format.h"
 #include "mock_server/record.h"
 #include "mock_server/responder.h"
+#include "transport/stamped_socket.h"
 
 namespace aiperf::mock_server {
 namespace {
@@ -299,7 +301,18 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   co_return ending;
 }
 
-net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket sock) {
+// When the request's last bytes reached this machine: the kernel's receive stamp of the read
+// that completed it, so a late wake-up of this thread counts in the response's timing (as it
+// does in what a client sees) instead of shifting the schedule unseen. Now, without a stamp.
+Clock::time_point arrival_time(const aiperf::transport::detail::StampedSocket& reader) {
+  if (reader.kernel_ns() <= 0) return Clock::now();
+  return std::min(Clock::now(), Clock::time_point(std::chrono::nanoseconds(reader.kernel_ns())));
+}
+
+net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket accepted) {
+  aiperf::transport::detail::StampedSocket reader(std::move(accepted));
+  reader.enable_kernel_timestamps();
+  tcp::socket& sock = reader.socket;
   error_code ec;
   sock.set_option(tcp::no_delay(true), ec);
   boost::beast::flat_buffer buffer;
@@ -310,7 +323,7 @@ net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket sock) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit(64 * 1024 * 1024);
-      co_await http::async_read(sock, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      co_await http::async_read(reader, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       if (ec) {
         if (ec.category() == http::make_error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
             ec != http::error::partial_message) {
@@ -325,7 +338,7 @@ net::awaitable<void> session(std::shared_ptr<State> st, tcp::socket sock) {
         }
         break;
       }
-      const auto arrival = Clock::now();
+      const auto arrival = arrival_time(reader);
       const Ending ending = co_await handle(*st, sock, timer, parser.get(), arrival, connection);
       if (ending != Ending::keep_alive) break;
     }

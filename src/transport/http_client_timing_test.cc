@@ -80,9 +80,10 @@ TEST(KernelTimestampTest, KernelStampsKeepTtftTrueWhileTheClientIsStalled) {
   const auto request = [](const std::string& id) {
     return chat(3, true, {{"X-Mock-TTFT-Ms", "20"}, {"X-Mock-ITL-Ms", "100"}, {"X-Request-Id", id}});
   };
-  // The server's truth is stamped just before its write; on these 2 shared cores, with one
-  // spinning, the mock's thread can be descheduled between the two, which no client clock
-  // can see. Up to 3 attempts: the one where the server wrote on time is the measurement.
+  // The server's truth runs from the kernel's arrival stamp of the request to its completed
+  // write, so its own late wake-ups are in it; what it cannot see is the client's thread
+  // being descheduled between stamping sent_ns and the write syscall (2 shared cores, one
+  // spinning). Up to 3 attempts: the first where that did not happen is the measurement.
   o.timestamp_source = TimestampSource::kKernel;
   Result kernel;
   double kernel_ttft = 0, kernel_truth = 0;

@@ -1,5 +1,6 @@
-// Internal to http_client.cc (it includes Boost.Asio): a TCP socket whose
-// reads carry the kernel's receive time.
+// For the translation units that include Boost.Asio (http_client.cc and the
+// mock server's server.cc): a TCP socket whose reads carry the kernel's
+// receive time.
 //
 // With TimestampSource::kKernel the socket has SO_TIMESTAMPNS set and every
 // read is a recvmsg() on the native handle after the reactor reported it
@@ -29,8 +30,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
-#include "metrics/request_record.h"
-
 namespace aiperf::transport::detail {
 
 /// steady_clock nanoseconds of a CLOCK_REALTIME timespec, via the current offset between the two clocks.
@@ -49,6 +48,7 @@ class StampedSocket {
   using lowest_layer_type = boost::asio::ip::tcp::socket::lowest_layer_type;
 
   explicit StampedSocket(boost::asio::io_context& ioc) : socket(ioc) {}
+  explicit StampedSocket(boost::asio::ip::tcp::socket&& accepted) : socket(std::move(accepted)) {}
 
   executor_type get_executor() { return socket.get_executor(); }
   lowest_layer_type& lowest_layer() { return socket.lowest_layer(); }
