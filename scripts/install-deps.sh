@@ -16,6 +16,7 @@ packages=(
   libpcre2-dev libicu-dev
   fortunes-zh
   librsvg2-dev chromium
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
