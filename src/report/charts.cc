@@ -174,9 +174,11 @@ ChartSpec slices_chart(const std::vector<RunData>& runs) {
     for (const char* stat : {"p50", "p99"}) {
       Series s{fmt::format("{} {}", runs[i].name, stat), palette_colour(2 * i + (stat[1] == '9')), SeriesKind::kLine, {}};
       for (const auto& slice : runs[i].timeslices) {
-        if (slice.contains("time_to_first_token") && slice.contains("start_sec")) {
-          s.points.emplace_back(slice["start_sec"].get<double>(), slice["time_to_first_token"][stat].get<double>());
-        }
+        if (!slice.is_object()) continue;
+        const auto start = slice.value("start_sec", nlohmann::json());
+        const auto ttft = slice.value("time_to_first_token", nlohmann::json());
+        const auto value = ttft.is_object() ? ttft.value(stat, nlohmann::json()) : nlohmann::json();
+        if (start.is_number() && value.is_number()) s.points.emplace_back(start.get<double>(), value.get<double>());
       }
       c.series.push_back(std::move(s));
     }

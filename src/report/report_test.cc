@@ -245,6 +245,25 @@ TEST(TimeAxisTest, ServerGaugeStepLandsAtTheClientTimeItHappened) {
   }
 }
 
+TEST(TimeAxisTest, SliceChartReadsTheMainExportsTimeslicesAndSkipsMalformedOnes) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {20, 40, 1});
+  auto doc = nlohmann::json::parse(read_text(dir.path() / "profile_export_aiperf.json"));
+  doc["timeslices"] = nlohmann::json::array(
+      {{{"timeslice_index", 0}, {"start_sec", 0.0}, {"time_to_first_token", {{"p50", 41.0}, {"p99", 60.0}}}},
+       {{"timeslice_index", 1}, {"start_sec", "one"}, {"time_to_first_token", 3}},
+       42,
+       {{"timeslice_index", 3}, {"start_sec", 3.0}, {"time_to_first_token", {{"p50", 43.0}, {"p99", 70.0}}}}});
+  aiperf::testing::write_file(dir.path() / "profile_export_aiperf.json", doc.dump());
+  auto run = load_run(dir.path()).value();
+  const auto charts = report_charts({run});
+  const auto it = std::find_if(charts.begin(), charts.end(), [](const NamedChart& c) { return c.id == "ttft_per_slice"; });
+  ASSERT_NE(it, charts.end());
+  ASSERT_EQ(it->spec.series.size(), 2u);  // p50 and p99
+  const std::vector<std::pair<double, double>> p50 = {{0.0, 41.0}, {3.0, 43.0}};
+  EXPECT_EQ(it->spec.series[0].points, p50);
+}
+
 TEST(PngTest, ChartsDecodeWithTheirSize) {
   TempDir dir;
   auto runs = two_runs(dir, 100);
