@@ -84,6 +84,7 @@ nlohmann::json summary_document(const ArtifactSet& set) {
   if (set.timeslices) {
     doc["timeslice_duration_sec"] = static_cast<double>(set.timeslices->slice_ns()) / 1e9;
     doc["timeslices"] = timeslices_json(*set.timeslices);
+    if (auto n = set.timeslices->unsliced()) doc["timeslices_unsliced_requests"] = n;
   }
   return doc;
 }

@@ -30,7 +30,12 @@ json slice_json(int64_t index, int64_t slice_ns, const metrics::RunMetrics* run)
 TimesliceMetrics::TimesliceMetrics(int64_t slice_ns) : slice_ns_(std::max<int64_t>(slice_ns, 1)) {}
 
 void TimesliceMetrics::add(int64_t sent_ns, const metrics::RequestMetrics& request) {
-  slices_[std::max<int64_t>(sent_ns, 0) / slice_ns_].add(request);
+  const int64_t index = std::max<int64_t>(sent_ns, 0) / slice_ns_;
+  if (index >= kMaxTimeslices) {
+    ++unsliced_;
+    return;
+  }
+  slices_[index].add(request);
 }
 
 json timeslices_json(const TimesliceMetrics& slices) {

@@ -15,13 +15,19 @@
 
 namespace aiperf::exporting {
 
+/// At most this many slices are kept (each is about 10 KB of the JSON export); a request sent
+/// after the last is counted as unsliced, so a long run with short slices stays readable.
+inline constexpr int64_t kMaxTimeslices = 10'000;
+
 /// Profiling requests by the time slice of their send time since the phase start.
 class TimesliceMetrics {
  public:
   /// Slices of `slice_ns` nanoseconds (at least 1).
   explicit TimesliceMetrics(int64_t slice_ns);
-  /// Adds a request sent `sent_ns` after the phase start (before it: slice 0).
+  /// Adds a request sent `sent_ns` after the phase start (before it: slice 0; past kMaxTimeslices: unsliced).
   void add(int64_t sent_ns, const metrics::RequestMetrics& request);
+  /// Requests sent after the last slice kept.
+  int64_t unsliced() const { return unsliced_; }
   /// Slice width in ns.
   int64_t slice_ns() const { return slice_ns_; }
   /// Slices that hold a request, by index.
@@ -29,6 +35,7 @@ class TimesliceMetrics {
 
  private:
   int64_t slice_ns_;
+  int64_t unsliced_ = 0;
   std::map<int64_t, metrics::RunMetrics> slices_;
 };
 

@@ -93,6 +93,17 @@ TEST(TimesliceExportTest, EmptySlicesBetweenAreListedWithZeroCounts) {
   EXPECT_EQ(out[3]["request_count"]["avg"], 1);
 }
 
+TEST(TimesliceExportTest, RequestsPastTheLastKeptSliceAreCountedNotSliced) {
+  TimesliceMetrics slices(kMs);
+  slices.add((kMaxTimeslices - 1) * kMs, request(0, 0, 10));
+  slices.add(kMaxTimeslices * kMs, request(1, 0, 10));
+  slices.add(3 * kMaxTimeslices * kMs, request(2, 0, 10));
+  EXPECT_EQ(slices.slices().size(), 1u);
+  EXPECT_EQ(slices.slices().begin()->first, kMaxTimeslices - 1);
+  EXPECT_EQ(slices.unsliced(), 2);
+  EXPECT_EQ(timeslices_json(slices).size(), std::size_t(kMaxTimeslices));
+}
+
 TEST(TimesliceExportTest, CsvHasAIPerfsTidyRowsForEverySlice) {
   SlicedRun run;
   const std::string csv = timeslices_csv(run.slices);

@@ -222,6 +222,11 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
                          "fractional, not a number, or above 2^31 - 1): it was ignored and the client's count used "
                          "(implausible_usage and token_count_sources in the JSON export)", n));
   }
+  if (const auto* slices = sink.timeslices(); slices && slices->unsliced() > 0) {
+    log_line(fmt::format("warning: --slice-duration: {} request(s) sent after the first {} slices are in the totals "
+                         "but in no slice (timeslices_unsliced_requests); use longer slices",
+                         slices->unsliced(), exporting::kMaxTimeslices));
+  }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   if (shown.planned_cancellations > 0) {
