@@ -48,9 +48,7 @@ class RunSink {
   void enable_timeslices(int64_t slice_ns) { timeslices_.emplace(slice_ns); }
   /// Adds a profiling request (not cancelled) to the slice of its send time since `phase_start_ns` (now_ns clock).
   void add_to_timeslice(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled,
-                        int64_t phase_start_ns) {
-    if (timeslices_ && plan.name == "profiling" && !cancelled) timeslices_->add(done.record.start_ns - phase_start_ns, done.metrics);
-  }
+                        int64_t phase_start_ns);
   /// The slices, or null without --slice-duration.
   const exporting::TimesliceMetrics* timeslices() const { return timeslices_ ? &*timeslices_ : nullptr; }
 
