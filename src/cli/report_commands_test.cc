@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
 #include "e2e/e2e_support.h"
+#include "report/png.h"
+#include "report/testing/browser.h"
 
 namespace aiperf {
 namespace {
@@ -70,10 +73,25 @@ TEST(PlotCommandTest, ProfileWithPlotAndSlicesWritesTheReportAndPlotWritesPngs) 
   const std::string html = testing::slurp(artifacts / "report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("id=\"ttft_per_slice\""), std::string::npos);
-  auto slices = nlohmann::json::parse(testing::slurp(artifacts / "profile_export_aiperf_timeslices.json"));
+  // The slices are inside the main export: every request in exactly one, their counts sum to the run's.
+  const auto doc = nlohmann::json::parse(testing::slurp(artifacts / "profile_export_aiperf.json"));
+  ASSERT_TRUE(doc["timeslices"].is_array()) << doc.dump().substr(0, 500);
+  EXPECT_GE(doc["timeslices"].size(), 2u);
   int64_t sliced = 0;
-  for (const auto& slice : slices["slices"]) sliced += slice["request_count"].get<int64_t>();
-  EXPECT_EQ(sliced, 120);  // every request in exactly one slice
+  double previous_end = 0;
+  for (const auto& slice : doc["timeslices"]) {
+    EXPECT_DOUBLE_EQ(slice["start_sec"].get<double>(), previous_end);
+    previous_end = slice["end_sec"].get<double>();
+    sliced += slice["request_count"]["avg"].get<int64_t>() + slice["error_request_count"]["avg"].get<int64_t>();
+  }
+  EXPECT_EQ(sliced, doc["request_count"]["avg"].get<int64_t>() + doc["error_request_count"]["avg"].get<int64_t>());
+  EXPECT_EQ(sliced, 120);
+  EXPECT_TRUE(doc["timeslices"][0].contains("time_to_first_token"));
+  EXPECT_TRUE(doc.contains("profiling_start_ns"));
+  EXPECT_NE(testing::slurp(artifacts / "profile_export_aiperf.csv").find("\nTimeslice,Metric,Unit,Stat,Value\n0,"),
+            std::string::npos);
+  const auto own = nlohmann::json::parse(testing::slurp(artifacts / "profile_export_aiperf_timeslices.json"));
+  EXPECT_EQ(own["timeslices"], doc["timeslices"]);  // AIPerf's separate file holds the same slices
   EXPECT_TRUE(std::filesystem::exists(artifacts / "profile_export_aiperf_timeslices.csv"));
   auto plot = testing::run_aiperf(fmt::format("plot '{}' -o '{}' --png '{}'", artifacts.string(),
                                               (dir.path() / "r.html").string(), (dir.path() / "png").string()));
@@ -83,6 +101,43 @@ TEST(PlotCommandTest, ProfileWithPlotAndSlicesWritesTheReportAndPlotWritesPngs) 
   auto missing = testing::run_aiperf(fmt::format("plot '{}'", (dir.path() / "nothing").string()));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("profile_export_aiperf.json"), std::string::npos) << missing.err;
+}
+
+// The report of a real run with a server side (the mock's /metrics, its two simulated GPUs) in headless Chromium.
+TEST(ReportBrowserE2ETest, ServerSideSectionOfARealMockRunRendersWithDataInEveryServerChart) {
+  if (!report::testing::have_chromium()) GTEST_SKIP() << "chromium is not installed";
+  TempDir dir;
+  MockServerProcess server({"--ttft", "20", "--itl", "4", "--gpus", "2"});
+  const auto artifacts = dir.path() / "run";
+  auto run = testing::run_aiperf(fmt::format(
+      "profile -m mock -u {0} --ui none --artifact-dir '{1}' --streaming --concurrency 4 --benchmark-duration 3 "
+      "--osl 16 --gpu-telemetry-url {0}/metrics --slice-duration 1 --plot",
+      server.base_url(), artifacts.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto html = artifacts / "report.html";
+  const auto page = report::testing::section_figures(testing::slurp(html), "Server side");
+  ASSERT_GE(page.size(), 3u) << "server gauges, GPU power and GPU utilisation";
+  auto r = report::testing::open_in_chromium(html, dir.path());
+  ASSERT_EQ(r.shot.exit_code, 0) << r.shot.err;
+  EXPECT_TRUE(report::testing::console_clean(r.shot)) << r.shot.err;
+  EXPECT_TRUE(report::testing::console_clean(r.dom)) << r.dom.err;
+  auto ink = report::png_ink(dir.path() / "shot.png");
+  ASSERT_TRUE(ink) << ink.error().describe();
+  EXPECT_GT(ink->first, 0.01);   // not a blank page (a white one has none)
+  EXPECT_GT(ink->second, 8u);    // palette colours, greys, anti-aliasing
+  const auto rendered = report::testing::section_figures(r.dom.out, "Server side");
+  EXPECT_EQ(rendered.size(), page.size());
+  std::vector<std::string> ids;
+  for (const auto& figure : rendered) {
+    const auto charts = report::testing::svgs(figure);
+    ASSERT_EQ(charts.size(), 1u) << figure.substr(0, 200);
+    EXPECT_TRUE(report::testing::has_data_points(charts.front())) << figure.substr(0, 300);
+    ids.push_back(figure.substr(0, figure.find('>')));
+  }
+  for (const char* id : {"server_vllm_num_requests_running", "gpu_power", "gpu_utilization"}) {
+    EXPECT_TRUE(std::any_of(ids.begin(), ids.end(), [&](const std::string& s) { return s.find(id) != std::string::npos; }))
+        << id;
+  }
 }
 
 TEST(SweepCommandTest, ThreeConcurrenciesGiveThreeRunsMonotoneThroughputAndAParetoChart) {

@@ -222,7 +222,7 @@ std::vector<OptionSpec> output_options() {
       opt("--ui", "output.ui", "Output", "simple (progress) or none", value(&O::ui)),
       opt("--num-profile-runs", "benchmark.num_profile_runs", "Phases", "Repeat the profiling run N times into ARTIFACT_DIR/profile_runs/run_NNNN/ and summarise across runs", value(&O::num_profile_runs)),
       opt("--confidence-level", "benchmark.confidence_level", "Phases", "Level of the across-runs interval of --num-profile-runs", value(&O::confidence_level)),
-      opt("--slice-duration", "output.slice_duration", "Output", "Seconds per time slice: profile_export_aiperf_timeslices.json/.csv", value(&O::slice_duration)),
+      opt("--slice-duration", "output.slice_duration", "Output", "Seconds per time slice: every metric per slice in profile_export_aiperf.json/.csv (timeslices) and profile_export_aiperf_timeslices.json/.csv", value(&O::slice_duration)),
       opt("--plot", "output.plot", "Output", "Write the HTML report ARTIFACT_DIR/report.html at the end (as aiperf plot)", value(&O::plot)),
   };
 }

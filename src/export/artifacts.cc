@@ -38,6 +38,18 @@ nlohmann::json per_url_json(const std::map<std::string, metrics::RunMetrics>& by
   return out;
 }
 
+// AIPerf's own timeslice files beside the summaries: {"timeslices": [...], "input_config"} and its tidy CSV.
+template <typename Attempt>
+void write_timeslice_files(const ArtifactSet& set, Attempt& attempt) {
+  attempt("profile_export_aiperf_timeslices.json", [&] {
+    nlohmann::json doc = {{"timeslice_duration_sec", static_cast<double>(set.timeslices->slice_ns()) / 1e9},
+                          {"timeslices", timeslices_json(*set.timeslices)},
+                          {"input_config", set.info.input_config}};
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  });
+  attempt("profile_export_aiperf_timeslices.csv", [&] { return timeslices_csv(*set.timeslices); });
+}
+
 }  // namespace
 
 nlohmann::json summary_document(const ArtifactSet& set) {
@@ -68,6 +80,12 @@ nlohmann::json summary_document(const ArtifactSet& set) {
   doc["implausible_usage"] = {{"unit", "requests"}, {"avg", set.implausible_usage}};
   if (set.by_class && !set.by_class->empty()) doc["by_class"] = by_class_json(*set.by_class);
   doc["plugins_loaded"] = set.plugins_loaded;
+  if (set.profiling_start_ns) doc["profiling_start_ns"] = *set.profiling_start_ns;
+  if (set.timeslices) {
+    doc["timeslice_duration_sec"] = static_cast<double>(set.timeslices->slice_ns()) / 1e9;
+    doc["timeslices"] = timeslices_json(*set.timeslices);
+    if (auto n = set.timeslices->unsliced()) doc["timeslices_unsliced_requests"] = n;
+  }
   return doc;
 }
 
@@ -81,7 +99,11 @@ std::vector<Error> write_artifacts(const ArtifactSet& set) {
     }
   };
   attempt("profile_export_aiperf.json", [&] { return summary_document(set).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; });
-  attempt("profile_export_aiperf.csv", [&] { return aggregate_csv(*set.profiling.metrics, *set.profiling.results); });
+  attempt("profile_export_aiperf.csv", [&] {
+    auto csv = aggregate_csv(*set.profiling.metrics, *set.profiling.results);
+    return set.timeslices ? csv + "\n" + timeslices_csv(*set.timeslices) : csv;  // a third section, AIPerf's tidy rows
+  });
+  if (set.timeslices) write_timeslice_files(set, attempt);
   return errors;
 }
 

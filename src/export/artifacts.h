@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "export/profile_export.h"
+#include "export/timeslice_export.h"
 #include "metrics/transport_summary.h"
 
 namespace aiperf::exporting {
@@ -43,12 +44,16 @@ struct ArtifactSet {
   uint64_t implausible_usage = 0;            ///< Profiling responses whose usage held an implausible count.
   nlohmann::json plugins_loaded = nlohmann::json::array();
   const ClassMetrics* by_class = nullptr;    ///< Profiling metrics per request class, if any request had one.
+  const TimesliceMetrics* timeslices = nullptr;  ///< With --slice-duration: "timeslices", and the timeslice files.
+  /// The profiling phase start on the JSONL's clock (epoch ns): the origin of the report's time axes.
+  std::optional<int64_t> profiling_start_ns;
 };
 
 /// profile_export_aiperf.json as a document.
 nlohmann::json summary_document(const ArtifactSet& set);
 
-/// Writes the JSON and CSV summaries atomically; the errors of those that failed.
+/// Writes the JSON and CSV summaries (and with timeslices, profile_export_aiperf_timeslices.json/.csv)
+/// atomically; the errors of those that failed.
 std::vector<Error> write_artifacts(const ArtifactSet& set);
 
 }  // namespace aiperf::exporting

@@ -89,7 +89,7 @@ double run_duration(const std::vector<RunData>& runs) {
 
 // Per time bin of `width` seconds: completions per second, or output tokens per second.
 ChartSpec rate_chart(const std::vector<RunData>& runs, bool tokens, double width, std::size_t count) {
-  ChartSpec c = chart(tokens ? "Output tokens per second" : "Requests completed per second", "time since first send (s)",
+  ChartSpec c = chart(tokens ? "Output tokens per second" : "Requests completed per second", kTimeAxis,
               tokens ? "output tokens/s" : "requests/s");
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<double> bins(count, 0);
@@ -108,7 +108,7 @@ ChartSpec rate_chart(const std::vector<RunData>& runs, bool tokens, double width
 }
 
 ChartSpec in_flight_chart(const std::vector<RunData>& runs, double duration) {
-  ChartSpec c = chart("Requests in flight", "time since first send (s)", "requests");
+  ChartSpec c = chart("Requests in flight", kTimeAxis, "requests");
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<double> starts, ends;
     for (const auto& r : runs[i].requests) starts.push_back(r.start_s), ends.push_back(r.end_s);
@@ -130,7 +130,7 @@ ChartSpec in_flight_chart(const std::vector<RunData>& runs, double duration) {
 // One point per request (every k-th when there are more than kScatterPoints).
 ChartSpec scatter_chart(const std::vector<RunData>& runs, const std::string& tag, const std::string& title,
                         const std::string& y_label) {
-  ChartSpec c = chart(title, "send time since first send (s)", y_label);
+  ChartSpec c = chart(title, kSendTimeAxis, y_label);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     auto s = series_of(runs[i], i, SeriesKind::kScatter);
     const auto& requests = runs[i].requests;
@@ -168,15 +168,17 @@ ChartSpec errors_chart(const std::vector<RunData>& runs) {
 
 // --slice-duration runs: TTFT p50 and p99 of each slice, by slice start.
 ChartSpec slices_chart(const std::vector<RunData>& runs) {
-  ChartSpec c = chart("Time to first token per time slice", "slice start (s)", "TTFT (ms)");
+  ChartSpec c = chart("Time to first token per time slice", "slice start since profiling start (s)", "TTFT (ms)");
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (!runs[i].timeslices.is_object()) continue;
+    if (!runs[i].timeslices.is_array()) continue;
     for (const char* stat : {"p50", "p99"}) {
       Series s{fmt::format("{} {}", runs[i].name, stat), palette_colour(2 * i + (stat[1] == '9')), SeriesKind::kLine, {}};
-      for (const auto& slice : runs[i].timeslices.value("slices", nlohmann::json::array())) {
-        if (slice.contains("time_to_first_token")) {
-          s.points.emplace_back(slice["start_sec"].get<double>(), slice["time_to_first_token"][stat].get<double>());
-        }
+      for (const auto& slice : runs[i].timeslices) {
+        if (!slice.is_object()) continue;
+        const auto start = slice.value("start_sec", nlohmann::json());
+        const auto ttft = slice.value("time_to_first_token", nlohmann::json());
+        const auto value = ttft.is_object() ? ttft.value(stat, nlohmann::json()) : nlohmann::json();
+        if (start.is_number() && value.is_number()) s.points.emplace_back(start.get<double>(), value.get<double>());
       }
       c.series.push_back(std::move(s));
     }
@@ -207,7 +209,7 @@ std::vector<NamedChart> report_charts(const std::vector<RunData>& runs) {
                     scatter_chart(runs, "request_latency", "Request latency by send time", "request latency (ms)")});
   charts.push_back({"schedule_lag", over_time,
                     scatter_chart(runs, "schedule_lag", "Schedule lag by send time (late sends)", "schedule lag (ms)")});
-  if (std::any_of(runs.begin(), runs.end(), [](const RunData& r) { return r.timeslices.is_object(); })) {
+  if (std::any_of(runs.begin(), runs.end(), [](const RunData& r) { return r.timeslices.is_array() && !r.timeslices.empty(); })) {
     charts.push_back({"ttft_per_slice", over_time, slices_chart(runs)});
   }
   charts.push_back({"errors_by_kind", "Errors", errors_chart(runs)});

@@ -13,6 +13,12 @@
 
 namespace aiperf::report {
 
+/// The x axis of every chart over time, client and server alike: seconds since the profiling
+/// phase start (RunData's origin), on one clock.
+inline constexpr const char* kTimeAxis = "time since profiling start (s)";
+/// The same axis for charts of requests by their send time.
+inline constexpr const char* kSendTimeAxis = "send time since profiling start (s)";
+
 /// A chart of the report with a stable file-name-safe id ("ttft_cdf").
 struct NamedChart {
   std::string id;

@@ -9,9 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "export/collector_export.h"
 #include "export/profile_export.h"
 #include "report/png.h"
 #include "report/server_side.h"
+#include "report/testing/browser.h"
 #include "report/testing/synthetic_run.h"
 #include "support/test_support.h"
 
@@ -19,24 +21,14 @@ namespace aiperf::report {
 namespace {
 
 using aiperf::testing::TempDir;
+using testing::console_clean;
+using testing::has_data_points;
+using testing::svgs;
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
-}
-
-// Every <svg> of `html` in order, as text.
-std::vector<std::string> svgs(const std::string& html) {
-  std::vector<std::string> out;
-  for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
-    out.push_back(html.substr(at, html.find("</svg>", at) - at));
-  }
-  return out;
-}
-
-bool has_data_points(const std::string& svg) {
-  return svg.find("class=\"pt\"") != std::string::npos || svg.find("class=\"series\" d=\"M") != std::string::npos;
 }
 
 std::vector<RunData> two_runs(const TempDir& dir, int requests) {
@@ -188,6 +180,90 @@ TEST(ServerSideTest, MalformedTimeSeriesIsAnErrorNamingTheFileAndLine) {
   EXPECT_NE(run.error().describe().find("server_metrics_timeseries.jsonl"), std::string::npos) << run.error().describe();
 }
 
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The x (px) of the tick labelled `label` on the x axis of `svg` (tick labels sit below the plot).
+double x_tick(const std::string& svg, const std::string& label) {
+  std::smatch m;
+  const std::regex tick("<text x=\"([0-9.]+)\" y=\"[0-9.]+\" text-anchor=\"middle\">" + label + "</text>");
+  return std::regex_search(svg, m, tick) ? std::stod(m[1]) : -1;
+}
+
+// The x (px) where a step series first jumps: "H<x>V<y>" with y not the first point's.
+double first_step_x(const std::string& svg) {
+  std::smatch m;
+  if (!std::regex_search(svg, m, std::regex("class=\"series\" d=\"M[0-9.]+ ([0-9.]+)"))) return -1;
+  const std::string first_y = m[1];
+  const std::regex step("H([0-9.]+)V([0-9.]+)");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), step); it != std::sregex_iterator(); ++it) {
+    if ((*it)[2] != first_y) return std::stod((*it)[1]);
+  }
+  return -1;
+}
+
+TEST(TimeAxisTest, ServerGaugeStepLandsAtTheClientTimeItHappened) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {40, 40, 1});
+  // The phase began 0.25 s before the first send; the first scrape came 0.5 s after the phase start.
+  constexpr int64_t kSecond = 1'000'000'000;
+  const int64_t phase_start = testing::kFirstSendNs - kSecond / 4;
+  auto doc = nlohmann::json::parse(read_text(dir.path() / "profile_export_aiperf.json"));
+  doc["profiling_start_ns"] = phase_start;
+  aiperf::testing::write_file(dir.path() / "profile_export_aiperf.json", doc.dump());
+  const double step_at = 2.0;  // s after the phase start, on the client's clock
+  CollectorResult server;
+  CollectorSeries running{"vllm:num_requests_running", "requests", {}};
+  for (int i = 1; i <= 8; ++i) {
+    const int64_t t = phase_start + i * kSecond / 2;
+    running.points.emplace_back(t, t < phase_start + int64_t(step_at * kSecond) ? 0.0 : 5.0);
+  }
+  server.series = {running};
+  server.stats = {{running.name, "Requests running", "requests", "gauge", {{"avg", 2}}}};
+  exporting::write_collector_artifacts(dir.path(), {{"server_metrics", "profiling", server, {}, 8, 1}});
+  auto run = load_run(dir.path()).value();
+  ASSERT_EQ(run.origin_ns, phase_start);
+  EXPECT_DOUBLE_EQ(run.requests.front().start_s, 0.25);  // the client's points: from the phase start too
+  ASSERT_EQ(run.server_metrics.series.at(running.name).points.front().first, 0.5);
+  int server_charts = 0;
+  for (const auto& chart : report_charts({run})) {
+    if (chart.section != kServerSideSection) continue;
+    ++server_charts;
+    EXPECT_EQ(chart.spec.x_label, kTimeAxis);
+    const std::string svg = render_svg(chart.spec);
+    const double tick = x_tick(svg, human_number(step_at));
+    ASSERT_GT(tick, 0) << svg;
+    EXPECT_NEAR(first_step_x(svg), tick, 0.05) << svg;  // the jump is drawn at the "2" tick
+  }
+  EXPECT_EQ(server_charts, 1);
+  for (const auto& chart : report_charts({run})) {
+    if (chart.id == "ttft_by_send_time") {
+      EXPECT_EQ(chart.spec.series.front().points.front().first, 0.25);
+    }
+  }
+}
+
+TEST(TimeAxisTest, SliceChartReadsTheMainExportsTimeslicesAndSkipsMalformedOnes) {
+  TempDir dir;
+  testing::write_synthetic_run(dir.path(), {20, 40, 1});
+  auto doc = nlohmann::json::parse(read_text(dir.path() / "profile_export_aiperf.json"));
+  doc["timeslices"] = nlohmann::json::array(
+      {{{"timeslice_index", 0}, {"start_sec", 0.0}, {"time_to_first_token", {{"p50", 41.0}, {"p99", 60.0}}}},
+       {{"timeslice_index", 1}, {"start_sec", "one"}, {"time_to_first_token", 3}},
+       42,
+       {{"timeslice_index", 3}, {"start_sec", 3.0}, {"time_to_first_token", {{"p50", 43.0}, {"p99", 70.0}}}}});
+  aiperf::testing::write_file(dir.path() / "profile_export_aiperf.json", doc.dump());
+  auto run = load_run(dir.path()).value();
+  const auto charts = report_charts({run});
+  const auto it = std::find_if(charts.begin(), charts.end(), [](const NamedChart& c) { return c.id == "ttft_per_slice"; });
+  ASSERT_NE(it, charts.end());
+  ASSERT_EQ(it->spec.series.size(), 2u);  // p50 and p99
+  const std::vector<std::pair<double, double>> p50 = {{0.0, 41.0}, {3.0, 43.0}};
+  EXPECT_EQ(it->spec.series[0].points, p50);
+}
+
 TEST(PngTest, ChartsDecodeWithTheirSize) {
   TempDir dir;
   auto runs = two_runs(dir, 100);
@@ -205,34 +281,13 @@ TEST(PngTest, ChartsDecodeWithTheirSize) {
   EXPECT_FALSE(png_size(dir.path() / "run_a" / "profile_export_aiperf.json"));
 }
 
-// Headless Chromium, no network: console messages (a CSP violation, a script error) go to stderr.
-struct BrowserResult {
-  aiperf::testing::CommandResult shot;
-  aiperf::testing::CommandResult dom;
-};
-
-BrowserResult open_in_chromium(const std::filesystem::path& html, const TempDir& dir) {
-  const std::string flags = fmt::format(
-      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --no-first-run --user-data-dir='{}' --enable-logging=stderr --v=0 "
-      "--window-size=1400,2400",
-      (dir.path() / "profile").string());
-  BrowserResult r;
-  r.shot = aiperf::testing::run_shell(fmt::format("{} --screenshot='{}' 'file://{}'", flags,
-                                          (dir.path() / "shot.png").string(), html.string()));
-  r.dom = aiperf::testing::run_shell(fmt::format("{} --dump-dom 'file://{}'", flags, html.string()));
-  return r;
-}
-
-bool console_clean(const aiperf::testing::CommandResult& r) { return r.err.find(":CONSOLE") == std::string::npos; }
-
 TEST(ReportBrowserTest, RendersInHeadlessChromiumWithoutConsoleErrors) {
-  if (aiperf::testing::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
+  if (!testing::have_chromium()) GTEST_SKIP() << "chromium is not installed";
   TempDir dir;
   auto runs = two_runs(dir, 300);
   const auto html = dir.path() / "report.html";
   aiperf::testing::write_file(html, render_html(runs));
-  auto r = open_in_chromium(html, dir);
+  auto r = testing::open_in_chromium(html, dir.path());
   ASSERT_EQ(r.shot.exit_code, 0) << r.shot.err;
   EXPECT_TRUE(console_clean(r.shot)) << r.shot.err;
   EXPECT_TRUE(console_clean(r.dom)) << r.dom.err;
@@ -246,14 +301,14 @@ TEST(ReportBrowserTest, RendersInHeadlessChromiumWithoutConsoleErrors) {
 }
 
 TEST(ReportBrowserTest, ConsoleCheckCatchesAnExternalReference) {
-  if (aiperf::testing::run_shell("command -v chromium").exit_code != 0) GTEST_SKIP() << "chromium is not installed";
+  if (!testing::have_chromium()) GTEST_SKIP() << "chromium is not installed";
   TempDir dir;
   auto runs = two_runs(dir, 20);
   std::string page = render_html(runs);
   page.insert(page.find("</body>"), "<img src=\"http://127.0.0.1:9/x.png\">");
   const auto html = dir.path() / "bad.html";
   aiperf::testing::write_file(html, page);
-  auto r = open_in_chromium(html, dir);
+  auto r = testing::open_in_chromium(html, dir.path());
   EXPECT_FALSE(console_clean(r.shot)) << "the page's policy must refuse, and log, any outside reference";
 }
 

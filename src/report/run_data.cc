@@ -44,8 +44,8 @@ RawRecord parse_record(const json& line) {
   return r;
 }
 
-// Reads profile_export.jsonl; times become seconds after the first send.
-Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& file) {
+// Reads profile_export.jsonl; times become seconds after `origin` (unset: the first send, which it becomes).
+Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& file, std::optional<int64_t>& origin) {
   std::vector<RequestPoint> points;
   std::ifstream in(file);
   if (!in) return points;  // aggregates only
@@ -63,8 +63,11 @@ Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& fi
       return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(file.string(), line_number));
     }
   }
-  int64_t first = std::numeric_limits<int64_t>::max();
-  for (const auto& r : raw) first = std::min(first, r.start_ns);
+  if (!origin && !raw.empty()) {
+    origin = std::numeric_limits<int64_t>::max();
+    for (const auto& r : raw) origin = std::min(*origin, r.start_ns);
+  }
+  const int64_t first = origin.value_or(0);
   for (auto& r : raw) {
     r.point.start_s = static_cast<double>(r.start_ns - first) / 1e9;
     r.point.end_s = static_cast<double>(r.end_ns - first) / 1e9;
@@ -73,7 +76,8 @@ Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& fi
   return points;
 }
 
-Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesystem::path& file) {
+Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesystem::path& file,
+                                                             std::optional<int64_t> origin) {
   std::map<std::string, TimeSeries> out;
   std::ifstream in(file);
   if (!in) return out;
@@ -95,6 +99,7 @@ Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesyst
   }
   int64_t first = std::numeric_limits<int64_t>::max();
   for (const auto& r : raw) first = std::min(first, std::get<2>(r));
+  if (origin) first = *origin;
   for (auto& [metric, unit, t, v] : raw) {
     auto& series = out[metric];
     series.unit = unit;
@@ -105,7 +110,8 @@ Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesyst
 
 }  // namespace
 
-Expected<CollectorData> load_collector(const std::filesystem::path& dir, const std::string& name) {
+Expected<CollectorData> load_collector(const std::filesystem::path& dir, const std::string& name,
+                                       std::optional<int64_t> origin_ns) {
   CollectorData data;
   const auto doc_file = dir / (name + ".json");
   if (std::filesystem::exists(doc_file)) {
@@ -116,7 +122,7 @@ Expected<CollectorData> load_collector(const std::filesystem::path& dir, const s
       return fail(make_error(ErrorCode::kMalformedInput, "not a JSON object").in_file(doc_file.string()));
     }
   }
-  auto series = read_time_series(dir / (name + "_timeseries.jsonl"));
+  auto series = read_time_series(dir / (name + "_timeseries.jsonl"), origin_ns);
   if (!series) return fail(std::move(series.error()));
   data.series = std::move(*series);
   return data;
@@ -151,16 +157,19 @@ Expected<RunData> load_run(const std::filesystem::path& dir) {
   if (!run.aggregate.is_object()) {
     return fail(make_error(ErrorCode::kMalformedInput, "not a JSON object").in_file(aggregate_file.string()));
   }
-  auto records = read_records(dir / "profile_export.jsonl");
+  if (const auto start = run.aggregate.find("profiling_start_ns");
+      start != run.aggregate.end() && start->is_number_integer()) {
+    run.origin_ns = start->get<int64_t>();
+  }
+  auto client_origin = run.origin_ns;  // without one: the first send, for the client's records only
+  auto records = read_records(dir / "profile_export.jsonl", client_origin);
   if (!records) return fail(std::move(records.error()));
   run.requests = std::move(*records);
-  const auto slices_file = dir / "profile_export_aiperf_timeslices.json";
-  if (auto slices = read_bounded_regular_file(slices_file, kMaxAggregateBytes)) {
-    run.timeslices = json::parse(*slices, nullptr, false);  // optional: a bad file is left out
-    if (run.timeslices.is_discarded()) run.timeslices = nullptr;
+  if (const auto slices = run.aggregate.find("timeslices"); slices != run.aggregate.end() && slices->is_array()) {
+    run.timeslices = *slices;
   }
   for (auto [name, data] : {std::pair{"server_metrics", &run.server_metrics}, {"gpu_telemetry", &run.gpu_telemetry}}) {
-    auto loaded = load_collector(dir, name);
+    auto loaded = load_collector(dir, name, run.origin_ns);
     if (!loaded) return fail(std::move(loaded.error()));
     *data = std::move(*loaded);
   }

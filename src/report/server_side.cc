@@ -14,7 +14,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxGaugeCharts = 12;  // a scrape of a real server has dozens of gauges
-constexpr const char* kScrapeTime = "time since first scrape (s)";
 constexpr const char* kPower = "DCGM_FI_DEV_POWER_USAGE";
 constexpr const char* kUtil = "DCGM_FI_DEV_GPU_UTIL";
 
@@ -61,7 +60,7 @@ std::vector<std::string> gauge_names(const std::vector<RunData>& runs) {
 
 ChartSpec gauge_chart(const std::vector<RunData>& runs, const std::string& name) {
   ChartSpec c;
-  c.x_label = kScrapeTime;
+  c.x_label = kTimeAxis;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto it = runs[i].server_metrics.series.find(name);
     if (it == runs[i].server_metrics.series.end()) continue;
@@ -77,7 +76,7 @@ ChartSpec gauge_chart(const std::vector<RunData>& runs, const std::string& name)
 // One series per (run, GPU) of the DCGM `field`.
 ChartSpec gpu_chart(const std::vector<RunData>& runs, const char* field, std::string title, std::string y_label) {
   ChartSpec c;
-  c.title = std::move(title), c.x_label = kScrapeTime, c.y_label = std::move(y_label);
+  c.title = std::move(title), c.x_label = kTimeAxis, c.y_label = std::move(y_label);
   std::size_t colour = 0;
   for (const auto& run : runs) {
     for (const auto& [name, series] : run.gpu_telemetry.series) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <random>
 
 #include "base/fatal_signal.h"
@@ -14,7 +15,6 @@
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "report/report.h"
-#include "report/timeslices.h"
 #include "run/signal_watcher.h"
 
 namespace aiperf::run {
@@ -131,7 +131,21 @@ struct ExportMoment {
   const engine::PhaseOutcome* warmup;
   bool interrupted;
   int64_t start_wall_ns, end_wall_ns;
+  std::optional<int64_t> phase_start_ns;  ///< The profiling schedule's start (now_ns clock), when known.
 };
+
+// Collectors stamp samples with the system clock, the JSONL with now_ns() plus one offset taken
+// at the run start: shift the samples onto the JSONL's clock so both share one time axis.
+void to_jsonl_clock(std::vector<collectors::CollectorOutcome>& outcomes, int64_t wall_offset_ns) {
+  const int64_t shift = transport::now_ns() + wall_offset_ns - wall_ns();  // the two clocks read together
+  for (auto& o : outcomes) {
+    if (!o.result) continue;
+    for (auto& series : o.result->series) {
+      for (auto& point : series.points) point.first += shift;
+    }
+    if (o.result->document.is_object()) o.result->document["timestamp_shift_ns"] = shift;
+  }
+}
 
 // Exports of the run; every failure is one Error.
 std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const ExportMoment& at) {
@@ -148,8 +162,11 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
   set.by_class = &sink.by_class();
+  set.timeslices = sink.timeslices();
+  if (at.phase_start_ns) set.profiling_start_ns = *at.phase_start_ns + sink.wall_offset_ns();
   auto errors = exporting::write_artifacts(set);
   auto collected = collector_outcomes(plan, "profiling");
+  to_jsonl_clock(collected, sink.wall_offset_ns());
   for (auto& e : exporting::write_collector_artifacts(plan.artifact_dir, collected)) errors.push_back(std::move(e));
   if (auto jsonl = sink.commit()) errors.insert(errors.begin(), *jsonl);
   return errors;
@@ -199,11 +216,16 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   const engine::PhaseOutcome& shown = profiling ? *profiling : empty;
   auto write_errors = result.export_errors ? *result.export_errors
                                            : write_exports(plan, sink, {shown, warmup, result.interrupted,
-                                                                        result.start_wall_ns, result.end_wall_ns});
+                                                                        result.start_wall_ns, result.end_wall_ns, {}});
   if (auto n = sink.implausible_usage()) {
     log_line(fmt::format("warning: {} response(s) reported token usage that is not a plausible count (negative, "
                          "fractional, not a number, or above 2^31 - 1): it was ignored and the client's count used "
                          "(implausible_usage and token_count_sources in the JSON export)", n));
+  }
+  if (const auto* slices = sink.timeslices(); slices && slices->unsliced() > 0) {
+    log_line(fmt::format("warning: --slice-duration: {} request(s) sent after the first {} slices are in the totals "
+                         "but in no slice (timeslices_unsliced_requests); use longer slices",
+                         slices->unsliced(), exporting::kMaxTimeslices));
   }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
@@ -219,12 +241,6 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   }
   fmt::print("\nArtifacts: {}/\n", plan.artifact_dir.string());
   int code = judge(plan, result, shown, write_errors);
-  if (plan.options.slice_duration && write_errors.empty()) {
-    if (auto e = report::write_timeslices(plan.artifact_dir, *plan.options.slice_duration)) {
-      fmt::print(stderr, "error: --slice-duration: {}\n", e->describe());
-      if (code == 0) code = 1;
-    }
-  }
   if (plan.options.plot && write_errors.empty()) {
     const auto html = plan.artifact_dir / "report.html";
     if (auto e = report::write_report({plan.artifact_dir}, html)) {
@@ -269,8 +285,9 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
         note_plugin_libraries(registry);  // a strategy's library is loaded on first use
         return created;
       },
-      [&sink](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
+      [&sink, &benchmark](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
         sink.add(phase, done, cancelled);
+        if (const auto* runner = benchmark->current()) sink.add_to_timeslice(phase, done, cancelled, runner->start_ns());
       },
       log_line, plan.client.max_connections,
       // The summaries are written before the profiling complete hooks: a hook that hangs
@@ -279,8 +296,8 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
         plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
         if (outcomes.back().stats.phase != "profiling") return;
         const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
-        result.export_errors = write_exports(
-            plan, sink, {outcomes.back(), warmup, benchmark->interrupted(), result.start_wall_ns, wall_ns()});
+        result.export_errors = write_exports(plan, sink, {outcomes.back(), warmup, benchmark->interrupted(),
+                                                          result.start_wall_ns, wall_ns(), benchmark->current()->start_ns()});
       },
       client_token_counter(plan),
       [&sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
@@ -315,6 +332,7 @@ int run_profile(GlobalOptions global, config::ProfileOptions options) {
     fmt::print(stderr, "error: {}\n", sink.error().describe());
     return 2;
   }
+  if (auto slice = plan->options.slice_duration) (*sink)->enable_timeslices(std::llround(*slice * 1e9));
   note_plugin_libraries(*plan->plugins.registry);
   auto result = execute(*plan, **sink);
   if (result.setup_error) {

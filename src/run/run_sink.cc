@@ -42,6 +42,14 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
   }
 }
 
+void RunSink::add_to_timeslice(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled,
+                               int64_t phase_start_ns) {
+  // The same requests as the run's metrics: cancelled ones are in neither.
+  if (timeslices_ && plan.name == "profiling" && !cancelled) {
+    timeslices_->add(done.record.start_ns - phase_start_ns, done.metrics);
+  }
+}
+
 void RunSink::add_payload(const engine::PhasePlan& plan, std::string_view request_id, std::string_view body) {
   if (plan.name != "profiling" || !inputs_) return;
   try {

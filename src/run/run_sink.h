@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "export/atomic_file.h"
 #include "export/inputs_export.h"
 #include "export/profile_export.h"
+#include "export/timeslice_export.h"
 #include "metrics/goodput.h"
 
 namespace aiperf::run {
@@ -39,6 +41,16 @@ class RunSink {
   bool counts_goodput() const { return !slos_.empty(); }
   /// Profiling metrics per request class (requests with a class label, not cancelled).
   const exporting::ClassMetrics& by_class() const { return by_class_; }
+  /// The offset added to now_ns() stamps to write them as epoch ns (the JSONL's clock).
+  int64_t wall_offset_ns() const { return wall_offset_ns_; }
+
+  /// --slice-duration: from now on profiling requests are also grouped by time slice.
+  void enable_timeslices(int64_t slice_ns) { timeslices_.emplace(slice_ns); }
+  /// Adds a profiling request (not cancelled) to the slice of its send time since `phase_start_ns` (now_ns clock).
+  void add_to_timeslice(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled,
+                        int64_t phase_start_ns);
+  /// The slices, or null without --slice-duration.
+  const exporting::TimesliceMetrics* timeslices() const { return timeslices_ ? &*timeslices_ : nullptr; }
 
  private:
   RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
@@ -54,6 +66,7 @@ class RunSink {
   uint64_t good_requests_ = 0;
   uint64_t implausible_usage_ = 0;
   exporting::ClassMetrics by_class_;
+  std::optional<exporting::TimesliceMetrics> timeslices_;
   std::string write_error_;
 };
 

@@ -16,7 +16,7 @@ metrics::RequestRecord make_record(int i, const SyntheticRun& run, std::mt19937_
   std::exponential_distribution<double> jitter(4.0);
   metrics::RequestRecord r;
   r.request_id = "r" + std::to_string(i);
-  r.start_ns = 1'000'000'000'000 + int64_t(i) * 5'000'000;
+  r.start_ns = kFirstSendNs + int64_t(i) * 5'000'000;
   r.scheduled_ns = r.start_ns - int64_t(jitter(rng) * 1e6);
   r.streaming = true;
   if (i % 50 == 49) {
@@ -51,8 +51,8 @@ void write_synthetic_run(const std::filesystem::path& dir, const SyntheticRun& r
     jsonl << exporting::record_line(md, m);
   }
   exporting::RunInfo info;
-  info.start_time = exporting::iso8601(1'000'000'000'000);
-  info.end_time = exporting::iso8601(1'000'000'000'000 + int64_t(run.requests) * 5'000'000);
+  info.start_time = exporting::iso8601(kFirstSendNs);
+  info.end_time = exporting::iso8601(kFirstSendNs + int64_t(run.requests) * 5'000'000);
   info.input_config = {{"model", "synthetic"}, {"url", "http://127.0.0.1:1"}, {"seed", run.seed}};
   std::ofstream(dir / "profile_export_aiperf.json") << exporting::aggregate_json(totals, errors, info).dump(2);
 }

@@ -7,6 +7,9 @@
 
 namespace aiperf::report::testing {
 
+/// Epoch ns of the first send of a synthetic run; requests follow 5 ms apart.
+inline constexpr int64_t kFirstSendNs = 1'000'000'000'000;
+
 /// What to generate.
 struct SyntheticRun {
   int requests = 100;     ///< Records in profile_export.jsonl (every 50th fails with HTTP 500).
