@@ -76,7 +76,12 @@ namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+// Reads are sized to the bytes the kernel holds (FIONREAD), between kMinRead and kReadChunk;
+// an idle connection waits for readability with no read buffer posted and keeps at most
+// kIdleBufferCapacity of it, so an idle stream costs no 16 KiB buffer (docs/performance.md).
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kMinRead = 512;
+constexpr std::size_t kIdleBufferCapacity = 512;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -206,7 +211,7 @@ struct Connection {
   explicit Connection(net::io_context& ioc) : sock(ioc), socket(sock.socket), timer(ioc) {}
   detail::StampedSocket sock;
   tcp::socket& socket;                // sock.socket
-  std::optional<TlsStream> tls;       // set for https
+  std::unique_ptr<TlsStream> tls;     // set for https (apart: a plain connection does not carry its 352 bytes)
   net::steady_timer timer;
   beast::flat_buffer buffer;
   std::optional<Parser> parser;
@@ -696,7 +701,7 @@ class HttpClient::Impl {
 
   // SNI and host-name (or IP) checking for this connection, and the cached session to resume.
   void prepare_tls(Connection& c) {
-    c.tls.emplace(c.sock, *tls_ctx_);
+    c.tls = std::make_unique<TlsStream>(c.sock, *tls_ctx_);
     SSL* s = c.tls->native_handle();
     error_code not_ip;
     const std::string& name = origins_[c.origin].server_name;
@@ -750,7 +755,7 @@ class HttpClient::Impl {
       r.tls_handshake_ns = c.handshake_ns;
       c.setup_reported = true;
     }
-    r.tls = c.tls.has_value();
+    r.tls = c.tls != nullptr;
     if (c.tls) {
       SSL* s = c.tls->native_handle();
       r.tls_version = SSL_get_version(s);
@@ -840,13 +845,27 @@ class HttpClient::Impl {
     h.append("\r\n");
   }
 
-  void start_read(const ConnPtr& c) {
+  // `woke`: readiness was just reported, so read even when FIONREAD says 0 (EOF or an error pending:
+  // the edge-triggered reactor would not report them again).
+  void start_read(const ConnPtr& c, bool woke = false) {
     auto done = [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); };
-    if (c->tls) {
+    if (c->tls) {  // OpenSSL may hold decrypted bytes the socket no longer shows: read as before
       c->tls->async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
-    } else {
-      c->sock.async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
+      return;
     }
+    error_code aec;
+    const std::size_t ready = c->socket.available(aec);
+    if (ready == 0 && !woke && !aec) {
+      // One loop thread: no readiness can be reported between this check and the wait below.
+      if (c->buffer.capacity() > kIdleBufferCapacity) c->buffer.shrink_to_fit();
+      c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
+        if (ec) return on_read(c, ec, 0);
+        start_read(c, true);
+      });
+      return;
+    }
+    const std::size_t n = std::clamp(ready, kMinRead, kReadChunk);
+    c->sock.async_read_some(c->buffer.prepare(n), std::move(done));
   }
 
   // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
