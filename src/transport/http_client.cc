@@ -217,7 +217,7 @@ struct Connection {
   std::optional<Parser> parser;
   std::unique_ptr<Exchange> exchange;
   std::string head;                      // serialized request head (reused)
-  std::vector<HeaderField> header_view;  // reused
+  std::vector<HeaderField> header_view;  // the response's fields for on_headers(), released after it
   std::size_t active_index = 0;
   std::size_t origin = 0;  // index into Impl::origins_
   uint64_t session = 0;    // kStickySessions: the session key this connection belongs to (0 = pooled)
@@ -965,6 +965,10 @@ class HttpClient::Impl {
     c.header_view.clear();
     for (const auto& f : c.parser->get()) c.header_view.push_back(HeaderField{sv(f.name_string()), sv(f.value())});
     call_headers(*c.exchange->handler, status, c.header_view, ts);
+    // A stream may now stay open for minutes: let go of what it no longer needs. The body was
+    // only kept for a stale-connection retry, which needs no response byte to have arrived.
+    std::vector<HeaderField>().swap(c.header_view);
+    std::string().swap(c.exchange->request.body);
   }
 
   std::string parse_failure(const Connection& c, const error_code& pec) const {

@@ -5,20 +5,33 @@
 #include <memory>
 #include <string>
 
-#include "transport/http_client.h"
 
 namespace aiperf::transport::testing {
 
 namespace {
 
-// Counts the streams that got body bytes; keeps nothing else (the stream's cost is the client's).
+// Counts the streams that got body bytes and forwards every event to `inner`, if any.
 struct FirstBytes final : ResponseHandler {
-  explicit FirstBytes(std::size_t& started) : started_(started) {}
-  void on_body(std::string_view, int64_t) override {
-    if (!seen_) ++started_, seen_ = true;
+  FirstBytes(std::size_t& started, std::unique_ptr<ResponseHandler> inner)
+      : started_(started), inner_(std::move(inner)) {}
+  void on_sent(int64_t ts) override {
+    if (inner_) inner_->on_sent(ts);
   }
-  void on_complete(std::optional<TransportError>) override {}
+  void on_headers(int status, std::span<const HeaderField> h, int64_t ts) override {
+    if (inner_) inner_->on_headers(status, h, ts);
+  }
+  void on_stamped_body(std::string_view bytes, int64_t ts, metrics::TimestampSource source) override {
+    if (!seen_) ++started_, seen_ = true;
+    if (inner_) inner_->on_stamped_body(bytes, ts, source);
+  }
+  void on_transport(const metrics::TransportRecord& info) override {
+    if (inner_) inner_->on_transport(info);
+  }
+  void on_complete(std::optional<TransportError> error) override {
+    if (inner_) inner_->on_complete(std::move(error));
+  }
   std::size_t& started_;
+  std::unique_ptr<ResponseHandler> inner_;
   bool seen_ = false;
 };
 
@@ -30,7 +43,8 @@ std::size_t heap_in_use() {
 }
 
 std::optional<IdleStreams> measure_idle_streams(uint16_t port, std::size_t n, double timeout_s,
-                                                metrics::TimestampSource clock) {
+                                                metrics::TimestampSource clock,
+                                                std::function<std::unique_ptr<ResponseHandler>()> inner) {
   ClientOptions options;
   options.port = port;
   options.max_connections = n;
@@ -45,7 +59,7 @@ std::optional<IdleStreams> measure_idle_streams(uint16_t port, std::size_t n, do
     r.target = "/v1/chat/completions";
     r.headers = {{"Content-Type", "application/json"}};
     r.body = R"({"model":"m","messages":[{"role":"user","content":"hello"}],"stream":true,"max_tokens":4})";
-    client.submit(std::move(r), std::make_unique<FirstBytes>(started));
+    client.submit(std::move(r), std::make_unique<FirstBytes>(started, inner ? inner() : nullptr));
   }
   const int64_t deadline = now_ns() + static_cast<int64_t>(timeout_s * 1e9);
   std::function<void()> poll = [&] {
