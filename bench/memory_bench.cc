@@ -1,9 +1,12 @@
 // Bounded memory (issue 16): heap bytes per finished request and per idle
 // in-flight stream, read from glibc's allocator (mallinfo2). See bench/memory.sh.
 //
-//   memory_bench records N TOKENS   N streamed chat responses of TOKENS tokens through the record
+//   memory_bench records N TOKENS [exact]
+//                                   N streamed chat responses of TOKENS tokens through the record
 //                                   path (SSE bytes -> RequestRecorder -> request metrics -> RunMetrics;
-//                                   the record is dropped): bytes RunMetrics keeps per request
+//                                   the record is dropped): bytes RunMetrics keeps per request. `exact`
+//                                   also keeps every chunk gap in a Distribution, as RunMetrics did
+//                                   before inter_chunk_latency became histogram-backed (the reference)
 //   memory_bench streams PORT N     N streams to a mock server that sends one token and then
 //                                   nothing: heap per idle stream, client only and with the engine's
 //                                   RequestRecorder per stream
@@ -16,6 +19,7 @@
 
 #include "endpoints/openai.h"
 #include "engine/request_recorder.h"
+#include "metrics/distribution.h"
 #include "metrics/request_metrics.h"
 #include "metrics/run_metrics.h"
 #include "transport/testing/idle_streams.h"
@@ -30,14 +34,18 @@ std::string event(std::string_view content) {
 }
 
 // One response of `tokens` events 1 ms apart, fed to a RequestRecorder as socket reads.
-void feed(const Endpoint& chat, int64_t start, int tokens, metrics::RunMetrics& run) {
+void feed(const Endpoint& chat, int64_t start, int tokens, metrics::RunMetrics& run, metrics::Distribution* exact) {
   metrics::RequestRecord seed;
   seed.request_id = "r" + std::to_string(start);
   seed.streaming = true;
   seed.scheduled_ns = start;
   seed.input_token_count = 100;
-  engine::RequestRecorder recorder(chat, std::move(seed), [&run](metrics::RequestRecord&& r) {
-    run.add(metrics::compute_request_metrics(r));
+  engine::RequestRecorder recorder(chat, std::move(seed), [&run, exact](metrics::RequestRecord&& r) {
+    const auto m = metrics::compute_request_metrics(r);
+    run.add(m);
+    if (exact) {
+      for (int64_t gap : m.inter_chunk_latencies_ns) exact->add(static_cast<double>(gap));
+    }
   });
   recorder.on_sent(start + 1000);
   recorder.on_headers(200, {}, start + 2'000'000);
@@ -52,16 +60,18 @@ void feed(const Endpoint& chat, int64_t start, int tokens, metrics::RunMetrics& 
   recorder.on_complete(std::nullopt);
 }
 
-int records(long n, int tokens) {
+int records(long n, int tokens, bool keep_exact) {
   endpoints::ChatEndpoint chat{PluginConfig{}};
   metrics::RunMetrics run;
+  metrics::Distribution exact;
   const std::size_t before = transport::testing::heap_in_use();
-  for (long i = 0; i < n; ++i) feed(chat, i * 1'000'000'000L, tokens, run);
+  for (long i = 0; i < n; ++i) feed(chat, i * 1'000'000'000L, tokens, run, keep_exact ? &exact : nullptr);
   const std::size_t after = transport::testing::heap_in_use();
   const auto icl = run.result(metrics::MetricId::kInterChunkLatency);
-  std::printf("records: %ld requests x %d tokens: %.1f bytes per finished request (%.2f MB in all; "
+  std::printf("records%s: %ld requests x %d tokens: %.1f bytes per finished request (%.2f MB in all; "
               "inter_chunk_latency count %lld in %zu buckets)\n",
-              n, tokens, double(after - before) / double(n), double(after - before) / 1e6,
+              keep_exact ? " (every chunk gap kept too)" : "", n, tokens, double(after - before) / double(n),
+              double(after - before) / 1e6,
               icl ? static_cast<long long>(icl->stats->count) : 0LL,
               run.histogram(metrics::MetricId::kInterChunkLatency).bucket_count());
   return run.request_count() == n ? 0 : 1;
@@ -91,10 +101,12 @@ int streams(uint16_t port, std::size_t n) {
 int main(int argc, char** argv) {
   ::mallopt(M_ARENA_MAX, 1);  // one arena: mallinfo2 sees every thread's allocations
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "records" && argc == 4) return records(std::atol(argv[2]), std::atoi(argv[3]));
+  if (mode == "records" && (argc == 4 || (argc == 5 && std::string(argv[4]) == "exact"))) {
+    return records(std::atol(argv[2]), std::atoi(argv[3]), argc == 5);
+  }
   if (mode == "streams" && argc == 4) {
     return streams(static_cast<uint16_t>(std::atoi(argv[2])), static_cast<std::size_t>(std::atol(argv[3])));
   }
-  std::fprintf(stderr, "usage: memory_bench records N TOKENS | memory_bench streams PORT N\n");
+  std::fprintf(stderr, "usage: memory_bench records N TOKENS [exact] | memory_bench streams PORT N\n");
   return 2;
 }
