@@ -77,11 +77,11 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 
 // Reads are sized to the bytes the kernel holds (FIONREAD), between kMinRead and kReadChunk;
-// an idle connection waits for readability with no read buffer posted and keeps at most
-// kIdleBufferCapacity of it, so an idle stream costs no 16 KiB buffer (docs/performance.md).
+// a connection waiting for bytes holds no read buffer: it lends its (empty) buffer to the
+// client's spares and borrows one when readiness comes, so an idle stream costs no buffer
+// (src/transport/README.md, "Memory per connection").
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMinRead = 512;
-constexpr std::size_t kIdleBufferCapacity = 512;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -216,7 +216,7 @@ struct Connection {
   beast::flat_buffer buffer;
   std::optional<Parser> parser;
   std::unique_ptr<Exchange> exchange;
-  std::string head;                      // serialized request head (reused)
+  std::string head;                      // serialized request head (released once the response head arrived)
   std::vector<HeaderField> header_view;  // the response's fields for on_headers(), released after it
   std::size_t active_index = 0;
   std::size_t origin = 0;  // index into Impl::origins_
@@ -857,12 +857,17 @@ class HttpClient::Impl {
     const std::size_t ready = c->socket.available(aec);
     if (ready == 0 && !woke && !aec) {
       // One loop thread: no readiness can be reported between this check and the wait below.
-      if (c->buffer.capacity() > kIdleBufferCapacity) c->buffer.shrink_to_fit();
+      if (c->buffer.size() == 0 && c->buffer.capacity() > 0) spare_buffers_.push_back(std::move(c->buffer));
       c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
         if (ec) return on_read(c, ec, 0);
         start_read(c, true);
       });
       return;
+    }
+    // The spares hold at most as many buffers as connections ever read at once (few: one loop thread).
+    if (c->buffer.size() == 0 && c->buffer.capacity() == 0 && !spare_buffers_.empty()) {
+      c->buffer = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
     }
     const std::size_t n = std::clamp(ready, kMinRead, kReadChunk);
     c->sock.async_read_some(c->buffer.prepare(n), std::move(done));
@@ -946,13 +951,14 @@ class HttpClient::Impl {
         }
         report_headers(*c, status, ts);
         if (!start_decoding(c)) return;
+        c->parser->get().clear();  // the fields are read: a stream open for minutes need not keep them
       }
       if (pec == http::error::need_more) break;
       if (pec) return finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, pec)}, false);
       if (used == 0) break;
     }
     if (c->parser->is_done()) {
-      const bool reusable = c->parser->get().keep_alive() && !c->close_after && c->buffer.size() == 0 &&
+      const bool reusable = c->parser->keep_alive() && !c->close_after && c->buffer.size() == 0 &&
                             c->socket.is_open();
       return finish(c, std::nullopt, reusable);
     }
@@ -965,10 +971,14 @@ class HttpClient::Impl {
     c.header_view.clear();
     for (const auto& f : c.parser->get()) c.header_view.push_back(HeaderField{sv(f.name_string()), sv(f.value())});
     call_headers(*c.exchange->handler, status, c.header_view, ts);
-    // A stream may now stay open for minutes: let go of what it no longer needs. The body was
+    // A stream may now stay open for minutes: let go of what it no longer needs. The request was
     // only kept for a stale-connection retry, which needs no response byte to have arrived.
     std::vector<HeaderField>().swap(c.header_view);
-    std::string().swap(c.exchange->request.body);
+    HttpRequest& sent = c.exchange->request;
+    std::string().swap(sent.body);
+    std::string().swap(sent.target);
+    decltype(sent.headers)().swap(sent.headers);
+    std::string().swap(c.head);
   }
 
   std::string parse_failure(const Connection& c, const error_code& pec) const {
@@ -1191,6 +1201,7 @@ class HttpClient::Impl {
   std::optional<TransportError> setup_error_;
   std::optional<ssl::context> tls_ctx_;
   std::vector<ConnPtr> active_;
+  std::vector<beast::flat_buffer> spare_buffers_;  // read buffers lent by connections waiting for bytes
   std::deque<std::unique_ptr<Exchange>> queue_;
   std::list<PendingTimer> timers_;
   bool shutting_down_ = false;
