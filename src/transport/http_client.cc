@@ -82,6 +82,8 @@ using boost::system::error_code;
 // (src/transport/README.md, "Memory per connection").
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMinRead = 512;
+// Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
+constexpr std::size_t kMaxSpareBuffers = 64;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -857,14 +859,17 @@ class HttpClient::Impl {
     const std::size_t ready = c->socket.available(aec);
     if (ready == 0 && !woke && !aec) {
       // One loop thread: no readiness can be reported between this check and the wait below.
-      if (c->buffer.size() == 0 && c->buffer.capacity() > 0) spare_buffers_.push_back(std::move(c->buffer));
+      if (c->buffer.size() == 0 && c->buffer.capacity() > 0) {
+        if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(c->buffer));
+        else c->buffer.shrink_to_fit();  // empty: frees it
+      }
       c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
         if (ec) return on_read(c, ec, 0);
         start_read(c, true);
       });
       return;
     }
-    // The spares hold at most as many buffers as connections ever read at once (few: one loop thread).
+    // A connection holds a buffer only from here until it waits again (or with a partial message).
     if (c->buffer.size() == 0 && c->buffer.capacity() == 0 && !spare_buffers_.empty()) {
       c->buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
