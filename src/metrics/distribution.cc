@@ -116,7 +116,7 @@ std::optional<Summary> Distribution::summary() const {
   if (values_.empty()) return std::nullopt;
   // Sorting first makes every sum below independent of insertion and merge
   // order, so a merged store summarises bit-for-bit like the whole.
-  std::vector<double> sorted = values_;
+  std::vector<double> sorted(values_.begin(), values_.end());
   std::sort(sorted.begin(), sorted.end());
   const auto n = static_cast<long double>(sorted.size());
 

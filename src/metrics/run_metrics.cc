@@ -84,7 +84,7 @@ void RunMetrics::add(const RequestMetrics& r) {
   put(MetricId::kUsagePromptCacheReadTokens, r.cached_prompt_tokens);
   put(MetricId::kRequestLatency, r.request_latency_ns);
   put(MetricId::kInterTokenLatency, r.inter_token_latency_ns);
-  for (int64_t gap : r.inter_chunk_latencies_ns) dist(MetricId::kInterChunkLatency).add(static_cast<double>(gap));
+  for (int64_t gap : r.inter_chunk_latencies_ns) inter_chunk_.add(static_cast<double>(gap));
   put(MetricId::kOutputTokenThroughputPerUser, r.output_token_throughput_per_user);
   put(MetricId::kOutputSequenceLength, r.output_sequence_length);
   put(MetricId::kInputSequenceLength, r.input_sequence_length);
@@ -104,6 +104,7 @@ void RunMetrics::add(const RequestMetrics& r) {
 
 void RunMetrics::merge(const RunMetrics& o) {
   for (std::size_t i = 0; i < kMetricCount; ++i) dists_[i].merge(o.dists_[i]);
+  inter_chunk_.merge(o.inter_chunk_);
   request_count_ += o.request_count_;
   error_count_ += o.error_count_;
   for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_by_kind_[i] += o.errors_by_kind_[i];
@@ -168,7 +169,7 @@ std::optional<MetricResult> RunMetrics::result(MetricId id) const {
   MetricResult out;
   out.id = id;
   if (info.distribution) {
-    auto stats = distribution(id).summary();
+    auto stats = histogram_backed(id) ? histogram(id).summary() : distribution(id).summary();
     if (!stats) return std::nullopt;
     out.stats = info.display_scale == 1.0 ? *stats : stats->scaled(info.display_scale);
     return out;

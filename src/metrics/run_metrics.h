@@ -2,6 +2,11 @@
 // RunMetrics of two disjoint sets of records equals the RunMetrics of their
 // union (distributions keep every value; counters add; min/max combine).
 //
+// Memory is bounded per request, whatever its output length: per-request
+// metrics keep every value (exact), the one per-chunk metric,
+// inter_chunk_latency, goes into a LogHistogram (count, min, max, mean, std
+// exact; percentiles within LogHistogram::kRelativeError, 0.1%).
+//
 // Tags, headers and units are AIPerf's as written to profile_export_aiperf.json
 // (ai-dynamo/aiperf src/aiperf/metrics/types/*.py; units as exported, e.g.
 // "tokens/sec/user", "requests/sec", "sec").
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "metrics/distribution.h"
+#include "metrics/log_histogram.h"
 #include "metrics/request_metrics.h"
 #include "metrics/request_record.h"
 
@@ -69,6 +75,8 @@ struct MetricInfo {
 
 /// Descriptions of all metrics, indexed by MetricId.
 const std::array<MetricInfo, kMetricCount>& all_metric_infos();
+/// True for the metrics kept in a LogHistogram (percentiles within 0.1%), not value by value.
+constexpr bool histogram_backed(MetricId id) { return id == MetricId::kInterChunkLatency; }
 /// Description of one metric.
 const MetricInfo& metric_info(MetricId id);
 /// The metric with AIPerf tag `tag`, or nullopt.
@@ -130,8 +138,14 @@ class RunMetrics {
   /// Input plus output tokens per second over the benchmark duration.
   std::optional<double> total_token_throughput() const;
 
-  /// Raw values (stored units: ns, tokens, tokens/s) of a distribution metric; empty for run-level ones.
+  /// Raw values (stored units: ns, tokens, tokens/s) of a distribution metric; empty for run-level
+  /// and histogram-backed ones (see histogram()).
   const Distribution& distribution(MetricId id) const { return dists_[static_cast<std::size_t>(id)]; }
+  /// The histogram of a histogram_backed() metric, in stored units (ns); empty for the others.
+  const LogHistogram& histogram(MetricId id) const {
+    static const LogHistogram kEmpty;
+    return histogram_backed(id) ? inter_chunk_ : kEmpty;
+  }
 
   /// The metric in display units, or nullopt when it has no value (e.g. TTFT without streaming).
   std::optional<MetricResult> result(MetricId id) const;
@@ -143,6 +157,7 @@ class RunMetrics {
   static std::optional<double> per_second(double amount, std::optional<int64_t> duration_ns);
 
   std::array<Distribution, kMetricCount> dists_;
+  LogHistogram inter_chunk_;  // kInterChunkLatency: one value per chunk, so bounded by the spread, not the count
   int64_t request_count_ = 0;
   int64_t error_count_ = 0;
   std::array<int64_t, kErrorKindCount> errors_by_kind_{};

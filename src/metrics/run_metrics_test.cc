@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
+#include <iostream>
 #include <random>
 
 namespace aiperf::metrics {
@@ -225,6 +228,51 @@ TEST(RunMetrics, MergeIntoEmptyEqualsOriginal) {
   EXPECT_EQ(empty.error_count(ErrorKind::kParse), 1);
   EXPECT_EQ(empty.benchmark_duration_ns(), run.benchmark_duration_ns());
   EXPECT_EQ(empty.results().size(), run.results().size());
+}
+
+}  // namespace
+}  // namespace aiperf::metrics
+
+namespace aiperf::metrics {
+namespace {
+
+// Heap bytes in use (glibc's arenas plus mmapped blocks).
+std::size_t heap_in_use() {
+  const struct mallinfo2 mi = ::mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+// Heap bytes a RunMetrics keeps per request after `n` streamed requests of `tokens` chunks each
+// went through the record path (record -> request metrics -> RunMetrics; the record is dropped).
+double retained_bytes_per_request(int n, int tokens) {
+  std::mt19937_64 rng(tokens);
+  std::uniform_int_distribution<int64_t> jitter(0, kMs);
+  RunMetrics run;
+  const std::size_t before = heap_in_use();
+  for (int i = 0; i < n; ++i) {
+    RequestRecord r = streamed(i * kMs, 20 * kMs + jitter(rng), kMs + jitter(rng) / 8, tokens, 100);
+    r.scheduled_ns = r.start_ns - jitter(rng) / 100;
+    r.input_token_count = 100;
+    run.add(r);
+  }
+  const std::size_t after = heap_in_use();
+  EXPECT_EQ(run.request_count(), n);
+  EXPECT_EQ(run.result(MetricId::kInterChunkLatency)->stats->count, int64_t(n) * (tokens - 1));
+  return static_cast<double>(after - before) / n;
+}
+
+TEST(RunMetricsMemory, FinishedRequestKeepsAtMost100BytesWhateverItsOutputLength) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's allocator does not report through mallinfo2";
+#endif
+  const double short_streams = retained_bytes_per_request(20000, 100);
+  const double long_streams = retained_bytes_per_request(20000, 1000);
+  std::cout << "retained bytes per finished request: " << short_streams << " (100 tokens), " << long_streams
+            << " (1000 tokens)\n";
+  EXPECT_LE(short_streams, 100);
+  EXPECT_LE(long_streams, 100);
+  // Output length does not matter: ten times the chunks, the same bytes within the histogram's buckets.
+  EXPECT_LE(long_streams, short_streams + 10);
 }
 
 }  // namespace

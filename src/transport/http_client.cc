@@ -76,7 +76,14 @@ namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+// Reads are sized to the bytes the kernel holds (FIONREAD), between kMinRead and kReadChunk;
+// a connection waiting for bytes holds no read buffer: it lends its (empty) buffer to the
+// client's spares and borrows one when readiness comes, so an idle stream costs no buffer
+// (src/transport/README.md, "Memory per connection").
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kMinRead = 512;
+// Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
+constexpr std::size_t kMaxSpareBuffers = 64;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -206,13 +213,13 @@ struct Connection {
   explicit Connection(net::io_context& ioc) : sock(ioc), socket(sock.socket), timer(ioc) {}
   detail::StampedSocket sock;
   tcp::socket& socket;                // sock.socket
-  std::optional<TlsStream> tls;       // set for https
+  std::unique_ptr<TlsStream> tls;     // set for https (apart: a plain connection does not carry its 352 bytes)
   net::steady_timer timer;
   beast::flat_buffer buffer;
   std::optional<Parser> parser;
   std::unique_ptr<Exchange> exchange;
-  std::string head;                      // serialized request head (reused)
-  std::vector<HeaderField> header_view;  // reused
+  std::string head;                      // serialized request head (released once the response head arrived)
+  std::vector<HeaderField> header_view;  // the response's fields for on_headers(), released after it
   std::size_t active_index = 0;
   std::size_t origin = 0;  // index into Impl::origins_
   uint64_t session = 0;    // kStickySessions: the session key this connection belongs to (0 = pooled)
@@ -696,7 +703,7 @@ class HttpClient::Impl {
 
   // SNI and host-name (or IP) checking for this connection, and the cached session to resume.
   void prepare_tls(Connection& c) {
-    c.tls.emplace(c.sock, *tls_ctx_);
+    c.tls = std::make_unique<TlsStream>(c.sock, *tls_ctx_);
     SSL* s = c.tls->native_handle();
     error_code not_ip;
     const std::string& name = origins_[c.origin].server_name;
@@ -750,7 +757,7 @@ class HttpClient::Impl {
       r.tls_handshake_ns = c.handshake_ns;
       c.setup_reported = true;
     }
-    r.tls = c.tls.has_value();
+    r.tls = c.tls != nullptr;
     if (c.tls) {
       SSL* s = c.tls->native_handle();
       r.tls_version = SSL_get_version(s);
@@ -840,13 +847,35 @@ class HttpClient::Impl {
     h.append("\r\n");
   }
 
-  void start_read(const ConnPtr& c) {
+  // `woke`: readiness was just reported, so read even when FIONREAD says 0 (EOF or an error pending:
+  // the edge-triggered reactor would not report them again).
+  void start_read(const ConnPtr& c, bool woke = false) {
     auto done = [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); };
-    if (c->tls) {
+    if (c->tls) {  // OpenSSL may hold decrypted bytes the socket no longer shows: read as before
       c->tls->async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
-    } else {
-      c->sock.async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
+      return;
     }
+    error_code aec;
+    const std::size_t ready = c->socket.available(aec);
+    if (ready == 0 && !woke && !aec) {
+      // One loop thread: no readiness can be reported between this check and the wait below.
+      if (c->buffer.size() == 0 && c->buffer.capacity() > 0) {
+        if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(c->buffer));
+        else c->buffer.shrink_to_fit();  // empty: frees it
+      }
+      c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
+        if (ec) return on_read(c, ec, 0);
+        start_read(c, true);
+      });
+      return;
+    }
+    // A connection holds a buffer only from here until it waits again (or with a partial message).
+    if (c->buffer.size() == 0 && c->buffer.capacity() == 0 && !spare_buffers_.empty()) {
+      c->buffer = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+    const std::size_t n = std::clamp(ready, kMinRead, kReadChunk);
+    c->sock.async_read_some(c->buffer.prepare(n), std::move(done));
   }
 
   // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
@@ -927,13 +956,14 @@ class HttpClient::Impl {
         }
         report_headers(*c, status, ts);
         if (!start_decoding(c)) return;
+        c->parser->get().clear();  // the fields are read: a stream open for minutes need not keep them
       }
       if (pec == http::error::need_more) break;
       if (pec) return finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, pec)}, false);
       if (used == 0) break;
     }
     if (c->parser->is_done()) {
-      const bool reusable = c->parser->get().keep_alive() && !c->close_after && c->buffer.size() == 0 &&
+      const bool reusable = c->parser->keep_alive() && !c->close_after && c->buffer.size() == 0 &&
                             c->socket.is_open();
       return finish(c, std::nullopt, reusable);
     }
@@ -946,6 +976,14 @@ class HttpClient::Impl {
     c.header_view.clear();
     for (const auto& f : c.parser->get()) c.header_view.push_back(HeaderField{sv(f.name_string()), sv(f.value())});
     call_headers(*c.exchange->handler, status, c.header_view, ts);
+    // A stream may now stay open for minutes: let go of what it no longer needs. The request was
+    // only kept for a stale-connection retry, which needs no response byte to have arrived.
+    std::vector<HeaderField>().swap(c.header_view);
+    HttpRequest& sent = c.exchange->request;
+    std::string().swap(sent.body);
+    std::string().swap(sent.target);
+    decltype(sent.headers)().swap(sent.headers);
+    std::string().swap(c.head);
   }
 
   std::string parse_failure(const Connection& c, const error_code& pec) const {
@@ -1168,6 +1206,7 @@ class HttpClient::Impl {
   std::optional<TransportError> setup_error_;
   std::optional<ssl::context> tls_ctx_;
   std::vector<ConnPtr> active_;
+  std::vector<beast::flat_buffer> spare_buffers_;  // read buffers lent by connections waiting for bytes
   std::deque<std::unique_ptr<Exchange>> queue_;
   std::list<PendingTimer> timers_;
   bool shutting_down_ = false;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Bounded memory (issue 16): heap bytes per finished request (100 and 1,000
+# tokens per request, 100,000 requests each, through the record path) and per
+# idle in-flight stream (1,000 streams against aiperf-mock-server that sends one
+# token and then nothing for ten minutes). Figures come from glibc's allocator
+# (mallinfo2), not RSS: a buffer that is allocated but only partly touched counts whole.
+# Usage: bash bench/memory.sh [REQUESTS] [STREAMS]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Allocation sizes do not depend on the optimisation level: the everyday build will do.
+export AIPERF_BENCH_BUILD_DIR=${AIPERF_BENCH_BUILD_DIR:-$root/build}
+source "$root/bench/lib.sh"
+cmake --build "$build" -j "${JOBS:-2}" --target memory_bench >/dev/null
+requests=${1:-100000}
+streams=${2:-1000}
+"$build/bin/memory_bench" records "$requests" 100
+"$build/bin/memory_bench" records "$requests" 1000
+# The reference: every chunk gap kept as well (what the run kept before), on a tenth of the requests.
+"$build/bin/memory_bench" records $((requests / 10)) 100 exact
+"$build/bin/memory_bench" records $((requests / 10)) 1000 exact
+start_mock --ttft 0 --itl 600000 --osl 4
+"$build/bin/memory_bench" streams "$port" "$streams"
+stop_mock
+
+# The whole process: peak RSS of `aiperf profile` at two request counts (100-token streams);
+# the difference per extra request is what a finished request leaves behind, exports included.
+start_mock --ttft 0 --itl 0.05
+peak_kb() {
+  /usr/bin/time -f "%M" -o "$work/rss" "$aiperf" profile -m bench -u "http://127.0.0.1:$port" --endpoint-type chat \
+    --streaming --concurrency 32 --request-count "$1" --isl 16 --osl 100 --ui none --artifact-dir "$work/run$1" \
+    >"$work/run$1.log" 2>&1
+  cat "$work/rss"
+}
+small=$(peak_kb 2000)
+large=$(peak_kb 20000)
+chunks=$(json "$work/run20000/profile_export_aiperf.json" "d['inter_chunk_latency']['count']")
+echo "aiperf profile, 100-token streams: peak RSS ${small} KB at 2,000 requests, ${large} KB at 20,000" \
+  "($chunks chunk gaps): $(( (large - small) * 1024 / 18000 )) bytes per extra request"
