@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "export/conversation_export.h"
 #include "export/profile_export.h"
 #include "metrics/transport_summary.h"
 
@@ -43,6 +44,7 @@ struct ArtifactSet {
   uint64_t implausible_usage = 0;            ///< Profiling responses whose usage held an implausible count.
   nlohmann::json plugins_loaded = nlohmann::json::array();
   const ClassMetrics* by_class = nullptr;    ///< Profiling metrics per request class, if any request had one.
+  const ConversationMetrics* conversations = nullptr;  ///< Multi-turn profiling conversations (null or empty: none).
 };
 
 /// profile_export_aiperf.json as a document.

@@ -148,6 +148,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.implausible_usage = sink.implausible_usage();
   set.plugins_loaded = plugins_loaded(plan);
   set.by_class = &sink.by_class();
+  set.conversations = &sink.conversations();
   auto errors = exporting::write_artifacts(set);
   auto collected = collector_outcomes(plan, "profiling");
   for (auto& e : exporting::write_collector_artifacts(plan.artifact_dir, collected)) errors.push_back(std::move(e));
@@ -206,6 +207,7 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
                          "(implausible_usage and token_count_sources in the JSON export)", n));
   }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
+  fmt::print("{}", sink.conversations().console_lines());  // multi-turn runs only
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   if (shown.planned_cancellations > 0) {
     fmt::print("Cancelled on purpose (--request-cancellation-rate, not in the metrics)   {}\n", shown.planned_cancellations);

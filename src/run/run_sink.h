@@ -12,6 +12,7 @@
 #include "base/secrets.h"
 #include "engine/benchmark.h"
 #include "export/atomic_file.h"
+#include "export/conversation_export.h"
 #include "export/inputs_export.h"
 #include "export/profile_export.h"
 #include "metrics/goodput.h"
@@ -39,6 +40,8 @@ class RunSink {
   bool counts_goodput() const { return !slos_.empty(); }
   /// Profiling metrics per request class (requests with a class label, not cancelled).
   const exporting::ClassMetrics& by_class() const { return by_class_; }
+  /// Profiling conversations of a multi-turn run (empty otherwise).
+  const exporting::ConversationMetrics& conversations() const { return conversations_; }
 
  private:
   RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
@@ -54,6 +57,7 @@ class RunSink {
   uint64_t good_requests_ = 0;
   uint64_t implausible_usage_ = 0;
   exporting::ClassMetrics by_class_;
+  exporting::ConversationMetrics conversations_;
   std::string write_error_;
 };
 

@@ -247,6 +247,74 @@ TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterIt
   }
 }
 
+TEST(WorkloadsE2ETest, ExportHasOneConversationLatencyPerConversationCoveringItsTurnsAndThinkTimes) {
+  config::ProfileOptions o;
+  o.random_seed = 9;
+  o.isl = 6;
+  o.osl = 4;
+  o.conversation_num = 4;
+  o.conversation_turn_mean = 3;
+  o.conversation_turn_stddev = 0;
+  o.conversation_turn_delay_mean = 20;
+  o.conversation_turn_delay_stddev = 5;
+  TempDir dir;
+  const auto planned = planned_entries(o, dir);
+  ASSERT_EQ(planned.size(), o.conversation_num);
+
+  auto server = MockServerProcess({"--fast"});
+  auto run = profile(server, dir,
+                     "--concurrency 2 --isl 6 --osl 4 --random-seed 9 --conversation-num 4 --conversation-turn-mean 3 "
+                     "--conversation-turn-stddev 0 --conversation-turn-delay-mean 20 --conversation-turn-delay-stddev 5");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  // Each conversation from its JSONL lines: first send, last end, its turns' latencies.
+  struct Seen { double first_start = 1e300, last_end = 0, latencies_ms = 0; int turns = 0; };
+  std::map<uint64_t, Seen> seen;
+  for (const auto& r : run.records) {
+    const auto& md = r["metadata"];
+    Seen& s = seen[md["conversation_id"].get<uint64_t>()];
+    s.first_start = std::min(s.first_start, md["request_start_ns"].get<double>());
+    s.last_end = std::max(s.last_end, md["request_end_ns"].get<double>());
+    s.latencies_ms += r["metrics"]["request_latency"]["value"].get<double>();
+    ++s.turns;
+  }
+  ASSERT_EQ(seen.size(), planned.size());
+  const json& c = run.aggregate["conversations"];
+  ASSERT_TRUE(c.is_object()) << run.aggregate.dump();
+  EXPECT_EQ(c["conversation_count"]["avg"], planned.size());
+  EXPECT_EQ(c["conversation_latency"]["count"], planned.size());
+  EXPECT_EQ(c["turns_per_conversation"]["count"], planned.size());
+  double lowest = 1e300, highest = 0, total = 0;
+  for (const auto& [id, s] : seen) {
+    const auto& entry = planned[id];
+    ASSERT_EQ(s.turns, static_cast<int>(1 + entry.next_turns.size())) << "conversation " << id;
+    double think_ms = 0;
+    for (const auto& t : entry.next_turns) think_ms += t.delay_ms;
+    const double latency_ms = (s.last_end - s.first_start) / 1e6;
+    EXPECT_GE(latency_ms, s.latencies_ms + think_ms) << "conversation " << id;
+    lowest = std::min(lowest, latency_ms);
+    highest = std::max(highest, latency_ms);
+    total += latency_ms;
+  }
+  // The exported distribution is these latencies.
+  EXPECT_NEAR(c["conversation_latency"]["min"].get<double>(), lowest, 1e-3);
+  EXPECT_NEAR(c["conversation_latency"]["max"].get<double>(), highest, 1e-3);
+  EXPECT_NEAR(c["conversation_latency"]["avg"].get<double>(), total / planned.size(), 1e-3);
+  EXPECT_EQ(c["turns_per_conversation"]["avg"], 3);
+  const std::string csv = testing::slurp(dir.path() / "profile_export_aiperf.csv");
+  EXPECT_NE(csv.find("Conversation Latency (ms),"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("Conversation Count (conversations),4"), std::string::npos) << csv;
+  EXPECT_NE(run.result.out.find("Conversation latency (ms, think time included)"), std::string::npos) << run.result.out;
+}
+
+TEST(WorkloadsE2ETest, SingleTurnRunHasNoConversationSection) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir, "--concurrency 2 --request-count 6 --isl 6 --osl 2");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_FALSE(run.aggregate.contains("conversations"));
+  EXPECT_EQ(run.result.out.find("Conversation"), std::string::npos) << run.result.out;
+}
+
 }  // namespace
 // The server's connection id of each turn, per conversation, for a multi-turn run with this
 // connection policy (3 conversations of 3 turns, 2 at a time).
