@@ -156,6 +156,8 @@ std::vector<OptionSpec> load_options() {
       opt("--arrival-smoothness", "benchmark.arrival_smoothness", "Load", "Gamma shape (1 = Poisson)", value(&O::arrival_smoothness)),
       opt("--concurrency-ramp-duration", "benchmark.concurrency_ramp_duration", "Load", "Seconds over which the concurrency limit rises from 1 to --concurrency at the start of profiling (requests sent meanwhile are marked in_ramp)", value(&O::concurrency_ramp_duration)),
       opt("--request-rate-ramp-duration", "benchmark.request_rate_ramp_duration", "Load", "Seconds over which the rate rises linearly from rate*0.1/S to --request-rate at the start of profiling (requests sent meanwhile are marked in_ramp)", value(&O::request_rate_ramp_duration)),
+      opt("--user-centric-rate", "benchmark.user_centric_rate", "Load", "User-centric mode (AIPerf's): turns per second across all --num-users users; each user sends its next turn U/R s after its previous one (or when its response ends, if later)", value(&O::user_centric_rate)),
+      opt("--num-users", "benchmark.num_users", "Load", "User-centric mode: simulated users, started 1/R s apart", value(&O::num_users)),
       opt("--fixed-schedule", "benchmark.fixed_schedule", "Load", "Send at the input file's timestamps (automatic for traces)", value(&O::fixed_schedule)),
       opt("--fixed-schedule-start-offset", "benchmark.fixed_schedule_start_offset", "Load", "Trace start, ms", value(&O::fixed_schedule_start_offset_ms)),
       opt("--fixed-schedule-end-offset", "benchmark.fixed_schedule_end_offset", "Load", "Trace end, ms", value(&O::fixed_schedule_end_offset_ms)),

@@ -84,6 +84,13 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!warmup_request_count || *warmup_request_count >= 1, "--warmup-request-count", "must be at least 1");
   need(!warmup_duration || *warmup_duration > 0, "--warmup-duration", "must be positive");
   need(!(request_rate && fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
+  need(!user_centric_rate || (*user_centric_rate >= kMinRequestRate && *user_centric_rate <= kMaxRequestRate),
+       "--user-centric-rate", fmt::format("must be between {} and {}", kMinRequestRate, kMaxRequestRate));
+  need(!user_centric_rate || (num_users >= 1 && num_users <= 1'000'000), "--user-centric-rate",
+       "needs --num-users U (1-1000000)");
+  need(user_centric_rate || num_users == 0, "--num-users", "needs --user-centric-rate");
+  need(!(user_centric_rate && (request_rate || fixed_schedule)), "--user-centric-rate",
+       "excludes --request-rate and --fixed-schedule");
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config", "needs --timing-strategy");
   need(!(no_server_metrics && (!server_metrics_urls.empty() || !server_metrics_filter.empty())), "--no-server-metrics",
        "and --server-metrics/--server-metrics-filter exclude each other");
@@ -131,6 +138,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
 std::string ProfileOptions::run_name() const {
   std::string load = request_rate ? fmt::format("request_rate{}", *request_rate)
                                   : fmt::format("concurrency{}", concurrency.value_or(1));
+  if (user_centric_rate) load = fmt::format("user_centric{}x{}", *user_centric_rate, num_users);
   std::string name = fmt::format("{}-{}-{}", model, endpoint_type, load);
   for (char& c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';

@@ -59,6 +59,8 @@ struct ProfileOptions {
   double arrival_smoothness = 1.0;
   double concurrency_ramp_duration = 0;      ///< Seconds the concurrency limit takes to rise from 1 (0 = no ramp).
   double request_rate_ramp_duration = 0;     ///< Seconds the request rate takes to rise to its target (0 = no ramp).
+  std::optional<double> user_centric_rate;   ///< User-centric mode: turns/s across all --num-users users.
+  uint64_t num_users = 0;                    ///< User-centric mode: simulated users, each sending every U/R s.
   bool fixed_schedule = false;               ///< Also implied by an input file with timestamps.
   std::optional<double> fixed_schedule_start_offset_ms, fixed_schedule_end_offset_ms;
   std::string timing_strategy;               ///< Explicit implementation (e.g. a plugin's).

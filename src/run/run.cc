@@ -260,6 +260,7 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
                                    static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
                                    !o.use_server_token_count};
   defaults.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
+  if (o.user_centric_rate) defaults.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
