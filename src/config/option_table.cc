@@ -196,7 +196,7 @@ std::vector<OptionSpec> input_options() {
       opt("--user-context-prompt-length", "input.user_context_prompt_length", "Input", "A distinct context of this many tokens before each conversation's prompt", value(&O::user_context_prompt_length)),
       opt("--num-prefix-prompts", "input.num_prefix_prompts", "Input", "A pool of this many prefixes; each request starts with one, chosen at random", value(&O::num_prefix_prompts)),
       opt("--prefix-prompt-length", "input.prefix_prompt_length", "Input", "Tokens of each --num-prefix-prompts prefix", value(&O::prefix_prompt_length)),
-      opt("--block-size,--isl-block-size", "input.block_size", "Input", "Tokens per mooncake trace hash_ids block", value(&O::block_size)),
+      opt("--block-size,--isl-block-size", "input.block_size", "Input", "Tokens per trace hash_ids block (default 512; bailian_trace: 16)", value(&O::block_size)),
       opt("--seq-dist,--sequence-distribution", "input.seq_dist", "Input", "Mixture of lengths \"ISL,OSL:PCT;...\" (a length may carry a stddev, see docs/workloads.md); metrics per component in the JSON export", value(&O::seq_dist)),
       opt("--custom-dataset-type", "input.custom_dataset_type", "Input", "How --input-file is read: single_turn, multi_turn, random_pool, mooncake_trace or sharegpt (default: by its records)", value(&O::custom_dataset_type)),
       opt("--conversation-num", "input.conversation.num", "Input", "Synthetic multi-turn conversations; each turn sends the history with the replies as received", value(&O::conversation_num)),

@@ -28,17 +28,18 @@ template <class Need>
 void validate_workloads(const ProfileOptions& o, Need& need) {
   for (auto [value, flag] : {std::pair{o.shared_system_prompt_length, "--shared-system-prompt-length"},
                              {o.user_context_prompt_length, "--user-context-prompt-length"},
-                             {o.prefix_prompt_length, "--prefix-prompt-length"}, {o.block_size, "--block-size"}}) {
+                             {o.prefix_prompt_length, "--prefix-prompt-length"}, {o.block_size.value_or(1), "--block-size"}}) {
     need(value <= kMaxPromptLength, flag, fmt::format("must be at most {}", kMaxPromptLength));
   }
-  need(o.block_size >= 1, "--block-size", "must be at least 1");
+  need(o.block_size.value_or(1) >= 1, "--block-size", "must be at least 1");
   need((o.num_prefix_prompts == 0) == (o.prefix_prompt_length == 0), "--num-prefix-prompts",
        "and --prefix-prompt-length go together");
   need(o.num_prefix_prompts <= 100'000, "--num-prefix-prompts", "must be at most 100000");
-  static constexpr const char* kTypes[] = {"", "single_turn", "multi_turn", "random_pool", "mooncake_trace", "sharegpt"};
+  static constexpr const char* kTypes[] = {"",         "single_turn",   "multi_turn",      "random_pool",
+                                           "mooncake_trace", "bailian_trace", "burst_gpt_trace", "sharegpt"};
   need(std::find(std::begin(kTypes), std::end(kTypes), o.custom_dataset_type) != std::end(kTypes),
-       "--custom-dataset-type", "must be single_turn, multi_turn, random_pool, mooncake_trace or sharegpt, got '" +
-                                    o.custom_dataset_type + "'");
+       "--custom-dataset-type", "must be single_turn, multi_turn, random_pool, mooncake_trace, bailian_trace, "
+                                "burst_gpt_trace or sharegpt, got '" + o.custom_dataset_type + "'");
   need(o.custom_dataset_type.empty() || !o.input_files.empty(), "--custom-dataset-type", "needs --input-file");
   need(o.seq_dist.empty() || o.input_files.empty(), "--seq-dist", "makes synthetic prompts; it excludes --input-file");
   need(o.conversation_num == 0 || (o.input_files.empty() && o.seq_dist.empty()), "--conversation-num",

@@ -87,7 +87,7 @@ struct ProfileOptions {
   uint64_t user_context_prompt_length = 0;   ///< A context of this many tokens per conversation, before its prompt.
   uint64_t num_prefix_prompts = 0;           ///< A pool of this many prefixes; each request starts with one.
   uint64_t prefix_prompt_length = 0;         ///< Tokens of each pooled prefix.
-  uint64_t block_size = 512;                 ///< Tokens per mooncake hash_ids block.
+  std::optional<uint64_t> block_size;        ///< Tokens per hash_ids block (default 512; bailian_trace 16).
   std::string seq_dist;                      ///< "ISL,OSL:PCT;...": a mixture of lengths, one class per component.
   std::string custom_dataset_type;           ///< How --input-file is read ("" = by its records).
   uint64_t conversation_num = 0;             ///< Synthetic multi-turn conversations (0 = single-turn prompts).

@@ -126,7 +126,7 @@ Expected<dataset::Dataset> input_files(const ProfileOptions& o, const tokenizer:
   dataset::FileOptions fo;
   fo.type = dataset::parse_dataset_type(o.custom_dataset_type).value_or(dataset::DatasetType::kAuto);
   fo.seed = o.random_seed;
-  fo.block_size = static_cast<uint32_t>(o.block_size);
+  if (o.block_size) fo.block_size = static_cast<uint32_t>(*o.block_size);
   fo.source = source;
   std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
   auto data = dataset::load_input_files(files, fo);

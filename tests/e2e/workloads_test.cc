@@ -147,6 +147,58 @@ TEST(WorkloadsE2ETest, TraceReplayGivesTheMockExactlyTheTracesSharing) {
   for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(sent[i]["prompt_tokens"], records[i].first) << i;
 }
 
+// BurstGPT's CSV replays on its timestamps (never early) with each row's token counts.
+TEST(WorkloadsE2ETest, BurstGptTraceReplaysItsRowsAtTheirTimesWithTheirLengths) {
+  TempDir dir;
+  const auto trace = dir.path() / "burst.csv";
+  testing::write_file(trace,
+                      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                      "0.0,ChatGPT,21,3,24,Conversation log\n0.1,GPT-4,8,0,8,API log\n"
+                      "0.25,ChatGPT,40,2,42,Conversation log\n0.3,GPT-4,13,5,18,API log\n");
+  auto server = MockServerProcess({"--fast"});
+  auto run = profile(server, dir, "--custom-dataset-type burst_gpt_trace --input-file '" + trace.string() + "'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), 4u);
+  const auto times = testing::send_times(run.records);
+  const std::vector<double> at = {0, 0.1, 0.25, 0.3};
+  for (std::size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i], at[i] - 0.002) << i;  // fixed schedule
+  const json sent = testing::mock_json(server, "/mock/records");
+  const std::vector<int> lengths = {21, 8, 40, 13}, replies = {3, 1, 2, 5};
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    EXPECT_EQ(sent[i]["prompt_tokens"], lengths[i]) << i;
+    EXPECT_EQ(sent[i]["completion_tokens"], replies[i]) << i;
+  }
+}
+
+// Bailian lines carry their whole context in hash_ids (16-token blocks): the mock sees the trace's sharing.
+TEST(WorkloadsE2ETest, BailianTraceGivesTheMockTheTracesSharingInSixteenTokenBlocks) {
+  TempDir dir;
+  const auto trace = dir.path() / "qwen.jsonl";
+  const std::vector<std::pair<int, std::vector<int>>> records = {
+      {3 * kBlock, {1, 2, 3}}, {4 * kBlock + 2, {1, 2, 3, 4, 5}}, {2 * kBlock, {6, 7}}, {3 * kBlock, {1, 2, 8}}};
+  {
+    std::ofstream out(trace);
+    int chat = 100;
+    for (const auto& [length, ids] : records) {
+      out << json{{"chat_id", chat}, {"parent_chat_id", -1}, {"timestamp", (chat - 100) * 0.01}, {"input_length", length},
+                  {"output_length", 2}, {"type", "text"}, {"turn", 1}, {"hash_ids", ids}}.dump() << "\n";
+      ++chat;
+    }
+  }
+  ReferenceCache per_block(1);
+  for (const auto& [length, ids] : records) {
+    per_block.send(std::vector<int>(ids.begin(), ids.begin() + std::min<std::size_t>(ids.size(), length / kBlock)));
+  }
+  auto server = caching_server();  // blocks of kBlock = 16 tokens, the format's own size
+  auto run = profile(server, dir, "--custom-dataset-type bailian_trace --input-file '" + trace.string() + "'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), records.size());
+  const json stats = testing::mock_json(server, "/mock/stats")["prefix_cache"];
+  EXPECT_GT(per_block.hits(), 0u);
+  EXPECT_EQ(stats["hit_blocks"].get<uint64_t>(), per_block.hits());
+  EXPECT_EQ(stats["miss_blocks"].get<uint64_t>(), per_block.misses());
+}
+
 TEST(WorkloadsE2ETest, SeqDistClassesReachTheRecordsAndTheExport) {
   auto server = MockServerProcess({"--fast"});
   TempDir dir;
@@ -171,11 +223,18 @@ TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
   TempDir dir;
   const auto sharegpt = dir.path() / "sg.json";
   testing::write_file(sharegpt, "[\n{\"conversations\": []},\n{\"id\": 2}\n]\n");
+  const auto burst = dir.path() / "burst.csv";
+  testing::write_file(burst, "Timestamp,Request tokens,Response tokens\n0,4,2\n1,many,2\n");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--request-count 1 --seq-dist '10,5:60;20,5:30'", "percentages add up to"},
       {"--request-count 1 --seq-dist '10:100'", "component '10:100'"},
       {"--request-count 1 --num-prefix-prompts 3", "--num-prefix-prompts and --prefix-prompt-length go together"},
       {"--request-count 1 --custom-dataset-type csv --input-file x", "--custom-dataset-type must be single_turn"},
+      {"--request-count 1 --num-users 3", "--num-users needs --user-centric-rate"},
+      {"--request-count 1 --user-centric-rate 2", "--user-centric-rate needs --num-users"},
+      {"--request-count 1 --user-centric-rate 2 --num-users 2 --request-rate 3", "excludes --request-rate"},
+      {"--custom-dataset-type burst_gpt_trace --input-file '" + burst.string() + "'",
+       "burst.csv:3: 'Request tokens' must be a number, got 'many'"},
       {"--request-count 1 --custom-dataset-type sharegpt --input-file '" + sharegpt.string() + "'",
        "sg.json:3: record needs a 'conversations' array"}};
   for (const auto& [args, message] : cases) {
