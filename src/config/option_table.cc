@@ -174,6 +174,8 @@ std::vector<OptionSpec> phase_options() {
       opt("--benchmark-grace-period", "benchmark.grace_period", "Phases", "Seconds to wait for in-flight requests at the end or on Ctrl-C", value(&O::benchmark_grace_period)),
       opt("--warmup-request-count", "benchmark.warmup_request_count", "Phases", "Warmup requests (not in the results)", value(&O::warmup_request_count)),
       opt("--warmup-duration", "benchmark.warmup_duration", "Phases", "Warmup seconds (not in the results)", value(&O::warmup_duration)),
+      opt("--warmup-concurrency-ramp-duration", "benchmark.warmup_concurrency_ramp_duration", "Phases", "Seconds over which warmup's concurrency limit rises from 1 to --concurrency (default: --concurrency-ramp-duration; 0 = none)", value(&O::warmup_concurrency_ramp_duration)),
+      opt("--warmup-request-rate-ramp-duration", "benchmark.warmup_request_rate_ramp_duration", "Phases", "Seconds over which warmup's rate rises to --request-rate (default: --request-rate-ramp-duration; 0 = none)", value(&O::warmup_request_rate_ramp_duration)),
       opt("--max-error-rate", "benchmark.max_error_rate", "Phases", "Fraction of failed requests tolerated (0 to 1)", value(&O::max_error_rate)),
       opt("--goodput", "benchmark.goodput", "Phases", "SLOs, e.g. \"time_to_first_token:50 inter_token_latency:10\"", value(&O::goodput)),
   };

@@ -75,8 +75,16 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!(concurrency_ramp_duration > 0 && request_rate), "--concurrency-ramp-duration",
        "ramps --concurrency mode only (not the ceiling of --request-rate)");
   need(!(request_rate_ramp_duration > 0 && !request_rate), "--request-rate-ramp-duration", "needs --request-rate");
+  const bool warmup = warmup_request_count || warmup_duration;
+  need(!(warmup_concurrency_ramp_duration.value_or(0) > 0 && (request_rate || !warmup)),
+       "--warmup-concurrency-ramp-duration", "needs a warmup phase (--warmup-request-count or --warmup-duration) in "
+                                             "--concurrency mode");
+  need(!(warmup_request_rate_ramp_duration.value_or(0) > 0 && (!request_rate || !warmup)),
+       "--warmup-request-rate-ramp-duration", "needs --request-rate and a warmup phase");
   for (auto [value, flag] : {std::pair{concurrency_ramp_duration, "--concurrency-ramp-duration"},
-                             {request_rate_ramp_duration, "--request-rate-ramp-duration"}}) {
+                             {request_rate_ramp_duration, "--request-rate-ramp-duration"},
+                             {warmup_concurrency_ramp_duration.value_or(0), "--warmup-concurrency-ramp-duration"},
+                             {warmup_request_rate_ramp_duration.value_or(0), "--warmup-request-rate-ramp-duration"}}) {
     need(value >= 0 && value <= kMaxSeconds, flag, fmt::format("must be between 0 and {} s", kMaxSeconds));
   }
   need(!request_count || *request_count >= 1, "--request-count", "must be at least 1");

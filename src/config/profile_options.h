@@ -71,6 +71,8 @@ struct ProfileOptions {
   double benchmark_grace_period = 30;
   std::optional<uint64_t> warmup_request_count;
   std::optional<double> warmup_duration;
+  /// Warmup's own ramps (AIPerf's --warmup-*-ramp-duration); unset = the profiling phase's ramp.
+  std::optional<double> warmup_concurrency_ramp_duration, warmup_request_rate_ramp_duration;
   // Dataset
   std::vector<std::string> input_files;
   std::string tokenizer;                     ///< --tokenizer NAME_OR_PATH; "" = --model's, if cached, else words.

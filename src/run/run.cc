@@ -239,6 +239,12 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   return code;
 }
 
+// Warmup's ramp in seconds: its own flag, else the profiling phase's (AIPerf inherits it).
+double warmup_ramp_seconds(const config::ProfileOptions& o) {
+  if (o.request_rate) return o.warmup_request_rate_ramp_duration.value_or(o.request_rate_ramp_duration);
+  return o.warmup_concurrency_ramp_duration.value_or(o.concurrency_ramp_duration);
+}
+
 }  // namespace
 
 RunResult execute(RunPlan& plan, RunSink& sink) {
@@ -264,10 +270,13 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
-      [&registry, strategy = plan.strategy](const engine::PhasePlan& phase) {
-        auto config = strategy.config;  // the ramp belongs to the profiling phase (AIPerf's warmup has its own)
+      [&registry, strategy = plan.strategy, warmup_ramp_s = warmup_ramp_seconds(o)](const engine::PhasePlan& phase) {
+        auto config = strategy.config;  // the profiling ramp; warmup has its own (AIPerf's --warmup-*-ramp-duration)
         const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
-        if (builtin && phase.name != "profiling" && config.is_object()) config.erase("ramp_duration_s");
+        if (builtin && phase.name != "profiling" && config.is_object()) {
+          config.erase("ramp_duration_s");
+          if (warmup_ramp_s > 0) config["ramp_duration_s"] = warmup_ramp_s;
+        }
         auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, config);
         note_plugin_libraries(registry);  // a strategy's library is loaded on first use
         return created;
