@@ -61,6 +61,14 @@ void PhaseRunner::stop_issuing(std::string reason) {
     stopped_ = true;
     stop_reason_ = std::move(reason);
   }
+  // Slots waiting out a think time or a user's gap (up to U/R s) would hold the phase open idle.
+  for (const auto& [wait, conversation] : waiting_) {
+    if (conversation) {
+      if (auto it = conversations_.find(*conversation); it != conversations_.end()) end_conversation(it);
+    }
+    --in_flight_;
+  }
+  waiting_.clear();
   maybe_finish();
 }
 
@@ -233,8 +241,10 @@ bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics:
   // User-centric: the user's cadence from its last send; a response that outlasts it restarts the cadence.
   const int64_t at = defaults_.turn_gap_ns > 0 ? std::max(now, record.start_ns + defaults_.turn_gap_ns)
                                                : now + static_cast<int64_t>(delay_ms * 1e6);
-  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), conversation_id, at] {
-    if (alive.expired()) return;
+  const uint64_t wait = next_wait_++;
+  waiting_.emplace(wait, conversation_id);
+  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), conversation_id, at, wait] {
+    if (alive.expired() || waiting_.erase(wait) == 0) return;  // released by stop_issuing
     auto waiting = conversations_.find(conversation_id);
     if (waiting == conversations_.end()) return;
     if (stopped_ || count_reached()) {  // stopped while thinking: the conversation ends here
@@ -254,8 +264,10 @@ bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics:
 bool PhaseRunner::continue_user(const metrics::RequestRecord& record) {
   if (defaults_.turn_gap_ns <= 0 || stopped_ || credits_exhausted()) return false;
   const int64_t at = std::max(transport::now_ns(), record.start_ns + defaults_.turn_gap_ns);
-  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), at] {
-    if (alive.expired()) return;
+  const uint64_t wait = next_wait_++;
+  waiting_.emplace(wait, std::nullopt);
+  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), at, wait] {
+    if (alive.expired() || waiting_.erase(wait) == 0) return;  // released by stop_issuing
     send_in_held_slot(at);
   });
   return true;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -135,6 +136,10 @@ class PhaseRunner {
   std::map<uint64_t, Conversation> conversations_;
   uint64_t conversations_started_ = 0;
   uint64_t pending_turns_ = 0;  ///< Turns that started conversations have yet to send.
+  // Slots waiting for their next send (a think time, a user's gap), by wait id -> the conversation
+  // (if any): released at once when issuing stops, so they cannot hold the phase open with nothing in flight.
+  std::map<uint64_t, std::optional<uint64_t>> waiting_;
+  uint64_t next_wait_ = 0;
   // Dropped when the runner is destroyed, so a send timer still pending (a long open-loop
   // gap) can neither delay the end of the phase nor touch a destroyed runner.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

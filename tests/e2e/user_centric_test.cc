@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -90,6 +91,20 @@ TEST(UserCentricE2ETest, SlowResponseDelaysOnlyItsUserUntilItEnds) {
     }
   }
   EXPECT_GT(late, 0) << "the mock's seeded jitter should make some responses outlast the gap";
+}
+
+// At the end of --benchmark-duration, a user waiting out its gap (here 4 s) does not hold the run open.
+TEST(UserCentricE2ETest, DurationEndReleasesUsersWaitingForTheirNextTurn) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  const auto begin = std::chrono::steady_clock::now();
+  auto run = profile(server, dir,
+                     "--user-centric-rate 0.5 --num-users 2 --conversation-num 2 --conversation-turn-mean 3 "
+                     "--conversation-turn-stddev 0 --isl 6 --osl 2 --benchmark-duration 1");
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_EQ(run.records.size(), 1u) << "user 0's first turn; its second is due at 4 s, user 1 at 2 s";
+  EXPECT_LT(elapsed_s, 3.0) << "the run waited for a user's gap after the duration ended";
 }
 
 }  // namespace
