@@ -159,9 +159,17 @@ TEST(WorkloadsE2ETest, BurstGptTraceReplaysItsRowsAtTheirTimesWithTheirLengths) 
   auto run = profile(server, dir, "--custom-dataset-type burst_gpt_trace --input-file '" + trace.string() + "'");
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
   ASSERT_EQ(run.records.size(), 4u);
-  const auto times = testing::send_times(run.records);
-  const std::vector<double> at = {0, 0.1, 0.25, 0.3};
-  for (std::size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i], at[i] - 0.002) << i;  // fixed schedule
+  // The fixed schedule: every send at or after its row's time (the first may start late: its
+  // connection), so the sends span the trace's 0.3 s less the first one's lag.
+  double first_start = 1e300, last_start = 0, first_lag_s = 0;
+  for (const auto& r : run.records) {
+    const double start = r["metadata"]["request_start_ns"].get<double>() / 1e9;
+    const double lag_s = r["metrics"]["schedule_lag"]["value"].get<double>() / 1e3;
+    EXPECT_GE(lag_s, 0) << "sent before its timestamp";
+    if (start < first_start) first_start = start, first_lag_s = lag_s;
+    last_start = std::max(last_start, start);
+  }
+  EXPECT_GE(last_start - first_start, 0.3 - first_lag_s - 0.001);
   const json sent = testing::mock_json(server, "/mock/records");
   const std::vector<int> lengths = {21, 8, 40, 13}, replies = {3, 1, 2, 5};
   for (std::size_t i = 0; i < lengths.size(); ++i) {
@@ -245,16 +253,23 @@ TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
   EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
 }
 
-TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+// The options of a synthetic multi-turn run (isl 6, osl 4), as the matching flags give them.
+config::ProfileOptions conversation_options(uint64_t seed, uint64_t conversations, double turns, double turns_sd,
+                                            double delay_ms, double delay_sd) {
   config::ProfileOptions o;
-  o.random_seed = 5;
+  o.random_seed = seed;
   o.isl = 6;
   o.osl = 4;
-  o.conversation_num = 5;
-  o.conversation_turn_mean = 3;
-  o.conversation_turn_stddev = 1;
-  o.conversation_turn_delay_mean = 30;
-  o.conversation_turn_delay_stddev = 10;
+  o.conversation_num = conversations;
+  o.conversation_turn_mean = turns;
+  o.conversation_turn_stddev = turns_sd;
+  o.conversation_turn_delay_mean = delay_ms;
+  o.conversation_turn_delay_stddev = delay_sd;
+  return o;
+}
+
+TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+  const auto o = conversation_options(5, 5, 3, 1, 30, 10);
   TempDir dir;
   std::vector<dataset::DatasetEntry> planned;
   try {
@@ -307,15 +322,7 @@ TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterIt
 }
 
 TEST(WorkloadsE2ETest, ExportHasOneConversationLatencyPerConversationCoveringItsTurnsAndThinkTimes) {
-  config::ProfileOptions o;
-  o.random_seed = 9;
-  o.isl = 6;
-  o.osl = 4;
-  o.conversation_num = 4;
-  o.conversation_turn_mean = 3;
-  o.conversation_turn_stddev = 0;
-  o.conversation_turn_delay_mean = 20;
-  o.conversation_turn_delay_stddev = 5;
+  const auto o = conversation_options(9, 4, 3, 0, 20, 5);
   TempDir dir;
   const auto planned = planned_entries(o, dir);
   ASSERT_EQ(planned.size(), o.conversation_num);
