@@ -10,6 +10,7 @@
 #include "hooks/logging_phase_hook.h"
 #include "timing/concurrency_strategy.h"
 #include "timing/request_rate_strategy.h"
+#include "timing/user_centric_strategy.h"
 
 namespace aiperf::builtins {
 namespace {
@@ -43,6 +44,8 @@ void register_builtins(plugin::PluginRegistry& registry) {
       registry, "request_rate", "Open loop at R req/s: constant, Poisson or gamma arrivals");
   add<TimingStrategy, timing::FixedScheduleStrategy>(registry, "fixed_schedule",
                                                      "Replays a trace's timestamps");
+  add<TimingStrategy, timing::UserCentricStrategy>(registry, "user_centric",
+                                                   "U users, each sending its next turn U/R s after its last");
 
   add<DatasetSampler, dataset::SequentialSampler>(registry, "sequential", "Entries in order");
   add<DatasetSampler, dataset::RandomSampler>(registry, "random", "Uniform, with replacement");

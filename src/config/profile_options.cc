@@ -28,17 +28,18 @@ template <class Need>
 void validate_workloads(const ProfileOptions& o, Need& need) {
   for (auto [value, flag] : {std::pair{o.shared_system_prompt_length, "--shared-system-prompt-length"},
                              {o.user_context_prompt_length, "--user-context-prompt-length"},
-                             {o.prefix_prompt_length, "--prefix-prompt-length"}, {o.block_size, "--block-size"}}) {
+                             {o.prefix_prompt_length, "--prefix-prompt-length"}, {o.block_size.value_or(1), "--block-size"}}) {
     need(value <= kMaxPromptLength, flag, fmt::format("must be at most {}", kMaxPromptLength));
   }
-  need(o.block_size >= 1, "--block-size", "must be at least 1");
+  need(o.block_size.value_or(1) >= 1, "--block-size", "must be at least 1");
   need((o.num_prefix_prompts == 0) == (o.prefix_prompt_length == 0), "--num-prefix-prompts",
        "and --prefix-prompt-length go together");
   need(o.num_prefix_prompts <= 100'000, "--num-prefix-prompts", "must be at most 100000");
-  static constexpr const char* kTypes[] = {"", "single_turn", "multi_turn", "random_pool", "mooncake_trace", "sharegpt"};
+  static constexpr const char* kTypes[] = {"",         "single_turn",   "multi_turn",      "random_pool",
+                                           "mooncake_trace", "bailian_trace", "burst_gpt_trace", "sharegpt"};
   need(std::find(std::begin(kTypes), std::end(kTypes), o.custom_dataset_type) != std::end(kTypes),
-       "--custom-dataset-type", "must be single_turn, multi_turn, random_pool, mooncake_trace or sharegpt, got '" +
-                                    o.custom_dataset_type + "'");
+       "--custom-dataset-type", "must be single_turn, multi_turn, random_pool, mooncake_trace, bailian_trace, "
+                                "burst_gpt_trace or sharegpt, got '" + o.custom_dataset_type + "'");
   need(o.custom_dataset_type.empty() || !o.input_files.empty(), "--custom-dataset-type", "needs --input-file");
   need(o.seq_dist.empty() || o.input_files.empty(), "--seq-dist", "makes synthetic prompts; it excludes --input-file");
   need(o.conversation_num == 0 || (o.input_files.empty() && o.seq_dist.empty()), "--conversation-num",
@@ -74,8 +75,16 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!(concurrency_ramp_duration > 0 && request_rate), "--concurrency-ramp-duration",
        "ramps --concurrency mode only (not the ceiling of --request-rate)");
   need(!(request_rate_ramp_duration > 0 && !request_rate), "--request-rate-ramp-duration", "needs --request-rate");
+  const bool warmup = warmup_request_count || warmup_duration;
+  need(!(warmup_concurrency_ramp_duration.value_or(0) > 0 && (request_rate || !warmup)),
+       "--warmup-concurrency-ramp-duration", "needs a warmup phase (--warmup-request-count or --warmup-duration) in "
+                                             "--concurrency mode");
+  need(!(warmup_request_rate_ramp_duration.value_or(0) > 0 && (!request_rate || !warmup)),
+       "--warmup-request-rate-ramp-duration", "needs --request-rate and a warmup phase");
   for (auto [value, flag] : {std::pair{concurrency_ramp_duration, "--concurrency-ramp-duration"},
-                             {request_rate_ramp_duration, "--request-rate-ramp-duration"}}) {
+                             {request_rate_ramp_duration, "--request-rate-ramp-duration"},
+                             {warmup_concurrency_ramp_duration.value_or(0), "--warmup-concurrency-ramp-duration"},
+                             {warmup_request_rate_ramp_duration.value_or(0), "--warmup-request-rate-ramp-duration"}}) {
     need(value >= 0 && value <= kMaxSeconds, flag, fmt::format("must be between 0 and {} s", kMaxSeconds));
   }
   need(!request_count || *request_count >= 1, "--request-count", "must be at least 1");
@@ -84,6 +93,13 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
   need(!warmup_request_count || *warmup_request_count >= 1, "--warmup-request-count", "must be at least 1");
   need(!warmup_duration || *warmup_duration > 0, "--warmup-duration", "must be positive");
   need(!(request_rate && fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
+  need(!user_centric_rate || (*user_centric_rate >= kMinRequestRate && *user_centric_rate <= kMaxRequestRate),
+       "--user-centric-rate", fmt::format("must be between {} and {}", kMinRequestRate, kMaxRequestRate));
+  need(!user_centric_rate || (num_users >= 1 && num_users <= 1'000'000), "--user-centric-rate",
+       "needs --num-users U (1-1000000)");
+  need(user_centric_rate || num_users == 0, "--num-users", "needs --user-centric-rate");
+  need(!(user_centric_rate && (request_rate || fixed_schedule)), "--user-centric-rate",
+       "excludes --request-rate and --fixed-schedule");
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config", "needs --timing-strategy");
   need(!(no_server_metrics && (!server_metrics_urls.empty() || !server_metrics_filter.empty())), "--no-server-metrics",
        "and --server-metrics/--server-metrics-filter exclude each other");
@@ -131,6 +147,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
 std::string ProfileOptions::run_name() const {
   std::string load = request_rate ? fmt::format("request_rate{}", *request_rate)
                                   : fmt::format("concurrency{}", concurrency.value_or(1));
+  if (user_centric_rate) load = fmt::format("user_centric{}x{}", *user_centric_rate, num_users);
   std::string name = fmt::format("{}-{}-{}", model, endpoint_type, load);
   for (char& c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';

@@ -59,6 +59,8 @@ struct ProfileOptions {
   double arrival_smoothness = 1.0;
   double concurrency_ramp_duration = 0;      ///< Seconds the concurrency limit takes to rise from 1 (0 = no ramp).
   double request_rate_ramp_duration = 0;     ///< Seconds the request rate takes to rise to its target (0 = no ramp).
+  std::optional<double> user_centric_rate;   ///< User-centric mode: turns/s across all --num-users users.
+  uint64_t num_users = 0;                    ///< User-centric mode: simulated users, each sending every U/R s.
   bool fixed_schedule = false;               ///< Also implied by an input file with timestamps.
   std::optional<double> fixed_schedule_start_offset_ms, fixed_schedule_end_offset_ms;
   std::string timing_strategy;               ///< Explicit implementation (e.g. a plugin's).
@@ -69,6 +71,8 @@ struct ProfileOptions {
   double benchmark_grace_period = 30;
   std::optional<uint64_t> warmup_request_count;
   std::optional<double> warmup_duration;
+  /// Warmup's own ramps (AIPerf's --warmup-*-ramp-duration); unset = the profiling phase's ramp.
+  std::optional<double> warmup_concurrency_ramp_duration, warmup_request_rate_ramp_duration;
   // Dataset
   std::vector<std::string> input_files;
   std::string tokenizer;                     ///< --tokenizer NAME_OR_PATH; "" = --model's, if cached, else words.
@@ -85,7 +89,7 @@ struct ProfileOptions {
   uint64_t user_context_prompt_length = 0;   ///< A context of this many tokens per conversation, before its prompt.
   uint64_t num_prefix_prompts = 0;           ///< A pool of this many prefixes; each request starts with one.
   uint64_t prefix_prompt_length = 0;         ///< Tokens of each pooled prefix.
-  uint64_t block_size = 512;                 ///< Tokens per mooncake hash_ids block.
+  std::optional<uint64_t> block_size;        ///< Tokens per hash_ids block (default 512; bailian_trace 16).
   std::string seq_dist;                      ///< "ISL,OSL:PCT;...": a mixture of lengths, one class per component.
   std::string custom_dataset_type;           ///< How --input-file is read ("" = by its records).
   uint64_t conversation_num = 0;             ///< Synthetic multi-turn conversations (0 = single-turn prompts).

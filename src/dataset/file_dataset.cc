@@ -10,6 +10,7 @@
 #include "base/file.h"
 #include "dataset/internal/dataset_error.h"
 #include "dataset/internal/sharegpt.h"
+#include "dataset/internal/trace_formats.h"
 
 namespace aiperf::dataset {
 namespace {
@@ -36,7 +37,10 @@ std::string string_field(const json& v, const std::string& where, const char* wh
 // Reads files into entries; holds the mooncake block cache.
 class Loader {
  public:
-  explicit Loader(const FileOptions& options) : o_(options) {}
+  explicit Loader(const FileOptions& options)
+      : o_(options),
+        block_size_(options.block_size.value_or(options.type == DatasetType::kBailianTrace ? internal::kBailianBlockSize
+                                                                                            : kDefaultBlockSize)) {}
   Dataset load(const std::vector<std::filesystem::path>& files);
 
  private:
@@ -48,6 +52,7 @@ class Loader {
   const std::string& block(uint64_t hash_id, uint32_t tokens, const std::string& where);
 
   const FileOptions& o_;
+  const uint32_t block_size_;  // tokens per hash_ids block: --block-size, else the format's
   Dataset d_;
   std::vector<std::optional<double>> weights_, timestamps_;
   std::map<std::pair<uint64_t, uint32_t>, std::string> blocks_;
@@ -78,7 +83,7 @@ void Loader::parse_mooncake(const json& record, const std::string& where, Datase
       ids.push_back(id.get<uint64_t>());
     }
   }
-  const uint32_t size = o_.block_size;
+  const uint32_t size = block_size_;
   for (std::size_t b = 0; entry.prompt_words < tokens; ++b) {
     const uint32_t n = std::min(size, tokens - entry.prompt_words);
     // Blocks past the named ones belong to this record alone.
@@ -91,7 +96,8 @@ void Loader::parse_mooncake(const json& record, const std::string& where, Datase
 
 DatasetEntry Loader::parse_entry(const json& record, const std::string& where) {
   DatasetEntry entry;
-  const bool trace = o_.type == DatasetType::kMooncakeTrace;
+  const bool trace = o_.type == DatasetType::kMooncakeTrace || o_.type == DatasetType::kBailianTrace ||
+                     o_.type == DatasetType::kBurstGptTrace;
   if (trace && !record.contains("input_length") && !record.contains("text_input")) {
     throw DatasetError(where + "a mooncake_trace record needs 'input_length' (or 'text_input')");
   }
@@ -186,6 +192,7 @@ void Loader::read_jsonl(const std::filesystem::path& file, const std::string& te
     json record = json::parse(line, nullptr, false);
     if (record.is_discarded() || !record.is_object()) throw DatasetError(where + "not a JSON object");
     if (o_.type == DatasetType::kMultiTurn) add_turns(record, where, label);
+    else if (o_.type == DatasetType::kBailianTrace) add_record(internal::bailian_record(record, where), where, label);
     else add_record(record, where, label);
   }
 }
@@ -194,6 +201,13 @@ Dataset Loader::load(const std::vector<std::filesystem::path>& files) {
   for (const auto& file : files) {
     auto text = read_bounded_regular_file(file, kMaxInputFileBytes);
     if (!text) throw FileError{std::move(text.error()).in_file(file.string())};
+    if (o_.type == DatasetType::kBurstGptTrace) {
+      const std::string label = file.filename().string();
+      for (const auto& [line, record] : internal::read_burst_gpt(file, *text)) {
+        add_record(record, file.string() + ":" + std::to_string(line) + ": ", label);
+      }
+      continue;
+    }
     if (o_.type != DatasetType::kShareGpt) {
       read_jsonl(file, *text);
       continue;
@@ -227,6 +241,8 @@ std::optional<DatasetType> parse_dataset_type(std::string_view name) {
   if (name == "multi_turn") return DatasetType::kMultiTurn;
   if (name == "random_pool") return DatasetType::kRandomPool;
   if (name == "mooncake_trace") return DatasetType::kMooncakeTrace;
+  if (name == "bailian_trace") return DatasetType::kBailianTrace;
+  if (name == "burst_gpt_trace") return DatasetType::kBurstGptTrace;
   if (name == "sharegpt") return DatasetType::kShareGpt;
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 // Datasets read from JSONL files: single-turn prompts or chat messages, and
-// mooncake traces (timestamped, with input/output lengths and hash ids).
+// traces (timestamped, with input/output lengths and hash ids): mooncake and
+// Bailian JSONL, BurstGPT CSV.
 #pragma once
 
 #include <filesystem>
@@ -27,6 +28,8 @@ struct Dataset {
 inline constexpr std::size_t kMaxInputFileBytes = std::size_t{2} << 30;
 /// A mooncake record's input_length above this is refused: more than any model's context.
 inline constexpr uint32_t kMaxInputLength = 1u << 20;
+/// Tokens per hash_ids block when neither --block-size nor the format says (the mooncake traces').
+inline constexpr uint32_t kDefaultBlockSize = 512;
 /// A trace timestamp above this (ms; about 3 years) is refused: nanoseconds would overflow later.
 inline constexpr double kMaxTimestampMs = 1e11;
 
@@ -38,6 +41,8 @@ enum class DatasetType {
   kRandomPool,     ///< Records as single_turn, sampled at random with replacement.
   kMooncakeTrace,  ///< {"input_length", "output_length", "hash_ids", "timestamp"}.
   kShareGpt,       ///< A JSON array of {"conversations": [{"from": "human"|"gpt", "value"}]}.
+  kBailianTrace,   ///< Bailian JSONL {"timestamp": s, "input_length", "output_length", "hash_ids" (16-token blocks), ...}.
+  kBurstGptTrace,  ///< BurstGPT CSV: Timestamp (s), Model, Request tokens, Response tokens, Total tokens, Log Type.
 };
 
 /// Parses a --custom-dataset-type name; nullopt if unknown.
@@ -47,7 +52,7 @@ std::optional<DatasetType> parse_dataset_type(std::string_view name);
 struct FileOptions {
   DatasetType type = DatasetType::kAuto;
   uint64_t seed = 0;
-  uint32_t block_size = 512;               ///< Tokens per mooncake hash_ids block (--block-size).
+  std::optional<uint32_t> block_size;      ///< Tokens per hash_ids block (--block-size); default: the format's.
   TextSource source = word_source();       ///< Text of the hash blocks (a tokenizer's, or words).
 };
 

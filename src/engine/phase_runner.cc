@@ -1,5 +1,6 @@
 #include "engine/phase_runner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -60,6 +61,14 @@ void PhaseRunner::stop_issuing(std::string reason) {
     stopped_ = true;
     stop_reason_ = std::move(reason);
   }
+  // Slots waiting out a think time or a user's gap (up to U/R s) would hold the phase open idle.
+  for (const auto& [wait, conversation] : waiting_) {
+    if (conversation) {
+      if (auto it = conversations_.find(*conversation); it != conversations_.end()) end_conversation(it);
+    }
+    --in_flight_;
+  }
+  waiting_.clear();
   maybe_finish();
 }
 
@@ -228,9 +237,14 @@ bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics:
   for (const auto& chunk : record.responses) reply += chunk.content;
   c.history.push_back({"assistant", std::move(reply)});
   const double delay_ms = c.entry->next_turns[c.next_turn - 1].delay_ms;
-  const int64_t at = transport::now_ns() + static_cast<int64_t>(delay_ms * 1e6);
-  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), conversation_id, at] {
-    if (alive.expired()) return;
+  const int64_t now = transport::now_ns();
+  // User-centric: the user's cadence from its last send; a response that outlasts it restarts the cadence.
+  const int64_t at = defaults_.turn_gap_ns > 0 ? std::max(now, record.start_ns + defaults_.turn_gap_ns)
+                                               : now + static_cast<int64_t>(delay_ms * 1e6);
+  const uint64_t wait = next_wait_++;
+  waiting_.emplace(wait, conversation_id);
+  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), conversation_id, at, wait] {
+    if (alive.expired() || waiting_.erase(wait) == 0) return;  // released by stop_issuing
     auto waiting = conversations_.find(conversation_id);
     if (waiting == conversations_.end()) return;
     if (stopped_ || count_reached()) {  // stopped while thinking: the conversation ends here
@@ -245,6 +259,27 @@ bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics:
   return true;
 }
 
+// User-centric: after a request that ends no conversation in progress, its user keeps the slot and
+// sends its next entry on its own cadence (no credit return, so no other user's timer delays it).
+bool PhaseRunner::continue_user(const metrics::RequestRecord& record) {
+  if (defaults_.turn_gap_ns <= 0 || stopped_ || credits_exhausted()) return false;
+  const int64_t at = std::max(transport::now_ns(), record.start_ns + defaults_.turn_gap_ns);
+  const uint64_t wait = next_wait_++;
+  waiting_.emplace(wait, std::nullopt);
+  in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), at, wait] {
+    if (alive.expired() || waiting_.erase(wait) == 0) return;  // released by stop_issuing
+    send_in_held_slot(at);
+  });
+  return true;
+}
+
+void PhaseRunner::send_in_held_slot(int64_t scheduled_ns) {
+  --in_flight_;  // the slot is released here and taken again by send(), or stays released
+  if (!stopped_ && !credits_exhausted()) send(Credit{Credit::Kind::kSendAt, 0, std::nullopt}, scheduled_ns);
+  maybe_finish();
+  pump();
+}
+
 void PhaseRunner::end_conversation(std::map<uint64_t, Conversation>::iterator it) {
   pending_turns_ -= it->second.entry->next_turns.size() + 1 - it->second.next_turn;  // turns it will not send
   in_.client.end_session(session_key(it->first));
@@ -257,7 +292,7 @@ void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, in
   if (!record.ok()) ++failed_;
   auto m = metrics::compute_request_metrics(record);
   // A conversation keeps its slot (in flight, no credit return) until its last turn.
-  const bool more = conversation_id && continue_conversation(*conversation_id, record);
+  const bool more = (conversation_id && continue_conversation(*conversation_id, record)) || continue_user(record);
   if (!more) {
     --in_flight_;
     const int64_t credit_ns = conversation_id ? record.scheduled_ns.value_or(scheduled_ns) : scheduled_ns;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ struct RequestDefaults {
   uint64_t seed = 0;                 ///< Seeds the URL and cancellation choices (--random-seed).
   bool prefer_client_token_counts = false;  ///< Client token counts win over usage (no --use-server-token-count).
   int64_t ramp_ns = 0;  ///< Profiling's ramp: requests scheduled this soon after the start are marked in_ramp (0 = none).
+  /// User-centric mode: a credit is a user, held until the phase stops. Its next request (the next turn,
+  /// or the first turn of its next conversation) goes this long after its previous send, or when that
+  /// response ends if later; the gap replaces think times (0 = not user-centric).
+  int64_t turn_gap_ns = 0;
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -102,6 +107,7 @@ class PhaseRunner {
   /// The transport's session key of a conversation (non-zero; 0 means "no session").
   static uint64_t session_key(uint64_t conversation_id) { return conversation_id + 1; }
   void send(const Credit& credit, int64_t scheduled_ns);
+  void send_in_held_slot(int64_t scheduled_ns);
   void mark_ramp(metrics::RequestRecord& seed, int64_t scheduled_ns) const;
   void send_turn(uint64_t conversation_id, int64_t scheduled_ns);
   void submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
@@ -109,6 +115,7 @@ class PhaseRunner {
   void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns,
                 std::optional<uint64_t> conversation_id);
   bool continue_conversation(uint64_t conversation_id, const metrics::RequestRecord& record);
+  bool continue_user(const metrics::RequestRecord& record);
   void maybe_finish();
   std::size_t pick_url();
   bool pick_cancel();
@@ -129,6 +136,10 @@ class PhaseRunner {
   std::map<uint64_t, Conversation> conversations_;
   uint64_t conversations_started_ = 0;
   uint64_t pending_turns_ = 0;  ///< Turns that started conversations have yet to send.
+  // Slots waiting for their next send (a think time, a user's gap), by wait id -> the conversation
+  // (if any): released at once when issuing stops, so they cannot hold the phase open with nothing in flight.
+  std::map<uint64_t, std::optional<uint64_t>> waiting_;
+  uint64_t next_wait_ = 0;
   // Dropped when the runner is destroyed, so a send timer still pending (a long open-loop
   // gap) can neither delay the end of the phase nor touch a destroyed runner.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -79,6 +79,7 @@ nlohmann::json summary_document(const ArtifactSet& set) {
   // Responses whose server usage was dropped as implausible (their counts are the client's).
   doc["implausible_usage"] = {{"unit", "requests"}, {"avg", set.implausible_usage}};
   if (set.by_class && !set.by_class->empty()) doc["by_class"] = by_class_json(*set.by_class);
+  if (set.conversations && !set.conversations->empty()) doc["conversations"] = set.conversations->to_json();
   doc["plugins_loaded"] = set.plugins_loaded;
   if (set.profiling_start_ns) doc["profiling_start_ns"] = *set.profiling_start_ns;
   if (set.timeslices) {
@@ -101,6 +102,7 @@ std::vector<Error> write_artifacts(const ArtifactSet& set) {
   attempt("profile_export_aiperf.json", [&] { return summary_document(set).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; });
   attempt("profile_export_aiperf.csv", [&] {
     auto csv = aggregate_csv(*set.profiling.metrics, *set.profiling.results);
+    if (set.conversations) csv = with_conversation_rows(std::move(csv), *set.conversations);
     return set.timeslices ? csv + "\n" + timeslices_csv(*set.timeslices) : csv;  // a third section, AIPerf's tidy rows
   });
   if (set.timeslices) write_timeslice_files(set, attempt);

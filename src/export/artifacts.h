@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "export/conversation_export.h"
 #include "export/profile_export.h"
 #include "export/timeslice_export.h"
 #include "metrics/transport_summary.h"
@@ -47,6 +48,7 @@ struct ArtifactSet {
   const TimesliceMetrics* timeslices = nullptr;  ///< With --slice-duration: "timeslices", and the timeslice files.
   /// The profiling phase start on the JSONL's clock (epoch ns): the origin of the report's time axes.
   std::optional<int64_t> profiling_start_ns;
+  const ConversationMetrics* conversations = nullptr;  ///< Multi-turn profiling conversations (null or empty: none).
 };
 
 /// profile_export_aiperf.json as a document.

@@ -164,6 +164,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.by_class = &sink.by_class();
   set.timeslices = sink.timeslices();
   if (at.phase_start_ns) set.profiling_start_ns = *at.phase_start_ns + sink.wall_offset_ns();
+  set.conversations = &sink.conversations();
   auto errors = exporting::write_artifacts(set);
   auto collected = collector_outcomes(plan, "profiling");
   to_jsonl_clock(collected, sink.wall_offset_ns());
@@ -228,6 +229,7 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
                          slices->unsliced(), exporting::kMaxTimeslices));
   }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
+  fmt::print("{}", sink.conversations().console_lines());  // multi-turn runs only
   if (sink.counts_goodput()) fmt::print("Good requests (--goodput)   {}\n", sink.good_requests());
   if (shown.planned_cancellations > 0) {
     fmt::print("Cancelled on purpose (--request-cancellation-rate, not in the metrics)   {}\n", shown.planned_cancellations);
@@ -253,6 +255,12 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   return code;
 }
 
+// Warmup's ramp in seconds: its own flag, else the profiling phase's (AIPerf inherits it).
+double warmup_ramp_seconds(const config::ProfileOptions& o) {
+  if (o.request_rate) return o.warmup_request_rate_ramp_duration.value_or(o.request_rate_ramp_duration);
+  return o.warmup_concurrency_ramp_duration.value_or(o.concurrency_ramp_duration);
+}
+
 }  // namespace
 
 RunResult execute(RunPlan& plan, RunSink& sink) {
@@ -274,13 +282,17 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
                                    static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
                                    !o.use_server_token_count};
   defaults.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
+  if (o.user_centric_rate) defaults.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
   benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
       client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
       std::move(defaults), *plan.hooks,
-      [&registry, strategy = plan.strategy](const engine::PhasePlan& phase) {
-        auto config = strategy.config;  // the ramp belongs to the profiling phase (AIPerf's warmup has its own)
+      [&registry, strategy = plan.strategy, warmup_ramp_s = warmup_ramp_seconds(o)](const engine::PhasePlan& phase) {
+        auto config = strategy.config;  // the profiling ramp; warmup has its own (AIPerf's --warmup-*-ramp-duration)
         const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
-        if (builtin && phase.name != "profiling" && config.is_object()) config.erase("ramp_duration_s");
+        if (builtin && phase.name != "profiling" && config.is_object()) {
+          config.erase("ramp_duration_s");
+          if (warmup_ramp_s > 0) config["ramp_duration_s"] = warmup_ramp_s;
+        }
         auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, config);
         note_plugin_libraries(registry);  // a strategy's library is loaded on first use
         return created;

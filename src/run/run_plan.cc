@@ -126,7 +126,7 @@ Expected<dataset::Dataset> input_files(const ProfileOptions& o, const tokenizer:
   dataset::FileOptions fo;
   fo.type = dataset::parse_dataset_type(o.custom_dataset_type).value_or(dataset::DatasetType::kAuto);
   fo.seed = o.random_seed;
-  fo.block_size = static_cast<uint32_t>(o.block_size);
+  if (o.block_size) fo.block_size = static_cast<uint32_t>(*o.block_size);
   fo.source = source;
   std::vector<std::filesystem::path> files(o.input_files.begin(), o.input_files.end());
   auto data = dataset::load_input_files(files, fo);
@@ -339,6 +339,7 @@ void fit_descriptor_limit(uint64_t connections) {
 void size_client(RunPlan& plan) {
   const auto& o = plan.options;
   uint64_t max_in_flight = o.concurrency.value_or(o.request_rate || plan.strategy.stops_itself ? 4096 : 1);
+  if (o.user_centric_rate && !o.concurrency) max_in_flight = std::max<uint64_t>(o.num_users, 1);  // one per user
   plan.client.host = plan.url.host;
   plan.client.port = plan.url.port;
   plan.client.max_connections = static_cast<std::size_t>(max_in_flight);
@@ -372,6 +373,9 @@ Expected<StrategyChoice> choose_strategy(const ProfileOptions& o, const std::vec
     if (o.fixed_schedule_start_offset_ms) config["start_offset_ms"] = *o.fixed_schedule_start_offset_ms;
     if (o.fixed_schedule_end_offset_ms) config["end_offset_ms"] = *o.fixed_schedule_end_offset_ms;
     return StrategyChoice{"fixed_schedule", config, true, true};
+  }
+  if (o.user_centric_rate) {
+    return StrategyChoice{"user_centric", {{"user_centric_rate", *o.user_centric_rate}, {"num_users", o.num_users}}, true, false};
   }
   if (o.request_rate) {
     nlohmann::json config = {{"request_rate", *o.request_rate}, {"arrival_pattern", config::to_string(o.arrival_pattern)},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "support/test_support.h"
 #include "tokenizer/testing/test_data.h"
@@ -102,6 +103,46 @@ TEST(RunPlanTest, WithATokenizerTraceBlocksAreExactAndSharedByHashId) {
   EXPECT_EQ(prefix(0, 2 * block), prefix(1, 2 * block));  // ids 4, 5
   EXPECT_EQ(prefix(0, block), prefix(2, block));          // id 4
   EXPECT_NE(prefix(0, 2 * block), prefix(2, 2 * block));  // 5 vs 8
+}
+
+// bailian_trace and burst_gpt_trace take the mooncake path: exact lengths, and their timestamps
+// (seconds) become the fixed schedule (ms).
+TEST(RunPlanTest, WithATokenizerBailianAndBurstGptTracesAreExactAndSelectTheirSchedule) {
+  auto path = tokenizer::testing::lenml_tokenizer("llama3");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << ": run scripts/fetch-test-data.sh";
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "b.csv",
+                      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                      "0.5,ChatGPT,37,5,42,Conversation log\n2.25,GPT-4,300,9,309,API log\n");
+  testing::write_file(dir.path() / "q.jsonl",
+                      R"({"chat_id": 1, "parent_chat_id": -1, "timestamp": 3, "input_length": 50, )"
+                      R"("output_length": 4, "turn": 1, "hash_ids": [7, 8, 9, 10]})" "\n"
+                      R"({"chat_id": 2, "parent_chat_id": 1, "timestamp": 4.5, "input_length": 70, )"
+                      R"("output_length": 4, "turn": 2, "hash_ids": [7, 8, 9, 10, 11]})" "\n");
+  const std::vector<std::tuple<std::string, std::string, std::vector<std::size_t>, std::vector<double>>> cases = {
+      {"burst_gpt_trace", "b.csv", {37, 300}, {500, 2250}}, {"bailian_trace", "q.jsonl", {50, 70}, {3000, 4500}}};
+  for (const auto& [type, file, lengths, schedule] : cases) {
+    auto o = options_in(dir);
+    o.tokenizer = path.string();
+    o.custom_dataset_type = type;
+    o.input_files = {(dir.path() / file).string()};
+    auto plan = make_run_plan({}, o);
+    ASSERT_TRUE(plan) << type << ": " << plan.error()[0].describe();
+    ASSERT_EQ(plan->data.entries.size(), lengths.size()) << type;
+    std::vector<std::vector<tokenizer::TokenId>> ids;
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+      const auto& e = plan->data.entries[i];
+      ids.push_back(plan->tokenizer->encode(e.prompt, {false, true}));
+      EXPECT_EQ(ids.back().size(), lengths[i]) << type << " record " << i;
+      EXPECT_EQ(e.prompt_words, lengths[i]) << type << " record " << i;
+      EXPECT_TRUE(e.tokens_exact) << type;
+    }
+    EXPECT_EQ(plan->strategy.name, "fixed_schedule") << type;
+    EXPECT_EQ(plan->strategy.config["schedule_ms"].get<std::vector<double>>(), schedule) << type;
+    if (type == "bailian_trace") {  // 16-token blocks: ids 7, 8, 9 are whole in both, 48 identical tokens
+      EXPECT_EQ(std::vector(ids[0].begin(), ids[0].begin() + 48), std::vector(ids[1].begin(), ids[1].begin() + 48));
+    }
+  }
 }
 
 TEST(RunPlanTest, WithoutATokenizerLengthsAreWordEstimates) {

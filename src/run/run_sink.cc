@@ -34,6 +34,7 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
   md.turn_index = done.record.turn_index;
   md.in_ramp = done.record.in_ramp;
   if (!cancelled && !done.record.class_label.empty()) by_class_[done.record.class_label].add(done.metrics);
+  conversations_.add(done.record, cancelled);
   try {
     std::string line = exporting::record_line(md, done.metrics);
     file_->append(scrubber_.empty() || !done.record.error ? line : scrubber_.scrub(line));

@@ -13,6 +13,7 @@
 #include "base/secrets.h"
 #include "engine/benchmark.h"
 #include "export/atomic_file.h"
+#include "export/conversation_export.h"
 #include "export/inputs_export.h"
 #include "export/profile_export.h"
 #include "export/timeslice_export.h"
@@ -51,6 +52,8 @@ class RunSink {
                         int64_t phase_start_ns);
   /// The slices, or null without --slice-duration.
   const exporting::TimesliceMetrics* timeslices() const { return timeslices_ ? &*timeslices_ : nullptr; }
+  /// Profiling conversations of a multi-turn run (empty otherwise).
+  const exporting::ConversationMetrics& conversations() const { return conversations_; }
 
  private:
   RunSink(std::unique_ptr<exporting::AtomicAppendFile> file, std::vector<metrics::Slo> slos, int64_t wall_offset_ns,
@@ -67,6 +70,7 @@ class RunSink {
   uint64_t implausible_usage_ = 0;
   exporting::ClassMetrics by_class_;
   std::optional<exporting::TimesliceMetrics> timeslices_;
+  exporting::ConversationMetrics conversations_;
   std::string write_error_;
 };
 

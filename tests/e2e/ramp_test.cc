@@ -97,5 +97,68 @@ TEST(RampE2ETest, RequestRateRampFollowsTheLineThenHoldsTheTarget) {
   EXPECT_NEAR(static_cast<double>(marked), sent_by(ramp_s), 1.0);  // exactly those scheduled before the ramp ended
 }
 
+// Warmup requests are not in the JSONL: their spans come from the mock's records (arrival, duration),
+// in which each request sits inside its client-side span, so the server's in-flight count is a lower
+// bound of the client's and never exceeds the client's limit either.
+std::vector<Span> warmup_spans(const MockServerProcess& server, std::size_t warmup_requests) {
+  std::vector<Span> out;
+  for (const auto& r : testing::mock_json(server, "/mock/records")) {
+    const double start = r["arrival_unix_ms"].get<double>() / 1e3;
+    out.push_back({start, start + r["duration_ms"].get<double>() / 1e3, false});
+  }
+  std::sort(out.begin(), out.end(), [](const Span& a, const Span& b) { return a.start_s < b.start_s; });
+  if (out.size() > warmup_requests) out.resize(warmup_requests);  // warmup arrives before profiling
+  const double t0 = out.empty() ? 0 : out.front().start_s;
+  for (auto& x : out) x.start_s -= t0, x.end_s -= t0;
+  return out;
+}
+
+// The peak in-flight count of the warmup phase in [from, to) s after its first send, and the
+// number of warmup requests (its count: --warmup-request-count).
+std::size_t warmup_peak(const std::string& ramp_flags, double from, double to, bool check_limit) {
+  const int target = 4;
+  const double ramp_s = 0.8;
+  MockServerProcess server({"--ttft", "120", "--itl", "1"});
+  TempDir dir;
+  auto run = profile(server, dir,
+                     "--streaming --osl 4 --concurrency 4 --warmup-request-count 30 --request-count 4 " + ramp_flags);
+  EXPECT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  auto s = warmup_spans(server, 30);
+  EXPECT_EQ(s.size(), 30u);
+  for (double t = 0; check_limit && t < 1.2; t += 0.01) {
+    const double phase_t = t + 0.02;  // the phase clock may run ahead of the first arrival
+    const auto limit = phase_t >= ramp_s ? target : 1 + static_cast<int>((target - 1) * phase_t / ramp_s);
+    EXPECT_LE(in_flight_at(s, t), static_cast<std::size_t>(limit)) << "t=" << t;
+  }
+  std::size_t peak = 0;
+  for (double t = from; t < to; t += 0.005) peak = std::max(peak, in_flight_at(s, t));
+  return peak;
+}
+
+TEST(RampE2ETest, WarmupConcurrencyRampRaisesWarmupsInFlightCountStepByStep) {
+  EXPECT_EQ(warmup_peak("--warmup-concurrency-ramp-duration 0.8", 0, 0.2, true), 1u) << "warmup starts at 1";
+  EXPECT_EQ(warmup_peak("--warmup-concurrency-ramp-duration 0.8", 0.9, 1.3, true), 4u) << "and reaches --concurrency";
+  // Inherited from the profiling ramp, as AIPerf does; and the control, without any ramp.
+  EXPECT_EQ(warmup_peak("--concurrency-ramp-duration 0.8", 0, 0.2, true), 1u);
+  EXPECT_EQ(warmup_peak("", 0, 0.2, false), 4u) << "without a ramp, warmup is full at once";
+}
+
+// Warmup requests arriving in the first quarter second at --request-rate 100, with these ramp flags.
+std::size_t warmup_sends_in_first_quarter(const std::string& ramp_flags) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir, "--request-rate 100 --arrival-pattern constant --warmup-request-count 60 "
+                                  "--request-count 5 " + ramp_flags);
+  EXPECT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  auto s = warmup_spans(server, 60);
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](const Span& x) { return x.start_s < 0.25; }));
+}
+
+TEST(RampE2ETest, WarmupRequestRateRampStartsWarmupSlow) {
+  // The ramp's integral over 0.25 s: 100 * (0.1 * 0.25 + 0.9 * 0.25^2 / 2) = 5.3 sends; 25 without.
+  EXPECT_LE(warmup_sends_in_first_quarter("--warmup-request-rate-ramp-duration 1"), 9u);
+  EXPECT_GE(warmup_sends_in_first_quarter(""), 20u);
+}
+
 }  // namespace
 }  // namespace aiperf

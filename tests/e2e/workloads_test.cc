@@ -147,6 +147,66 @@ TEST(WorkloadsE2ETest, TraceReplayGivesTheMockExactlyTheTracesSharing) {
   for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(sent[i]["prompt_tokens"], records[i].first) << i;
 }
 
+// BurstGPT's CSV replays on its timestamps (never early) with each row's token counts.
+TEST(WorkloadsE2ETest, BurstGptTraceReplaysItsRowsAtTheirTimesWithTheirLengths) {
+  TempDir dir;
+  const auto trace = dir.path() / "burst.csv";
+  testing::write_file(trace,
+                      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                      "0.0,ChatGPT,21,3,24,Conversation log\n0.1,GPT-4,8,0,8,API log\n"
+                      "0.25,ChatGPT,40,2,42,Conversation log\n0.3,GPT-4,13,5,18,API log\n");
+  auto server = MockServerProcess({"--fast"});
+  auto run = profile(server, dir, "--custom-dataset-type burst_gpt_trace --input-file '" + trace.string() + "'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), 4u);
+  // The fixed schedule: every send at or after its row's time (the first may start late: its
+  // connection), so the sends span the trace's 0.3 s less the first one's lag.
+  double first_start = 1e300, last_start = 0, first_lag_s = 0;
+  for (const auto& r : run.records) {
+    const double start = r["metadata"]["request_start_ns"].get<double>() / 1e9;
+    const double lag_s = r["metrics"]["schedule_lag"]["value"].get<double>() / 1e3;
+    EXPECT_GE(lag_s, 0) << "sent before its timestamp";
+    if (start < first_start) first_start = start, first_lag_s = lag_s;
+    last_start = std::max(last_start, start);
+  }
+  EXPECT_GE(last_start - first_start, 0.3 - first_lag_s - 0.001);
+  const json sent = testing::mock_json(server, "/mock/records");
+  const std::vector<int> lengths = {21, 8, 40, 13}, replies = {3, 1, 2, 5};
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    EXPECT_EQ(sent[i]["prompt_tokens"], lengths[i]) << i;
+    EXPECT_EQ(sent[i]["completion_tokens"], replies[i]) << i;
+  }
+}
+
+// Bailian lines carry their whole context in hash_ids (16-token blocks): the mock sees the trace's sharing.
+TEST(WorkloadsE2ETest, BailianTraceGivesTheMockTheTracesSharingInSixteenTokenBlocks) {
+  TempDir dir;
+  const auto trace = dir.path() / "qwen.jsonl";
+  const std::vector<std::pair<int, std::vector<int>>> records = {
+      {3 * kBlock, {1, 2, 3}}, {4 * kBlock + 2, {1, 2, 3, 4, 5}}, {2 * kBlock, {6, 7}}, {3 * kBlock, {1, 2, 8}}};
+  {
+    std::ofstream out(trace);
+    int chat = 100;
+    for (const auto& [length, ids] : records) {
+      out << json{{"chat_id", chat}, {"parent_chat_id", -1}, {"timestamp", (chat - 100) * 0.01}, {"input_length", length},
+                  {"output_length", 2}, {"type", "text"}, {"turn", 1}, {"hash_ids", ids}}.dump() << "\n";
+      ++chat;
+    }
+  }
+  ReferenceCache per_block(1);
+  for (const auto& [length, ids] : records) {
+    per_block.send(std::vector<int>(ids.begin(), ids.begin() + std::min<std::size_t>(ids.size(), length / kBlock)));
+  }
+  auto server = caching_server();  // blocks of kBlock = 16 tokens, the format's own size
+  auto run = profile(server, dir, "--custom-dataset-type bailian_trace --input-file '" + trace.string() + "'");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), records.size());
+  const json stats = testing::mock_json(server, "/mock/stats")["prefix_cache"];
+  EXPECT_GT(per_block.hits(), 0u);
+  EXPECT_EQ(stats["hit_blocks"].get<uint64_t>(), per_block.hits());
+  EXPECT_EQ(stats["miss_blocks"].get<uint64_t>(), per_block.misses());
+}
+
 TEST(WorkloadsE2ETest, SeqDistClassesReachTheRecordsAndTheExport) {
   auto server = MockServerProcess({"--fast"});
   TempDir dir;
@@ -171,11 +231,18 @@ TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
   TempDir dir;
   const auto sharegpt = dir.path() / "sg.json";
   testing::write_file(sharegpt, "[\n{\"conversations\": []},\n{\"id\": 2}\n]\n");
+  const auto burst = dir.path() / "burst.csv";
+  testing::write_file(burst, "Timestamp,Request tokens,Response tokens\n0,4,2\n1,many,2\n");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--request-count 1 --seq-dist '10,5:60;20,5:30'", "percentages add up to"},
       {"--request-count 1 --seq-dist '10:100'", "component '10:100'"},
       {"--request-count 1 --num-prefix-prompts 3", "--num-prefix-prompts and --prefix-prompt-length go together"},
       {"--request-count 1 --custom-dataset-type csv --input-file x", "--custom-dataset-type must be single_turn"},
+      {"--request-count 1 --num-users 3", "--num-users needs --user-centric-rate"},
+      {"--request-count 1 --user-centric-rate 2", "--user-centric-rate needs --num-users"},
+      {"--request-count 1 --user-centric-rate 2 --num-users 2 --request-rate 3", "excludes --request-rate"},
+      {"--custom-dataset-type burst_gpt_trace --input-file '" + burst.string() + "'",
+       "burst.csv:3: 'Request tokens' must be a number, got 'many'"},
       {"--request-count 1 --custom-dataset-type sharegpt --input-file '" + sharegpt.string() + "'",
        "sg.json:3: record needs a 'conversations' array"}};
   for (const auto& [args, message] : cases) {
@@ -186,16 +253,23 @@ TEST(WorkloadsE2ETest, BadWorkloadInputStopsBeforeAnyRequestWithExitCode2) {
   EXPECT_EQ(testing::mock_json(server, "/mock/stats")["requests"], 0);
 }
 
-TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+// The options of a synthetic multi-turn run (isl 6, osl 4), as the matching flags give them.
+config::ProfileOptions conversation_options(uint64_t seed, uint64_t conversations, double turns, double turns_sd,
+                                            double delay_ms, double delay_sd) {
   config::ProfileOptions o;
-  o.random_seed = 5;
+  o.random_seed = seed;
   o.isl = 6;
   o.osl = 4;
-  o.conversation_num = 5;
-  o.conversation_turn_mean = 3;
-  o.conversation_turn_stddev = 1;
-  o.conversation_turn_delay_mean = 30;
-  o.conversation_turn_delay_stddev = 10;
+  o.conversation_num = conversations;
+  o.conversation_turn_mean = turns;
+  o.conversation_turn_stddev = turns_sd;
+  o.conversation_turn_delay_mean = delay_ms;
+  o.conversation_turn_delay_stddev = delay_sd;
+  return o;
+}
+
+TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterItsThinkTime) {
+  const auto o = conversation_options(5, 5, 3, 1, 30, 10);
   TempDir dir;
   std::vector<dataset::DatasetEntry> planned;
   try {
@@ -245,6 +319,66 @@ TEST(WorkloadsE2ETest, EveryTurnCarriesTheHistoryWithTheRepliesAsReceivedAfterIt
       EXPECT_LT(gap_ms, think_ms + 50) << "conversation " << id << " turn " << k;  // generous: a loaded machine
     }
   }
+}
+
+TEST(WorkloadsE2ETest, ExportHasOneConversationLatencyPerConversationCoveringItsTurnsAndThinkTimes) {
+  const auto o = conversation_options(9, 4, 3, 0, 20, 5);
+  TempDir dir;
+  const auto planned = planned_entries(o, dir);
+  ASSERT_EQ(planned.size(), o.conversation_num);
+
+  auto server = MockServerProcess({"--fast"});
+  auto run = profile(server, dir,
+                     "--concurrency 2 --isl 6 --osl 4 --random-seed 9 --conversation-num 4 --conversation-turn-mean 3 "
+                     "--conversation-turn-stddev 0 --conversation-turn-delay-mean 20 --conversation-turn-delay-stddev 5");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  // Each conversation from its JSONL lines: first send, last end, its turns' latencies.
+  struct Seen { double first_start = 1e300, last_end = 0, latencies_ms = 0; int turns = 0; };
+  std::map<uint64_t, Seen> seen;
+  for (const auto& r : run.records) {
+    const auto& md = r["metadata"];
+    Seen& s = seen[md["conversation_id"].get<uint64_t>()];
+    s.first_start = std::min(s.first_start, md["request_start_ns"].get<double>());
+    s.last_end = std::max(s.last_end, md["request_end_ns"].get<double>());
+    s.latencies_ms += r["metrics"]["request_latency"]["value"].get<double>();
+    ++s.turns;
+  }
+  ASSERT_EQ(seen.size(), planned.size());
+  const json& c = run.aggregate["conversations"];
+  ASSERT_TRUE(c.is_object()) << run.aggregate.dump();
+  EXPECT_EQ(c["conversation_count"]["avg"], planned.size());
+  EXPECT_EQ(c["conversation_latency"]["count"], planned.size());
+  EXPECT_EQ(c["turns_per_conversation"]["count"], planned.size());
+  double lowest = 1e300, highest = 0, total = 0;
+  for (const auto& [id, s] : seen) {
+    const auto& entry = planned[id];
+    ASSERT_EQ(s.turns, static_cast<int>(1 + entry.next_turns.size())) << "conversation " << id;
+    double think_ms = 0;
+    for (const auto& t : entry.next_turns) think_ms += t.delay_ms;
+    const double latency_ms = (s.last_end - s.first_start) / 1e6;
+    EXPECT_GE(latency_ms, s.latencies_ms + think_ms) << "conversation " << id;
+    lowest = std::min(lowest, latency_ms);
+    highest = std::max(highest, latency_ms);
+    total += latency_ms;
+  }
+  // The exported distribution is these latencies.
+  EXPECT_NEAR(c["conversation_latency"]["min"].get<double>(), lowest, 1e-3);
+  EXPECT_NEAR(c["conversation_latency"]["max"].get<double>(), highest, 1e-3);
+  EXPECT_NEAR(c["conversation_latency"]["avg"].get<double>(), total / planned.size(), 1e-3);
+  EXPECT_EQ(c["turns_per_conversation"]["avg"], 3);
+  const std::string csv = testing::slurp(dir.path() / "profile_export_aiperf.csv");
+  EXPECT_NE(csv.find("Conversation Latency (ms),"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("Conversation Count (conversations),4"), std::string::npos) << csv;
+  EXPECT_NE(run.result.out.find("Conversation latency (ms, think time included)"), std::string::npos) << run.result.out;
+}
+
+TEST(WorkloadsE2ETest, SingleTurnRunHasNoConversationSection) {
+  auto server = MockServerProcess({"--fast"});
+  TempDir dir;
+  auto run = profile(server, dir, "--concurrency 2 --request-count 6 --isl 6 --osl 2");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_FALSE(run.aggregate.contains("conversations"));
+  EXPECT_EQ(run.result.out.find("Conversation"), std::string::npos) << run.result.out;
 }
 
 }  // namespace
