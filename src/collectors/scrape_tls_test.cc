@@ -69,7 +69,7 @@ TEST_F(ScrapeTlsTest, ScrapesThroughTlsWithTheCaFile) {
   auto r = scrape_phase({{"urls", {url(nginx_->port())}}, {"ssl_ca_file", certs_->server_cert}});
   EXPECT_EQ(r.document["failed_scrapes"], 0) << (r.warnings.empty() ? "" : r.warnings[0]);
   EXPECT_EQ(r.document["scrapes"], 2);
-  EXPECT_TRUE(has_stat(r, "vllm:num_requests_running"));
+  EXPECT_TRUE(has_stat(r, "DCGM_FI_DEV_POWER_USAGE"));
 }
 
 TEST_F(ScrapeTlsTest, FailsWithAWarningWithoutTheCaFile) {
@@ -87,7 +87,7 @@ TEST_F(ScrapeTlsTest, RefusesACaFileThatDoesNotMatch) {
 TEST_F(ScrapeTlsTest, VerifyOffAcceptsAnyCertificate) {
   auto r = scrape_phase({{"urls", {url(nginx_->port())}}, {"ssl_verify", false}});
   EXPECT_EQ(r.document["failed_scrapes"], 0) << (r.warnings.empty() ? "" : r.warnings[0]);
-  EXPECT_TRUE(has_stat(r, "vllm:num_requests_running"));
+  EXPECT_TRUE(has_stat(r, "DCGM_FI_DEV_POWER_USAGE"));
 }
 
 TEST_F(ScrapeTlsTest, MutualTlsNeedsTheClientCertificate) {
@@ -97,7 +97,7 @@ TEST_F(ScrapeTlsTest, MutualTlsNeedsTheClientCertificate) {
   with_cert["ssl_client_key"] = certs_->client_key;
   auto ok = scrape_phase(with_cert);
   EXPECT_EQ(ok.document["failed_scrapes"], 0) << (ok.warnings.empty() ? "" : ok.warnings[0]);
-  EXPECT_TRUE(has_stat(ok, "vllm:num_requests_running"));
+  EXPECT_TRUE(has_stat(ok, "DCGM_FI_DEV_POWER_USAGE"));
   // Without one, nginx answers 400 ("No required SSL certificate was sent"): a failed scrape.
   auto refused = scrape_phase(base);
   EXPECT_EQ(refused.document["failed_scrapes"], 2);
