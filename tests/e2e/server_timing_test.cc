@@ -47,9 +47,15 @@ TEST(ServerTimingE2ETest, StreamedRecordsCarryTheTimingTheMockMeasuredAndSent) {
     EXPECT_DOUBLE_EQ(value(r, "server_queue_time"), sent["queue_ms"].get<double>()) << id;
     EXPECT_DOUBLE_EQ(value(r, "server_prefill_time"), sent["prefill_ms"].get<double>()) << id;
     EXPECT_DOUBLE_EQ(value(r, "server_decode_time"), sent["decode_ms"].get<double>()) << id;
-    // The server's first token write follows its 30 ms injected TTFT; decode spans the other 9 tokens.
-    EXPECT_GE(sent["prefill_ms"].get<double>(), 30.0 - 1) << id;
-    EXPECT_GE(sent["decode_ms"].get<double>(), 9 * 3.0 - 1) << id;
+    // Against the mock's own record: the first token is written no earlier than its 30 ms TTFT and
+    // the last no earlier than 30 + 9 * 3 ms after arrival (absolute deadlines), and both are
+    // measured before those writes complete (first_token_ms, last_token_ms). 0.002: rounding to us.
+    const double to_first = sent["queue_ms"].get<double>() + sent["prefill_ms"].get<double>();
+    const double to_last = to_first + sent["decode_ms"].get<double>();
+    EXPECT_GE(to_first, 30.0 - 0.002) << id;
+    EXPECT_LE(to_first, truth[id]["first_token_ms"].get<double>() + 0.002) << id;
+    EXPECT_GE(to_last, 30.0 + 9 * 3.0 - 0.002) << id;
+    EXPECT_LE(to_last, truth[id]["last_token_ms"].get<double>() + 0.002) << id;
     // The client saw the first token after the server wrote it: the rest is network + client.
     const double ttft = value(r, "time_to_first_token");
     const double overhead = value(r, "network_client_overhead");
