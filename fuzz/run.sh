@@ -28,6 +28,9 @@ build ndjson_fuzz ndjson_fuzz.cc ndjson_splitter.cc || exit 1
 echo "== building exposition_fuzz"
 "$CXX" "${FLAGS[@]}" "$HERE/exposition_fuzz.cc" "$ROOT/src/collectors/exposition.cc" "$ROOT/src/base/error.cc" \
   -o "$OUT/exposition_fuzz" || exit 1
+echo "== building server_timing_fuzz"
+"$CXX" "${FLAGS[@]}" "$HERE/server_timing_fuzz.cc" "$ROOT/src/metrics/server_timing.cc" "$ROOT/src/base/error.cc" \
+  -o "$OUT/server_timing_fuzz" || exit 1
 # The tokenizer.json loader with the whole tokenizer pipeline (PCRE2, ICU, simdjson).
 echo "== building tokenizer_json_fuzz"
 "$CXX" "${FLAGS[@]}" "$HERE/tokenizer_json_fuzz.cc" "$ROOT"/src/tokenizer/tokenizer.cc \
@@ -57,5 +60,6 @@ run() {  # name corpus-subdir [extra libFuzzer flags...]
 run sse_parser_fuzz sse -dict="$HERE/sse.dict"
 run ndjson_fuzz ndjson
 run exposition_fuzz exposition -dict="$HERE/exposition.dict"
+run server_timing_fuzz server_timing
 run tokenizer_json_fuzz tokenizer_json -dict="$HERE/tokenizer_json.dict"
 exit $status

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -223,6 +224,20 @@ void CollectorHost::stop_phase(const PhaseStats& stats) {
     }
     outcomes_.push_back(w->outcome);
   }
+}
+
+std::vector<ServerMetricSummary> CollectorHost::summaries(const std::string& phase) const {
+  std::vector<ServerMetricSummary> out;
+  std::vector<std::string> seen;  // each collector's latest outcome of the phase only
+  for (auto it = outcomes_.rbegin(); it != outcomes_.rend(); ++it) {
+    if (it->phase != phase || !it->result) continue;
+    if (std::find(seen.begin(), seen.end(), it->name) != seen.end()) continue;
+    seen.push_back(it->name);
+    for (const auto& s : it->result->stats) {
+      if (!s.display.empty()) out.push_back({it->name, s.name, s.display, s.unit, s.kind, s.values});
+    }
+  }
+  return out;
 }
 
 void CollectorHost::register_with(PhaseHookRegistrar& registrar) {

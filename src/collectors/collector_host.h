@@ -54,6 +54,10 @@ class CollectorHost {
   /// stop_phase is the run's to call when a phase ends, before its exports are written.
   void register_with(PhaseHookRegistrar& registrar);
 
+  /// The friendly-named stats (the console's server-side table) of the latest stopped `phase`,
+  /// for the phase-complete hooks; collectors without a result are left out.
+  std::vector<ServerMetricSummary> summaries(const std::string& phase) const;
+
   /// Outcomes of every stopped phase, in order.
   const std::vector<CollectorOutcome>& outcomes() const { return outcomes_; }
 

@@ -52,7 +52,9 @@ nlohmann::json stat_json(const CollectorStat& s) {
 }  // namespace
 
 GpuTelemetryCollector::GpuTelemetryCollector(const PluginConfig& config) {
-  config.allow_only({"urls", "period_ms", "timeout_ms"});
+  config.allow_only({"urls", "period_ms", "timeout_ms", "ssl_ca_file", "ssl_verify", "ssl_client_cert",
+                     "ssl_client_key"});
+  tls_ = scrape_tls_from(config);
   urls_ = config.get<std::vector<std::string>>("urls", {});
   if (urls_.empty()) urls_.emplace_back(kDefaultDcgmUrl);
   for (const auto& url : urls_) {
@@ -76,7 +78,7 @@ void GpuTelemetryCollector::sample(int64_t wall_ns) { scrape(wall_ns); }
 
 void GpuTelemetryCollector::scrape(int64_t wall_ns) {
   for (const auto& url : urls_) {
-    auto response = http_get(url, timeout_);
+    auto response = http_get(url, timeout_, tls_);
     std::string problem;
     Expected<Exposition> parsed = fail(ErrorCode::kIo, "");
     if (!response) problem = response.error().message;

@@ -2,7 +2,8 @@
 // phase — per GPU power (W), energy (J, from DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION
 // in mJ, else power integrated), utilisation (%) and framebuffer memory used
 // (MiB) — and relates energy to the client's output tokens.
-// Config: {"urls": [...] (default http://localhost:9400/metrics), "period_ms": 1000, "timeout_ms": 2000}.
+// Config: {"urls": [...] (default http://localhost:9400/metrics), "period_ms": 1000, "timeout_ms": 2000,
+// "ssl_ca_file", "ssl_verify", "ssl_client_cert", "ssl_client_key": the run's --ssl-* for https scrapes}.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "aiperf/sdk/collector.h"
 #include "aiperf/sdk/config.h"
+#include "collectors/http_get.h"
 #include "collectors/scrape_series.h"
 
 namespace aiperf::collectors {
@@ -34,6 +36,7 @@ class GpuTelemetryCollector final : public Collector {
   std::vector<std::string> urls_;
   std::chrono::milliseconds period_{1000};
   std::chrono::milliseconds timeout_{2000};
+  ScrapeTls tls_;
   std::unique_ptr<ScrapeSeries> series_;
   uint64_t failed_ = 0;
   std::vector<std::string> warnings_;

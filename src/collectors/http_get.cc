@@ -25,9 +25,31 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
+void set_tls(CURL* c, const ScrapeTls& tls) {
+  if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!tls.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, tls.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, (tls.client_key.empty() ? tls.client_cert : tls.client_key).c_str());
+  }
+}
+
 }  // namespace
 
-Expected<HttpResponse> http_get(const std::string& url, std::chrono::milliseconds timeout, std::size_t max_bytes) {
+ScrapeTls scrape_tls_from(const PluginConfig& config) {
+  ScrapeTls tls;
+  tls.ca_file = config.get<std::string>("ssl_ca_file", "");
+  tls.verify = config.get<bool>("ssl_verify", true);
+  tls.client_cert = config.get<std::string>("ssl_client_cert", "");
+  tls.client_key = config.get<std::string>("ssl_client_key", "");
+  return tls;
+}
+
+Expected<HttpResponse> http_get(const std::string& url, std::chrono::milliseconds timeout, const ScrapeTls& tls,
+                                std::size_t max_bytes) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -45,6 +67,7 @@ Expected<HttpResponse> http_get(const std::string& url, std::chrono::millisecond
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, message);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  set_tls(c, tls);
   CURLcode rc = curl_easy_perform(c);
   if (sink.too_large) return fail(make_error(ErrorCode::kTooLarge, "response larger than " + std::to_string(max_bytes) + " bytes").about(url));
   if (rc != CURLE_OK) {

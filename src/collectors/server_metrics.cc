@@ -85,7 +85,9 @@ std::string metrics_url_of(std::string_view benchmark_url) {
 }
 
 ServerMetricsCollector::ServerMetricsCollector(const PluginConfig& config) {
-  config.allow_only({"urls", "filter", "period_ms", "timeout_ms"});
+  config.allow_only({"urls", "filter", "period_ms", "timeout_ms", "ssl_ca_file", "ssl_verify", "ssl_client_cert",
+                     "ssl_client_key"});
+  tls_ = scrape_tls_from(config);
   configured_urls_ = config.get<std::vector<std::string>>("urls", {});
   for (const auto& url : configured_urls_) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
@@ -117,7 +119,7 @@ void ServerMetricsCollector::sample(int64_t wall_ns) { scrape(wall_ns); }
 
 void ServerMetricsCollector::scrape(int64_t wall_ns) {
   for (const auto& url : urls_) {
-    auto response = http_get(url, timeout_);
+    auto response = http_get(url, timeout_, tls_);
     std::string problem;
     if (!response) problem = response.error().message;
     else if (response->status != 200) problem = fmt::format("HTTP {}", response->status);

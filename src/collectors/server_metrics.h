@@ -1,7 +1,9 @@
 // Built-in collector `server_metrics`: scrapes the server's Prometheus /metrics
 // during a phase. Config: {"urls": [...] (default: the benchmark URL's
 // /metrics), "filter": REGEX on family names, "period_ms": 1000,
-// "timeout_ms": 2000}. A failed scrape is a warning, never an error.
+// "timeout_ms": 2000, "ssl_ca_file", "ssl_verify", "ssl_client_cert",
+// "ssl_client_key": the run's --ssl-* for https scrapes}. A failed scrape is a
+// warning, never an error.
 #pragma once
 
 #include <memory>
@@ -11,6 +13,7 @@
 
 #include "aiperf/sdk/collector.h"
 #include "aiperf/sdk/config.h"
+#include "collectors/http_get.h"
 #include "collectors/scrape_series.h"
 
 namespace aiperf::collectors {
@@ -39,6 +42,7 @@ class ServerMetricsCollector final : public Collector {
   std::optional<std::regex> filter_;
   std::chrono::milliseconds period_{1000};
   std::chrono::milliseconds timeout_{2000};
+  ScrapeTls tls_;
   std::unique_ptr<ScrapeSeries> series_;
   uint64_t failed_ = 0;
   std::vector<std::string> warnings_;

@@ -66,7 +66,7 @@ struct BenchmarkInputs {
   uint64_t max_in_flight;
   /// A phase ended and its outcome (the last of `outcomes`) is final: called before its
   /// complete hooks, so what it saves survives a hook that hangs or crashes. May be empty.
-  std::function<void(const std::vector<PhaseOutcome>& outcomes)> on_phase_end = {};
+  std::function<void(std::vector<PhaseOutcome>& outcomes)> on_phase_end = {};
   /// The run's tokenizer count of a response text, or empty (no client-side counts). Runs on a
   /// worker thread, never on the loop: a request needing a count is recorded once it is counted.
   std::function<int64_t(std::string_view)> count_tokens = {};

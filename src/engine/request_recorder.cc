@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/utf8.h"
+#include "metrics/server_timing.h"
 
 namespace aiperf::engine {
 namespace {
@@ -29,10 +30,23 @@ RequestRecorder::RequestRecorder(const Endpoint& endpoint, metrics::RequestRecor
 
 void RequestRecorder::on_sent(int64_t ts_ns) { record_.start_ns = ts_ns; }
 
-void RequestRecorder::on_headers(int status, std::span<const transport::HeaderField>, int64_t) {
+void RequestRecorder::on_headers(int status, std::span<const transport::HeaderField> headers, int64_t) {
   status_ = status;
   record_.http_status = status;
   success_status_ = status >= 200 && status < 300;
+  if (auto timing = transport::find_header(headers, "server-timing")) apply_server_timing(*timing);
+}
+
+// The server's own timing of this request; a malformed value is ignored and counted, never a failure.
+void RequestRecorder::apply_server_timing(std::string_view value) {
+  auto timing = metrics::server_timing_of(value);
+  if (!timing) {
+    record_.server_timing_malformed = true;
+    return;
+  }
+  if (timing->queue_ms) record_.server_queue_ms = timing->queue_ms;
+  if (timing->prefill_ms) record_.server_prefill_ms = timing->prefill_ms;
+  if (timing->decode_ms) record_.server_decode_ms = timing->decode_ms;
 }
 
 void RequestRecorder::fail(metrics::ErrorKind kind, std::string message) {
@@ -95,6 +109,10 @@ void RequestRecorder::count_event(int64_t ts_ns) {
 }
 
 void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
+  if (event.type == metrics::kServerTimingEvent) {  // the stream's final timing: not the endpoint's
+    apply_server_timing(event.data);
+    return;
+  }
   auto maybe = parse(event);
   if (!maybe) return;
   ParsedEvent& parsed = *maybe;

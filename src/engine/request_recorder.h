@@ -40,6 +40,7 @@ class RequestRecorder final : public transport::ResponseHandler {
   void count_event(int64_t ts_ns);
   void finish_stream();
   void merge_usage(const Usage& usage);
+  void apply_server_timing(std::string_view value);
   void fail(metrics::ErrorKind kind, std::string message);
 
   const Endpoint& endpoint_;

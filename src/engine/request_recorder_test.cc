@@ -265,5 +265,50 @@ TEST(RequestRecorderTest, KernelStampedReadsMarkTheirChunksAndTransportFactsAreK
   EXPECT_EQ(h.out->transport.tls_handshake_ns, 1234);
 }
 
+TEST(RequestRecorderTest, ServerTimingHeaderIsStoredOnTheRecord) {
+  Harness h;
+  auto r = h.make(false);
+  r->on_sent(10);
+  const transport::HeaderField headers[] = {{"Server-Timing", "queue;dur=1.5, prefill;dur=12, decode;dur=30.25"}};
+  r->on_headers(200, headers, 20);
+  r->on_body(R"({"choices":[{"message":{"content":"hi"}}]})", 30);
+  r->on_complete(std::nullopt);
+  ASSERT_TRUE(h.out->ok());
+  EXPECT_EQ(h.out->server_queue_ms, 1.5);
+  EXPECT_EQ(h.out->server_prefill_ms, 12);
+  EXPECT_EQ(h.out->server_decode_ms, 30.25);
+  EXPECT_FALSE(h.out->server_timing_malformed);
+}
+
+TEST(RequestRecorderTest, ServerTimingEventEndsAStreamWithoutReachingTheEndpoint) {
+  Harness h;
+  auto r = h.make(true);
+  r->on_sent(1000);
+  r->on_headers(200, {}, 1100);
+  r->on_body(sse("a") + "data: [DONE]\n\nevent: server-timing\ndata: queue;dur=0.5, prefill;dur=4, decode;dur=9\n\n",
+             2000);
+  r->on_complete(std::nullopt);
+  ASSERT_TRUE(h.out->ok()) << h.out->error->message;
+  ASSERT_EQ(h.out->responses.size(), 1u);
+  EXPECT_EQ(h.out->server_queue_ms, 0.5);
+  EXPECT_EQ(h.out->server_prefill_ms, 4);
+  EXPECT_EQ(h.out->server_decode_ms, 9);
+}
+
+TEST(RequestRecorderTest, MalformedServerTimingIsIgnoredAndFlaggedNotAFailure) {
+  for (const char* bad : {"queue;dur=abc", "queue;dur=-3", "queue;desc=\"open", "(x)"}) {
+    Harness h;
+    auto r = h.make(true);
+    r->on_sent(1000);
+    r->on_headers(200, {}, 1100);
+    r->on_body(sse("a") + "event: server-timing\ndata: " + bad + "\n\n", 2000);
+    r->on_complete(std::nullopt);
+    ASSERT_TRUE(h.out->ok()) << bad;
+    EXPECT_TRUE(h.out->server_timing_malformed) << bad;
+    EXPECT_FALSE(h.out->server_queue_ms) << bad;
+    EXPECT_EQ(h.out->responses.size(), 1u) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace aiperf::engine

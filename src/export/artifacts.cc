@@ -78,6 +78,9 @@ nlohmann::json summary_document(const ArtifactSet& set) {
   }
   // Responses whose server usage was dropped as implausible (their counts are the client's).
   doc["implausible_usage"] = {{"unit", "requests"}, {"avg", set.implausible_usage}};
+  if (set.malformed_server_timing > 0) {
+    doc["malformed_server_timing"] = {{"unit", "requests"}, {"avg", set.malformed_server_timing}};
+  }
   if (set.by_class && !set.by_class->empty()) doc["by_class"] = by_class_json(*set.by_class);
   if (set.conversations && !set.conversations->empty()) doc["conversations"] = set.conversations->to_json();
   doc["plugins_loaded"] = set.plugins_loaded;

@@ -43,6 +43,7 @@ struct ArtifactSet {
   RunInfo info;
   std::optional<uint64_t> good_requests;     ///< Set when --goodput was given.
   uint64_t implausible_usage = 0;            ///< Profiling responses whose usage held an implausible count.
+  uint64_t malformed_server_timing = 0;      ///< Profiling responses whose Server-Timing was malformed (ignored).
   nlohmann::json plugins_loaded = nlohmann::json::array();
   const ClassMetrics* by_class = nullptr;    ///< Profiling metrics per request class, if any request had one.
   const TimesliceMetrics* timeslices = nullptr;  ///< With --slice-duration: "timeslices", and the timeslice files.

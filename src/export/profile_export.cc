@@ -178,6 +178,10 @@ std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics&
       put("prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
     }
   }
+  if (m.server_queue_ms) put("server_queue_time", "ms", *m.server_queue_ms);
+  if (m.server_prefill_ms) put("server_prefill_time", "ms", *m.server_prefill_ms);
+  if (m.server_decode_ms) put("server_decode_time", "ms", *m.server_decode_ms);
+  if (m.network_client_overhead_ms) put("network_client_overhead", "ms", *m.network_client_overhead_ms);
   if (m.tls_handshake_time_ns) put("tls_handshake_time", "ms", ms(double(*m.tls_handshake_time_ns)));
   if (m.schedule_lag_ns) put("schedule_lag", "ms", ms(double(*m.schedule_lag_ns)));
   if (m.input_sequence_length) {

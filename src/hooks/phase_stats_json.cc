@@ -70,9 +70,38 @@ json to_json(const MetricSummary& m) {
           {"p95", number(m.p95)},   {"p99", number(m.p99)}};
 }
 
+json to_json(const ServerMetricSummary& m) {
+  json values = json::array();
+  for (const auto& [stat, v] : m.values) values.push_back({stat, number(v)});
+  return {{"collector", m.collector}, {"name", m.name}, {"display", m.display},
+          {"unit", m.unit},           {"kind", m.kind}, {"values", std::move(values)}};
+}
+
+Expected<ServerMetricSummary> server_metric_summary_from_json(const json& j) {
+  if (!j.is_object()) return fail(malformed("server_metrics[]", "an object"));
+  ServerMetricSummary m;
+  for (auto problem : {read(j, "collector", m.collector), read(j, "name", m.name), read(j, "display", m.display),
+                       read(j, "unit", m.unit), read(j, "kind", m.kind)}) {
+    if (problem) return fail(std::move(*problem));
+  }
+  auto values = j.find("values");
+  if (values == j.end() || !values->is_array()) return fail(malformed("values", "an array"));
+  for (const auto& pair : *values) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string()) {
+      return fail(malformed("values[]", "a [name, number] pair"));
+    }
+    double v = 0;
+    if (auto problem = read(json{{"v", pair[1]}}, "v", v)) return fail(malformed("values[]", "a [name, number] pair"));
+    m.values.emplace_back(pair[0].get<std::string>(), v);
+  }
+  return m;
+}
+
 json to_json(const PhaseStats& s) {
   json metrics = json::array();
   for (const auto& m : s.metrics) metrics.push_back(to_json(m));
+  json server = json::array();
+  for (const auto& m : s.server_metrics) server.push_back(to_json(m));
   return {{"phase", s.phase},
           {"start_ns", s.start_ns},
           {"end_ns", s.end_ns},
@@ -81,7 +110,8 @@ json to_json(const PhaseStats& s) {
           {"requests_completed", s.requests_completed},
           {"requests_failed", s.requests_failed},
           {"was_cancelled", s.was_cancelled},
-          {"metrics", std::move(metrics)}};
+          {"metrics", std::move(metrics)},
+          {"server_metrics", std::move(server)}};
 }
 
 Expected<MetricSummary> metric_summary_from_json(const json& j) {
@@ -111,6 +141,15 @@ Expected<PhaseStats> phase_stats_from_json(const json& j) {
     auto m = metric_summary_from_json(item);
     if (!m) return fail(std::move(m.error()));
     s.metrics.push_back(std::move(*m));
+  }
+  // API 1.2; optional so that stats written by an older host still read.
+  if (auto server = j.find("server_metrics"); server != j.end()) {
+    if (!server->is_array()) return fail(malformed("server_metrics", "an array"));
+    for (const auto& item : *server) {
+      auto m = server_metric_summary_from_json(item);
+      if (!m) return fail(std::move(m.error()));
+      s.server_metrics.push_back(std::move(*m));
+    }
   }
   return s;
 }

@@ -84,5 +84,34 @@ TEST(PhaseStatsJsonTest, MissingOrMistypedKeyIsMalformedInputNamingTheKey) {
   EXPECT_NE(r.error().message.find("p99"), std::string::npos);
 }
 
+TEST(PhaseStatsJsonTest, ServerMetricsRoundTripAndMayBeAbsent) {
+  auto stats = sample_stats();
+  stats.server_metrics = {
+      {"server_metrics", "vllm:num_requests_running{model_name=\"m\"}", "Requests running", "requests", "gauge",
+       {{"avg", 3.5}, {"p99", std::numeric_limits<double>::infinity()}}},
+      {"gpu_telemetry", "energy_per_output_token", "Energy per output token", "J/token", "derived", {{"value", 0.25}}}};
+  auto back = phase_stats_from_json(nlohmann::json::parse(to_json(stats).dump()));
+  ASSERT_TRUE(back) << back.error().describe();
+  ASSERT_EQ(back->server_metrics.size(), 2u);
+  const auto& a = back->server_metrics[0];
+  EXPECT_EQ(a.collector, "server_metrics");
+  EXPECT_EQ(a.name, stats.server_metrics[0].name);
+  EXPECT_EQ(a.display, "Requests running");
+  EXPECT_EQ(a.kind, "gauge");
+  ASSERT_EQ(a.values.size(), 2u);
+  EXPECT_EQ(a.values[0], (std::pair<std::string, double>{"avg", 3.5}));
+  EXPECT_TRUE(std::isinf(a.values[1].second));
+  EXPECT_EQ(back->server_metrics[1].values[0].second, 0.25);
+  // Written by a 1.1 host: no key, no summaries.
+  auto old = to_json(stats);
+  old.erase("server_metrics");
+  auto read_old = phase_stats_from_json(old);
+  ASSERT_TRUE(read_old);
+  EXPECT_TRUE(read_old->server_metrics.empty());
+  auto broken = to_json(stats);
+  broken["server_metrics"][0]["values"] = nlohmann::json::array({nlohmann::json::array({"avg"})});
+  EXPECT_FALSE(phase_stats_from_json(broken));
+}
+
 }  // namespace
 }  // namespace aiperf::hooks

@@ -194,9 +194,18 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   }
   if (record.cached_prompt_tokens) m.cached_prompt_tokens = static_cast<int64_t>(*record.cached_prompt_tokens);
 
+  m.server_queue_ms = record.server_queue_ms;
+  m.server_prefill_ms = record.server_prefill_ms;
+  m.server_decode_ms = record.server_decode_ms;
+
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
   streaming_metrics(record, content_ts, m);
+  // What the server did not account for of the client's TTFT: network, the client's own overhead.
+  if (m.time_to_first_token_ns && m.server_queue_ms && m.server_prefill_ms) {
+    m.network_client_overhead_ms =
+        static_cast<double>(*m.time_to_first_token_ns) / 1e6 - *m.server_queue_ms - *m.server_prefill_ms;
+  }
   return m;
 }
 

@@ -29,6 +29,10 @@
 //                         AIPerf's output_token_throughput sums this one)
 //   usage_prompt_cache_read_tokens  usage prompt_tokens_details.cached_tokens
 //   prefill_throughput_per_user  ISL / TTFT in tokens/s (streaming, ISL known)
+//   server_queue_time, server_prefill_time, server_decode_time  the server's own
+//                         Server-Timing `queue`/`prefill`/`decode` of the request (ms)
+//   network_client_overhead  TTFT - server queue - server prefill (streaming; may be
+//                         negative when the server's clock runs ahead of what it says)
 //
 // Endpoints without text output (embeddings) get no output-token metrics.
 //
@@ -107,6 +111,10 @@ struct RequestMetrics {
   std::optional<int64_t> cached_prompt_tokens;    ///< usage_prompt_cache_read_tokens.
   std::optional<double> prefill_throughput_per_user;  ///< ISL / TTFT, tokens/s.
   std::optional<int> http_status;                 ///< Response status, when one arrived (ok or not).
+  std::optional<double> server_queue_ms;          ///< server_queue_time: the server's Server-Timing `queue`.
+  std::optional<double> server_prefill_ms;        ///< server_prefill_time: its `prefill`.
+  std::optional<double> server_decode_ms;         ///< server_decode_time: its `decode`.
+  std::optional<double> network_client_overhead_ms;  ///< TTFT - server queue - server prefill (streaming).
 };
 
 /// Computes every per-request metric of `record` as defined above.

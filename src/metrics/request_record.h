@@ -134,6 +134,10 @@ struct RequestRecord {
   TransportRecord transport;               ///< Connection, TLS and receive-clock facts from the HTTP client.
   std::string url;                         ///< The server URL the request went to (--url).
   bool cancel_planned = false;             ///< Chosen for --request-cancellation-rate: cancelled if still running at the delay.
+  /// Server-reported timing of this request (Server-Timing `queue`, `prefill`, `decode`; ms), when the
+  /// server sent it: a response header, or a stream's final `event: server-timing` (docs/collectors.md).
+  std::optional<double> server_queue_ms, server_prefill_ms, server_decode_ms;
+  bool server_timing_malformed = false;    ///< The server's timing could not be parsed (ignored, counted).
 
   /// True when the request did not fail.
   bool ok() const { return !error.has_value(); }

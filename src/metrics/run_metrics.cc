@@ -30,6 +30,10 @@ constexpr std::array<MetricInfo, kMetricCount> kInfos = {{
      "tokens", true, 1.0},
     {MetricId::kScheduleLag, "schedule_lag", "Schedule Lag", "ms", true, kNsToMs},
     {MetricId::kTlsHandshakeTime, "tls_handshake_time", "TLS Handshake Time", "ms", true, kNsToMs},
+    {MetricId::kServerQueueTime, "server_queue_time", "Server Queue Time", "ms", true, 1.0},
+    {MetricId::kServerPrefillTime, "server_prefill_time", "Server Prefill Time", "ms", true, 1.0},
+    {MetricId::kServerDecodeTime, "server_decode_time", "Server Decode Time", "ms", true, 1.0},
+    {MetricId::kNetworkClientOverhead, "network_client_overhead", "Network + Client Overhead", "ms", true, 1.0},
     {MetricId::kRequestThroughput, "request_throughput", "Request Throughput", "requests/sec", false, 1.0},
     {MetricId::kOutputTokenThroughput, "output_token_throughput", "Output Token Throughput", "tokens/sec", false, 1.0},
     {MetricId::kTotalTokenThroughput, "total_token_throughput", "Total Token Throughput", "tokens/sec", false, 1.0},
@@ -88,6 +92,10 @@ void RunMetrics::add(const RequestMetrics& r) {
   put(MetricId::kOutputTokenThroughputPerUser, r.output_token_throughput_per_user);
   put(MetricId::kOutputSequenceLength, r.output_sequence_length);
   put(MetricId::kInputSequenceLength, r.input_sequence_length);
+  put(MetricId::kServerQueueTime, r.server_queue_ms);
+  put(MetricId::kServerPrefillTime, r.server_prefill_ms);
+  put(MetricId::kServerDecodeTime, r.server_decode_ms);
+  put(MetricId::kNetworkClientOverhead, r.network_client_overhead_ms);
 
   if (r.output_sequence_length) total_output_tokens_ += *r.output_sequence_length;
   if (r.output_token_count) total_output_token_count_ += *r.output_token_count;

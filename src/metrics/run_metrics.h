@@ -52,6 +52,10 @@ enum class MetricId : uint8_t {
   kUsagePromptCacheReadTokens,   ///< usage_prompt_cache_read_tokens (tokens): cached prompt tokens reported.
   kScheduleLag,                  ///< schedule_lag (ms): actual send - scheduled send, every sent request.
   kTlsHandshakeTime,             ///< tls_handshake_time (ms): handshake of each TLS connection a request opened.
+  kServerQueueTime,              ///< server_queue_time (ms): the server's Server-Timing `queue` per request.
+  kServerPrefillTime,            ///< server_prefill_time (ms): its `prefill`.
+  kServerDecodeTime,             ///< server_decode_time (ms): its `decode`.
+  kNetworkClientOverhead,        ///< network_client_overhead (ms): TTFT - server queue - server prefill.
   kRequestThroughput,            ///< request_throughput (requests/sec).
   kOutputTokenThroughput,        ///< output_token_throughput (tokens/sec).
   kTotalTokenThroughput,         ///< total_token_throughput (tokens/sec).
@@ -61,7 +65,7 @@ enum class MetricId : uint8_t {
 };
 
 /// Number of MetricId values.
-inline constexpr std::size_t kMetricCount = 20;
+inline constexpr std::size_t kMetricCount = 24;
 
 /// Static description of a metric: AIPerf tag, header, display unit, and how it is stored.
 struct MetricInfo {

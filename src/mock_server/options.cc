@@ -74,6 +74,9 @@ void add_server_flags(CLI::App& app, Options& o) {
                  "Records kept in memory for GET /mock/records (oldest dropped; --record keeps all)")
       ->capture_default_str();
   app.add_flag("--record-bodies", o.record_bodies, "Keep each request's body in its record (tests of what clients send)");
+  app.add_flag("--server-timing", o.server_timing,
+               "Report each request's measured queue, prefill and decode time: a Server-Timing header "
+               "(non-streamed) or a final `event: server-timing` (SSE streams)");
   app.add_flag("-v,--verbose", o.verbose, "Log one line per request to stderr");
   app.add_flag("--echo-auth-in-errors", o.echo_auth_in_errors,
                "Quote the request's Authorization and x-api-key headers in injected error bodies "

@@ -27,6 +27,7 @@ struct Options {
   bool echo_auth_in_errors = false;    ///< --echo-auth-in-errors: injected error bodies quote the credential headers.
   GpuModel gpus;                       ///< --gpus, --gpu-idle-watts, --gpu-watts-per-request (DCGM series in /metrics).
   bool record_bodies = false;          ///< --record-bodies: keep each request body in its record.
+  bool server_timing = false;          ///< --server-timing: report measured queue/prefill/decode per request.
 };
 
 /// Result of parsing: options to run with, or an exit code and text to print.

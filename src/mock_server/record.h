@@ -19,6 +19,11 @@
 
 namespace aiperf::mock_server {
 
+/// The server timing a response reported (--server-timing), ms, rounded as sent.
+struct ServerTimingSent {
+  double queue_ms = 0, prefill_ms = 0, decode_ms = 0;
+};
+
 /// What the server did for one request (one JSON object in the record).
 struct Record {
   std::string request_id;                  ///< X-Request-Id (client's or generated).
@@ -41,6 +46,7 @@ struct Record {
   std::optional<double> first_token_ms;    ///< Arrival to the write of the first token.
   std::optional<double> last_token_ms;     ///< Arrival to the write of the last token.
   std::vector<double> token_ms;            ///< Arrival to the completed write of each token (first 100,000).
+  std::optional<ServerTimingSent> server_timing;  ///< With --server-timing: the timing reported (as sent).
   bool client_closed = false;              ///< The client went away before the end.
   std::string peer;                        ///< The client's address and port as the server saw them ("127.0.0.2:40312").
   std::uint64_t connection = 0;            ///< Which accepted connection carried the request (0, 1, ... in accept order).

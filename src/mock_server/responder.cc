@@ -154,9 +154,16 @@ Script non_streaming(const Request& r, const Plan& plan, const Exchange& ex) {
       ending = plan.fault == Fault::reset ? Ending::reset : Ending::stall;
       break;
     }
-    default:
-      w.push_back(Write{due, response_head(200, kJson, body.size(), ex) + body, tokens});
+    default: {
+      std::string head = response_head(200, kJson, body.size(), ex);
+      w.push_back(Write{due, head + body, tokens});
+      if (ex.server_timing) {
+        w.back().timing = TimingSlot::header;
+        w.back().timing_at = head.size() - 2;  // before the blank line ending the head
+        w.back().first_token_due_ms = plan.ttft_ms;
+      }
       break;
+    }
   }
   return Script(200, std::move(w), ending);
 }
@@ -306,6 +313,10 @@ struct Script::Stream {
         [[fallthrough]];
       case Phase::tail:
         out = Write{at(n - 1), tail(), 0};
+        if (exchange.server_timing && !is_ollama(request.route)) {  // SSE streams: before the last chunk
+          out.timing = TimingSlot::sse_event;
+          out.timing_at = out.bytes.size() - 5;  // "0\r\n\r\n"
+        }
         phase = Phase::done;
         return true;
       case Phase::done:
@@ -387,6 +398,38 @@ std::string response_head(int status, std::string_view content_type,
   }
   h += "\r\n";
   return h;
+}
+
+ServerTiming measure_timing(const Write& w, double started_ms, std::optional<double> first_ms,
+                            std::optional<double> last_ms, double now_ms) {
+  ServerTiming t;
+  t.queue_ms = std::max(0.0, started_ms);
+  if (w.first_token_due_ms) {  // one answer: prefill ends when the first token was due
+    const double first = std::clamp(*w.first_token_due_ms, started_ms, std::max(started_ms, now_ms));
+    t.prefill_ms = first - started_ms;
+    t.decode_ms = std::max(0.0, now_ms - first);
+  } else if (first_ms) {
+    t.prefill_ms = std::max(0.0, *first_ms - started_ms);
+    t.decode_ms = std::max(0.0, last_ms.value_or(*first_ms) - *first_ms);
+  } else {
+    t.prefill_ms = std::max(0.0, now_ms - started_ms);
+  }
+  return t;
+}
+
+std::string server_timing_value(const ServerTiming& t) {
+  return fmt::format("queue;dur={:.3f}, prefill;dur={:.3f}, decode;dur={:.3f}", t.queue_ms, t.prefill_ms,
+                     t.decode_ms);
+}
+
+void fill_timing_slot(Write& w, const ServerTiming& t) {
+  if (w.timing == TimingSlot::none || w.timing_at > w.bytes.size()) return;
+  const std::string value = server_timing_value(t);
+  const std::string text = w.timing == TimingSlot::header
+                               ? "Server-Timing: " + value + "\r\n"
+                               : http_chunk("event: server-timing\ndata: " + value + "\n\n");
+  w.bytes.insert(w.timing_at, text);
+  w.timing = TimingSlot::none;
 }
 
 std::string http_chunk(std::string_view data) {

@@ -22,12 +22,43 @@
 
 namespace aiperf::mock_server {
 
+/// Where a write carries the request's server timing, filled in by the server when it sends the write.
+enum class TimingSlot {
+  none,
+  header,     ///< a `Server-Timing:` header line inserted at Write::timing_at (inside the head)
+  sse_event,  ///< a chunk `event: server-timing` / `data: VALUE` inserted at Write::timing_at
+};
+
 /// One timed write: raw bytes on the wire.
 struct Write {
+  Write() = default;
+  /// A write of `bytes` due at arrival + `at`, delivering `tok` output tokens.
+  Write(double at, std::string data, int tok = 0) : at_ms(at), bytes(std::move(data)), tokens(tok) {}
   double at_ms = 0;    ///< Send no earlier than arrival + at_ms.
   std::string bytes;   ///< HTTP head and/or body bytes, chunk framing included.
   int tokens = 0;      ///< Output tokens delivered (parseable) by these bytes.
+  TimingSlot timing = TimingSlot::none;  ///< With --server-timing: the write that reports the timing.
+  std::size_t timing_at = 0;             ///< Byte offset in `bytes` of the slot.
+  std::optional<double> first_token_due_ms;  ///< Non-streamed: when the first token was due (ends prefill).
 };
+
+/// A request's server-side timing as the mock measured it (ms), reported with --server-timing.
+struct ServerTiming {
+  double queue_ms = 0;    ///< Arrival to the start of the response script.
+  double prefill_ms = 0;  ///< Script start to the first token's write (non-streamed: its due time).
+  double decode_ms = 0;   ///< First token's write to the last's (non-streamed: first token due to the answer).
+};
+
+/// The timing of a write sent at `now_ms` (all offsets from arrival): `started_ms` the script start,
+/// `first_ms`/`last_ms` the first and last token writes so far (streams).
+ServerTiming measure_timing(const Write& w, double started_ms, std::optional<double> first_ms,
+                            std::optional<double> last_ms, double now_ms);
+
+/// The W3C Server-Timing value: "queue;dur=Q, prefill;dur=P, decode;dur=D" (ms, 3 decimals).
+std::string server_timing_value(const ServerTiming& t);
+
+/// Inserts `t` into `w`'s slot (a header line or an SSE event chunk); no-op without a slot.
+void fill_timing_slot(Write& w, const ServerTiming& t);
 
 /// What happens to the connection after the last write.
 enum class Ending {
@@ -44,6 +75,7 @@ struct Exchange {
   bool keep_alive = true;                          ///< The client wants keep-alive.
   bool http10 = false;                             ///< An HTTP/1.0 request: keep-alive must be said.
   std::string echoed_credentials;                  ///< --echo-auth-in-errors: appended to injected error messages.
+  bool server_timing = false;                      ///< --server-timing: leave a timing slot in the response.
 };
 
 /// The writes of one response, produced lazily (a long stream is never held in memory).

@@ -200,5 +200,46 @@ TEST(MockResponderTest, ErrorsUseTheRouteStyle) {
   EXPECT_EQ(json::parse(b.bytes.substr(b.bytes.find("\r\n\r\n") + 4))["error"], "nope");
 }
 
+TEST(MockResponderTest, ServerTimingSlotsOnlyWithTheOptionAndFilledAtSendTime) {
+  Plan plan;
+  plan.ttft_ms = 50;
+  plan.itl_ms = 5;
+  Script plain = make_script(chat(3, false), plan, exchange());
+  for (const auto& w : drain(plain)) EXPECT_EQ(w.timing, TimingSlot::none);
+  Exchange ex = exchange();
+  ex.server_timing = true;
+  // Non-streamed: a header slot inside the head, prefill ending at the first token's due time.
+  Script one = make_script(chat(3, false), plan, ex);
+  auto writes = drain(one);
+  ASSERT_EQ(writes.size(), 1u);
+  Write w = writes[0];
+  ASSERT_EQ(w.timing, TimingSlot::header);
+  ASSERT_TRUE(w.first_token_due_ms);
+  ServerTiming t = measure_timing(w, 0.25, std::nullopt, std::nullopt, 61.25);
+  EXPECT_DOUBLE_EQ(t.queue_ms, 0.25);
+  EXPECT_DOUBLE_EQ(t.prefill_ms, 49.75);
+  EXPECT_DOUBLE_EQ(t.decode_ms, 11.25);
+  fill_timing_slot(w, t);
+  const auto head_end = w.bytes.find("\r\n\r\n");
+  const auto field = w.bytes.find("Server-Timing: queue;dur=0.250, prefill;dur=49.750, decode;dur=11.250\r\n");
+  ASSERT_NE(field, std::string::npos) << w.bytes;
+  EXPECT_LT(field, head_end);
+  EXPECT_EQ(w.timing, TimingSlot::none);  // filled once
+  // Streamed: the last write carries an `event: server-timing` chunk before the final chunk.
+  Script stream = make_script(chat(3, true), plan, ex);
+  auto parts = drain(stream);
+  Write tail = parts.back();
+  ASSERT_EQ(tail.timing, TimingSlot::sse_event);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) EXPECT_EQ(parts[i].timing, TimingSlot::none);
+  t = measure_timing(tail, 0.5, 50.5, 60.5, 61);
+  EXPECT_DOUBLE_EQ(t.prefill_ms, 50);
+  EXPECT_DOUBLE_EQ(t.decode_ms, 10);
+  fill_timing_slot(tail, t);
+  auto events = unchunk(tail.bytes);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "event: server-timing\ndata: queue;dur=0.500, prefill;dur=50.000, decode;dur=10.000\n\n");
+  EXPECT_TRUE(tail.bytes.ends_with("0\r\n\r\n"));
+}
+
 }  // namespace
 }  // namespace aiperf::mock_server

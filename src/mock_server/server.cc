@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -107,6 +108,26 @@ struct Executed {
   std::optional<double> last_token_ms;
   std::vector<double> token_ms;  // completed write of each token (coalesced tokens share a time)
   bool failed = false;
+  std::optional<ServerTiming> timing;  // reported with --server-timing, as sent
+};
+
+// Server timing: token writes' send times, and the slot of the write that reports them.
+struct TimingTrack {
+  double started_ms = 0;
+  std::optional<double> first_ms, last_ms;
+  void before_send(Write& w, Clock::time_point arrival, Executed& done) {
+    const double now = ms_between(arrival, Clock::now());
+    if (w.tokens > 0) {
+      if (!first_ms) first_ms = now;
+      last_ms = now;
+    }
+    if (w.timing == TimingSlot::none) return;
+    ServerTiming t = measure_timing(w, started_ms, first_ms, last_ms, now);
+    auto round3 = [](double v) { return std::round(v * 1000) / 1000; };  // as the value prints them
+    t = {round3(t.queue_ms), round3(t.prefill_ms), round3(t.decode_ms)};
+    fill_timing_slot(w, t);
+    done.timing = t;
+  }
 };
 
 // Writes a script on its deadlines. Writes already due are coalesced into one
@@ -114,6 +135,8 @@ struct Executed {
 net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Script& script,
                                  Clock::time_point arrival, TokenObserver* observer = nullptr) {
   Executed done;
+  TimingTrack track;
+  track.started_ms = ms_between(arrival, Clock::now());
   error_code ec;
   Write w;
   bool have = script.next(w);
@@ -127,6 +150,7 @@ net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Sc
     buf.clear();
     int tokens = 0;
     do {
+      track.before_send(w, arrival, done);
       buf += w.bytes;
       tokens += w.tokens;
       have = script.next(w);
@@ -199,6 +223,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   ex.arrival = wall;
   ex.keep_alive = req.keep_alive();
   ex.http10 = req.version() == 10;
+  ex.server_timing = st.options.server_timing;
   const HeaderLookup header = [&req](std::string_view name) -> std::optional<std::string_view> {
     auto it = req.find(boost::beast::string_view(name.data(), name.size()));
     if (it == req.end()) return std::nullopt;
@@ -287,6 +312,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   rec.first_token_ms = e.first_token_ms;
   rec.last_token_ms = e.last_token_ms;
   rec.token_ms = std::move(e.token_ms);
+  if (e.timing) rec.server_timing = ServerTimingSent{e.timing->queue_ms, e.timing->prefill_ms, e.timing->decode_ms};
   rec.duration_ms = ms_between(arrival, Clock::now());
   if (generating) {
     if (!observer.first_seen) st.metrics.first_token(rec.model, rec.prompt_tokens, rec.duration_ms / 1000);

@@ -160,6 +160,7 @@ std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const Expor
   set.info.input_config = plan.input_config;
   if (sink.counts_goodput()) set.good_requests = sink.good_requests();
   set.implausible_usage = sink.implausible_usage();
+  set.malformed_server_timing = sink.malformed_server_timing();
   set.plugins_loaded = plugins_loaded(plan);
   set.by_class = &sink.by_class();
   set.timeslices = sink.timeslices();
@@ -227,6 +228,10 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
     log_line(fmt::format("warning: --slice-duration: {} request(s) sent after the first {} slices are in the totals "
                          "but in no slice (timeslices_unsliced_requests); use longer slices",
                          slices->unsliced(), exporting::kMaxTimeslices));
+  }
+  if (auto n = sink.malformed_server_timing()) {
+    log_line(fmt::format("warning: {} response(s) carried a malformed Server-Timing value: it was ignored "
+                         "(malformed_server_timing in the JSON export)", n));
   }
   fmt::print("\n{}", exporting::console_table(shown.metrics, shown.results, "aiperf | LLM Metrics"));
   fmt::print("{}", sink.conversations().console_lines());  // multi-turn runs only
@@ -304,8 +309,10 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
       log_line, plan.client.max_connections,
       // The summaries are written before the profiling complete hooks: a hook that hangs
       // or crashes there loses nothing.
-      [&](const std::vector<engine::PhaseOutcome>& outcomes) {
+      [&](std::vector<engine::PhaseOutcome>& outcomes) {
         plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
+        // ... and of what the phase-complete hooks see (Prometheus, Datadog forward them).
+        outcomes.back().stats.server_metrics = plan.collectors->summaries(outcomes.back().stats.phase);
         if (outcomes.back().stats.phase != "profiling") return;
         const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
         result.export_errors = write_exports(plan, sink, {outcomes.back(), warmup, benchmark->interrupted(),

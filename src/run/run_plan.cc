@@ -234,14 +234,19 @@ void load_phase_hooks(RunPlan& plan, const GlobalOptions& global) {
 std::vector<Error> load_collectors(RunPlan& plan) {
   const auto& o = plan.options;
   std::vector<config::HookSpec> specs;
+  // Scrapes trust what the benchmark's requests trust (--ssl-*): one TLS set-up for the run.
+  nlohmann::json tls = {{"ssl_verify", o.ssl_verify}};
+  if (!o.ssl_ca_file.empty()) tls["ssl_ca_file"] = o.ssl_ca_file;
+  if (!o.ssl_client_cert.empty()) tls["ssl_client_cert"] = o.ssl_client_cert;
+  if (!o.ssl_client_key.empty()) tls["ssl_client_key"] = o.ssl_client_key;
   if (!o.no_server_metrics) {
-    nlohmann::json c = nlohmann::json::object();
+    nlohmann::json c = tls;
     if (!o.server_metrics_urls.empty()) c["urls"] = o.server_metrics_urls;
     if (!o.server_metrics_filter.empty()) c["filter"] = o.server_metrics_filter;
     specs.push_back({"server_metrics", std::move(c)});
   }
   if (o.gpu_telemetry || !o.gpu_telemetry_urls.empty()) {
-    nlohmann::json c = nlohmann::json::object();
+    nlohmann::json c = tls;
     if (!o.gpu_telemetry_urls.empty()) c["urls"] = o.gpu_telemetry_urls;
     specs.push_back({"gpu_telemetry", std::move(c)});
   }

@@ -26,6 +26,7 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
     errors_.add(error);
   }
   if (done.record.implausible_usage) ++implausible_usage_;
+  if (done.record.server_timing_malformed) ++malformed_server_timing_;
   if (!slos_.empty() && metrics::meets_slos(done.metrics, slos_)) ++good_requests_;
   exporting::RecordMetadata md{done.session_num, done.record.request_id, done.record.start_ns + wall_offset_ns_,
                                done.record.end_ns + wall_offset_ns_, plan.name, cancelled, done.record.url,

@@ -39,6 +39,8 @@ class RunSink {
   uint64_t good_requests() const { return good_requests_; }
   /// Profiling responses whose usage held an implausible count (dropped, the client's count used).
   uint64_t implausible_usage() const { return implausible_usage_; }
+  /// Profiling responses whose server timing (Server-Timing) was malformed and ignored.
+  uint64_t malformed_server_timing() const { return malformed_server_timing_; }
   bool counts_goodput() const { return !slos_.empty(); }
   /// Profiling metrics per request class (requests with a class label, not cancelled).
   const exporting::ClassMetrics& by_class() const { return by_class_; }
@@ -68,6 +70,7 @@ class RunSink {
   exporting::ErrorSummary errors_;
   uint64_t good_requests_ = 0;
   uint64_t implausible_usage_ = 0;
+  uint64_t malformed_server_timing_ = 0;
   exporting::ClassMetrics by_class_;
   std::optional<exporting::TimesliceMetrics> timeslices_;
   exporting::ConversationMetrics conversations_;

@@ -194,6 +194,28 @@ TEST(TransportE2ETest, TlsHandshakeTimeIsExportedWhenRequestsUsedTls) {
   EXPECT_EQ(plain.result.out.find("TLS Handshake"), std::string::npos);
 }
 
+// The default server_metrics scrape of an https:// --url trusts what the requests trust (--ssl-ca-file):
+// without it the system store would refuse the test CA and every scrape would fail.
+TEST(TransportE2ETest, ServerMetricsScrapesOfAnHttpsUrlUseTheRunsCaFile) {
+  if (!peers::NginxProcess::available()) GTEST_SKIP() << "nginx is not installed (scripts/install-deps.sh)";
+  peers::TempDir certs_dir;
+  const auto certs = peers::make_test_certs(certs_dir.path());
+  MockServerProcess mock({"--fast"});
+  const int port = peers::free_port();
+  peers::NginxProcess nginx(certs_dir.path(), port, peers::NginxProcess::tls_proxy(port, certs, mock.port()));
+  TempDir dir;
+  auto run = testing::read_run(
+      dir, testing::run_aiperf("profile -m mock -u https://localhost:" + std::to_string(port) + " --ssl-ca-file '" +
+                               certs.server_cert + "' --ui none --artifact-dir '" + dir.path().string() +
+                               "' --request-count 5 --isl 5 --osl 2"));
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const json sm = json::parse(testing::slurp(dir.path() / "server_metrics.json"), nullptr, false);
+  ASSERT_TRUE(sm.is_object()) << run.result.err;
+  EXPECT_EQ(sm["failed_scrapes"], 0) << sm["warnings"].dump();
+  EXPECT_GE(sm["scrapes"].get<int>(), 2);
+  EXPECT_EQ(sm["endpoints"][0], "https://localhost:" + std::to_string(port) + "/metrics");
+}
+
 // A client stopped for 150 ms (SIGSTOP) mid-stream gets the tokens that arrived meanwhile in one read
 // per stream: the receive-lag signal counts those reads in the export and warns. (The read's lateness
 // stays small: its kernel stamp is that of the newest segment, which came just before the resume.)

@@ -10,7 +10,7 @@
 /// Major version of the plugin API. A plugin built against another major is refused.
 #define AIPERF_PLUGIN_API_MAJOR 1
 /// Minor version of the plugin API. A host accepts plugins with a minor up to its own.
-#define AIPERF_PLUGIN_API_MINOR 1
+#define AIPERF_PLUGIN_API_MINOR 2
 
 // The C++ ABI a plugin is compiled for: standard library, its string ABI and the
 // target architecture. Objects with virtual functions and std::string cross

@@ -1,10 +1,14 @@
 // Protocol `phase_hook`: code that runs when a benchmark phase starts and ends
 // (monitoring, notifications). Built-in: `logging`.
+//
+// API 1.2 appended PhaseStats::server_metrics (collector summaries at phase
+// end); the host fills it before the phase-complete hooks run.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aiperf {
@@ -18,6 +22,18 @@ struct MetricSummary {
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0;
 };
 
+/// One server-side summary of the phase (plugin API 1.2): what a collector
+/// (server_metrics, gpu_telemetry, a plugin's) measured, as its console table shows it.
+struct ServerMetricSummary {
+  std::string collector;  ///< The collector, e.g. "server_metrics", "gpu_telemetry".
+  std::string name;       ///< Export name with labels, e.g. "vllm:num_requests_running{model_name=\"m\"}".
+  std::string display;    ///< Friendly name, e.g. "Requests running".
+  std::string unit;       ///< e.g. "requests", "s", "W", "J"; "" when unknown.
+  std::string kind;       ///< "counter", "gauge", "histogram" or "derived".
+  /// Named statistics in `unit` (rates in unit/s): e.g. {"delta", 512}, {"rate", 42.1}, {"p99", 0.08}.
+  std::vector<std::pair<std::string, double>> values;
+};
+
 /// A phase and what happened in it so far. At phase start only the identity and start time are set.
 struct PhaseStats {
   std::string phase;            ///< "warmup" or "profiling".
@@ -29,6 +45,10 @@ struct PhaseStats {
   uint64_t requests_failed = 0;
   bool was_cancelled = false;   ///< The user interrupted the phase.
   std::vector<MetricSummary> metrics;  ///< Empty at phase start.
+  // ---- API 1.2: appended, so a 1.1 hook reads the same prefix ----
+  /// Collector summaries at phase end (the metrics with a friendly name); empty at phase start,
+  /// without collectors, and for a collector that failed or hung.
+  std::vector<ServerMetricSummary> server_metrics;
 };
 
 /// Callback run at a phase boundary. May throw: the host reports it and runs the others.

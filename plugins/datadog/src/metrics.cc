@@ -23,6 +23,16 @@ std::string sanitize_name(std::string_view text) {
   return out;
 }
 
+std::string server_metric_name(std::string_view name) {
+  std::string out;
+  for (char c : sanitize_name(name)) {
+    if (c == '_' && (out.empty() || out.back() == '_' || out.back() == '.')) continue;  // no runs of '_'
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
 std::vector<Gauge> phase_start_gauges(std::string_view prefix, const aiperf::PhaseStats&) {
   std::vector<Gauge> out;
   add(out, prefix, "phase.running", 1);
@@ -49,6 +59,10 @@ std::vector<Gauge> phase_complete_gauges(std::string_view prefix, const aiperf::
                                                                    {"std", m.std},
                                                                    {"count", static_cast<double>(m.count)}}};
     for (const auto& [stat, value] : values) add(out, prefix, base + stat, value);
+  }
+  for (const auto& m : stats.server_metrics) {
+    const std::string base = "server." + server_metric_name(m.name) + ".";
+    for (const auto& [stat, value] : m.values) add(out, prefix, base + sanitize_name(stat), value);
   }
   return out;
 }

@@ -151,6 +151,35 @@ TEST(DatadogHookTest, CompletedPhaseArrivesAsDogStatsdGaugesWithTags) {
   EXPECT_EQ(find(metrics, "aiperf.time_to_first_token.count")->value, 198);
 }
 
+TEST(DatadogHookTest, CollectorSummariesArriveAsServerGauges) {
+  plugin_test::UdpListener agent;
+  DatadogPhaseHook hook(config({{"statsd_port", agent.port()}}));
+  plugin_test::FakeRegistrar registrar;
+  hook.register_with(registrar);
+  auto stats = profiling_stats();
+  stats.server_metrics.push_back({"server_metrics", "vllm:num_requests_running{model_name=\"llama3\"}",
+                                  "Requests running", "requests", "gauge", {{"avg", 3.25}, {"p99", 8}}});
+  stats.server_metrics.push_back({"gpu_telemetry", "output_tokens_per_joule", "Output tokens per joule", "tokens/J",
+                                  "derived", {{"value", 12.5}}});
+  registrar.fire_complete(stats);
+
+  auto metrics = all_metrics(agent.receive());
+  const auto* avg = find(metrics, "aiperf.server.vllm_num_requests_running_model_name_llama3.avg");
+  ASSERT_TRUE(avg);
+  EXPECT_EQ(avg->value, 3.25);
+  EXPECT_EQ(avg->tags, std::vector<std::string>{"phase:profiling"});
+  EXPECT_EQ(find(metrics, "aiperf.server.vllm_num_requests_running_model_name_llama3.p99")->value, 8);
+  ASSERT_TRUE(find(metrics, "aiperf.server.output_tokens_per_joule.value"));
+  EXPECT_EQ(find(metrics, "aiperf.server.output_tokens_per_joule.value")->value, 12.5);
+}
+
+TEST(DatadogMetricsTest, ServerMetricNamesAreTidyDatadogNameParts) {
+  EXPECT_EQ(server_metric_name("vllm:e2e_request_latency_seconds{model_name=\"m\"}"),
+            "vllm_e2e_request_latency_seconds_model_name_m");
+  EXPECT_EQ(server_metric_name("power{gpu=\"0\",UUID=\"GPU-1\"}"), "power_gpu_0_UUID_GPU_1");
+  EXPECT_EQ(server_metric_name("plain"), "plain");
+}
+
 TEST(DatadogHookTest, PhaseStartSendsRunningWithACustomPrefix) {
   plugin_test::UdpListener agent;
   DatadogPhaseHook hook(config({{"statsd_port", agent.port()}, {"prefix", "bench.llm"}}));

@@ -62,6 +62,22 @@ void add_summary(prometheus::Registry& registry, prometheus::Family<prometheus::
   samples.Add({{"metric", metric.tag}}).Set(static_cast<double>(metric.count));
 }
 
+// Collector summaries (plugin API 1.2): one family, the server's own metric name as a label,
+// so that any name and label set (vLLM's `vllm:x{model_name="m"}`) passes unchanged.
+void add_server_metrics(prometheus::Registry& registry, const aiperf::PhaseStats& stats) {
+  if (stats.server_metrics.empty()) return;
+  auto& family = prometheus::BuildGauge()
+                     .Name("aiperf_server_metric")
+                     .Help("What a collector (server_metrics, gpu_telemetry) measured on the server side over the "
+                           "phase: metric is the series' name with its labels, stat the statistic, in unit")
+                     .Register(registry);
+  for (const auto& m : stats.server_metrics) {
+    for (const auto& [stat, value] : m.values) {
+      family.Add({{"collector", m.collector}, {"metric", m.name}, {"stat", stat}, {"unit", m.unit}}).Set(value);
+    }
+  }
+}
+
 }  // namespace
 
 PrometheusName prometheus_name(std::string_view tag, std::string_view unit) {
@@ -100,6 +116,7 @@ std::string phase_complete_exposition(const aiperf::PhaseStats& stats) {
                         .Register(registry);
     for (const auto& metric : stats.metrics) add_summary(registry, samples, metric);
   }
+  add_server_metrics(registry, stats);
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

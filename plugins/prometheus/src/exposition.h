@@ -27,7 +27,8 @@ PrometheusName prometheus_name(std::string_view tag, std::string_view unit);
 /// Exposition pushed at phase start: aiperf_phase_running 1, the start time, cancelled 0.
 std::string phase_start_exposition(const aiperf::PhaseStats& stats);
 
-/// Exposition pushed at phase end: request counts, duration, timestamps, every metric summary.
+/// Exposition pushed at phase end: request counts, duration, timestamps, every metric summary, and the
+/// collectors' summaries as `aiperf_server_metric{collector, metric, stat, unit}`.
 std::string phase_complete_exposition(const aiperf::PhaseStats& stats);
 
 }  // namespace aiperf_prometheus

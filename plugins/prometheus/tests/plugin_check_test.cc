@@ -120,6 +120,28 @@ TEST_F(InstalledAiperfTest, ProfileRunPushesBothPhasesWithRealMetrics) {
   EXPECT_LT(*ttft, 1.0);
 }
 
+// The run's server_metrics collector scrapes the mock's /metrics (on by default); its summaries reach
+// the gateway beside the client's, and the server's token counter agrees with the client's count.
+TEST_F(InstalledAiperfTest, ProfileRunForwardsTheServerSideSummaries) {
+  if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
+  MockServer server;
+  auto r = profile(server, R"({"endpoint": ")" + gateway_->url() + R"("})");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto series = gateway_->series();
+  const std::string generated = "vllm:generation_tokens_total{model_name=\"mock-model\"}";
+  auto delta = find_value(series, "aiperf_server_metric",
+                          {{"phase", "profiling"}, {"collector", "server_metrics"}, {"metric", generated},
+                           {"stat", "delta"}});
+  ASSERT_TRUE(delta) << "no forwarded server summary for " << generated << "\n" << r.output;
+  auto osl = find_value(series, "aiperf_output_sequence_length", {{"phase", "profiling"}, {"stat", "avg"}});
+  auto completed = find_value(series, "aiperf_requests_completed", {{"phase", "profiling"}});
+  ASSERT_TRUE(osl && completed);
+  EXPECT_DOUBLE_EQ(*delta, *osl * *completed);  // the warmup's tokens are not in the phase's delta
+  EXPECT_TRUE(find_value(series, "aiperf_server_metric",
+                         {{"phase", "profiling"}, {"metric", "vllm:num_requests_running{model_name=\"mock-model\"}"},
+                          {"stat", "max"}}));
+}
+
 TEST(InstalledAiperfCheckTest, ProfileRunSurvivesAnUnreachablePushgateway) {
   if (!profile_has_phase_hook_option()) GTEST_SKIP() << "this aiperf has no profile --phase-hook";
   MockServer server;

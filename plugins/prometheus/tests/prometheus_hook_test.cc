@@ -148,6 +148,41 @@ TEST_F(PushgatewayHookTest, CompletedPhaseIsReadBackWithValuesAndLabels) {
   EXPECT_TRUE(find_value(series, "push_time_seconds", group)) << "the gateway recorded the push";
 }
 
+TEST_F(PushgatewayHookTest, CollectorSummariesArePushedWithTheServersNameAsALabel) {
+  PrometheusPhaseHook hook(config(("{\"endpoint\": \"" + gateway_->url() + "\"}").c_str()));
+  plugin_test::FakeRegistrar registrar;
+  hook.register_with(registrar);
+  auto stats = profiling_stats();
+  const std::string running = "vllm:num_requests_running{model_name=\"llama3\"}";
+  stats.server_metrics.push_back({"server_metrics", running, "Requests running", "requests", "gauge",
+                                  {{"avg", 3.25}, {"p99", 8}}});
+  stats.server_metrics.push_back({"gpu_telemetry", "energy_per_output_token", "Energy per output token", "J/token",
+                                  "derived", {{"value", 0.125}}});
+  registrar.fire_complete(stats);
+
+  auto series = gateway_->series();
+  std::map<std::string, std::string> labels = {
+      {"job", "aiperf"}, {"phase", "profiling"}, {"collector", "server_metrics"}, {"metric", running}};
+  labels["stat"] = "avg";
+  EXPECT_EQ(find_value(series, "aiperf_server_metric", labels), 3.25);
+  labels["stat"] = "p99";
+  EXPECT_EQ(find_value(series, "aiperf_server_metric", labels), 8);
+  EXPECT_EQ(find_value(series, "aiperf_server_metric",
+                       {{"collector", "gpu_telemetry"}, {"metric", "energy_per_output_token"}, {"stat", "value"},
+                        {"unit", "J/token"}}),
+            0.125);
+}
+
+TEST_F(PushgatewayHookTest, WithoutCollectorsNoServerFamilyIsPushed) {
+  PrometheusPhaseHook hook(config(("{\"endpoint\": \"" + gateway_->url() + "\"}").c_str()));
+  plugin_test::FakeRegistrar registrar;
+  hook.register_with(registrar);
+  registrar.fire_complete(profiling_stats());
+  auto series = gateway_->series();
+  EXPECT_TRUE(find_value(series, "aiperf_requests_sent", {{"phase", "profiling"}}));
+  EXPECT_FALSE(find_value(series, "aiperf_server_metric", {}));
+}
+
 TEST_F(PushgatewayHookTest, EachPhaseKeepsItsOwnGroup) {
   PrometheusPhaseHook hook(config(("{\"endpoint\": \"" + gateway_->url() + "\"}").c_str()));
   plugin_test::FakeRegistrar registrar;
