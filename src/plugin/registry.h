@@ -52,6 +52,17 @@ struct ImplementationInfo {
   std::optional<std::string> shadowed_by;        ///< Set when another candidate wins the name.
 };
 
+/// One candidate as a listing shows it, copying nothing: views into the registry,
+/// valid while it lives and is not changed. Reading it loads nothing.
+struct ImplementationRow {
+  const ImplementationRef* ref = nullptr;
+  Source source = Source::kBuiltin;
+  int priority = 0;
+  const PluginPackage* package = nullptr;  ///< Null for built-ins.
+  bool loaded = false;                     ///< Library opened (built-ins: always false).
+  std::optional<std::string> shadowed_by;  ///< As ImplementationInfo::shadowed_by.
+};
+
 /// Options that change how plugins are found, trusted and loaded.
 struct RegistryOptions {
   bool allow_insecure = false;  ///< Load from world-writable or foreign-owned places.
@@ -91,6 +102,9 @@ class PluginRegistry {
 
   /// Every candidate for every name (winners and shadowed), sorted. Loads nothing.
   std::vector<ImplementationInfo> implementations() const;
+
+  /// The same candidates in the same order as rows that copy nothing: for listings.
+  std::vector<ImplementationRow> rows() const;
 
   /// Candidates for one protocol:name, winner first (empty if unknown). Loads nothing.
   std::vector<ImplementationInfo> candidates(const ImplementationRef& ref) const;
@@ -137,6 +151,8 @@ class PluginRegistry {
   void add(Candidate candidate);
   const Candidate* winner(std::string_view protocol, std::string_view name) const;
   ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
+  // Each name's candidate list (winner first), protocols in canonical order, then names.
+  std::vector<const std::vector<Candidate>*> ordered_lists() const;
   Error not_found(std::string_view protocol, std::string_view name) const;
   Expected<void*> create_raw(std::string_view protocol, std::string_view name,
                              const nlohmann::json& config) const;
