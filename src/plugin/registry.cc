@@ -18,6 +18,24 @@ bool PluginRegistry::Candidate::beats(const Candidate& other) const {
          std::tuple(-other.priority, other.source == Source::kBuiltin, other.rank);
 }
 
+namespace {
+
+// path.parent_path() as a string, without splitting the path into components:
+// the part before the last '/', less trailing slashes ("/" for the root, ""
+// when there is no '/'). Discovery builds manifest paths as DIR/NAME.
+std::string parent_directory(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  auto end = path.find_last_not_of('/', slash);
+  return end == std::string::npos ? std::string("/") : path.substr(0, end + 1);
+}
+
+}  // namespace
+
+PluginPackage::PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
+    : manifest(std::move(m)), origin(o),
+      library(manifest.library.native(), parent_directory(manifest.path.native()), options) {}
+
 PluginRegistry::PluginRegistry(RegistryOptions options) : options_(options) {}
 
 void PluginRegistry::add(Candidate candidate) {
@@ -55,11 +73,9 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
     c.ref.protocol = entry.protocol;
     c.ref.name = entry.name;
     c.source = Source::kPlugin;
-    c.description = entry.description;
     c.priority = entry.priority;
-    c.metadata = entry.metadata;
     c.package = package;
-    c.symbol = entry.symbol;
+    c.entry = &entry;
     add(std::move(c));
   }
   return std::nullopt;
@@ -109,11 +125,13 @@ ImplementationInfo PluginRegistry::info(const Candidate& c, const Candidate& top
   ImplementationInfo out;
   out.ref = c.ref;
   out.source = c.source;
-  out.description = c.description;
+  out.description = c.entry ? c.entry->description : c.description;
   out.priority = c.priority;
-  out.metadata = c.metadata;
+  if (c.entry) {
+    out.metadata = c.entry->metadata;
+    out.symbol = c.entry->symbol;
+  }
   out.package = c.package;
-  out.symbol = c.symbol;
   out.loaded = c.package && c.package->library.loaded();
   out.shadowed_by = shadowed_by(c, top);
   return out;
@@ -231,7 +249,7 @@ Expected<aiperf_factory_fn> PluginRegistry::get_implementation(std::string_view 
   const Candidate* c = winner(protocol, name);
   if (c == nullptr) return tl::unexpected(not_found(protocol, name));
   if (c->source == Source::kBuiltin) return c->builtin;
-  auto factory = c->package->library.factory(c->symbol);
+  auto factory = c->package->library.factory(c->entry->symbol);
   if (!factory) {
     Error error = factory.error();
     error.file = c->package->manifest.path.string();
@@ -270,7 +288,7 @@ Expected<void*> PluginRegistry::create_raw(std::string_view protocol, std::strin
     // The symbol builds something else: never cast it to the wrong interface.
     // Its instance (if any) is leaked on purpose: we cannot know how to destroy it.
     return with_context(ErrorCode::kProtocolMismatch,
-                        "symbol '" + c->symbol + "' builds a " +
+                        "symbol '" + (c->entry ? c->entry->symbol : std::string()) + "' builds a " +
                             (made.empty() ? std::string("(unknown)") : std::string(made)) +
                             ", not a " + c->ref.protocol);
   }

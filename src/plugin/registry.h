@@ -30,9 +30,7 @@ enum class Source { kBuiltin, kPlugin };
 
 /// A discovered plugin package: its manifest and its (lazily opened) library.
 struct PluginPackage {
-  PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
-      : manifest(std::move(m)), origin(o),
-        library(manifest.library, manifest.path.parent_path(), options) {}
+  PluginPackage(Manifest m, PathOrigin o, LibraryOptions options);
   const Manifest manifest;
   const PathOrigin origin;
   PluginLibrary library;
@@ -135,11 +133,10 @@ class PluginRegistry {
   struct Candidate {
     ImplementationRef ref;
     Source source = Source::kBuiltin;
-    std::string description;
     int priority = 0;
-    nlohmann::json metadata;
     std::shared_ptr<PluginPackage> package;  // plugins
-    std::string symbol;                      // plugins
+    const ManifestEntry* entry = nullptr;    // plugins: in package->manifest, not copied
+    std::string description;                 // built-ins
     aiperf_factory_fn builtin = nullptr;     // built-ins
     uint64_t rank = 0;                       // registration order = search path order
 
