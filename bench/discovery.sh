@@ -70,6 +70,9 @@ say "generate $count manifests"
 
 # `plugins list` must see exactly these plugins: no user or environment plugins.
 export XDG_DATA_HOME=$empty
+# A private discovery cache: the shared ~/.cache one is rewritten by every other
+# aiperf run on the machine (other directories), which would make "warm" a lottery.
+export XDG_CACHE_HOME=$work/cache
 unset AIPERF_PLUGIN_PATH AIPERF_ALLOW_INSECURE_PLUGINS
 
 listed=$("$aiperf_bin" --plugin-path "$plugins" plugins list --json |
@@ -141,14 +144,20 @@ print(f"first call {first[0]:.2f} ms; caches cleared: median {med(cold, 0):.2f} 
 # ---- 5. whole processes ---------------------------------------------------------------------
 if command -v hyperfine >/dev/null; then
   say "whole processes (hyperfine --warmup 3 -N)"
-  manifest_files=("$plugins"/*.aiperf-plugin.json)
+  # One argument per file while it fits; beyond a few thousand files the command
+  # line would exceed the kernel's limit for one argument, so a shell expands them.
+  cat_cmd="cat $plugins/*.aiperf-plugin.json"
+  if ((count <= 2000)); then
+    manifest_files=("$plugins"/*.aiperf-plugin.json)
+    cat_cmd="cat ${manifest_files[*]}"
+  fi
   py_cmd="$python -I -S -c \"import sys; sys.path.insert(0, '$site'); import importlib.metadata as m; m.entry_points(group='aiperf.plugins')\""
   hyperfine --warmup 3 -N --style basic --export-json "$results/processes.json" \
     -n "aiperf plugins list ($count plugins)" "$aiperf_bin --plugin-path $plugins plugins list" \
     -n "aiperf plugins list --json ($count plugins)" "$aiperf_bin --plugin-path $plugins plugins list --json" \
     -n "aiperf plugins list (no plugin dir)" "$aiperf_bin --plugin-path $empty plugins list" \
     -n "aiperf --version" "$aiperf_bin --version" \
-    -n "cat $count manifests" "cat ${manifest_files[*]}" \
+    -n "cat $count manifests" "$(if ((count <= 2000)); then echo "$cat_cmd"; else echo "sh -c '$cat_cmd'"; fi)" \
     -n "python entry_points ($count dists)" "$py_cmd" \
     -n "python -I -S -c pass" "$python -I -S -c pass"
 else

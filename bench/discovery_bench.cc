@@ -443,8 +443,8 @@ int main(int argc, char** argv) {
   if (auto n = take_flag(argc, argv, "manifests")) count = std::atoi(n->c_str());
   auto generate_dir = take_flag(argc, argv, "generate");
   auto manifest_dir = take_flag(argc, argv, "manifest_dir");
-  if (count <= 0 || count > 9999) {
-    std::fprintf(stderr, "--manifests must be between 1 and 9999\n");
+  if (count <= 0 || count > 99999) {
+    std::fprintf(stderr, "--manifests must be between 1 and 99999\n");
     return 2;
   }
   if (generate_dir) {

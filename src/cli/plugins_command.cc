@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
+#include <initializer_list>
+#include <iterator>
+#include <string_view>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -19,23 +21,59 @@ using plugin::ImplementationInfo;
 using aiperf::Error;
 using plugin::Source;
 
-std::string source_name(Source source) { return source == Source::kBuiltin ? "builtin" : "plugin"; }
+std::string_view source_name(Source source) { return source == Source::kBuiltin ? "builtin" : "plugin"; }
 
-// Prints rows as left-aligned columns separated by two spaces.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}  ", row[i], width[i]);
+// Rows of cells as left-aligned columns separated by two spaces, trailing
+// spaces dropped, written to stdout at once. Widths are in bytes, padding as
+// fmt's "{:<N}" pads (by display width), so a non-ASCII cell lines up exactly
+// as it always did.
+class Table {
+ public:
+  explicit Table(std::size_t columns) : width_(columns, 0) {}
+  void add(std::initializer_list<std::string_view> row) {
+    std::size_t i = 0;
+    for (auto cell : row) {
+      width_[i] = std::max(width_[i], cell.size());
+      cells_.push_back(cell);
+      ++i;
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    fmt::print("{}\n", line);
   }
+  void print() const {
+    std::string out;
+    std::size_t line_bytes = 2 * width_.size() + 1;
+    for (auto w : width_) line_bytes += w;
+    out.reserve(line_bytes * (cells_.size() / width_.size()));
+    for (std::size_t at = 0; at < cells_.size(); at += width_.size()) {
+      const std::size_t start = out.size();
+      for (std::size_t i = 0; i + 1 < width_.size(); ++i) pad(out, cells_[at + i], width_[i]);
+      out += cells_[at + width_.size() - 1];
+      while (out.size() > start && out.back() == ' ') out.pop_back();
+      out += '\n';
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+
+ private:
+  static void pad(std::string& out, std::string_view cell, std::size_t width) {
+    bool ascii = std::all_of(cell.begin(), cell.end(), [](char c) { return (c & 0x80) == 0; });
+    if (ascii) {
+      out += cell;
+      out.append(width - cell.size() + 2, ' ');
+    } else {
+      fmt::format_to(std::back_inserter(out), "{:<{}}  ", cell, width);
+    }
+  }
+  std::vector<std::size_t> width_;
+  std::vector<std::string_view> cells_;  // row after row
+};
+
+// The process ends right after a listing: freeing the registry one package at a
+// time would cost a sixth of `plugins list` with 10,000 plugins, so it is kept
+// until exit, reachable from here (so no leak is reported).
+void keep_until_exit(run::PluginSetup setup) {
+  static run::PluginSetup* kept = nullptr;
+  delete kept;
+  kept = new run::PluginSetup(std::move(setup));
 }
 
 // Overrides and other conflicts, which every command reports.
@@ -47,9 +85,9 @@ void print_errors(const std::vector<Error>& errors) {
   for (const auto& e : errors) fmt::print(stderr, "warning: {}\n", e.describe());
 }
 
-nlohmann::json to_json(const ImplementationInfo& i) {
-  nlohmann::json j = {{"protocol", i.ref.protocol},
-                      {"name", i.ref.name},
+nlohmann::json to_json(const plugin::ImplementationRow& i) {
+  nlohmann::json j = {{"protocol", i.ref->protocol},
+                      {"name", i.ref->name},
                       {"source", source_name(i.source)},
                       {"package", nullptr},
                       {"version", nullptr},
@@ -60,10 +98,39 @@ nlohmann::json to_json(const ImplementationInfo& i) {
   if (i.package) {
     j["package"] = i.package->manifest.package;
     j["version"] = i.package->manifest.version;
-    j["manifest"] = i.package->manifest.path.string();
+    j["manifest"] = i.package->manifest.path.native();
   }
   if (i.shadowed_by) j["shadowed_by"] = *i.shadowed_by;
   return j;
+}
+
+void print_json(const std::vector<plugin::ImplementationRow>& shown, const run::PluginSetup& setup) {
+  nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+  for (const auto& info : shown) out["plugins"].push_back(to_json(info));
+  for (const auto& e : setup.report.errors) {
+    out["errors"].push_back({{"manifest", e.file},
+                             {"reason", error_code_name(e.code)},
+                             {"message", e.describe()}});
+  }
+  fmt::print("{}\n", out.dump(2));
+}
+
+void print_rows(const std::vector<plugin::ImplementationRow>& shown) {
+  Table table(9);
+  table.add({"PROTOCOL", "NAME", "SOURCE", "PACKAGE", "VERSION", "PRIORITY", "LOADED", "SHADOWED BY",
+             "MANIFEST"});
+  std::vector<std::string> priorities;  // short: no allocation each
+  priorities.reserve(shown.size());
+  for (const auto& i : shown) {
+    const auto* m = i.package ? &i.package->manifest : nullptr;
+    priorities.push_back(std::to_string(i.priority));
+    table.add({i.ref->protocol, i.ref->name, source_name(i.source),
+               m ? std::string_view(m->package) : "-", m ? std::string_view(m->version) : "-",
+               priorities.back(), m ? (i.loaded ? "yes" : "no") : "-",
+               i.shadowed_by ? std::string_view(*i.shadowed_by) : "-",
+               m ? std::string_view(m->path.native()) : "-"});
+  }
+  table.print();
 }
 
 int list(const run::GlobalOptions& options, const std::string& protocol, bool as_json) {
@@ -74,34 +141,19 @@ int list(const run::GlobalOptions& options, const std::string& protocol, bool as
                fmt::join(plugin::kProtocols, ", "));
     return 2;
   }
-  std::vector<ImplementationInfo> shown;
-  for (auto& info : setup.registry->implementations()) {
-    if (wanted.empty() || info.ref.protocol == wanted) shown.push_back(std::move(info));
+  auto shown = setup.registry->rows();
+  if (!wanted.empty()) {
+    std::erase_if(shown, [&](const plugin::ImplementationRow& i) { return i.ref->protocol != wanted; });
   }
   if (as_json) {
-    nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
-    for (const auto& info : shown) out["plugins"].push_back(to_json(info));
-    for (const auto& e : setup.report.errors) {
-      out["errors"].push_back({{"manifest", e.file},
-                               {"reason", error_code_name(e.code)},
-                               {"message", e.describe()}});
-    }
-    fmt::print("{}\n", out.dump(2));
-    return 0;
+    print_json(shown, setup);
+  } else {
+    print_rows(shown);
+    std::fflush(stdout);
+    print_notes(setup);
+    print_errors(setup.report.errors);
   }
-  std::vector<std::vector<std::string>> rows = {{"PROTOCOL", "NAME", "SOURCE", "PACKAGE", "VERSION",
-                                                 "PRIORITY", "LOADED", "SHADOWED BY", "MANIFEST"}};
-  for (const auto& i : shown) {
-    bool plugin = i.package != nullptr;
-    rows.push_back({i.ref.protocol, i.ref.name, source_name(i.source),
-                    plugin ? i.package->manifest.package : "-",
-                    plugin ? i.package->manifest.version : "-", std::to_string(i.priority),
-                    plugin ? (i.loaded ? "yes" : "no") : "-", i.shadowed_by.value_or("-"),
-                    plugin ? i.package->manifest.path.string() : "-"});
-  }
-  print_table(rows);
-  for (const auto& line : setup.report.notes) fmt::print(stderr, "note: {}\n", line);
-  print_errors(setup.report.errors);
+  keep_until_exit(std::move(setup));
   return 0;
 }
 
@@ -138,18 +190,20 @@ int show(const run::GlobalOptions& options, const std::string& target) {
 }
 
 int paths(const run::GlobalOptions& options) {
-  std::vector<std::vector<std::string>> rows = {{"ORIGIN", "STATUS", "DIRECTORY"}};
-  for (const auto& [dir, origin] : run::search_path_for(options)) {
+  Table table(3);
+  table.add({"ORIGIN", "STATUS", "DIRECTORY"});
+  std::vector<plugin::SearchDir> dirs = run::search_path_for(options);
+  for (const auto& [dir, origin] : dirs) {
     std::error_code ec;
-    std::string status = "ok";
+    std::string_view status = "ok";
     if (!std::filesystem::is_directory(dir, ec)) {
       status = "missing";
     } else if (auto problem = plugin::untrusted_directory_reason(dir)) {
       status = "insecure";
     }
-    rows.push_back({std::string(plugin::origin_name(origin)), status, dir.string()});
+    table.add({plugin::origin_name(origin), status, dir.native()});
   }
-  print_table(rows);
+  table.print();
   return 0;
 }
 

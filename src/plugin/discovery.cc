@@ -69,13 +69,16 @@ class ManifestLoader {
       : fs_(options.file_system ? *options.file_system : real_file_system()),
         check_trust_(options.check_trust), cache_(cache), errors_(errors) {}
 
+  /// A handle on the directory load() reads next, from FileSystem::open_directory() (-1: none).
+  void set_directory(int handle) { dir_handle_ = handle; }
+
   // `dir` is the resolved plugin directory; `path` names the manifest as found
   // on the search path (messages, manifest.path) and may be moved from.
   std::optional<ParsedManifest> load(const std::string& dir, const std::string& name,
                                      std::filesystem::path& path) {
     std::string file = dir + "/" + name;
     if (cache_.enabled()) {  // the cache needs the stat first, for its key
-      auto resolved = resolve(file, path);
+      auto resolved = resolve(file, path, dir, name);
       if (!resolved) return std::nullopt;
       if (auto hit = cache_.lookup(name, internal::FileKey::of(resolved->st), path)) return hit;
       file = std::move(resolved->path);
@@ -83,7 +86,7 @@ class ManifestLoader {
     struct stat st {};
     int error = fs_.read_file(file, kMaxManifestBytes, text_, st);
     if (error == ELOOP && !cache_.enabled()) {  // a symlink (read_file does not follow it)
-      auto resolved = resolve(file, path);
+      auto resolved = resolve(file, path, dir, name);
       if (!resolved) return std::nullopt;
       file = std::move(resolved->path);
       error = fs_.read_file(file, kMaxManifestBytes, text_, st);
@@ -104,9 +107,12 @@ class ManifestLoader {
  private:
   // A manifest in the judged directory needs only its own checks; a symlinked
   // one is resolved and judged along its whole target.
-  std::optional<ResolvedPath> resolve(const std::string& joined, const std::filesystem::path& path) {
+  // `dir` and `name` make `joined`; with set_directory()'s handle on `dir`, the
+  // lstat walks only `name`.
+  std::optional<ResolvedPath> resolve(const std::string& joined, const std::filesystem::path& path,
+                                      const std::string& dir, const std::string& name) {
     ResolvedPath file{joined, {}};
-    if (int e = fs_.lstat(joined, file.st)) return unreadable(std::strerror(e), path);
+    if (int e = fs_.lstat_in(dir_handle_, dir, name, file.st)) return unreadable(std::strerror(e), path);
     if (S_ISLNK(file.st.st_mode)) {
       auto resolved = resolve_trusted(fs_, joined, Target::kFile, check_trust_);
       if (!resolved) {
@@ -138,6 +144,7 @@ class ManifestLoader {
   internal::DiscoveryCache& cache_;
   std::vector<Error>& errors_;
   internal::PaddedText text_;
+  int dir_handle_ = -1;
 };
 
 // Registers one parsed manifest, or says why not.
@@ -200,12 +207,16 @@ DiscoveryReport discover_into(PluginRegistry& registry, const std::vector<Search
     std::string prefix = dir.native();  // dir / name, as the one string a path is built from
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';
     cache.begin_directory(dir);
+    int handle = fs.open_directory(resolved);  // -1 (paths are used) if it cannot
+    loader.set_directory(handle);
     for (const auto& name : names) {
       ++report.manifests;
       std::filesystem::path path(prefix + name);
       auto parsed = loader.load(resolved, name, path);
       if (parsed && register_parsed(registry, *parsed, origin, report)) ++report.packages;
     }
+    loader.set_directory(-1);
+    fs.close_directory(handle);
     cache.end_directory();
   }
   cache.save();

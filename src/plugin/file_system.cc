@@ -53,6 +53,28 @@ int RealFileSystem::read_file(const std::string& path, std::size_t max_bytes,
   return error;
 }
 
+int FileSystem::open_directory(const std::string&) const { return -1; }
+
+void FileSystem::close_directory(int) const {}
+
+int FileSystem::lstat_in(int, const std::string& dir, const std::string& name, struct stat& st) const {
+  return lstat(dir + "/" + name, st);
+}
+
+int RealFileSystem::open_directory(const std::string& dir) const {
+  return ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+void RealFileSystem::close_directory(int handle) const {
+  if (handle >= 0) ::close(handle);
+}
+
+int RealFileSystem::lstat_in(int handle, const std::string& dir, const std::string& name,
+                             struct stat& st) const {
+  if (handle < 0) return lstat(dir + "/" + name, st);
+  return ::fstatat(handle, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+}
+
 const FileSystem& real_file_system() {
   static const RealFileSystem fs;
   return fs;

@@ -30,6 +30,14 @@ class FileSystem {
   /// open descriptor's, so it describes exactly those bytes).
   virtual int read_file(const std::string& path, std::size_t max_bytes, internal::PaddedText& text,
                         struct stat& st) const = 0;
+  /// A handle on directory `dir` for lstat_in(), or -1 (the default: none, paths
+  /// are used). Close it with close_directory().
+  virtual int open_directory(const std::string& dir) const;
+  virtual void close_directory(int handle) const;
+  /// lstat of `dir` + "/" + `name` (`name` has no '/'), through `handle` when it
+  /// is not -1: then only the last component is looked up.
+  virtual int lstat_in(int handle, const std::string& dir, const std::string& name,
+                       struct stat& st) const;
 };
 
 /// The real file system (POSIX calls).
@@ -40,6 +48,11 @@ class RealFileSystem final : public FileSystem {
   int list_directory(const std::string& dir, std::vector<std::string>& names) const override;
   int read_file(const std::string& path, std::size_t max_bytes, internal::PaddedText& text,
                 struct stat& st) const override;
+  /// An O_PATH descriptor: fstatat() on it walks one component, not the whole path.
+  int open_directory(const std::string& dir) const override;
+  void close_directory(int handle) const override;
+  int lstat_in(int handle, const std::string& dir, const std::string& name,
+               struct stat& st) const override;
 };
 
 /// The process-wide real file system.

@@ -99,7 +99,7 @@ Error refused(const Error& walk_error, const std::filesystem::path& library) {
 
 }  // namespace
 
-PluginLibrary::PluginLibrary(std::filesystem::path path, std::filesystem::path directory,
+PluginLibrary::PluginLibrary(std::string path, std::string directory,
                              LibraryOptions options)
     : path_(std::move(path)), directory_(std::move(directory)), options_(options) {}
 
@@ -119,8 +119,8 @@ Expected<int> PluginLibrary::open_judged() {
   auto base = resolve_trusted(real_file_system(), directory_, Target::kDirectory, false);
   if (!base || !resolved->path.starts_with(base->path + "/")) {
     return fail(ErrorCode::kLibraryOutsideDirectory,
-                "library " + path_.string() + " resolves to " + resolved->path +
-                    ", outside the plugin directory " + (base ? base->path : directory_.string()));
+                "library " + path_ + " resolves to " + resolved->path +
+                    ", outside the plugin directory " + (base ? base->path : directory_));
   }
   int fd = ::open(resolved->path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return fail(ErrorCode::kLoadFailed, "cannot open " + resolved->path + ": " + std::strerror(errno));
@@ -168,7 +168,7 @@ Expected<void*> PluginLibrary::open() {
           if (handle == nullptr) return make_error(ErrorCode::kLoadFailed, why);
           return handshake(handle);
         },
-        options_.precheck_timeout, "loading " + path_.string());
+        options_.precheck_timeout, "loading " + path_);
     if (crash) return remember(std::move(*crash));
   }
   std::string why;
@@ -186,7 +186,7 @@ Expected<aiperf_factory_fn> PluginLibrary::factory(const std::string& symbol) {
   void* address = ::dlsym(*handle, symbol.c_str());
   if (address == nullptr) {
     return fail(ErrorCode::kSymbolMissing, "symbol '" + symbol + "' is not exported by " +
-                                               path_.string() +
+                                               path_ +
                                                " (missing extern \"C\" or default visibility?)");
   }
   return reinterpret_cast<aiperf_factory_fn>(address);

@@ -43,8 +43,7 @@ class PluginLibrary {
  public:
   /// `path` is absolute and must resolve to a file inside `directory` (the
   /// manifest's); nothing is opened until factory() is called.
-  PluginLibrary(std::filesystem::path path, std::filesystem::path directory,
-                LibraryOptions options = {});
+  PluginLibrary(std::string path, std::string directory, LibraryOptions options = {});
   ~PluginLibrary();
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
@@ -57,7 +56,7 @@ class PluginLibrary {
   bool loaded() const { return handle_.load(std::memory_order_acquire) != nullptr; }
 
   /// The library file, as the manifest names it.
-  const std::filesystem::path& path() const { return path_; }
+  const std::string& path() const { return path_; }
 
   /// Device and inode of the file that was loaded; (0, 0) before.
   std::pair<dev_t, ino_t> loaded_file() const;
@@ -66,8 +65,8 @@ class PluginLibrary {
   Expected<void*> open();
   Expected<int> open_judged();  // the judged file, opened and checked by its descriptor
 
-  std::filesystem::path path_;
-  std::filesystem::path directory_;
+  std::string path_;       // strings, not paths: one allocation each per discovered package
+  std::string directory_;
   LibraryOptions options_;
   std::mutex mutex_;
   std::atomic<void*> handle_{nullptr};

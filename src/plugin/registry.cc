@@ -18,6 +18,24 @@ bool PluginRegistry::Candidate::beats(const Candidate& other) const {
          std::tuple(-other.priority, other.source == Source::kBuiltin, other.rank);
 }
 
+namespace {
+
+// path.parent_path() as a string, without splitting the path into components:
+// the part before the last '/', less trailing slashes ("/" for the root, ""
+// when there is no '/'). Discovery builds manifest paths as DIR/NAME.
+std::string parent_directory(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  auto end = path.find_last_not_of('/', slash);
+  return end == std::string::npos ? std::string("/") : path.substr(0, end + 1);
+}
+
+}  // namespace
+
+PluginPackage::PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
+    : manifest(std::move(m)), origin(o),
+      library(manifest.library.native(), parent_directory(manifest.path.native()), options) {}
+
 PluginRegistry::PluginRegistry(RegistryOptions options) : options_(options) {}
 
 void PluginRegistry::add(Candidate candidate) {
@@ -55,11 +73,9 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
     c.ref.protocol = entry.protocol;
     c.ref.name = entry.name;
     c.source = Source::kPlugin;
-    c.description = entry.description;
     c.priority = entry.priority;
-    c.metadata = entry.metadata;
     c.package = package;
-    c.symbol = entry.symbol;
+    c.entry = &entry;
     add(std::move(c));
   }
   return std::nullopt;
@@ -93,37 +109,76 @@ std::vector<std::string> PluginRegistry::list_implementations(std::string_view p
   return names;  // std::map keeps them sorted
 }
 
+namespace {
+
+// Who wins a name when `c` does not, as ImplementationInfo::shadowed_by says it.
+template <class C>
+std::optional<std::string> shadowed_by(const C& c, const C& top) {
+  if (&c == &top) return std::nullopt;
+  if (top.source == Source::kBuiltin) return std::string("built-in");
+  return "plugin " + top.package->manifest.package + " (" + top.package->manifest.path.string() + ")";
+}
+
+}  // namespace
+
 ImplementationInfo PluginRegistry::info(const Candidate& c, const Candidate& top) const {
   ImplementationInfo out;
   out.ref = c.ref;
   out.source = c.source;
-  out.description = c.description;
+  out.description = c.entry ? c.entry->description : c.description;
   out.priority = c.priority;
-  out.metadata = c.metadata;
+  if (c.entry) {
+    out.metadata = c.entry->metadata;
+    out.symbol = c.entry->symbol;
+  }
   out.package = c.package;
-  out.symbol = c.symbol;
   out.loaded = c.package && c.package->library.loaded();
-  if (&c != &top) {
-    out.shadowed_by = top.source == Source::kBuiltin
-                          ? std::string("built-in")
-                          : "plugin " + top.package->manifest.package + " (" +
-                                top.package->manifest.path.string() + ")";
+  out.shadowed_by = shadowed_by(c, top);
+  return out;
+}
+
+std::vector<const std::vector<PluginRegistry::Candidate>*> PluginRegistry::ordered_lists() const {
+  // The map is ordered by protocol, then name, so each protocol is one run of
+  // it; ordering the runs (known protocols in kProtocols' order, then the rest
+  // as the map has them) orders everything without comparing names again.
+  struct Run {
+    std::size_t rank;
+    std::map<Key, std::vector<Candidate>>::const_iterator begin, end;
+  };
+  std::vector<Run> runs;
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    auto end = std::next(it);
+    while (end != candidates_.end() && end->first.first == it->first.first) ++end;
+    auto at = std::find(kProtocols.begin(), kProtocols.end(), it->first.first);
+    runs.push_back({static_cast<std::size_t>(at - kProtocols.begin()), it, end});
+    it = end;
+  }
+  std::stable_sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.rank < b.rank; });
+  std::vector<const std::vector<Candidate>*> out;
+  out.reserve(candidates_.size());
+  for (const auto& run : runs) {
+    for (auto it = run.begin; it != run.end; ++it) out.push_back(&it->second);
   }
   return out;
 }
 
 std::vector<ImplementationInfo> PluginRegistry::implementations() const {
   std::vector<ImplementationInfo> out;
-  for (const auto& [key, list] : candidates_) {
-    for (const auto& c : list) out.push_back(info(c, list.front()));
+  for (const auto* list : ordered_lists()) {
+    for (const auto& c : *list) out.push_back(info(c, list->front()));
   }
-  // Protocols in their canonical order, then names.
-  auto order = [](const ImplementationInfo& i) {
-    auto at = std::find(kProtocols.begin(), kProtocols.end(), i.ref.protocol);
-    return std::tuple(at - kProtocols.begin(), i.ref.protocol, i.ref.name);
-  };
-  std::stable_sort(out.begin(), out.end(),
-                   [&](const auto& a, const auto& b) { return order(a) < order(b); });
+  return out;
+}
+
+std::vector<ImplementationRow> PluginRegistry::rows() const {
+  std::vector<ImplementationRow> out;
+  out.reserve(candidates_.size());
+  for (const auto* list : ordered_lists()) {
+    for (const auto& c : *list) {
+      out.push_back({&c.ref, c.source, c.priority, c.package.get(),
+                     c.package && c.package->library.loaded(), shadowed_by(c, list->front())});
+    }
+  }
   return out;
 }
 
@@ -194,7 +249,7 @@ Expected<aiperf_factory_fn> PluginRegistry::get_implementation(std::string_view 
   const Candidate* c = winner(protocol, name);
   if (c == nullptr) return tl::unexpected(not_found(protocol, name));
   if (c->source == Source::kBuiltin) return c->builtin;
-  auto factory = c->package->library.factory(c->symbol);
+  auto factory = c->package->library.factory(c->entry->symbol);
   if (!factory) {
     Error error = factory.error();
     error.file = c->package->manifest.path.string();
@@ -233,7 +288,7 @@ Expected<void*> PluginRegistry::create_raw(std::string_view protocol, std::strin
     // The symbol builds something else: never cast it to the wrong interface.
     // Its instance (if any) is leaked on purpose: we cannot know how to destroy it.
     return with_context(ErrorCode::kProtocolMismatch,
-                        "symbol '" + c->symbol + "' builds a " +
+                        "symbol '" + (c->entry ? c->entry->symbol : std::string()) + "' builds a " +
                             (made.empty() ? std::string("(unknown)") : std::string(made)) +
                             ", not a " + c->ref.protocol);
   }

@@ -30,9 +30,7 @@ enum class Source { kBuiltin, kPlugin };
 
 /// A discovered plugin package: its manifest and its (lazily opened) library.
 struct PluginPackage {
-  PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
-      : manifest(std::move(m)), origin(o),
-        library(manifest.library, manifest.path.parent_path(), options) {}
+  PluginPackage(Manifest m, PathOrigin o, LibraryOptions options);
   const Manifest manifest;
   const PathOrigin origin;
   PluginLibrary library;
@@ -50,6 +48,17 @@ struct ImplementationInfo {
   std::string symbol;                            ///< Factory symbol (plugins).
   bool loaded = false;                           ///< Library opened (built-ins: always false).
   std::optional<std::string> shadowed_by;        ///< Set when another candidate wins the name.
+};
+
+/// One candidate as a listing shows it, copying nothing: views into the registry,
+/// valid while it lives and is not changed. Reading it loads nothing.
+struct ImplementationRow {
+  const ImplementationRef* ref = nullptr;
+  Source source = Source::kBuiltin;
+  int priority = 0;
+  const PluginPackage* package = nullptr;  ///< Null for built-ins.
+  bool loaded = false;                     ///< Library opened (built-ins: always false).
+  std::optional<std::string> shadowed_by;  ///< As ImplementationInfo::shadowed_by.
 };
 
 /// Options that change how plugins are found, trusted and loaded.
@@ -92,6 +101,9 @@ class PluginRegistry {
   /// Every candidate for every name (winners and shadowed), sorted. Loads nothing.
   std::vector<ImplementationInfo> implementations() const;
 
+  /// The same candidates in the same order as rows that copy nothing: for listings.
+  std::vector<ImplementationRow> rows() const;
+
   /// Candidates for one protocol:name, winner first (empty if unknown). Loads nothing.
   std::vector<ImplementationInfo> candidates(const ImplementationRef& ref) const;
 
@@ -121,11 +133,10 @@ class PluginRegistry {
   struct Candidate {
     ImplementationRef ref;
     Source source = Source::kBuiltin;
-    std::string description;
     int priority = 0;
-    nlohmann::json metadata;
     std::shared_ptr<PluginPackage> package;  // plugins
-    std::string symbol;                      // plugins
+    const ManifestEntry* entry = nullptr;    // plugins: in package->manifest, not copied
+    std::string description;                 // built-ins
     aiperf_factory_fn builtin = nullptr;     // built-ins
     uint64_t rank = 0;                       // registration order = search path order
 
@@ -137,6 +148,8 @@ class PluginRegistry {
   void add(Candidate candidate);
   const Candidate* winner(std::string_view protocol, std::string_view name) const;
   ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
+  // Each name's candidate list (winner first), protocols in canonical order, then names.
+  std::vector<const std::vector<Candidate>*> ordered_lists() const;
   Error not_found(std::string_view protocol, std::string_view name) const;
   Expected<void*> create_raw(std::string_view protocol, std::string_view name,
                              const nlohmann::json& config) const;
