@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 
 namespace aiperf {
 namespace {
@@ -93,6 +94,36 @@ void append_json_number(std::string& out, double value) {
   if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
 }
 
+void append_json_scaled(std::string& out, int64_t value, unsigned decimals) {
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (value > kExact || value < -kExact) {
+    double divisor = 1;
+    for (unsigned i = 0; i < decimals; ++i) divisor *= 10;
+    append_json_number(out, static_cast<double>(value) / divisor);
+    return;
+  }
+  if (value < 0) out.push_back('-');
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value < 0 ? -value : value);
+  (void)ec;
+  const std::size_t n = static_cast<std::size_t>(end - digits);
+  std::size_t last = n;  // one past the last fraction digit that is not a trailing zero
+  while (last > 0 && n - last < decimals && digits[last - 1] == '0') --last;
+  if (n > decimals) {
+    out.append(digits, n - decimals);
+  } else {
+    out.push_back('0');
+  }
+  out.push_back('.');
+  if (last <= n - std::min<std::size_t>(n, decimals) ) {  // the fraction is all zeros
+    out.push_back('0');
+    return;
+  }
+  if (n < decimals) out.append(decimals - n, '0');
+  const std::size_t from = n > decimals ? n - decimals : 0;
+  out.append(digits + from, last - from);
+}
+
 void append_json_number(std::string& out, int64_t value) {
   char buffer[24];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
@@ -164,6 +195,11 @@ void JsonWriter::value(uint64_t number) {
 void JsonWriter::value(bool flag) {
   separate();
   out_.append(flag ? "true" : "false");
+}
+
+void JsonWriter::scaled(int64_t value, unsigned decimals) {
+  separate();
+  append_json_scaled(out_, value, decimals);
 }
 
 void JsonWriter::null() {

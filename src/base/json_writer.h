@@ -17,6 +17,10 @@ namespace aiperf {
 bool append_json_string(std::string& out, std::string_view text);
 /// Appends `value` so that it parses back to the same double (non-finite: null).
 void append_json_number(std::string& out, double value);
+/// Appends value × 10^-decimals (decimals ≤ 18) as an exact decimal ("1.5", "0.000001", "2.0"), which
+/// reads back as the same double as double(value) / 10^decimals: both are the correctly rounded
+/// quotient while |value| ≤ 2^53; beyond that it writes that double. No to_chars(double) needed.
+void append_json_scaled(std::string& out, int64_t value, unsigned decimals);
 /// Appends an integer.
 void append_json_number(std::string& out, int64_t value);
 /// Appends an unsigned integer.
@@ -43,6 +47,8 @@ class JsonWriter {
   void value(int number) { value(static_cast<int64_t>(number)); }
   void value(uint32_t number) { value(static_cast<uint64_t>(number)); }
   void value(bool flag);
+  /// value × 10^-decimals, as append_json_scaled.
+  void scaled(int64_t value, unsigned decimals);
   void null();
   /// Already-serialised JSON as the next value.
   void raw(std::string_view json);

@@ -81,6 +81,33 @@ TEST(JsonWriterTest, DoublesReadBackExactlyAndStayFloatingPoint) {
   }
 }
 
+TEST(JsonWriterTest, ScaledIntegersReadBackAsTheDividedDouble) {
+  std::mt19937_64 rng(13);
+  std::vector<int64_t> values = {0, 1, -1, 5, 50, 999999, 1000000, 1000001, 123456789, -120000000,
+                                 int64_t{1} << 53, -(int64_t{1} << 53), (int64_t{1} << 53) + 1,
+                                 std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
+  for (int i = 0; i < 200000; ++i) {
+    const int shift = static_cast<int>(rng() % 64);
+    values.push_back(static_cast<int64_t>(rng() >> shift) * (rng() % 2 ? 1 : -1));
+  }
+  for (unsigned decimals : {0u, 3u, 6u, 9u}) {
+    double divisor = 1;
+    for (unsigned i = 0; i < decimals; ++i) divisor *= 10;
+    for (int64_t v : values) {
+      std::string out;
+      append_json_scaled(out, v, decimals);
+      const json back = json::parse(out);
+      const double expected = static_cast<double>(v) / divisor;
+      ASSERT_TRUE(back.is_number_float()) << out;
+      ASSERT_EQ(back.get<double>(), expected) << v << " -> " << out;
+      ASSERT_EQ(back.dump(), json(expected).dump()) << out;
+    }
+  }
+  std::string out;
+  append_json_scaled(out, 1500000, 6);
+  EXPECT_EQ(out, "1.5");
+}
+
 TEST(JsonWriterTest, NonFiniteNumbersAreNullAsNlohmannWritesThem) {
   for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
     std::string out;

@@ -1,12 +1,34 @@
 #include "endpoints/openai_chunk.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace aiperf::endpoints {
 namespace {
 
 constexpr int kMaxDepth = 64;
+
+// The first byte at or after `p` that needs a look inside a JSON string: '"', '\\', a
+// control character, or a non-ASCII byte. Eight bytes at a time (SWAR): in each of
+// the masks the lowest flagged byte is exact, which is the one returned.
+const char* scan_plain(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    const uint64_t quote = v ^ (kOnes * '"'), slash = v ^ (kOnes * '\\');
+    const uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) |
+                             ((v - kOnes * 0x20) & ~v) | v;
+    if (const uint64_t hit = special & kHigh) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
+  }
+  while (p != end && static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x80 &&
+         *p != '"' && *p != '\\') {
+    ++p;
+  }
+  return p;
+}
 
 // A strict single-pass JSON reader over [p, end): every value it steps over is checked
 // against RFC 8259 (grammar, escapes, UTF-8), so that accepting means "valid JSON".
@@ -39,12 +61,8 @@ class Reader {
   bool key(std::string_view& out) {
     if (!eat('"')) return false;
     const char* start = p_;
-    while (p_ != end_ && *p_ != '"') {
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c < 0x20 || c == '\\' || c >= 0x80) return false;
-      ++p_;
-    }
-    if (p_ == end_) return false;
+    p_ = scan_plain(p_, end_);
+    if (p_ == end_ || *p_ != '"') return false;
     out = std::string_view(start, static_cast<std::size_t>(p_ - start));
     ++p_;
     return eat(':');
@@ -95,10 +113,7 @@ bool Reader::string(std::string* out) {
   if (!eat('"')) return false;
   for (;;) {
     const char* run = p_;
-    while (p_ != end_ && static_cast<unsigned char>(*p_) >= 0x20 && *p_ != '"' && *p_ != '\\' &&
-           static_cast<unsigned char>(*p_) < 0x80) {
-      ++p_;
-    }
+    p_ = scan_plain(p_, end_);
     if (out) out->append(run, static_cast<std::size_t>(p_ - run));
     if (p_ == end_) return false;
     const auto c = static_cast<unsigned char>(*p_);

@@ -178,6 +178,17 @@ void write_metadata(JsonWriter& w, const RecordMetadata& md) {
   w.end_object();
 }
 
+// A time in ns written as ms: an exact decimal (the double ns / 1e6 reads back from it).
+struct Millis {
+  int64_t ns;
+};
+
+void put_value(JsonWriter& w, Millis value) { w.scaled(value.ns, 6); }
+template <typename T>
+void put_value(JsonWriter& w, T value) {
+  w.value(value);
+}
+
 // {"value": V, "unit": U[, "source": S]} under `tag`.
 template <typename T>
 void put_metric(JsonWriter& w, std::string_view tag, std::string_view unit, T value,
@@ -185,7 +196,7 @@ void put_metric(JsonWriter& w, std::string_view tag, std::string_view unit, T va
   w.key(tag);
   w.begin_object();
   w.key("value");
-  w.value(value);
+  put_value(w, value);
   w.key("unit");
   w.value(unit);
   if (!source.empty()) {
@@ -195,7 +206,7 @@ void put_metric(JsonWriter& w, std::string_view tag, std::string_view unit, T va
   w.end_object();
 }
 
-double ms(int64_t ns) { return double(ns) / 1e6; }
+Millis ms(int64_t ns) { return Millis{ns}; }
 
 void write_ok_metrics(JsonWriter& w, const metrics::RequestMetrics& m) {
   if (m.time_to_first_token_ns) put_metric(w, "time_to_first_token", "ms", ms(*m.time_to_first_token_ns));
@@ -207,7 +218,7 @@ void write_ok_metrics(JsonWriter& w, const metrics::RequestMetrics& m) {
     w.begin_object();
     w.key("value");
     w.begin_array();
-    for (auto gap : m.inter_chunk_latencies_ns) w.value(ms(gap));
+    for (auto gap : m.inter_chunk_latencies_ns) w.scaled(gap, 6);
     w.end_array();
     w.key("unit");
     w.value("ms");
