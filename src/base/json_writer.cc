@@ -1,5 +1,7 @@
 #include "base/json_writer.h"
 
+#include "base/json_reader.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -34,9 +36,6 @@ std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
   return n;
 }
 
-// Bytes that need more than a copy: '"', '\\', control characters, non-ASCII.
-constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
 }  // namespace
 
 bool append_json_string(std::string& out, std::string_view text) {
@@ -46,7 +45,8 @@ bool append_json_string(std::string& out, std::string_view text) {
   const auto* end = p + text.size();
   while (p < end) {
     const auto* run = p;
-    while (p < end && plain(*p)) ++p;
+    p = reinterpret_cast<const unsigned char*>(
+        json_scan_plain(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(end)));
     out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
     if (p == end) break;
     const unsigned char c = *p;
