@@ -95,7 +95,8 @@ class JsonReader {
 };
 
 /// True when `text` is one valid JSON document (RFC 8259; nesting up to JsonReader::kMaxDepth,
-/// deeper documents are reported as not valid).
+/// deeper documents are reported as not valid). Numbers are checked against the grammar
+/// only: 1e400 is valid here, where nlohmann refuses a number that overflows a double.
 bool json_valid(std::string_view text);
 
 }  // namespace aiperf
