@@ -17,8 +17,10 @@ const char* json_scan_plain(const char* p, const char* end);
 /// shape-specific fast paths; a false return means "not sure", never a wrong answer.
 class JsonReader {
  public:
+  /// Reads `text`, which must outlive the reader.
   explicit JsonReader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
 
+  /// True when only whitespace is left.
   bool at_end() {
     ws();
     return p_ == end_;
@@ -30,10 +32,12 @@ class JsonReader {
     ++p_;
     return true;
   }
+  /// True when `c` (after whitespace) is next; consumes nothing else.
   bool peek(char c) {
     ws();
     return p_ != end_ && *p_ == c;
   }
+  /// Consumes `word` (true, false, null) when it is next.
   bool literal(std::string_view word) {
     ws();
     if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;

@@ -31,6 +31,7 @@ class JsonWriter {
  public:
   /// Appends to `out`, which must outlive the writer.
   explicit JsonWriter(std::string& out) : out_(out) {}
+  /// Opens and closes objects and arrays (a container is a value of its parent).
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
   void begin_array() { open('['); }
@@ -41,6 +42,7 @@ class JsonWriter {
   /// value call (e.g. raw() with the caller's replacement) takes its place.
   bool value(std::string_view text);
   bool value(const char* text) { return value(std::string_view(text)); }
+  /// Numbers (doubles as append_json_number), booleans, null.
   void value(double number);
   void value(int64_t number);
   void value(uint64_t number);

@@ -3,6 +3,8 @@
 // formatting a request is a few appends, not a JSON DOM built and dumped.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,5 +42,24 @@ class BodyTemplate {
   std::vector<std::string> literals_;  ///< holes_.size() + 1 pieces of constant text.
   std::vector<Hole> holes_;
 };
+
+/// One template per request shape, indexed by shape_of(); all empty when the endpoint's
+/// configured extra fields contain a sentinel (the DOM path is used then).
+using BodyTemplates = std::array<std::optional<BodyTemplate>, 4>;
+
+/// The shape of a request: bit 0 streaming, bit 1 max_tokens set.
+inline std::size_t shape_of(bool streaming, bool max_tokens) { return (streaming ? 1 : 0) | (max_tokens ? 2 : 0); }
+
+/// Templates from `reference(input)`, the endpoint's DOM body for an input, unless
+/// `extra_dump` (its configured extra fields, serialised) contains a sentinel.
+template <typename Reference>
+BodyTemplates make_body_templates(std::string_view extra_dump, Reference&& reference) {
+  BodyTemplates out;
+  if (BodyTemplate::contains_sentinel(extra_dump)) return out;
+  for (std::size_t shape = 0; shape < out.size(); ++shape) {
+    out[shape] = BodyTemplate::parse(reference(BodyTemplate::sentinel_input((shape & 1) != 0, (shape & 2) != 0)));
+  }
+  return out;
+}
 
 }  // namespace aiperf::endpoints

@@ -1,24 +1,51 @@
 // Request bodies from templates against the DOM path they replaced: the same bytes
-// (and the same headers) for every OpenAI endpoint type and option mix.
+// (and the same headers) for every templated endpoint type (chat, completions,
+// embeddings, responses, huggingface_generate) and option mix.
 #include "endpoints/body_template.h"
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <random>
 
 #include "endpoints/openai.h"
+#include "endpoints/rankings.h"
+#include "endpoints/responses.h"
 
 namespace aiperf::endpoints {
 namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<OpenAiEndpoint> make(int type, const json& config) {
-  PluginConfig c(config);
-  if (type == 0) return std::make_unique<ChatEndpoint>(c);
-  if (type == 1) return std::make_unique<CompletionsEndpoint>(c);
-  return std::make_unique<EmbeddingsEndpoint>(c);
+// An endpoint under test: its format_request and its DOM path.
+struct Formatter {
+  std::shared_ptr<Endpoint> endpoint;
+  std::function<HttpRequestSpec(const RequestInput&)> with_dom;
+};
+
+template <typename E>
+Formatter formatter(const json& config) {
+  auto e = std::make_shared<E>(PluginConfig(config));
+  return {e, [e](const RequestInput& input) { return e->format_request_with_dom(input); }};
+}
+
+constexpr int kTypes = 5;
+
+Formatter make(int type, json config) {
+  if (type == 4) {  // TGI puts extra fields under "parameters" and has no osl_exact
+    config.erase("osl_exact");
+    config.erase("extra");
+    config["extra"] = {{"temperature", 0.5}, {"max_new_tokens", 3}};
+  }
+  if (type == 3) config.erase("osl_exact");
+  switch (type) {
+    case 0: return formatter<ChatEndpoint>(config);
+    case 1: return formatter<CompletionsEndpoint>(config);
+    case 2: return formatter<EmbeddingsEndpoint>(config);
+    case 3: return formatter<ResponsesEndpoint>(config);
+    default: return formatter<HuggingFaceGenerateEndpoint>(config);
+  }
 }
 
 // Endpoint configs: none, osl_exact, extra fields (some overriding what the endpoint
@@ -58,13 +85,13 @@ RequestInput random_input(std::mt19937_64& rng) {
 
 TEST(BodyTemplateTest, BytesEqualTheDomPathForEveryEndpointAndOptionMix) {
   std::mt19937_64 rng(16);
-  for (int type = 0; type < 3; ++type) {
+  for (int type = 0; type < kTypes; ++type) {
     for (const json& config : configs()) {
-      auto endpoint = make(type, config);
+      const Formatter f = make(type, config);
       for (int i = 0; i < 2000; ++i) {
         const RequestInput input = random_input(rng);
-        const HttpRequestSpec fast = endpoint->format_request(input);
-        const HttpRequestSpec reference = endpoint->format_request_with_dom(input);
+        const HttpRequestSpec fast = f.endpoint->format_request(input);
+        const HttpRequestSpec reference = f.with_dom(input);
         ASSERT_EQ(fast.body, reference.body) << "type " << type << " config " << config.dump();
         ASSERT_EQ(fast.path, reference.path);
         ASSERT_EQ(fast.method, reference.method);

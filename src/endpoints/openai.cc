@@ -335,16 +335,13 @@ HttpRequestSpec OpenAiEndpoint::format_request_with_dom(const RequestInput& inpu
 }
 
 void OpenAiEndpoint::prepare_templates() {
-  if (BodyTemplate::contains_sentinel(settings_.extra.dump(-1, ' ', false, json::error_handler_t::replace))) return;
-  for (std::size_t variant = 0; variant < templates_.size(); ++variant) {
-    RequestInput sentinel = BodyTemplate::sentinel_input((variant & 1) != 0, (variant & 2) != 0);
-    templates_[variant] = BodyTemplate::parse(format_request_with_dom(sentinel).body);
-  }
+  templates_ = make_body_templates(settings_.extra.dump(-1, ' ', false, json::error_handler_t::replace),
+                                   [&](const RequestInput& sentinel) { return format_request_with_dom(sentinel).body; });
 }
 
 HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
   const bool streaming = input.streaming && generates_text();
-  const auto& shape = templates_[(streaming ? 1 : 0) | (input.max_tokens ? 2 : 0)];
+  const auto& shape = templates_[shape_of(streaming, input.max_tokens.has_value())];
   if (!shape) return format_request_with_dom(input);
   RequestInput headers_only;  // request_without_body reads only these two
   headers_only.streaming = streaming;

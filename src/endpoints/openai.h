@@ -82,7 +82,7 @@ class OpenAiEndpoint : public Endpoint {
   OpenAiSettings settings_;
   /// Per request shape (bit 0: streaming, bit 1: max_tokens set); empty when extra fields
   /// contain a sentinel.
-  std::array<std::optional<BodyTemplate>, 4> templates_;
+  BodyTemplates templates_;
   bool osl_exact_ = false;  ///< `osl_exact`: min_tokens = max_tokens and ignore_eos (vLLM's extra params).
 };
 
