@@ -90,10 +90,14 @@ BodyTemplate BodyTemplate::parse(std::string_view dump) {
     rest.remove_prefix(at + found->text.size());
   }
   t.literals_.emplace_back(rest);
+  for (const auto& literal : t.literals_) t.literals_size_ += literal.size();
   return t;
 }
 
 bool BodyTemplate::render(const RequestInput& input, std::string& out) const {
+  std::size_t size = literals_size_ + input.model.size() + 16;  // one allocation in the common case
+  for (const auto& m : input.messages) size += m.content.size() + m.role.size() + 32;
+  out.reserve(out.size() + size + size / 8);  // room for escapes
   for (std::size_t i = 0; i < holes_.size(); ++i) {
     out.append(literals_[i]);
     bool ok = true;

@@ -41,6 +41,7 @@ class BodyTemplate {
  private:
   std::vector<std::string> literals_;  ///< holes_.size() + 1 pieces of constant text.
   std::vector<Hole> holes_;
+  std::size_t literals_size_ = 0;  ///< Sum of the literals' sizes.
 };
 
 /// One template per request shape, indexed by shape_of(); all empty when the endpoint's
