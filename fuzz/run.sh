@@ -36,6 +36,10 @@ echo "== building tokenizer_json_fuzz"
 "$CXX" "${FLAGS[@]}" "$HERE/tokenizer_json_fuzz.cc" "$ROOT"/src/tokenizer/tokenizer.cc \
   "$ROOT"/src/tokenizer/internal/*.cc "$ROOT/src/base/error.cc" \
   -lpcre2-8 -licuuc -licudata -lsimdjson -o "$OUT/tokenizer_json_fuzz" || exit 1
+# The OpenAI chunk fast path against the general parser, and the one-pass JSON validator.
+echo "== building openai_chunk_fuzz"
+"$CXX" "${FLAGS[@]}" -I"$ROOT/include" "$HERE/openai_chunk_fuzz.cc" "$ROOT"/src/endpoints/{openai,openai_chunk,body_template}.cc \
+  "$ROOT"/src/base/json_{reader,writer}.cc -lsimdjson -o "$OUT/openai_chunk_fuzz" || exit 1
 
 status=0
 run() {  # name corpus-subdir [extra libFuzzer flags...]
@@ -62,4 +66,5 @@ run ndjson_fuzz ndjson
 run exposition_fuzz exposition -dict="$HERE/exposition.dict"
 run server_timing_fuzz server_timing
 run tokenizer_json_fuzz tokenizer_json -dict="$HERE/tokenizer_json.dict"
+run openai_chunk_fuzz openai_chunk
 exit $status

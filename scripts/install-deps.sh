@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev prometheus-pushgateway prometheus prometheus-node-exporter python3-prometheus-client
   clang-14 libfuzzer-14-dev
   wrk hyperfine ccache
+  nghttp2-client valgrind
   libssl-dev openssl nginx-light zlib1g-dev
   libpcre2-dev libicu-dev
   fortunes-zh

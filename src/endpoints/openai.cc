@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "endpoints/openai_chunk.h"
+
 namespace aiperf::endpoints {
 namespace {
 
@@ -198,10 +200,11 @@ json streaming_fields(const RequestInput& input) {
 
 }  // namespace
 
-HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body,
-                             ApiKeyHeader key) {
+HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, const RequestInput& input,
+                                     ApiKeyHeader key) {
   HttpRequestSpec spec;
   spec.path = std::move(path);
+  spec.headers.reserve(3 + s.headers.size());
   spec.headers.emplace_back("Content-Type", "application/json");
   if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
   if (key == ApiKeyHeader::kBearer && !s.api_key.empty()) {
@@ -209,6 +212,12 @@ HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const Re
   }
   if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
   for (const auto& h : s.headers) spec.headers.push_back(h);
+  return spec;
+}
+
+HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, json body,
+                             ApiKeyHeader key) {
+  HttpRequestSpec spec = request_without_body(s, std::move(path), input, key);
   spec.body = body.dump();
   return spec;
 }
@@ -242,6 +251,17 @@ OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string defa
 }
 
 ParsedEvent parse_openai_event(std::string_view payload) {
+  std::string_view text = trim(payload);
+  if (text == "[DONE]") {
+    ParsedEvent out;
+    out.response.done = true;
+    return out;
+  }
+  if (auto fast = parse_openai_chunk_fast(text)) return std::move(*fast);
+  return parse_openai_event_general(text);
+}
+
+ParsedEvent parse_openai_event_general(std::string_view payload) {
   ParsedEvent out;
   std::string_view text = trim(payload);
   if (text == "[DONE]") {
@@ -301,7 +321,7 @@ OpenAiEndpoint::OpenAiEndpoint(const PluginConfig& config, std::string default_p
     : settings_(OpenAiSettings::from(without_osl_exact(config), std::move(default_path))),
       osl_exact_(config.get<bool>("osl_exact", false)) {}
 
-HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
+HttpRequestSpec OpenAiEndpoint::format_request_with_dom(const RequestInput& input) const {
   RequestInput effective = input;
   effective.streaming = input.streaming && generates_text();
   json fields = generates_text() ? streaming_fields(effective) : json::object();
@@ -312,6 +332,23 @@ HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const 
   json own = body(effective);
   for (auto& [key, value] : own.items()) fields[key] = std::move(value);
   return settings_request(settings_, effective, std::move(fields));
+}
+
+void OpenAiEndpoint::prepare_templates() {
+  templates_ = make_body_templates(settings_.extra.dump(-1, ' ', false, json::error_handler_t::replace),
+                                   [&](const RequestInput& sentinel) { return format_request_with_dom(sentinel).body; });
+}
+
+HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
+  const bool streaming = input.streaming && generates_text();
+  const auto& shape = templates_[shape_of(streaming, input.max_tokens.has_value())];
+  if (!shape) return format_request_with_dom(input);
+  RequestInput headers_only;  // request_without_body reads only these two
+  headers_only.streaming = streaming;
+  headers_only.request_id = input.request_id;
+  HttpRequestSpec spec = request_without_body(settings_, settings_.path, headers_only, ApiKeyHeader::kBearer);
+  if (!shape->render(input, spec.body)) return format_request_with_dom(input);  // not UTF-8: the DOM's error
+  return spec;
 }
 
 ParsedResponse OpenAiEndpoint::parse_response(std::string_view payload) const {
@@ -332,7 +369,7 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
   return parse_openai_event(event.data);
 }
 
-ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") {}
+ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") { prepare_templates(); }
 
 json ChatEndpoint::body(const RequestInput& input) const {
   json messages = json::array();
@@ -344,13 +381,13 @@ json ChatEndpoint::body(const RequestInput& input) const {
   return out;
 }
 
-CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/completions") {}
+CompletionsEndpoint::CompletionsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/completions") { prepare_templates(); }
 
 json CompletionsEndpoint::body(const RequestInput& input) const {
   return {{"model", input.model}, {"prompt", joined_prompt(input)}};
 }
 
-EmbeddingsEndpoint::EmbeddingsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/embeddings") {}
+EmbeddingsEndpoint::EmbeddingsEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/embeddings") { prepare_templates(); }
 
 // Only usage and errors of the response matter for metrics, not the vectors.
 json EmbeddingsEndpoint::body(const RequestInput& input) const {

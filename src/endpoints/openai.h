@@ -2,6 +2,8 @@
 // llama.cpp server, Ollama's /v1): `chat`, `completions`, `embeddings`.
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +13,7 @@
 
 #include "aiperf/sdk/config.h"
 #include "aiperf/sdk/endpoint.h"
+#include "endpoints/body_template.h"
 
 namespace aiperf::endpoints {
 
@@ -29,6 +32,10 @@ struct OpenAiSettings {
 /// (the caller adds its own header, e.g. Anthropic's x-api-key).
 enum class ApiKeyHeader { kBearer, kNone };
 
+/// json_request's request with an empty body (the caller writes it).
+HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, const RequestInput& input,
+                                     ApiKeyHeader key = ApiKeyHeader::kBearer);
+
 /// A JSON POST to `path` with the settings' headers (Content-Type, Accept for streams,
 /// Authorization per `key`, X-Request-Id, extra headers); `body` is sent as given.
 HttpRequestSpec json_request(const OpenAiSettings& s, std::string path, const RequestInput& input, nlohmann::json body,
@@ -41,7 +48,11 @@ HttpRequestSpec settings_request(const OpenAiSettings& s, const RequestInput& in
 /// Parses one OpenAI streaming chunk (SSE data), "[DONE]", or a whole response body.
 /// Handles chat (delta/message), completions (text), reasoning fields, tool-call
 /// fragments (as output text), usage with cached prompt tokens, and error objects.
+/// The common chunk shape takes a validated fast path (openai_chunk.h), the rest simdjson On-Demand.
 ParsedEvent parse_openai_event(std::string_view payload);
+
+/// parse_openai_event on the general parser only (the fast path's oracle in tests).
+ParsedEvent parse_openai_event_general(std::string_view payload);
 
 /// parse_openai_event(payload).response.
 ParsedResponse parse_openai_payload(std::string_view payload);
@@ -50,7 +61,11 @@ ParsedResponse parse_openai_payload(std::string_view payload);
 /// Each subclass only says how its request body looks.
 class OpenAiEndpoint : public Endpoint {
  public:
+  /// The request, its body from the shape's BodyTemplate (the DOM path when there is none).
   HttpRequestSpec format_request(const RequestInput& input) const final;
+  /// The same request with the body built as a JSON DOM and dumped: the reference the
+  /// templates are built from and checked against, and the path for text that is not UTF-8.
+  HttpRequestSpec format_request_with_dom(const RequestInput& input) const;
   ParsedResponse parse_response(std::string_view payload) const final;
   /// Untyped events as parse_response; `event: error` is a server error; other types carry nothing.
   ParsedEvent parse_event(const StreamEvent& event) const final;
@@ -60,8 +75,14 @@ class OpenAiEndpoint : public Endpoint {
   OpenAiEndpoint(const PluginConfig& config, std::string default_path);
   /// The endpoint-specific body fields for `input`.
   virtual nlohmann::json body(const RequestInput& input) const = 0;
+  /// Builds the body templates; each subclass's constructor calls it (body() is virtual).
+  void prepare_templates();
+
  private:
   OpenAiSettings settings_;
+  /// Per request shape (bit 0: streaming, bit 1: max_tokens set); empty when extra fields
+  /// contain a sentinel.
+  BodyTemplates templates_;
   bool osl_exact_ = false;  ///< `osl_exact`: min_tokens = max_tokens and ignore_eos (vLLM's extra params).
 };
 

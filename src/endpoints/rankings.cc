@@ -128,9 +128,19 @@ HuggingFaceGenerateEndpoint::HuggingFaceGenerateEndpoint(const PluginConfig& con
         config.allow_only({"path", "stream_path", "api_key", "headers", "extra"});
         return OpenAiSettings::from(PluginConfig(without(config.json(), {"stream_path"})), "/generate");
       }()),
-      stream_path_(config.get<std::string>("stream_path", "/generate_stream")) {}
+      stream_path_(config.get<std::string>("stream_path", "/generate_stream")),
+      templates_(make_body_templates(settings_.extra.dump(-1, ' ', false, json::error_handler_t::replace),
+                                     [&](const RequestInput& sentinel) { return format_request_with_dom(sentinel).body; })) {}
 
 HttpRequestSpec HuggingFaceGenerateEndpoint::format_request(const RequestInput& input) const {
+  const auto& shape = templates_[shape_of(input.streaming, input.max_tokens.has_value())];
+  if (!shape) return format_request_with_dom(input);
+  HttpRequestSpec spec = request_without_body(settings_, input.streaming ? stream_path_ : settings_.path, input);
+  if (!shape->render(input, spec.body)) return format_request_with_dom(input);  // not UTF-8: the DOM's error
+  return spec;
+}
+
+HttpRequestSpec HuggingFaceGenerateEndpoint::format_request_with_dom(const RequestInput& input) const {
   json parameters = {{"details", true}};
   if (input.max_tokens) parameters["max_new_tokens"] = *input.max_tokens;
   for (const auto& [key, value] : settings_.extra.items()) parameters[key] = value;

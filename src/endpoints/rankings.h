@@ -44,12 +44,16 @@ class RankingsEndpoint final : public Endpoint {
 class HuggingFaceGenerateEndpoint final : public Endpoint {
  public:
   explicit HuggingFaceGenerateEndpoint(const PluginConfig& config);
+  /// The request, its body from the shape's BodyTemplate (the DOM path when there is none).
   HttpRequestSpec format_request(const RequestInput& input) const override;
+  /// The same request with the body built as a JSON DOM (the templates' reference).
+  HttpRequestSpec format_request_with_dom(const RequestInput& input) const;
   ParsedResponse parse_response(std::string_view payload) const override;
 
  private:
   OpenAiSettings settings_;
   std::string stream_path_;
+  BodyTemplates templates_;
 };
 
 }  // namespace aiperf::endpoints

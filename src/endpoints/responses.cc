@@ -86,9 +86,19 @@ ParsedEvent responses_body(const json& j) {
 }  // namespace
 
 ResponsesEndpoint::ResponsesEndpoint(const PluginConfig& config)
-    : settings_(OpenAiSettings::from(config, "/v1/responses")) {}
+    : settings_(OpenAiSettings::from(config, "/v1/responses")),
+      templates_(make_body_templates(settings_.extra.dump(-1, ' ', false, json::error_handler_t::replace),
+                                     [&](const RequestInput& sentinel) { return format_request_with_dom(sentinel).body; })) {}
 
 HttpRequestSpec ResponsesEndpoint::format_request(const RequestInput& input) const {
+  const auto& shape = templates_[shape_of(input.streaming, input.max_tokens.has_value())];
+  if (!shape) return format_request_with_dom(input);
+  HttpRequestSpec spec = request_without_body(settings_, settings_.path, input, ApiKeyHeader::kBearer);
+  if (!shape->render(input, spec.body)) return format_request_with_dom(input);  // not UTF-8: the DOM's error
+  return spec;
+}
+
+HttpRequestSpec ResponsesEndpoint::format_request_with_dom(const RequestInput& input) const {
   json body = {{"model", input.model}, {"input", messages_json(input, false)}};
   if (input.streaming) body["stream"] = true;
   if (input.max_tokens) body["max_output_tokens"] = *input.max_tokens;

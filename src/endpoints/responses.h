@@ -17,12 +17,16 @@ class ResponsesEndpoint final : public Endpoint {
  public:
   /// Reads {path, api_key, headers, extra} like the OpenAI endpoints.
   explicit ResponsesEndpoint(const PluginConfig& config);
+  /// The request, its body from the shape's BodyTemplate (the DOM path when there is none).
   HttpRequestSpec format_request(const RequestInput& input) const override;
+  /// The same request with the body built as a JSON DOM (the templates' reference).
+  HttpRequestSpec format_request_with_dom(const RequestInput& input) const;
   ParsedResponse parse_response(std::string_view payload) const override;
   ParsedEvent parse_event(const StreamEvent& event) const override;
 
  private:
   OpenAiSettings settings_;
+  BodyTemplates templates_;
 };
 
 /// POST /v1/messages with `x-api-key` and `anthropic-version` headers; output from

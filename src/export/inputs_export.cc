@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_reader.h"
+
 namespace aiperf::exporting {
 
 InputsExport::InputsExport(const std::filesystem::path& path) : file_(path) { file_.append("{\"data\": [\n"); }
@@ -13,7 +15,9 @@ void InputsExport::add(std::string_view request_id, std::string_view body) {
   line += nlohmann::json(std::string(request_id)).dump();
   line += ", \"payloads\": [";
   // Endpoint bodies are JSON and are written as they were sent; anything else is quoted.
-  if (nlohmann::json::accept(body)) line += body;
+  // json_valid (one pass, no DOM) says yes to every valid body; nlohmann has the last word
+  // on the rest (nesting deeper than json_valid's limit, a leading BOM).
+  if (json_valid(body) || nlohmann::json::accept(body)) line += body;
   else line += nlohmann::json(std::string(body)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += "]}";
   file_.append(line);

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <vector>
 
+#include "base/json_writer.h"
 #include "base/utf8.h"
 
 namespace aiperf::exporting {
@@ -131,73 +132,166 @@ std::string aggregate_csv(const metrics::RunMetrics& run, const std::vector<metr
   return dist + "\n" + single;
 }
 
-std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics& m) {
-  json metadata = {{"session_num", md.session_num},
-                   {"x_request_id", md.request_id},
-                   {"request_start_ns", md.request_start_ns},
-                   {"request_end_ns", md.request_end_ns},
-                   {"benchmark_phase", md.benchmark_phase},
-                   {"was_cancelled", md.was_cancelled}};
-  if (!md.url.empty()) metadata["url"] = md.url;
-  if (!md.class_label.empty()) metadata["class"] = md.class_label;
-  if (md.conversation_id) metadata["conversation_id"] = *md.conversation_id;
-  if (md.turn_index) metadata["turn_index"] = *md.turn_index;
-  if (md.in_ramp) metadata["in_ramp"] = *md.in_ramp;
-  json values = json::object();
-  auto put = [&](std::string_view tag, std::string_view unit, auto value) {
-    values[std::string(tag)] = {{"value", value}, {"unit", unit}};
-  };
-  auto ms = [](double ns) { return ns / 1e6; };
-  if (m.ok) {
-    if (m.time_to_first_token_ns) put("time_to_first_token", "ms", ms(double(*m.time_to_first_token_ns)));
-    if (m.time_to_second_token_ns) put("time_to_second_token", "ms", ms(double(*m.time_to_second_token_ns)));
-    if (m.request_latency_ns) put("request_latency", "ms", ms(double(*m.request_latency_ns)));
-    if (m.inter_token_latency_ns) put("inter_token_latency", "ms", ms(*m.inter_token_latency_ns));
-    if (!m.inter_chunk_latencies_ns.empty()) {
-      std::vector<double> gaps;
-      for (auto g : m.inter_chunk_latencies_ns) gaps.push_back(ms(double(g)));
-      put("inter_chunk_latency", "ms", gaps);
-    }
-    if (m.output_token_throughput_per_user) {
-      put("output_token_throughput_per_user", "tokens/sec/user", *m.output_token_throughput_per_user);
-    }
-    if (m.output_sequence_length) {
-      put("output_sequence_length", "tokens", *m.output_sequence_length);
-      values["output_sequence_length"]["source"] = metrics::token_source_name(m.output_tokens_source);
-    }
-    if (m.time_to_first_output_token_ns) {
-      put("time_to_first_output_token", "ms", ms(double(*m.time_to_first_output_token_ns)));
-    }
-    if (m.output_token_count) put("output_token_count", "tokens", *m.output_token_count);
-    if (m.reasoning_token_count) {
-      put("reasoning_token_count", "tokens", *m.reasoning_token_count);
-      values["reasoning_token_count"]["source"] = metrics::token_source_name(m.reasoning_tokens_source);
-    }
-    if (m.cached_prompt_tokens) put("usage_prompt_cache_read_tokens", "tokens", *m.cached_prompt_tokens);
-    if (m.prefill_throughput_per_user) {
-      put("prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
-    }
+namespace {
+
+// A string value; a server's bad bytes are replaced (U+FFFD) as nlohmann's dump does,
+// rather than the record being lost.
+void put_string(JsonWriter& w, std::string_view text) {
+  if (!w.value(text)) w.raw(json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void write_metadata(JsonWriter& w, const RecordMetadata& md) {
+  w.key("metadata");
+  w.begin_object();
+  w.key("session_num");
+  w.value(md.session_num);
+  w.key("x_request_id");
+  put_string(w, md.request_id);
+  w.key("request_start_ns");
+  w.value(md.request_start_ns);
+  w.key("request_end_ns");
+  w.value(md.request_end_ns);
+  w.key("benchmark_phase");
+  put_string(w, md.benchmark_phase);
+  w.key("was_cancelled");
+  w.value(md.was_cancelled);
+  if (!md.url.empty()) {
+    w.key("url");
+    put_string(w, md.url);
   }
-  if (m.server_queue_ms) put("server_queue_time", "ms", *m.server_queue_ms);
-  if (m.server_prefill_ms) put("server_prefill_time", "ms", *m.server_prefill_ms);
-  if (m.server_decode_ms) put("server_decode_time", "ms", *m.server_decode_ms);
-  if (m.network_client_overhead_ms) put("network_client_overhead", "ms", *m.network_client_overhead_ms);
-  if (m.tls_handshake_time_ns) put("tls_handshake_time", "ms", ms(double(*m.tls_handshake_time_ns)));
-  if (m.schedule_lag_ns) put("schedule_lag", "ms", ms(double(*m.schedule_lag_ns)));
+  if (!md.class_label.empty()) {
+    w.key("class");
+    put_string(w, md.class_label);
+  }
+  if (md.conversation_id) {
+    w.key("conversation_id");
+    w.value(*md.conversation_id);
+  }
+  if (md.turn_index) {
+    w.key("turn_index");
+    w.value(*md.turn_index);
+  }
+  if (md.in_ramp) {
+    w.key("in_ramp");
+    w.value(*md.in_ramp);
+  }
+  w.end_object();
+}
+
+// A time in ns written as ms: an exact decimal (the double ns / 1e6 reads back from it).
+struct Millis {
+  int64_t ns;
+};
+
+void put_value(JsonWriter& w, Millis value) { w.scaled(value.ns, 6); }
+template <typename T>
+void put_value(JsonWriter& w, T value) {
+  w.value(value);
+}
+
+// {"value": V, "unit": U[, "source": S]} under `tag`.
+template <typename T>
+void put_metric(JsonWriter& w, std::string_view tag, std::string_view unit, T value,
+                std::string_view source = {}) {
+  w.key(tag);
+  w.begin_object();
+  w.key("value");
+  put_value(w, value);
+  w.key("unit");
+  w.value(unit);
+  if (!source.empty()) {
+    w.key("source");
+    w.value(source);
+  }
+  w.end_object();
+}
+
+Millis ms(int64_t ns) { return Millis{ns}; }
+
+void write_ok_metrics(JsonWriter& w, const metrics::RequestMetrics& m) {
+  if (m.time_to_first_token_ns) put_metric(w, "time_to_first_token", "ms", ms(*m.time_to_first_token_ns));
+  if (m.time_to_second_token_ns) put_metric(w, "time_to_second_token", "ms", ms(*m.time_to_second_token_ns));
+  if (m.request_latency_ns) put_metric(w, "request_latency", "ms", ms(*m.request_latency_ns));
+  if (m.inter_token_latency_ns) put_metric(w, "inter_token_latency", "ms", *m.inter_token_latency_ns / 1e6);
+  if (!m.inter_chunk_latencies_ns.empty()) {
+    w.key("inter_chunk_latency");
+    w.begin_object();
+    w.key("value");
+    w.begin_array();
+    for (auto gap : m.inter_chunk_latencies_ns) w.scaled(gap, 6);
+    w.end_array();
+    w.key("unit");
+    w.value("ms");
+    w.end_object();
+  }
+  if (m.output_token_throughput_per_user) {
+    put_metric(w, "output_token_throughput_per_user", "tokens/sec/user", *m.output_token_throughput_per_user);
+  }
+  if (m.output_sequence_length) {
+    put_metric(w, "output_sequence_length", "tokens", *m.output_sequence_length,
+               metrics::token_source_name(m.output_tokens_source));
+  }
+  if (m.time_to_first_output_token_ns) {
+    put_metric(w, "time_to_first_output_token", "ms", ms(*m.time_to_first_output_token_ns));
+  }
+  if (m.output_token_count) put_metric(w, "output_token_count", "tokens", *m.output_token_count);
+  if (m.reasoning_token_count) {
+    put_metric(w, "reasoning_token_count", "tokens", *m.reasoning_token_count,
+               metrics::token_source_name(m.reasoning_tokens_source));
+  }
+  if (m.cached_prompt_tokens) put_metric(w, "usage_prompt_cache_read_tokens", "tokens", *m.cached_prompt_tokens);
+  if (m.prefill_throughput_per_user) {
+    put_metric(w, "prefill_throughput_per_user", "tokens/sec/user", *m.prefill_throughput_per_user);
+  }
+}
+
+void write_metrics(JsonWriter& w, const metrics::RequestMetrics& m) {
+  w.key("metrics");
+  w.begin_object();
+  if (m.ok) write_ok_metrics(w, m);
+  if (m.server_queue_ms) put_metric(w, "server_queue_time", "ms", *m.server_queue_ms);
+  if (m.server_prefill_ms) put_metric(w, "server_prefill_time", "ms", *m.server_prefill_ms);
+  if (m.server_decode_ms) put_metric(w, "server_decode_time", "ms", *m.server_decode_ms);
+  if (m.network_client_overhead_ms) put_metric(w, "network_client_overhead", "ms", *m.network_client_overhead_ms);
+  if (m.tls_handshake_time_ns) put_metric(w, "tls_handshake_time", "ms", ms(*m.tls_handshake_time_ns));
+  if (m.schedule_lag_ns) put_metric(w, "schedule_lag", "ms", ms(*m.schedule_lag_ns));
   if (m.input_sequence_length) {
-    put(m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length);
-    values[m.ok ? "input_sequence_length" : "error_isl"]["source"] =
-        metrics::token_source_name(m.input_tokens_source);
+    put_metric(w, m.ok ? "input_sequence_length" : "error_isl", "tokens", *m.input_sequence_length,
+               metrics::token_source_name(m.input_tokens_source));
   }
-  json error = nullptr;
+  w.end_object();
+}
+
+}  // namespace
+
+// Written directly (no DOM): this runs once per request on the event loop.
+std::string record_line(const RecordMetadata& md, const metrics::RequestMetrics& m) {
+  std::string line;
+  line.reserve(512 + m.inter_chunk_latencies_ns.size() * 24);
+  JsonWriter w(line);
+  w.begin_object();
+  write_metadata(w, md);
+  write_metrics(w, m);
+  w.key("error");
   if (m.error) {
-    error = {{"code", m.error->http_status ? json(*m.error->http_status) : json(nullptr)},
-             {"type", error_type(*m.error)},
-             {"message", m.error->message}};
+    w.begin_object();
+    w.key("code");
+    if (m.error->http_status) {
+      w.value(*m.error->http_status);
+    } else {
+      w.null();
+    }
+    w.key("type");
+    w.value(metrics::error_kind_name(m.error->kind));
+    w.key("message");
+    put_string(w, m.error->message);
+    w.end_object();
+  } else {
+    w.null();
   }
-  json line = {{"metadata", metadata}, {"metrics", values}, {"error", error}};
-  // Replace rather than throw: a record is never lost to a server's bad bytes.
-  return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  w.end_object();
+  line.push_back('\n');
+  return line;
 }
 
 std::string iso8601(int64_t epoch_ns) {

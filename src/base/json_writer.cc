@@ -1,0 +1,215 @@
+#include "base/json_writer.h"
+
+#include "base/json_reader.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <algorithm>
+
+namespace aiperf {
+namespace {
+
+// Length of the valid UTF-8 sequence at `p` (RFC 3629: no overlongs, no surrogates,
+// at most U+10FFFF, as nlohmann's decoder), or 0.
+std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = p[0];
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) < n || p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+bool append_json_string(std::string& out, std::string_view text) {
+  const std::size_t mark = out.size();
+  out.push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const auto* run = p;
+    p = reinterpret_cast<const unsigned char*>(
+        json_scan_plain(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(end)));
+    out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+    if (p == end) break;
+    const unsigned char c = *p;
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(p, end);
+      if (n == 0) {
+        out.resize(mark);
+        return false;
+      }
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        const char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+    ++p;
+  }
+  out.push_back('"');
+  return true;
+}
+
+void append_json_number(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out.append("null");
+    return;
+  }
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest round trip
+  (void)ec;  // 32 bytes always hold a double's shortest form
+  std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+  out.append(text);
+  // Keep it a floating-point number for readers that distinguish (1.0, not 1).
+  if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
+}
+
+void append_json_scaled(std::string& out, int64_t value, unsigned decimals) {
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (value > kExact || value < -kExact) {
+    double divisor = 1;
+    for (unsigned i = 0; i < decimals; ++i) divisor *= 10;
+    append_json_number(out, static_cast<double>(value) / divisor);
+    return;
+  }
+  if (value < 0) out.push_back('-');
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value < 0 ? -value : value);
+  (void)ec;
+  const std::size_t n = static_cast<std::size_t>(end - digits);
+  std::size_t last = n;  // one past the last fraction digit that is not a trailing zero
+  while (last > 0 && n - last < decimals && digits[last - 1] == '0') --last;
+  if (n > decimals) {
+    out.append(digits, n - decimals);
+  } else {
+    out.push_back('0');
+  }
+  out.push_back('.');
+  if (last <= n - std::min<std::size_t>(n, decimals) ) {  // the fraction is all zeros
+    out.push_back('0');
+    return;
+  }
+  if (n < decimals) out.append(decimals - n, '0');
+  const std::size_t from = n > decimals ? n - decimals : 0;
+  out.append(digits + from, last - from);
+}
+
+void append_json_number(std::string& out, int64_t value) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  (void)ec;
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+void append_json_number(std::string& out, uint64_t value) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  (void)ec;
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+void JsonWriter::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (depth_ == 0) return;
+  const uint64_t bit = uint64_t{1} << (depth_ - 1);
+  if (has_element_ & bit) out_.push_back(',');
+  has_element_ |= bit;
+}
+
+void JsonWriter::open(char c) {
+  separate();
+  out_.push_back(c);
+  ++depth_;
+  has_element_ &= ~(uint64_t{1} << (depth_ - 1));
+}
+
+void JsonWriter::close(char c) {
+  out_.push_back(c);
+  --depth_;
+}
+
+void JsonWriter::key(std::string_view name) {
+  separate();
+  out_.push_back('"');
+  out_.append(name);
+  out_.append("\":");
+  after_key_ = true;
+}
+
+bool JsonWriter::value(std::string_view text) {
+  separate();
+  if (append_json_string(out_, text)) return true;
+  // The separator stays; the next value (the caller's raw() replacement) goes in its place.
+  after_key_ = true;
+  return false;
+}
+
+void JsonWriter::value(double number) {
+  separate();
+  append_json_number(out_, number);
+}
+
+void JsonWriter::value(int64_t number) {
+  separate();
+  append_json_number(out_, number);
+}
+
+void JsonWriter::value(uint64_t number) {
+  separate();
+  append_json_number(out_, number);
+}
+
+void JsonWriter::value(bool flag) {
+  separate();
+  out_.append(flag ? "true" : "false");
+}
+
+void JsonWriter::scaled(int64_t value, unsigned decimals) {
+  separate();
+  append_json_scaled(out_, value, decimals);
+}
+
+void JsonWriter::null() {
+  separate();
+  out_.append("null");
+}
+
+void JsonWriter::raw(std::string_view json) {
+  separate();
+  out_.append(json);
+}
+
+}  // namespace aiperf

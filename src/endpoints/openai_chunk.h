@@ -1,0 +1,19 @@
+// A validated fast path for the common shape of OpenAI streaming chunks and bodies
+// (`{"id":…,"choices":[{"index":0,"delta":{"content":"…"},…}],"usage":…}`): one pass
+// over the bytes, no padded copy, no parser state. Anything it is not sure of — an
+// error object, tool calls, a second choice, escaped keys, a number where text goes,
+// invalid JSON or UTF-8 — it declines, and the general parser (simdjson On-Demand)
+// decides. When it answers, the answer equals the general parser's (openai_chunk_test).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "aiperf/sdk/endpoint.h"
+
+namespace aiperf::endpoints {
+
+/// The event for `json` (trimmed, not "[DONE]"), or nullopt when the general parser must decide.
+std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json);
+
+}  // namespace aiperf::endpoints
