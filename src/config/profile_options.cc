@@ -52,6 +52,40 @@ void validate_workloads(const ProfileOptions& o, Need& need) {
        "--conversation-turn-delay-mean", "and its stddev and ratio must not be negative");
 }
 
+// Ramps, counts, durations and the user-centric mode: the shape of the load over time.
+template <class Need>
+void validate_load_shape(const ProfileOptions& o, Need& need) {
+  need(o.arrival_smoothness > 0, "--arrival-smoothness", "must be positive");
+  need(!(o.concurrency_ramp_duration > 0 && o.request_rate), "--concurrency-ramp-duration",
+       "ramps --concurrency mode only (not the ceiling of --request-rate)");
+  need(!(o.request_rate_ramp_duration > 0 && !o.request_rate), "--request-rate-ramp-duration", "needs --request-rate");
+  const bool warmup = o.warmup_request_count || o.warmup_duration;
+  need(!(o.warmup_concurrency_ramp_duration.value_or(0) > 0 && (o.request_rate || !warmup)),
+       "--warmup-concurrency-ramp-duration", "needs a warmup phase (--warmup-request-count or --warmup-duration) in "
+                                             "--concurrency mode");
+  need(!(o.warmup_request_rate_ramp_duration.value_or(0) > 0 && (!o.request_rate || !warmup)),
+       "--warmup-request-rate-ramp-duration", "needs --request-rate and a warmup phase");
+  for (auto [value, flag] : {std::pair{o.concurrency_ramp_duration, "--concurrency-ramp-duration"},
+                             {o.request_rate_ramp_duration, "--request-rate-ramp-duration"},
+                             {o.warmup_concurrency_ramp_duration.value_or(0), "--warmup-concurrency-ramp-duration"},
+                             {o.warmup_request_rate_ramp_duration.value_or(0), "--warmup-request-rate-ramp-duration"}}) {
+    need(value >= 0 && value <= kMaxSeconds, flag, fmt::format("must be between 0 and {} s", kMaxSeconds));
+  }
+  need(!o.request_count || *o.request_count >= 1, "--request-count", "must be at least 1");
+  need(!o.benchmark_duration || *o.benchmark_duration > 0, "--benchmark-duration", "must be positive");
+  need(o.benchmark_grace_period >= 0, "--benchmark-grace-period", "must not be negative");
+  need(!o.warmup_request_count || *o.warmup_request_count >= 1, "--warmup-request-count", "must be at least 1");
+  need(!o.warmup_duration || *o.warmup_duration > 0, "--warmup-duration", "must be positive");
+  need(!(o.request_rate && o.fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
+  need(!o.user_centric_rate || (*o.user_centric_rate >= kMinRequestRate && *o.user_centric_rate <= kMaxRequestRate),
+       "--user-centric-rate", fmt::format("must be between {} and {}", kMinRequestRate, kMaxRequestRate));
+  need(!o.user_centric_rate || (o.num_users >= 1 && o.num_users <= 1'000'000), "--user-centric-rate",
+       "needs --num-users U (1-1000000)");
+  need(o.user_centric_rate || o.num_users == 0, "--num-users", "needs --user-centric-rate");
+  need(!(o.user_centric_rate && (o.request_rate || o.fixed_schedule)), "--user-centric-rate",
+       "excludes --request-rate and --fixed-schedule");
+}
+
 }  // namespace
 
 std::vector<Error> ProfileOptions::validate(bool complete) const {
@@ -71,35 +105,7 @@ std::vector<Error> ProfileOptions::validate(bool complete) const {
                              {std::optional(request_timeout_seconds), "--request-timeout-seconds"}}) {
     need(!value || *value <= kMaxSeconds, flag, fmt::format("must be at most {} s (one year)", kMaxSeconds));
   }
-  need(arrival_smoothness > 0, "--arrival-smoothness", "must be positive");
-  need(!(concurrency_ramp_duration > 0 && request_rate), "--concurrency-ramp-duration",
-       "ramps --concurrency mode only (not the ceiling of --request-rate)");
-  need(!(request_rate_ramp_duration > 0 && !request_rate), "--request-rate-ramp-duration", "needs --request-rate");
-  const bool warmup = warmup_request_count || warmup_duration;
-  need(!(warmup_concurrency_ramp_duration.value_or(0) > 0 && (request_rate || !warmup)),
-       "--warmup-concurrency-ramp-duration", "needs a warmup phase (--warmup-request-count or --warmup-duration) in "
-                                             "--concurrency mode");
-  need(!(warmup_request_rate_ramp_duration.value_or(0) > 0 && (!request_rate || !warmup)),
-       "--warmup-request-rate-ramp-duration", "needs --request-rate and a warmup phase");
-  for (auto [value, flag] : {std::pair{concurrency_ramp_duration, "--concurrency-ramp-duration"},
-                             {request_rate_ramp_duration, "--request-rate-ramp-duration"},
-                             {warmup_concurrency_ramp_duration.value_or(0), "--warmup-concurrency-ramp-duration"},
-                             {warmup_request_rate_ramp_duration.value_or(0), "--warmup-request-rate-ramp-duration"}}) {
-    need(value >= 0 && value <= kMaxSeconds, flag, fmt::format("must be between 0 and {} s", kMaxSeconds));
-  }
-  need(!request_count || *request_count >= 1, "--request-count", "must be at least 1");
-  need(!benchmark_duration || *benchmark_duration > 0, "--benchmark-duration", "must be positive");
-  need(benchmark_grace_period >= 0, "--benchmark-grace-period", "must not be negative");
-  need(!warmup_request_count || *warmup_request_count >= 1, "--warmup-request-count", "must be at least 1");
-  need(!warmup_duration || *warmup_duration > 0, "--warmup-duration", "must be positive");
-  need(!(request_rate && fixed_schedule), "--request-rate", "and --fixed-schedule exclude each other");
-  need(!user_centric_rate || (*user_centric_rate >= kMinRequestRate && *user_centric_rate <= kMaxRequestRate),
-       "--user-centric-rate", fmt::format("must be between {} and {}", kMinRequestRate, kMaxRequestRate));
-  need(!user_centric_rate || (num_users >= 1 && num_users <= 1'000'000), "--user-centric-rate",
-       "needs --num-users U (1-1000000)");
-  need(user_centric_rate || num_users == 0, "--num-users", "needs --user-centric-rate");
-  need(!(user_centric_rate && (request_rate || fixed_schedule)), "--user-centric-rate",
-       "excludes --request-rate and --fixed-schedule");
+  validate_load_shape(*this, need);
   need(!(timing_strategy.empty() && !timing_config.empty()), "--timing-config", "needs --timing-strategy");
   need(!(no_server_metrics && (!server_metrics_urls.empty() || !server_metrics_filter.empty())), "--no-server-metrics",
        "and --server-metrics/--server-metrics-filter exclude each other");
