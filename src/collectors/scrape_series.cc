@@ -23,6 +23,13 @@ std::string escape(const std::string& v) {
   return out;
 }
 
+// The same buckets, every count zero: a histogram series before its first observation.
+HistogramSnapshot zero_like(const HistogramSnapshot& snap) {
+  HistogramSnapshot zero;
+  for (const auto& bucket : snap.buckets) zero.buckets.emplace_back(bucket.first, 0.0);
+  return zero;
+}
+
 }  // namespace
 
 std::optional<double> percentile(std::vector<double> values, double pct) {
@@ -82,7 +89,8 @@ std::optional<double> DeltaHistogram::quantile(double pct) const {
   return b.back().first;
 }
 
-void ScrapeSeries::add_family(const MetricFamily& family, int64_t wall_ns, const std::string& instance) {
+void ScrapeSeries::add_family(const MetricFamily& family, int64_t wall_ns, const std::string& instance,
+                              std::optional<int64_t> baseline) {
   if (family.type == MetricType::kHistogram) {
     std::map<std::string, HistogramSnapshot> snapshots;
     for (const auto& s : family.samples) {
@@ -102,7 +110,7 @@ void ScrapeSeries::add_family(const MetricFamily& family, int64_t wall_ns, const
       auto& span = histograms_[family.name + labels];
       span.family = family.name;
       span.labels = labels;
-      if (!span.first) span.first = snap;
+      if (!span.first) span.first = baseline ? zero_like(snap) : snap;
       span.last = std::move(snap);
     }
     return;
@@ -116,6 +124,7 @@ void ScrapeSeries::add_family(const MetricFamily& family, int64_t wall_ns, const
     bool counter = family.type == MetricType::kCounter ||
                    (family.type == MetricType::kSummary && (ends_with(s.name, "_sum") || ends_with(s.name, "_count")));
     series.type = counter ? MetricType::kCounter : MetricType::kGauge;
+    if (counter && baseline && series.points.empty()) series.points.emplace_back(*baseline, 0.0);
     series.points.emplace_back(wall_ns, s.value);
   }
 }

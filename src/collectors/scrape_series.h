@@ -49,10 +49,14 @@ class ScrapeSeries {
  public:
   /// Adds one scrape taken at `wall_ns`. `instance` (may be empty) is added as a label
   /// so that several endpoints' series stay apart. `keep(family)` filters families.
+  /// A counter or histogram series absent from the instance's first scrape started during
+  /// the phase: it counts from zero at that first scrape, as a new Prometheus series does.
   template <class Keep>
   void add(const Exposition& scrape, int64_t wall_ns, const std::string& instance, Keep&& keep) {
+    const auto [first, inserted] = first_scrape_ns_.emplace(instance, wall_ns);
+    const std::optional<int64_t> baseline = inserted ? std::nullopt : std::optional(first->second);
     for (const auto& family : scrape.families) {
-      if (keep(family.name)) add_family(family, wall_ns, instance);
+      if (keep(family.name)) add_family(family, wall_ns, instance, baseline);
     }
     ++scrapes_;
   }
@@ -64,12 +68,15 @@ class ScrapeSeries {
   std::vector<DeltaHistogram> histograms() const;
 
  private:
-  void add_family(const MetricFamily& family, int64_t wall_ns, const std::string& instance);
+  // `baseline`: the instance's first scrape, when this is a later one (new series start at 0 there).
+  void add_family(const MetricFamily& family, int64_t wall_ns, const std::string& instance,
+                  std::optional<int64_t> baseline);
   struct HistogramSpan {
     std::string family, labels;
     std::optional<HistogramSnapshot> first, last;
   };
   uint64_t scrapes_ = 0;
+  std::map<std::string, int64_t> first_scrape_ns_;  // by instance
   std::map<std::string, ScalarSeries> scalars_;
   std::map<std::string, HistogramSpan> histograms_;
 };

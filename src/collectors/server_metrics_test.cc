@@ -62,6 +62,28 @@ TEST(ScrapeSeriesTest, HistogramsBecomeThePhasesDeltaWithInterpolatedPercentiles
   EXPECT_DOUBLE_EQ(v["avg"], 0.15);
 }
 
+TEST(ScrapeSeriesTest, SeriesThatAppearDuringThePhaseCountFromZero) {
+  ScrapeSeries s;
+  // The baseline has no per-model series yet (a server before its first request).
+  s.add(parse("# TYPE up gauge\nup 1\n"), 0, "", keep_all);
+  s.add(parse("# TYPE c counter\nc_total 40\n# TYPE g gauge\ng 7\n"
+              "# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 4\nh_sum 5\nh_count 4\n"),
+        1'000'000'000, "", keep_all);
+  s.add(parse("# TYPE c counter\nc_total 50\n# TYPE g gauge\ng 9\n"
+              "# TYPE h histogram\nh_bucket{le=\"1\"} 5\nh_bucket{le=\"+Inf\"} 6\nh_sum 8\nh_count 6\n"),
+        2'000'000'000, "", keep_all);
+  EXPECT_EQ(s.scalars().at("c_total").increase(), 50);  // not 10: the 40 before the 2nd scrape count
+  EXPECT_EQ(s.scalars().at("g").points.size(), 2u);     // a gauge gets no invented point
+  auto hs = s.histograms();
+  ASSERT_EQ(hs.size(), 1u);
+  EXPECT_EQ(hs[0].delta.count, 6);
+  EXPECT_EQ(hs[0].delta.sum, 8);
+  // Another instance's first scrape is its own baseline: its series are not new.
+  s.add(parse("# TYPE c counter\nc_total 70\n"), 2'000'000'000, "b", keep_all);
+  s.add(parse("# TYPE c counter\nc_total 75\n"), 3'000'000'000, "b", keep_all);
+  EXPECT_EQ(s.scalars().at("c_total{instance=\"b\"}").increase(), 5);
+}
+
 TEST(ScrapeSeriesTest, InstancesKeepSeveralEndpointsApartAndTheFilterDropsFamilies) {
   ScrapeSeries s;
   auto keep = [](const std::string& family) { return family.rfind("vllm:", 0) == 0; };
