@@ -86,6 +86,20 @@ TEST(CollectorsE2ETest, ServerTokenCountersEqualTheClientTotalsAndHistogramsAgre
   EXPECT_NE(run.result.out.find("Generation tokens"), std::string::npos) << run.result.out;
 }
 
+// Without a warmup the mock's per-model series do not exist at the phase's first scrape
+// (no request yet): they count from zero there, so nothing before their first sample is lost.
+TEST(CollectorsE2ETest, SeriesBornDuringThePhaseCountFromZeroOnAFreshServer) {
+  MockServerProcess server({"--ttft", "20", "--itl", "2"});
+  TempDir dir;
+  auto run = profile(server, dir, "--streaming --concurrency 2 --request-count 8 --isl 16 --osl 6");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const auto m = read_json(dir, "server_metrics.json")["metrics"];
+  auto [in, out] = client_tokens(run.records);
+  EXPECT_EQ(m["vllm:prompt_tokens_total{model_name=\"mock\"}"]["delta"].get<double>(), static_cast<double>(in));
+  EXPECT_EQ(m["vllm:generation_tokens_total{model_name=\"mock\"}"]["delta"].get<double>(), static_cast<double>(out));
+  EXPECT_EQ(m["vllm:time_to_first_token_seconds{model_name=\"mock\"}"]["count"].get<double>(), 8);
+}
+
 TEST(CollectorsE2ETest, AFailedScrapeIsAWarningAndTheFilterKeepsOnlyMatchingFamilies) {
   MockServerProcess server({"--fast"});
   TempDir dir;
