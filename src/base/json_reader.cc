@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace aiperf {
 
 // The first byte at or after `p` that needs a look inside a JSON string: '"', '\\', a
@@ -98,27 +100,8 @@ bool JsonReader::escape(std::string* out) {
 
 // One UTF-8 sequence (RFC 3629: no overlongs, surrogates, or code points past U+10FFFF).
 bool JsonReader::utf8(std::string* out) {
-  const auto* s = reinterpret_cast<const unsigned char*>(p_);
-  const unsigned char c = s[0];
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return false;
-  }
-  if (static_cast<std::size_t>(end_ - p_) < n || s[1] < lo || s[1] > hi) return false;
-  for (std::size_t i = 2; i < n; ++i) {
-    if ((s[i] & 0xC0) != 0x80) return false;
-  }
+  const std::size_t n = utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)));
+  if (n == 0) return false;
   if (out) out->append(p_, n);
   p_ += n;
   return true;

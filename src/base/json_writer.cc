@@ -1,42 +1,14 @@
 #include "base/json_writer.h"
 
-#include "base/json_reader.h"
-
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <algorithm>
+
+#include "base/json_reader.h"
+#include "base/utf8.h"
 
 namespace aiperf {
-namespace {
-
-// Length of the valid UTF-8 sequence at `p` (RFC 3629: no overlongs, no surrogates,
-// at most U+10FFFF, as nlohmann's decoder), or 0.
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < n || p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-}  // namespace
 
 bool append_json_string(std::string& out, std::string_view text) {
   const std::size_t mark = out.size();
@@ -51,7 +23,8 @@ bool append_json_string(std::string& out, std::string_view text) {
     if (p == end) break;
     const unsigned char c = *p;
     if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(p, end);
+      const std::size_t n = utf8_sequence_length(
+          std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)));
       if (n == 0) {
         out.resize(mark);
         return false;

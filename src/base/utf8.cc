@@ -5,9 +5,10 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// Length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no
-// overlongs, no surrogates, at most U+10FFFF), or 0 when it is invalid.
-std::size_t valid_sequence(std::string_view s) {
+}  // namespace
+
+std::size_t utf8_sequence_length(std::string_view s) {
+  if (s.empty()) return 0;
   const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   const unsigned char c = b(0);
   if (c < 0x80) return 1;
@@ -33,13 +34,11 @@ std::size_t valid_sequence(std::string_view s) {
   return n;
 }
 
-}  // namespace
-
 std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
-    const std::size_t n = valid_sequence(text);
+    const std::size_t n = utf8_sequence_length(text);
     if (n == 0) {
       out.append(kReplacement);
       text.remove_prefix(1);

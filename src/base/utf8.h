@@ -8,6 +8,10 @@
 
 namespace aiperf {
 
+/// Length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no overlongs, no
+/// surrogates, at most U+10FFFF; 1 for ASCII), or 0 when it is invalid or `s` is empty.
+std::size_t utf8_sequence_length(std::string_view s);
+
 /// `text` with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
 

@@ -34,5 +34,18 @@ TEST(Utf8Test, TruncationNeverSplitsACharacter) {
   EXPECT_EQ(truncate_utf8("short", 300), "short");
 }
 
+TEST(Utf8Test, SequenceLengthFollowsRfc3629) {
+  EXPECT_EQ(utf8_sequence_length("a"), 1u);
+  EXPECT_EQ(utf8_sequence_length("\xC3\xA9x"), 2u);          // é
+  EXPECT_EQ(utf8_sequence_length("\xE6\x8F\x92"), 3u);      // 插
+  EXPECT_EQ(utf8_sequence_length("\xF0\x9F\x98\x80"), 4u);  // 😀
+  EXPECT_EQ(utf8_sequence_length(""), 0u);
+  EXPECT_EQ(utf8_sequence_length("\xC0\xAF"), 0u);           // overlong
+  EXPECT_EQ(utf8_sequence_length("\xED\xA0\x80"), 0u);      // a surrogate
+  EXPECT_EQ(utf8_sequence_length("\xF4\x90\x80\x80"), 0u);  // past U+10FFFF
+  EXPECT_EQ(utf8_sequence_length("\xE6\x8F"), 0u);           // cut short
+  EXPECT_EQ(utf8_sequence_length("\x80"), 0u);               // a continuation byte first
+}
+
 }  // namespace
 }  // namespace aiperf
