@@ -164,18 +164,25 @@ TEST(TransportE2ETest, MaxResponseBytesFailsEachOversizedResponse) {
   }
 }
 
-TEST(TransportE2ETest, TlsHandshakeTimeIsExportedWhenRequestsUsedTls) {
-  if (!peers::NginxProcess::available()) GTEST_SKIP() << "nginx is not installed (scripts/install-deps.sh)";
+// aiperf against nginx's TLS in front of `mock`, trusting the test CA (--ssl-ca-file); nginx
+// and the certificates live for this run only.
+testing::ProfileRun profile_through_tls(const MockServerProcess& mock, const TempDir& dir, const std::string& args,
+                                        int* nginx_port = nullptr) {
   peers::TempDir certs_dir;
   const auto certs = peers::make_test_certs(certs_dir.path());
-  MockServerProcess mock({"--fast"});
   const int port = peers::free_port();
+  if (nginx_port != nullptr) *nginx_port = port;
   peers::NginxProcess nginx(certs_dir.path(), port, peers::NginxProcess::tls_proxy(port, certs, mock.port()));
-  TempDir dir;
-  auto run = testing::read_run(
+  return testing::read_run(
       dir, testing::run_aiperf("profile -m mock -u https://localhost:" + std::to_string(port) + " --ssl-ca-file '" +
-                               certs.server_cert + "' --ui none --artifact-dir '" + dir.path().string() +
-                               "' --connection-reuse-strategy never --request-count 5 --isl 5 --osl 2"));
+                               certs.server_cert + "' --ui none --artifact-dir '" + dir.path().string() + "' " + args));
+}
+
+TEST(TransportE2ETest, TlsHandshakeTimeIsExportedWhenRequestsUsedTls) {
+  if (!peers::NginxProcess::available()) GTEST_SKIP() << "nginx is not installed (scripts/install-deps.sh)";
+  MockServerProcess mock({"--fast"});
+  TempDir dir;
+  auto run = profile_through_tls(mock, dir, "--connection-reuse-strategy never --request-count 5 --isl 5 --osl 2");
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
   const json& tls = run.aggregate["tls_handshake_time"];
   ASSERT_TRUE(tls.is_object()) << run.aggregate.dump();
@@ -198,16 +205,10 @@ TEST(TransportE2ETest, TlsHandshakeTimeIsExportedWhenRequestsUsedTls) {
 // without it the system store would refuse the test CA and every scrape would fail.
 TEST(TransportE2ETest, ServerMetricsScrapesOfAnHttpsUrlUseTheRunsCaFile) {
   if (!peers::NginxProcess::available()) GTEST_SKIP() << "nginx is not installed (scripts/install-deps.sh)";
-  peers::TempDir certs_dir;
-  const auto certs = peers::make_test_certs(certs_dir.path());
   MockServerProcess mock({"--fast"});
-  const int port = peers::free_port();
-  peers::NginxProcess nginx(certs_dir.path(), port, peers::NginxProcess::tls_proxy(port, certs, mock.port()));
   TempDir dir;
-  auto run = testing::read_run(
-      dir, testing::run_aiperf("profile -m mock -u https://localhost:" + std::to_string(port) + " --ssl-ca-file '" +
-                               certs.server_cert + "' --ui none --artifact-dir '" + dir.path().string() +
-                               "' --request-count 5 --isl 5 --osl 2"));
+  int port = 0;
+  auto run = profile_through_tls(mock, dir, "--request-count 5 --isl 5 --osl 2", &port);
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
   const json sm = json::parse(testing::slurp(dir.path() / "server_metrics.json"), nullptr, false);
   ASSERT_TRUE(sm.is_object()) << run.result.err;
