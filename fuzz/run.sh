@@ -39,7 +39,7 @@ echo "== building tokenizer_json_fuzz"
 # The OpenAI chunk fast path against the general parser, and the one-pass JSON validator.
 echo "== building openai_chunk_fuzz"
 "$CXX" "${FLAGS[@]}" -I"$ROOT/include" "$HERE/openai_chunk_fuzz.cc" "$ROOT"/src/endpoints/{openai,openai_chunk,body_template}.cc \
-  "$ROOT"/src/base/json_{reader,writer}.cc -lsimdjson -o "$OUT/openai_chunk_fuzz" || exit 1
+  "$ROOT"/src/base/{json_reader,json_writer,utf8}.cc -lsimdjson -o "$OUT/openai_chunk_fuzz" || exit 1
 
 status=0
 run() {  # name corpus-subdir [extra libFuzzer flags...]
