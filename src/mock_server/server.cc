@@ -216,7 +216,10 @@ std::string peer_of(const tcp::socket& sock) {
 net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& timer,
                               const http::request<http::string_body>& req, Clock::time_point arrival,
                               std::uint64_t connection) {
-  const auto wall = std::chrono::system_clock::now();
+  // The wall-clock time of `arrival` (which may be the kernel's, before this thread woke), so
+  // arrival_unix_ms + duration_ms ends where the request did.
+  const auto wall = std::chrono::system_clock::now() -
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - arrival);
   const std::string_view target = sv(req.target());
   const Route route = route_for(sv(req.method_string()), target);
   Exchange ex;
