@@ -44,25 +44,34 @@ RawRecord parse_record(const json& line) {
   return r;
 }
 
-// Reads profile_export.jsonl; times become seconds after `origin` (unset: the first send, which it becomes).
-Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& file, std::optional<int64_t>& origin) {
-  std::vector<RequestPoint> points;
+// Calls `use` with every non-empty line of a JSONL file, parsed; a line that does not parse, or
+// that `use` throws on (a missing key, a wrong type), fails naming file:line. No file: no lines.
+template <class Use>
+Expected<void> for_each_json_line(const std::filesystem::path& file, Use&& use) {
   std::ifstream in(file);
-  if (!in) return points;  // aggregates only
-  std::vector<RawRecord> raw;
   std::string text;
   int line_number = 0;
-  while (std::getline(in, text)) {
+  while (in && std::getline(in, text)) {
     ++line_number;
     if (text.empty()) continue;
     try {
-      auto line = json::parse(text);
-      if (line.at("metadata").value("benchmark_phase", std::string("profiling")) != "profiling") continue;
-      raw.push_back(parse_record(line));
+      use(json::parse(text));
     } catch (const std::exception& e) {
       return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(file.string(), line_number));
     }
   }
+  return {};
+}
+
+// Reads profile_export.jsonl; times become seconds after `origin` (unset: the first send, which it becomes).
+Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& file, std::optional<int64_t>& origin) {
+  std::vector<RequestPoint> points;
+  std::vector<RawRecord> raw;
+  auto read = for_each_json_line(file, [&](const json& line) {  // no file: aggregates only
+    if (line.at("metadata").value("benchmark_phase", std::string("profiling")) != "profiling") return;
+    raw.push_back(parse_record(line));
+  });
+  if (!read) return fail(std::move(read.error()));
   if (!origin && !raw.empty()) {
     origin = std::numeric_limits<int64_t>::max();
     for (const auto& r : raw) origin = std::min(*origin, r.start_ns);
@@ -79,24 +88,14 @@ Expected<std::vector<RequestPoint>> read_records(const std::filesystem::path& fi
 Expected<std::map<std::string, TimeSeries>> read_time_series(const std::filesystem::path& file,
                                                              std::optional<int64_t> origin) {
   std::map<std::string, TimeSeries> out;
-  std::ifstream in(file);
-  if (!in) return out;
   std::vector<std::tuple<std::string, std::string, int64_t, double>> raw;
-  std::string text;
-  int line_number = 0;
-  while (std::getline(in, text)) {
-    ++line_number;
-    if (text.empty()) continue;
-    try {
-      const auto line = json::parse(text);
-      const auto& value = line.at("value");
-      if (!value.is_number()) continue;  // a non-finite sample is exported as null
-      raw.emplace_back(line.at("metric").get<std::string>(), line.value("unit", ""),
-                       line.at("timestamp_ns").get<int64_t>(), value.get<double>());
-    } catch (const std::exception& e) {
-      return fail(make_error(ErrorCode::kMalformedInput, e.what()).in_file(file.string(), line_number));
-    }
-  }
+  auto read = for_each_json_line(file, [&](const json& line) {
+    const auto& value = line.at("value");
+    if (!value.is_number()) return;  // a non-finite sample is exported as null
+    raw.emplace_back(line.at("metric").get<std::string>(), line.value("unit", ""),
+                     line.at("timestamp_ns").get<int64_t>(), value.get<double>());
+  });
+  if (!read) return fail(std::move(read.error()));
   int64_t first = std::numeric_limits<int64_t>::max();
   for (const auto& r : raw) first = std::min(first, std::get<2>(r));
   if (origin) first = *origin;
