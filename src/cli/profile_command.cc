@@ -9,6 +9,7 @@
 
 #include "config/config_file.h"
 #include "config/option_table.h"
+#include "distributed/mpi_world.h"
 #include "report/run_data.h"
 #include "export/atomic_file.h"
 #include "report/multi_run.h"
@@ -219,6 +220,12 @@ int run_command(const run::GlobalOptions& global, const ProfileFlags& flags) {
   }
   if (sweep && *sweep && options.num_profile_runs > 1) {
     fmt::print(stderr, "error: --num-profile-runs: a sweep runs each value once; give one or the other\n");
+    return 2;
+  }
+  if (distributed::launched_by_mpi() && ((sweep && *sweep) || options.num_profile_runs > 1)) {
+    // Each run's ranks meet at its phases; a sweep's stop condition is read from rank 0's exports alone.
+    fmt::print(stderr, "error: mpirun: a sweep or --num-profile-runs cannot be split across ranks yet; "
+                       "run one profile per mpirun\n");
     return 2;
   }
   if (sweep && *sweep) return run_sweep(global, options, **sweep, stop);

@@ -48,6 +48,23 @@ bool World::all_agree(std::uint64_t value) {
   return least == most;
 }
 
+bool World::all_true(bool value) {
+  int mine = value ? 1 : 0, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+  return all != 0;
+}
+
+std::string World::broadcast(std::string_view bytes) {
+  unsigned long long size = bytes.size();
+  MPI_Bcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  std::string out = rank_ == 0 ? std::string(bytes) : std::string(size, '\0');
+  constexpr std::size_t kPiece = std::size_t{1} << 30;  // an MPI count is an int
+  for (std::size_t at = 0; at < out.size(); at += kPiece) {
+    MPI_Bcast(out.data() + at, static_cast<int>(std::min(kPiece, out.size() - at)), MPI_CHAR, 0, MPI_COMM_WORLD);
+  }
+  return out;
+}
+
 namespace {
 
 constexpr int kSizeTag = 1, kPieceTag = 2;

@@ -53,6 +53,12 @@ class World {
   /// Whether every rank passed the same value (e.g. a digest of its options).
   bool all_agree(std::uint64_t value);
 
+  /// Whether every rank passed true (a logical AND over the ranks), on every rank.
+  bool all_true(bool value);
+
+  /// Every rank receives rank 0's `bytes` (what the other ranks pass is ignored).
+  std::string broadcast(std::string_view bytes);
+
   /// Rank 0 receives every rank's bytes, its own included, in rank order; the other ranks
   /// get an empty vector. Sent in pieces of at most `piece_bytes`, so a rank's bytes may
   /// exceed MPI's int counts.

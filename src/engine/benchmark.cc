@@ -1,6 +1,7 @@
 #include "engine/benchmark.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <exception>
@@ -50,16 +51,25 @@ Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {
 }
 
 std::function<void(std::string_view, std::string_view)> Benchmark::payload_observer(std::size_t index) {
+  if (in_.exchange && !in_.exchange->lead()) {  // the lead writes inputs.json
+    return [this](std::string_view id, std::string_view body) { encode_part_payload(id, body, part_items_); };
+  }
   if (!in_.on_payload) return {};
   return [this, index](std::string_view id, std::string_view body) { in_.on_payload(phases_[index], id, body); };
 }
 
 // Planned cancellations (--request-cancellation-rate) and requests cut by a stop are counted
-// apart from the metrics.
+// apart from the metrics. A part that is not the lead also keeps each request for it.
 void Benchmark::record(std::size_t index, const FinishedRequest& done) {
   const bool was_cancelled = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
-  const bool planned = was_cancelled && done.record.cancel_planned;
-  const bool cancelled = (stopping_ && was_cancelled) || planned;
+  const bool cancelled = (stopping_ && was_cancelled) || (was_cancelled && done.record.cancel_planned);
+  if (in_.exchange && !in_.exchange->lead()) encode_part_request(done, cancelled, part_items_);
+  tally(index, done, cancelled);
+}
+
+// `cancelled`: cut by the phase's end or cancelled on purpose, as record() decided on its part.
+void Benchmark::tally(std::size_t index, const FinishedRequest& done, bool cancelled) {
+  const bool planned = cancelled && done.record.cancel_planned;
   PhaseOutcome& current = outcomes_.back();
   current.transport.add(done.record);
   if (planned) {
@@ -115,7 +125,9 @@ void Benchmark::report_hook_failures(const std::string& when,
 }
 
 void Benchmark::start_phase(std::size_t index) {
-  if (index >= phases_.size() || interrupted_) {
+  const bool previous_ok = outcomes_.empty() || outcomes_.back().stop_reason.empty();
+  // A split run's parts go on together or stop together (each step below is met by all).
+  if (!all_go_on(index < phases_.size() && !interrupted_ && previous_ok)) {
     in_.client.stop();
     return;
   }
@@ -133,6 +145,9 @@ void Benchmark::start_phase(std::size_t index) {
     strategy_ = in_.make_strategy(plan);
   } catch (const std::exception& e) {
     outcome.stop_reason = std::string("cannot create the timing strategy: ") + e.what();
+  }
+  if (!all_go_on(strategy_ != nullptr)) {
+    if (outcome.stop_reason.empty()) outcome.stop_reason = "another rank could not create its timing strategy";
     in_.client.stop();
     return;
   }
@@ -149,7 +164,7 @@ void Benchmark::start_phase(std::size_t index) {
           else finish_phase(index);
         });
       });
-  runner_->start();
+  runner_->start(in_.exchange ? in_.exchange->agree_phase_start() : 0);
   if (plan.duration_s) {
     int64_t at = runner_->start_ns() + static_cast<int64_t>(*plan.duration_s * 1e9);
     in_.client.run_at(at, [this, index] {
@@ -177,27 +192,81 @@ void Benchmark::stop_phase(const std::string& reason) {
 void Benchmark::finish_phase(std::size_t index) {
   finish_waiting_ = false;
   PhaseOutcome& outcome = outcomes_.back();
+  outcome.stop_reason = runner_->stop_reason();
+  outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;
+  if (in_.exchange) exchange_phase(index);
   PhaseStats& stats = outcome.stats;
   stats.end_ns = wall_ns();
   stats.duration_sec = static_cast<double>(stats.end_ns - stats.start_ns) / 1e9;
-  stats.requests_sent = runner_->issued();
+  stats.requests_sent = runner_->issued() + parts_sent_;
   stats.requests_completed = static_cast<uint64_t>(outcome.metrics.request_count());
   stats.requests_failed = static_cast<uint64_t>(outcome.metrics.error_request_count());
   stats.was_cancelled = interrupted_.load();
   outcome.results = outcome.metrics.results();
   stats.metrics = summaries(outcome.results);
   outcome.strategy_summary = strategy_->summary();
-  outcome.stop_reason = runner_->stop_reason();
-  outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;
   if (in_.on_phase_end) in_.on_phase_end(outcomes_);
   report_hook_failures(stats.phase + " complete", in_.hooks.fire_phase_complete(stats));
   runner_.reset();
   strategy_.reset();
-  if (!outcome.stop_reason.empty()) {
-    in_.client.stop();
-    return;
-  }
   start_phase(index + 1);
+}
+
+PartHealth Benchmark::own_health() const {
+  const PhaseOutcome& outcome = outcomes_.back();
+  PartHealth h;
+  h.rank = in_.exchange ? in_.exchange->segment().index() : 0;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) h.host = host;
+  h.sent = runner_->issued();
+  h.succeeded = static_cast<uint64_t>(outcome.metrics.request_count());
+  h.failed = static_cast<uint64_t>(outcome.metrics.error_request_count());
+  h.cancelled = outcome.cancelled + outcome.planned_cancellations;
+  h.cpu_seconds = outcome.client_cpu_seconds;
+  h.duration_s = static_cast<double>(transport::now_ns() - runner_->start_ns()) / 1e9;
+  if (auto lag = outcome.metrics.result(metrics::MetricId::kScheduleLag); lag && lag->stats) {
+    h.schedule_lag_p99_ms = lag->stats->p99;
+  }
+  h.max_read_lateness_ns = outcome.transport.max_read_lateness_ns;
+  h.stop_reason = outcome.stop_reason;
+  return h;
+}
+
+// Every part sends the lead its health and requests; the lead replays them into its outcome.
+void Benchmark::exchange_phase(std::size_t index) {
+  PartHealth mine = own_health();
+  auto reports = in_.exchange->gather(encode_part_report(mine, runner_->start_ns(), part_items_));
+  std::string().swap(part_items_);
+  parts_sent_ = 0;
+  if (!in_.exchange->lead()) return;
+  PhaseOutcome& outcome = outcomes_.back();
+  outcome.parts.push_back(std::move(mine));
+  for (std::size_t part = 1; part < reports.size(); ++part) {
+    auto report = decode_part_report(reports[part]);
+    std::string().swap(reports[part]);
+    if (!report) {
+      if (outcome.stop_reason.empty()) outcome.stop_reason = "rank " + std::to_string(part) + ": " + report.error().describe();
+      continue;
+    }
+    merge_part(index, std::move(*report));
+  }
+}
+
+void Benchmark::merge_part(std::size_t index, PartReport&& report) {
+  PhaseOutcome& outcome = outcomes_.back();
+  const int64_t shift = runner_->start_ns() - report.phase_start_ns;  // 0 when the parts share a clock
+  for (auto& request : report.requests) {
+    shift_clock(request.done, shift);
+    tally(index, request.done, request.cancelled);
+  }
+  if (in_.on_payload) {
+    for (const auto& payload : report.payloads) in_.on_payload(phases_[index], payload.request_id, payload.body);
+  }
+  parts_sent_ += report.health.sent;
+  if (outcome.stop_reason.empty() && !report.health.stop_reason.empty()) {
+    outcome.stop_reason = "rank " + std::to_string(report.health.rank) + ": " + report.health.stop_reason;
+  }
+  outcome.parts.push_back(std::move(report.health));
 }
 
 }  // namespace aiperf::engine

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "aiperf/sdk/phase_hook.h"
+#include "engine/part_report.h"
+#include "engine/phase_exchange.h"
 #include "engine/phase_runner.h"
 #include "hooks/phase_hook_registry.h"
 #include "metrics/request_metrics.h"
@@ -45,6 +47,8 @@ struct PhaseOutcome {
   std::string strategy_summary;       ///< TimingStrategy::summary().
   std::string stop_reason;            ///< Why issuing stopped early because something failed, or empty.
   double client_cpu_seconds = 0;      ///< aiperf's own user+sys CPU during the phase.
+  /// A run split across MPI ranks, on the lead: every part's own health, in part order (else empty).
+  std::vector<PartHealth> parts;
 };
 
 /// Everything a phase runs with, except the timing strategy (fresh per phase).
@@ -72,6 +76,10 @@ struct BenchmarkInputs {
   std::function<int64_t(std::string_view)> count_tokens = {};
   /// Every request body as sent, with its phase and request id (loop thread); may be empty.
   std::function<void(const PhasePlan&, std::string_view request_id, std::string_view body)> on_payload = {};
+  /// A run split across processes: how the parts meet (null: one process). On the lead, each phase's
+  /// outcome then holds every part's requests (replayed through on_request); the other parts' outcomes
+  /// hold their own only, and their on_request should be empty (they export nothing).
+  PhaseExchange* exchange = nullptr;
 };
 
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.
@@ -96,6 +104,11 @@ class Benchmark {
   std::function<void(std::string_view, std::string_view)> payload_observer(std::size_t index);
   void request_finished(std::size_t index, FinishedRequest&& done);
   void record(std::size_t index, const FinishedRequest& done);
+  void tally(std::size_t index, const FinishedRequest& done, bool cancelled);
+  bool all_go_on(bool mine) { return in_.exchange ? in_.exchange->all_go_on(mine) : mine; }
+  PartHealth own_health() const;
+  void exchange_phase(std::size_t index);
+  void merge_part(std::size_t index, PartReport&& report);
 
   BenchmarkInputs in_;
   std::vector<PhasePlan> phases_;
@@ -109,6 +122,8 @@ class Benchmark {
   std::unique_ptr<metrics::TokenCountWorker> counter_;  // set when in_.count_tokens is
   uint64_t pending_counts_ = 0;  // loop thread: requests of this phase at the counter
   bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
+  std::string part_items_;       // a part that is not the lead: this phase's requests and bodies, for it
+  uint64_t parts_sent_ = 0;      // the lead: requests the other parts sent in this phase
 };
 
 }  // namespace aiperf::engine

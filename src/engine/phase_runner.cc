@@ -8,6 +8,16 @@
 #include "engine/request_recorder.h"
 
 namespace aiperf::engine {
+namespace {
+
+// splitmix64's finaliser: a well-mixed 64-bit function of `x` (seeded per-session choices).
+uint64_t mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
 
 CreditReturn credit_return(const metrics::RequestMetrics& m, const metrics::RequestRecord& record,
                            int64_t scheduled_ns, int64_t phase_start_ns) {
@@ -30,30 +40,50 @@ PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::stri
       phase_(std::move(phase)),
       request_count_(request_count),
       on_request_(std::move(on_request)),
-      on_finished_(std::move(on_finished)),
-      rng_(defaults_.seed ^ std::hash<std::string>{}(phase_)) {
-  cancel_phase_ = std::uniform_real_distribution<double>(0, 1)(rng_);
+      on_finished_(std::move(on_finished)) {
+  cancel_phase_ = static_cast<double>(mix(defaults_.seed ^ std::hash<std::string>{}(phase_)) >> 11) * 0x1p-53;
 }
 
-std::size_t PhaseRunner::pick_url() {
+// Choices are functions of the session number (and seed), not of a sequence drawn in send order,
+// so a run split across parts makes, for each session, the choice one process would.
+std::size_t PhaseRunner::pick_url(uint64_t session) {
   const std::size_t n = defaults_.more_urls.size() + 1;
   if (n == 1) return 0;
-  if (defaults_.random_url) return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
-  return issued_ % n;
+  if (defaults_.random_url) return static_cast<std::size_t>(mix(defaults_.seed ^ mix(session)) % n);
+  return static_cast<std::size_t>(session % n);
 }
 
 // Exactly floor(rate * n) or one more of the first n requests are chosen, spread evenly from a seeded
 // offset, so the share holds for short runs too (a coin per request would stray by sqrt(n) requests).
-bool PhaseRunner::pick_cancel() {
+bool PhaseRunner::pick_cancel(uint64_t session) {
   const double r = defaults_.cancellation_rate;
   if (r <= 0) return false;
-  const double at = static_cast<double>(issued_) * r + cancel_phase_;
+  const double at = static_cast<double>(session) * r + cancel_phase_;
   return std::floor(at + r) > std::floor(at);
 }
 
-void PhaseRunner::start() {
-  start_ns_ = transport::now_ns();
-  pump();
+// The sampler's entry for this part's next credit: its draw at the credit's place in the whole
+// schedule (the parts' draws in between are made and dropped, so a seeded sequence stays one).
+std::size_t PhaseRunner::draw_index() {
+  const auto& part = defaults_.segment;
+  std::size_t kept = 0;
+  for (int i = 0; i < part.count(); ++i) {
+    const std::size_t drawn = in_.sampler.next_index();
+    if (i == part.index()) kept = drawn;
+  }
+  return kept;
+}
+
+void PhaseRunner::start(int64_t start_ns) {
+  const int64_t now = transport::now_ns();
+  start_ns_ = std::max(start_ns, now);
+  if (start_ns_ == now) return pump();
+  timer_pending_ = true;  // an agreed start: nothing is sent before it
+  in_.client.run_at(start_ns_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    timer_pending_ = false;
+    pump();
+  });
 }
 
 void PhaseRunner::stop_issuing(std::string reason) {
@@ -93,6 +123,8 @@ void PhaseRunner::pump() {
       }
       return;  // pumped again when a credit returns
     }
+    // A split open-loop run: every part walks the whole schedule and sends the credits it owns.
+    if (defaults_.split_schedule && !defaults_.segment.owns(schedule_position_++)) continue;
     int64_t at = start_ns_ + credit.send_at_ns;
     if (at <= now) {
       send(credit, at);
@@ -117,25 +149,25 @@ void PhaseRunner::mark_ramp(metrics::RequestRecord& seed, int64_t scheduled_ns) 
 void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   std::size_t index = 0;
   try {
-    index = credit.dataset_index ? *credit.dataset_index : in_.sampler.next_index();
+    index = credit.dataset_index ? *credit.dataset_index : draw_index();
   } catch (const std::exception& e) {
     stop_issuing(std::string("dataset sampler failed: ") + e.what());
     return;
   }
   ++in_flight_;
   if (index < in_.dataset.size() && in_.dataset[index].conversation) {
-    const uint64_t id = conversations_started_++;
+    const uint64_t id = defaults_.segment.global_index(conversations_started_++);
     Conversation c;
     c.entry = &in_.dataset[index];
     c.history = c.entry->messages;
     c.scheduled_ns = scheduled_ns;
-    c.url_index = pick_url();  // every turn goes to the server of the first
+    c.url_index = pick_url(defaults_.segment.global_index(issued_));  // every turn goes to the server of the first
     conversations_.emplace(id, std::move(c));
     pending_turns_ += in_.dataset[index].next_turns.size() + 1;
     send_turn(id, scheduled_ns);
     return;
   }
-  uint64_t session = issued_++;
+  uint64_t session = next_session();
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
   seed.streaming = defaults_.streaming;
@@ -167,7 +199,7 @@ void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
   const dataset::DatasetEntry& e = *c.entry;
   const bool first = c.next_turn == 0;
   const dataset::Turn* turn = first ? nullptr : &e.next_turns[c.next_turn - 1];
-  uint64_t session = issued_++;
+  uint64_t session = next_session();
   --pending_turns_;
   metrics::RequestRecord seed;
   seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
@@ -190,9 +222,9 @@ void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
 
 void PhaseRunner::submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
                          std::optional<uint64_t> conversation_id) {
-  const std::size_t url_index = conversation_id ? conversations_.at(*conversation_id).url_index : pick_url();
+  const std::size_t url_index = conversation_id ? conversations_.at(*conversation_id).url_index : pick_url(session);
   const transport::HttpUrl& url = url_index == 0 ? in_.url : defaults_.more_urls[url_index - 1];
-  const bool cancel = pick_cancel();
+  const bool cancel = pick_cancel(session);
   seed.url = url.str();
   seed.cancel_planned = cancel;
   transport::HttpRequest request;

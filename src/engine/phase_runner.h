@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "aiperf/sdk/endpoint.h"
 #include "aiperf/sdk/timing_strategy.h"
 #include "dataset/synthetic.h"
+#include "distributed/segment.h"
 #include "metrics/request_metrics.h"
 #include "metrics/request_record.h"
 #include "transport/http_client.h"
@@ -41,6 +41,13 @@ struct RequestDefaults {
   /// or the first turn of its next conversation) goes this long after its previous send, or when that
   /// response ends if later; the gap replaces think times (0 = not user-centric).
   int64_t turn_gap_ns = 0;
+  /// This part's share of the schedule when the run is split across MPI ranks (whole: one process).
+  /// Sessions, conversations and dataset draws are numbered as in the whole schedule, so the parts
+  /// together send what one process would.
+  distributed::Segment segment = {};
+  /// Split run: every part runs the one schedule and sends only the credits it owns (open loop); false:
+  /// this part's strategy is its own share of the run (a closed loop's concurrency).
+  bool split_schedule = false;
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -78,8 +85,8 @@ class PhaseRunner {
               uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
               std::function<void()> on_finished);
 
-  /// Starts issuing credits. Call on the loop thread.
-  void start();
+  /// Starts issuing credits, the phase starting at `start_ns` (now_ns clock; 0 or past: now). Loop thread.
+  void start(int64_t start_ns = 0);
   /// Stops issuing; the phase finishes when in-flight requests complete. Loop thread.
   void stop_issuing(std::string reason);
 
@@ -117,8 +124,10 @@ class PhaseRunner {
   bool continue_conversation(uint64_t conversation_id, const metrics::RequestRecord& record);
   bool continue_user(const metrics::RequestRecord& record);
   void maybe_finish();
-  std::size_t pick_url();
-  bool pick_cancel();
+  std::size_t pick_url(uint64_t session);
+  bool pick_cancel(uint64_t session);
+  std::size_t draw_index();
+  uint64_t next_session() { return defaults_.segment.global_index(issued_++); }
   bool count_reached() const { return request_count_ != 0 && issued_ >= request_count_; }
   // No new credit once the requests issued plus the turns started conversations still owe reach the count.
   bool credits_exhausted() const { return request_count_ != 0 && issued_ + pending_turns_ >= request_count_; }
@@ -146,7 +155,7 @@ class PhaseRunner {
   bool stopped_ = false;
   bool finished_ = false;
   std::string stop_reason_;
-  std::mt19937_64 rng_;
+  uint64_t schedule_position_ = 0;  // split_schedule: credits of the whole schedule seen so far
   double cancel_phase_ = 0;  // seeded offset of the evenly spread cancellation choices
 };
 

@@ -15,6 +15,7 @@
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "report/report.h"
+#include "run/rank_exchange.h"
 #include "run/signal_watcher.h"
 
 namespace aiperf::run {
@@ -113,6 +114,21 @@ std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& pla
   };
 }
 
+// An MPI run's per-rank client health, as the JSON export's "ranks" (null for one process).
+nlohmann::json ranks_json(const std::vector<engine::PartHealth>& parts) {
+  if (parts.empty()) return nullptr;
+  auto out = nlohmann::json::array();
+  for (const auto& p : parts) {
+    out.push_back({{"rank", p.rank}, {"host", p.host}, {"requests_sent", p.sent}, {"succeeded", p.succeeded},
+                   {"failed", p.failed}, {"cancelled", p.cancelled}, {"client_cpu_seconds", p.cpu_seconds},
+                   {"duration_s", p.duration_s},
+                   {"schedule_lag_p99_ms", p.schedule_lag_p99_ms ? nlohmann::json(*p.schedule_lag_p99_ms) : nullptr},
+                   {"max_read_lateness_ms", static_cast<double>(p.max_read_lateness_ns) / 1e6},
+                   {"stop_reason", p.stop_reason}});
+  }
+  return out;
+}
+
 exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   exporting::PhaseArtifacts out;
   out.metrics = &phase.metrics;
@@ -122,6 +138,7 @@ exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   out.planned_cancellations = phase.planned_cancellations;
   out.transport = &phase.transport;
   out.by_url = &phase.by_url;
+  out.ranks = ranks_json(phase.parts);
   return out;
 }
 
@@ -242,6 +259,10 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   if (shown.transport.retried > 0) {
     fmt::print("Retried after a stale keep-alive connection   {}\n", shown.transport.retried);
   }
+  for (const auto& p : shown.parts) {
+    fmt::print("Rank {} ({}): {} sent, {} failed, client CPU {:.2f} s{}\n", p.rank, p.host, p.sent, p.failed,
+               p.cpu_seconds, p.schedule_lag_p99_ms ? fmt::format(", schedule lag p99 {:.3f} ms", *p.schedule_lag_p99_ms) : "");
+  }
   report_collectors(plan);
   if (auto table = exporting::collector_console_table(collector_outcomes(plan, "profiling")); !table.empty()) {
     fmt::print("\n{}", table);
@@ -266,9 +287,40 @@ double warmup_ramp_seconds(const config::ProfileOptions& o) {
   return o.warmup_concurrency_ramp_duration.value_or(o.concurrency_ramp_duration);
 }
 
+
+// What every request of the run shares; `token` makes its request ids unique ("aiperf-<token>-<n>").
+engine::RequestDefaults request_defaults(const RunPlan& plan, const std::string& token) {
+  const auto& o = plan.options;
+  engine::RequestDefaults d{o.model, o.streaming, "aiperf-" + token, plan.more_urls,
+                            o.url_strategy == "random", o.request_cancellation_rate / 100,
+                            static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
+                            !o.use_server_token_count};
+  d.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
+  if (o.user_centric_rate) d.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
+  d.segment = plan.part;
+  d.split_schedule = plan.strategy.open_loop;  // a closed loop's ranks each run their share instead
+  return d;
+}
+
+// A fresh timing strategy per phase; warmup gets its own ramp.
+std::function<std::unique_ptr<TimingStrategy>(const engine::PhasePlan&)> strategy_maker(const RunPlan& plan) {
+  return [&registry = *plan.plugins.registry, strategy = plan.strategy,
+          warmup_ramp_s = warmup_ramp_seconds(plan.options)](const engine::PhasePlan& phase) {
+    auto config = strategy.config;  // the profiling ramp; warmup has its own (AIPerf's --warmup-*-ramp-duration)
+    const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
+    if (builtin && phase.name != "profiling" && config.is_object()) {
+      config.erase("ramp_duration_s");
+      if (warmup_ramp_s > 0) config["ramp_duration_s"] = warmup_ramp_s;
+    }
+    auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, config);
+    note_plugin_libraries(registry);  // a strategy's library is loaded on first use
+    return created;
+  };
+}
+
 }  // namespace
 
-RunResult execute(RunPlan& plan, RunSink& sink) {
+RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
   const auto& o = plan.options;
   std::unique_ptr<engine::Benchmark> benchmark;
   SignalWatcher signals([&benchmark] {
@@ -276,55 +328,45 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   });
   transport::HttpClient client(plan.client);
   RunResult result;
-  if (auto e = client.setup_error()) {
-    result.setup_error = make_error(ErrorCode::kInvalidArgument, e->message).about("--url");
+  const auto setup = client.setup_error();
+  if (ranks && !ranks->all_go_on(!setup) && !setup) {
+    result.setup_error = make_error(ErrorCode::kInvalidArgument, "another rank could not set up its HTTP client");
+    return result;
+  }
+  if (setup) {
+    result.setup_error = make_error(ErrorCode::kInvalidArgument, setup->message).about("--url");
     return result;
   }
   result.start_wall_ns = wall_ns();
-  const auto& registry = *plan.plugins.registry;
-  engine::RequestDefaults defaults{o.model, o.streaming, "aiperf-" + random_run_token(), plan.more_urls,
-                                   o.url_strategy == "random", o.request_cancellation_rate / 100,
-                                   static_cast<int64_t>(o.request_cancellation_delay * 1e9), o.random_seed,
-                                   !o.use_server_token_count};
-  defaults.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
-  if (o.user_centric_rate) defaults.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
-  benchmark = std::make_unique<engine::Benchmark>(engine::BenchmarkInputs{
-      client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
-      std::move(defaults), *plan.hooks,
-      [&registry, strategy = plan.strategy, warmup_ramp_s = warmup_ramp_seconds(o)](const engine::PhasePlan& phase) {
-        auto config = strategy.config;  // the profiling ramp; warmup has its own (AIPerf's --warmup-*-ramp-duration)
-        const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
-        if (builtin && phase.name != "profiling" && config.is_object()) {
-          config.erase("ramp_duration_s");
-          if (warmup_ramp_s > 0) config["ramp_duration_s"] = warmup_ramp_s;
-        }
-        auto created = plugin::Factory<TimingStrategy>(registry).create(strategy.name, config);
-        note_plugin_libraries(registry);  // a strategy's library is loaded on first use
-        return created;
-      },
-      [&sink, &benchmark](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
-        sink.add(phase, done, cancelled);
-        if (const auto* runner = benchmark->current()) sink.add_to_timeslice(phase, done, cancelled, runner->start_ns());
-      },
-      log_line, plan.client.max_connections,
-      // The summaries are written before the profiling complete hooks: a hook that hangs
-      // or crashes there loses nothing.
-      [&](std::vector<engine::PhaseOutcome>& outcomes) {
-        plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
-        // ... and of what the phase-complete hooks see (Prometheus, Datadog forward them).
-        outcomes.back().stats.server_metrics = plan.collectors->summaries(outcomes.back().stats.phase);
-        if (outcomes.back().stats.phase != "profiling") return;
-        const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
-        result.export_errors = write_exports(plan, sink, {outcomes.back(), warmup, benchmark->interrupted(),
-                                                          result.start_wall_ns, wall_ns(), benchmark->current()->start_ns()});
-      },
-      client_token_counter(plan),
-      [&sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
-        sink.add_payload(phase, id, body);
-      }});
+  const std::string token = ranks ? ranks->lead_value(random_run_token()) : random_run_token();
+  engine::BenchmarkInputs inputs{client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
+                                 request_defaults(plan, token), *plan.hooks, strategy_maker(plan), {}, log_line,
+                                 plan.client.max_connections, {}, client_token_counter(plan), {}, ranks};
+  if (sink) {  // the lead: it records every request (its own and, at each phase end, the other ranks')
+    inputs.on_request = [sink, &benchmark](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
+      sink->add(phase, done, cancelled);
+      if (const auto* runner = benchmark->current()) sink->add_to_timeslice(phase, done, cancelled, runner->start_ns());
+    };
+    // The summaries are written before the profiling complete hooks: a hook that hangs
+    // or crashes there loses nothing.
+    inputs.on_phase_end = [&plan, sink, &result, &benchmark](std::vector<engine::PhaseOutcome>& outcomes) {
+      plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
+      // ... and of what the phase-complete hooks see (Prometheus, Datadog forward them).
+      outcomes.back().stats.server_metrics = plan.collectors->summaries(outcomes.back().stats.phase);
+      if (outcomes.back().stats.phase != "profiling") return;
+      const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
+      result.export_errors = write_exports(plan, *sink, {outcomes.back(), warmup, benchmark->interrupted(),
+                                                         result.start_wall_ns, wall_ns(), benchmark->current()->start_ns()});
+    };
+    inputs.on_payload = [sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
+      sink->add_payload(phase, id, body);
+    };
+  }
+  benchmark = std::make_unique<engine::Benchmark>(std::move(inputs));
   if (o.ui != config::UiMode::kNone) {
-    fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing)\n", o.model, o.url, o.endpoint_type,
-               o.streaming ? ", streaming" : "", plan.strategy.name);
+    fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing{})\n", o.model, o.url, o.endpoint_type,
+               o.streaming ? ", streaming" : "", plan.strategy.name,
+               plan.part.whole() ? "" : fmt::format(", {} MPI ranks", plan.part.count()));
     schedule_progress(client, *benchmark, ::isatty(STDERR_FILENO) != 0);
   }
   result.outcomes = benchmark->run(plan.phases);
@@ -333,32 +375,94 @@ RunResult execute(RunPlan& plan, RunSink& sink) {
   return result;
 }
 
+namespace {
+
+// Under mpirun: every rank resolved the same run, or none goes on (each rank says why; exit 2).
+bool ranks_agree(distributed::World& world, const tl::expected<RunPlan, std::vector<Error>>& plan) {
+  if (!world.all_true(plan.has_value())) {
+    if (plan) fmt::print(stderr, "error: rank {}: another rank's checks failed (its errors are above)\n", world.rank());
+    return false;
+  }
+  auto config = plan->input_config;
+  config["endpoint"].erase("source_address");  // may differ per rank (mpirun's MPMD form)
+  if (!world.all_agree(std::hash<std::string>{}(config.dump()))) {
+    fmt::print(stderr, "error: rank {}: the ranks were given different options: every rank must run the same "
+                       "aiperf profile command\n", world.rank());
+    return false;
+  }
+  return true;
+}
+
+// A rank other than 0 has sent its requests to rank 0, which prints and exports the run.
+int finish_as_helper_rank(const RunPlan& plan, const RunResult& result) {
+  int code = result.interrupted ? 130 : 0;
+  for (const auto& phase : result.outcomes) {
+    if (phase.stop_reason.empty()) continue;
+    fmt::print(stderr, "error: rank {}: the {} phase stopped early: {}\n", plan.part.index(), phase.stats.phase,
+               phase.stop_reason);
+    if (code == 0) code = 1;
+  }
+  return code;
+}
+
+// The lead's JSONL sink (null on the other ranks); exits 2 on every rank when the lead cannot open it.
+Expected<std::unique_ptr<RunSink>> open_sink(const RunPlan& plan, RankExchange* ranks) {
+  std::unique_ptr<RunSink> sink;
+  std::optional<Error> problem;
+  if (plan.lead()) {
+    // Records are stamped on the monotonic clock; exports are wall-clock.
+    const int64_t wall_offset = wall_ns() - transport::now_ns();
+    SecretScrubber scrubber;
+    for (auto& secret : config::secret_values(plan.options)) scrubber.add(std::move(secret));
+    auto opened = RunSink::open(plan.artifact_dir / "profile_export.jsonl", plan.options.goodput, wall_offset,
+                                std::move(scrubber));
+    if (opened) sink = std::move(*opened);
+    else problem = opened.error();
+  }
+  if (ranks && !ranks->all_go_on(!problem) && !problem) {
+    problem = make_error(ErrorCode::kIo, "rank 0 could not open its exports");
+  }
+  if (problem) return fail(std::move(*problem));
+  if (sink && plan.options.slice_duration) sink->enable_timeslices(std::llround(*plan.options.slice_duration * 1e9));
+  return sink;
+}
+
+}  // namespace
+
 int run_profile(GlobalOptions global, config::ProfileOptions options) {
   // From here a fatal signal in plugin (or aiperf) code is one line and exit 70.
   crash::install_fatal_signal_handler();
-  auto plan = make_run_plan(std::move(global), std::move(options));
+  std::unique_ptr<distributed::World> world;  // under mpirun: this process's rank (MPI_Finalize on return)
+  if (distributed::launched_by_mpi()) {
+    auto joined = distributed::World::join();
+    if (!joined) {
+      fmt::print(stderr, "error: mpirun: {}\n", joined.error().describe());
+      return 2;
+    }
+    world = std::move(*joined);
+    if (world->rank() != 0) options.ui = config::UiMode::kNone;  // rank 0 speaks for the run
+  }
+  auto plan = make_run_plan(std::move(global), std::move(options), world ? world->segment() : distributed::Segment{});
   if (!plan) {
     for (const auto& e : plan.error()) fmt::print(stderr, "error: {}\n", e.describe());
-    return 2;
   }
-  // Records are stamped on the monotonic clock; exports are wall-clock.
-  const int64_t wall_offset = wall_ns() - transport::now_ns();
-  SecretScrubber scrubber;
-  for (auto& secret : config::secret_values(plan->options)) scrubber.add(std::move(secret));
-  auto sink = RunSink::open(plan->artifact_dir / "profile_export.jsonl", plan->options.goodput, wall_offset,
-                            std::move(scrubber));
+  if (world && !ranks_agree(*world, plan)) return 2;
+  if (!plan) return 2;
+  std::optional<RankExchange> ranks;
+  if (world && world->size() > 1) ranks.emplace(*world);
+  RankExchange* exchange = ranks ? &*ranks : nullptr;
+  auto sink = open_sink(*plan, exchange);
   if (!sink) {
     fmt::print(stderr, "error: {}\n", sink.error().describe());
     return 2;
   }
-  if (auto slice = plan->options.slice_duration) (*sink)->enable_timeslices(std::llround(*slice * 1e9));
   note_plugin_libraries(*plan->plugins.registry);
-  auto result = execute(*plan, **sink);
+  auto result = execute(*plan, sink->get(), exchange);
   if (result.setup_error) {
     fmt::print(stderr, "error: {}\n", result.setup_error->describe());
     return 2;
   }
-  int code = finish(*plan, **sink, result);
+  int code = *sink ? finish(*plan, **sink, result) : finish_as_helper_rank(*plan, result);
   // A hook that hung still has a thread running its code: leave the hooks alive then.
   if (plan->hooks->hung()) {
     for (auto& hook : plan->loaded_hooks) (void)hook.release();

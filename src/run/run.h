@@ -28,8 +28,12 @@ struct RunResult {
   std::optional<std::vector<Error>> export_errors;
 };
 
+class RankExchange;
+
 /// Runs the plan's phases, feeding every finished request to `sink`. Blocks until done.
-RunResult execute(RunPlan& plan, RunSink& sink);
+/// Under mpirun, `ranks` joins this rank's phases to the others'; `sink` is then null except
+/// on rank 0, which receives every rank's requests.
+RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks = nullptr);
 
 /// The whole `aiperf profile`: returns the exit code; never throws.
 int run_profile(GlobalOptions global, config::ProfileOptions options);

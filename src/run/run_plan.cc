@@ -405,8 +405,51 @@ std::vector<engine::PhasePlan> plan_phases(const ProfileOptions& o, std::size_t 
   return out;
 }
 
-tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, ProfileOptions options) {
+std::vector<Error> split_across_ranks(RunPlan& plan) {
+  const auto& part = plan.part;
+  if (part.whole()) return {};
+  const int ranks = part.count();
+  auto& strategy = plan.strategy;
+  if (strategy.name != "concurrency" && strategy.name != "request_rate" && strategy.name != "fixed_schedule") {
+    return {bad("mpirun", fmt::format("the {} timing strategy cannot be split across ranks yet (--concurrency, "
+                                      "--request-rate and --fixed-schedule can); run it as one process",
+                                      plan.options.user_centric_rate ? "--user-centric-rate" : strategy.name))};
+  }
+  std::vector<Error> problems;
+  for (auto& phase : plan.phases) {  // a count is shared (0 stays "no count")
+    if (phase.request_count != 0 && phase.request_count < static_cast<uint64_t>(ranks)) {
+      problems.push_back(bad(phase.name == "warmup" ? "--warmup-request-count" : "--request-count",
+                             fmt::format("{} {} requests for {} ranks: every rank needs at least one", phase.name,
+                                         phase.request_count, ranks)));
+    }
+    phase.request_count = part.share_of(phase.request_count);
+  }
+  // A closed loop's concurrency (and an open loop's cap) is shared: the shares sum to the whole.
+  for (const char* key : {"concurrency", "max_concurrency"}) {
+    if (!strategy.config.contains(key)) continue;
+    const auto whole = strategy.config[key].get<uint64_t>();
+    if (whole < static_cast<uint64_t>(ranks)) {
+      problems.push_back(bad("--concurrency", fmt::format("{} for {} ranks: every rank needs at least one", whole, ranks)));
+    }
+    strategy.config[key] = part.share_of(whole);
+  }
+  auto& client = plan.client;
+  client.max_connections = static_cast<std::size_t>(std::max<uint64_t>(1, part.share_of(client.max_connections)));
+  // Source addresses: each rank binds its own stripe of them when there are enough to go round.
+  if (client.source_addresses.size() >= static_cast<std::size_t>(ranks)) {
+    std::vector<std::string> mine;
+    for (std::size_t i = 0; i < client.source_addresses.size(); ++i) {
+      if (part.owns(i)) mine.push_back(client.source_addresses[i]);
+    }
+    client.source_addresses = std::move(mine);
+  }
+  return problems;
+}
+
+tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, ProfileOptions options,
+                                                        distributed::Segment part) {
   RunPlan plan;
+  plan.part = part;
   plan.options = std::move(options);
   const auto& o = plan.options;
   auto problems = check_options(o, plan.url, plan.more_urls);
@@ -433,20 +476,24 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   if (o.ui != config::UiMode::kNone) print_discovered(*plan.plugins.registry);
   problems = create_implementations(plan);
   if (!problems.empty()) return tl::unexpected(problems);
-  load_phase_hooks(plan, global);
-  problems = load_collectors(plan);
-  if (!problems.empty()) return tl::unexpected(problems);
+  if (plan.lead()) {  // the other ranks of a split run export nothing: their requests go to the lead's
+    load_phase_hooks(plan, global);
+    problems = load_collectors(plan);
+    if (!problems.empty()) return tl::unexpected(problems);
+  }
 
   plan.artifact_dir = o.artifact_dir.empty() ? std::filesystem::path("artifacts") / o.run_name()
                                              : std::filesystem::path(o.artifact_dir);
   std::error_code ec;
   std::filesystem::create_directories(plan.artifact_dir, ec);
   if (ec) return tl::unexpected(std::vector{bad("--artifact-dir", "cannot create " + plan.artifact_dir.string() + ": " + ec.message())});
-  set_aside_previous_run(plan.artifact_dir);
+  if (plan.lead()) set_aside_previous_run(plan.artifact_dir);
   std::size_t requests = 0;  // a conversation is one request per turn
   for (const auto& entry : plan.data.entries) requests += 1 + entry.next_turns.size();
   plan.phases = plan_phases(o, requests, plan.strategy.stops_itself);
   size_client(plan);
+  problems = split_across_ranks(plan);
+  if (!problems.empty()) return tl::unexpected(problems);
   plan.input_config = config::to_input_config(o);
   return plan;
 }

@@ -16,6 +16,7 @@
 #include "collectors/collector_host.h"
 #include "config/profile_options.h"
 #include "dataset/file_dataset.h"
+#include "distributed/segment.h"
 #include "engine/benchmark.h"
 #include "hooks/phase_hook_registry.h"
 #include "run/plugin_setup.h"
@@ -53,11 +54,22 @@ struct RunPlan {
   std::filesystem::path artifact_dir;
   nlohmann::json input_config;  ///< The effective options, redacted, for the exports.
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;  ///< Null: lengths are word estimates.
+  /// This process's share of the run: its MPI rank of the job's ranks (whole: one process).
+  distributed::Segment part;
+  /// Whether this process writes the exports, runs phase hooks and collectors (rank 0, or alone).
+  bool lead() const { return part.index() == 0; }
 };
 
 /// Resolves `options`; every problem found, or the plan. Prints the plugin
 /// discovery report and one line per phase hook (loaded or skipped).
-tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, config::ProfileOptions options);
+/// `part` splits the run across MPI ranks (docs/scaling.md): this rank's plan has its share of the
+/// concurrency, connections and source addresses; only the lead (rank 0) sets a previous run's
+/// artifacts aside and loads phase hooks and collectors.
+tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, config::ProfileOptions options,
+                                                        distributed::Segment part = {});
+
+/// The checks and shares of a run split into `plan.part` (nothing for a whole run).
+std::vector<Error> split_across_ranks(RunPlan& plan);
 
 /// The timing strategy the options ask for, for a dataset with `timestamps_ms` (may be empty).
 Expected<StrategyChoice> choose_strategy(const config::ProfileOptions& o, const std::vector<double>& timestamps_ms);

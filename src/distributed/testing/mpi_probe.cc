@@ -62,13 +62,17 @@ int main() {
   }
   World& w = **world;
   const bool same = w.all_agree(42) && !w.all_agree(static_cast<std::uint64_t>(w.rank()));
+  const bool and_ok = w.all_true(true) && !w.all_true(w.rank() != w.size() - 1);
+  const bool broadcast_ok = w.broadcast(w.rank() == 0 ? std::string(100'000, 'z') : "mine") == std::string(100'000, 'z');
   const int64_t start = w.agree_start_time(50'000'000);
   const timespec at{static_cast<time_t>(start / 1'000'000'000), static_cast<long>(start % 1'000'000'000)};
   ::clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, nullptr);
   const auto all = w.gather(report(w, start, realtime_ns()), 64 * 1024);
-  if (w.rank() != 0) return 0;
+  if (!broadcast_ok) std::printf("fault: rank %d received another broadcast\n", w.rank());  // any rank: ctest reads all
+  if (w.rank() != 0) return broadcast_ok ? 0 : 1;
   int faults = check(all, w.size(), start);
   if (!same && w.size() > 1) std::printf("fault: all_agree wrong\n"), ++faults;
+  if (!and_ok) std::printf("fault: all_true wrong\n"), ++faults;
   if (faults == 0) std::printf("ok: %d ranks\n", w.size());
   return faults == 0 ? 0 : 1;
 }
