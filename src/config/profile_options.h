@@ -63,6 +63,9 @@ struct ProfileOptions {
   uint64_t num_users = 0;                    ///< User-centric mode: simulated users, each sending every U/R s.
   bool fixed_schedule = false;               ///< Also implied by an input file with timestamps.
   std::optional<double> fixed_schedule_start_offset_ms, fixed_schedule_end_offset_ms;
+  /// Event loops sending requests, each on its own thread with its own connections (0 = one per core,
+  /// fewer when the run cannot be split that far; docs/scaling.md).
+  uint64_t workers = 0;
   std::string timing_strategy;               ///< Explicit implementation (e.g. a plugin's).
   nlohmann::json timing_config = nlohmann::json::object();   ///< Config of an explicit strategy.
   // Phases

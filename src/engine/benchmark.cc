@@ -15,9 +15,10 @@ int64_t wall_ns() {
       .count();
 }
 
-double cpu_seconds() {
+// User+sys CPU of the process, or of the calling thread alone.
+double cpu_seconds(int who = RUSAGE_SELF) {
   rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
+  ::getrusage(who, &usage);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
@@ -138,6 +139,7 @@ void Benchmark::start_phase(std::size_t index) {
   PhaseOutcome& outcome = outcomes_.back();
   outcome.stats.phase = plan.name;
   phase_cpu_start_s_ = cpu_seconds();
+  phase_thread_cpu_start_s_ = cpu_seconds(RUSAGE_THREAD);
   outcome.stats.start_ns = wall_ns();
   report_hook_failures(plan.name + " start", in_.hooks.fire_phase_start(outcome.stats));
 
@@ -222,7 +224,8 @@ PartHealth Benchmark::own_health() const {
   h.succeeded = static_cast<uint64_t>(outcome.metrics.request_count());
   h.failed = static_cast<uint64_t>(outcome.metrics.error_request_count());
   h.cancelled = outcome.cancelled + outcome.planned_cancellations;
-  h.cpu_seconds = outcome.client_cpu_seconds;
+  const bool threads = in_.exchange && in_.exchange->parts_share_a_process();
+  h.cpu_seconds = threads ? cpu_seconds(RUSAGE_THREAD) - phase_thread_cpu_start_s_ : outcome.client_cpu_seconds;
   h.duration_s = static_cast<double>(transport::now_ns() - runner_->start_ns()) / 1e9;
   if (auto lag = outcome.metrics.result(metrics::MetricId::kScheduleLag); lag && lag->stats) {
     h.schedule_lag_p99_ms = lag->stats->p99;

@@ -119,6 +119,7 @@ class Benchmark {
   bool stopping_ = false;  // loop thread: the current phase was told to stop
   std::size_t phase_index_ = 0;
   double phase_cpu_start_s_ = 0;
+  double phase_thread_cpu_start_s_ = 0;  // the loop thread's own (a worker among threads)
   std::unique_ptr<metrics::TokenCountWorker> counter_;  // set when in_.count_tokens is
   uint64_t pending_counts_ = 0;  // loop thread: requests of this phase at the counter
   bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts

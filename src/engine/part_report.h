@@ -23,13 +23,13 @@ namespace aiperf::engine {
 
 /// One part's own view of a phase, for the per-rank client health of the exports.
 struct PartHealth {
-  int rank = 0;
+  int rank = 0;                    ///< The part's index: MPI rank, or worker.
   std::string host;                ///< gethostname().
   uint64_t sent = 0;               ///< Requests this part sent.
   uint64_t succeeded = 0;          ///< ... that succeeded (in the metrics).
   uint64_t failed = 0;             ///< ... that failed (in the error counts).
   uint64_t cancelled = 0;          ///< ... cancelled: cut at the end, or on purpose (--request-cancellation-rate).
-  double cpu_seconds = 0;          ///< The part's own user+sys CPU during the phase.
+  double cpu_seconds = 0;          ///< The part's own user+sys CPU during the phase (a worker: its loop thread's).
   double duration_s = 0;           ///< Its phase start to its last request's end.
   std::optional<double> schedule_lag_p99_ms;  ///< Open-loop lateness of its sends.
   int64_t max_read_lateness_ns = 0;  ///< Its worst event-loop wake-up delay (receive lag).

@@ -32,6 +32,9 @@ class PhaseExchange {
 
   /// Whether every part passed true: all go on to the next step, or none does.
   virtual bool all_go_on(bool mine) = 0;
+
+  /// Whether the parts are threads of one process (their own CPU is then their thread's, not the process's).
+  virtual bool parts_share_a_process() const { return false; }
 };
 
 }  // namespace aiperf::engine

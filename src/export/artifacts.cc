@@ -61,6 +61,7 @@ nlohmann::json summary_document(const ArtifactSet& set) {
   if (p.by_url && !p.by_url->empty()) doc["per_url"] = per_url_json(*p.by_url);
   if (!p.strategy_summary.empty()) doc["timing_strategy_summary"] = p.strategy_summary;
   if (p.ranks.is_array()) doc["ranks"] = p.ranks;
+  if (p.workers.is_array()) doc["workers"] = p.workers;
   if (set.warmup) {
     RunInfo warm = set.info;
     warm.phase = "warmup";
@@ -68,6 +69,7 @@ nlohmann::json summary_document(const ArtifactSet& set) {
     doc["warmup_metrics"].erase("input_config");
     if (set.warmup->transport) doc["warmup_metrics"]["transport"] = transport_json(*set.warmup->transport);
     if (set.warmup->ranks.is_array()) doc["warmup_metrics"]["ranks"] = set.warmup->ranks;
+    if (set.warmup->workers.is_array()) doc["warmup_metrics"]["workers"] = set.warmup->workers;
   }
   if (set.good_requests) {
     uint64_t good = *set.good_requests;

@@ -29,7 +29,8 @@ struct PhaseArtifacts {
   uint64_t planned_cancellations = 0;  ///< Requests cancelled by --request-cancellation-rate.
   const metrics::TransportSummary* transport = nullptr;  ///< Null: no "transport" section.
   const std::map<std::string, metrics::RunMetrics>* by_url = nullptr;  ///< Null or empty: no "per_url" section.
-  nlohmann::json ranks;  ///< An MPI run's per-rank client health ("ranks": array); null for one process.
+  nlohmann::json ranks;    ///< An MPI run's per-rank client health ("ranks": array); null for one process.
+  nlohmann::json workers;  ///< A --workers run's per-worker client health ("workers": array); null for one loop.
 };
 
 /// The "transport" section of a phase: connections, retries, encodings and the receive-lag signal.

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "base/fatal_signal.h"
 #include "export/artifacts.h"
@@ -15,6 +17,7 @@
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "report/report.h"
+#include "engine/local_exchange.h"
 #include "run/rank_exchange.h"
 #include "run/signal_watcher.h"
 
@@ -114,7 +117,7 @@ std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& pla
   };
 }
 
-// An MPI run's per-rank client health, as the JSON export's "ranks" (null for one process).
+// A split run's per-part client health, as the JSON export's "ranks" or "workers" (null for one part).
 nlohmann::json ranks_json(const std::vector<engine::PartHealth>& parts) {
   if (parts.empty()) return nullptr;
   auto out = nlohmann::json::array();
@@ -129,7 +132,7 @@ nlohmann::json ranks_json(const std::vector<engine::PartHealth>& parts) {
   return out;
 }
 
-exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
+exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase, bool workers) {
   exporting::PhaseArtifacts out;
   out.metrics = &phase.metrics;
   out.results = &phase.results;
@@ -138,7 +141,7 @@ exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase) {
   out.planned_cancellations = phase.planned_cancellations;
   out.transport = &phase.transport;
   out.by_url = &phase.by_url;
-  out.ranks = ranks_json(phase.parts);
+  (workers ? out.workers : out.ranks) = ranks_json(phase.parts);
   return out;
 }
 
@@ -168,8 +171,8 @@ void to_jsonl_clock(std::vector<collectors::CollectorOutcome>& outcomes, int64_t
 std::vector<Error> write_exports(const RunPlan& plan, RunSink& sink, const ExportMoment& at) {
   exporting::ArtifactSet set;
   set.dir = plan.artifact_dir;
-  set.profiling = phase_artifacts(at.profiling);
-  if (at.warmup) set.warmup = phase_artifacts(*at.warmup);
+  set.profiling = phase_artifacts(at.profiling, plan.workers > 1);
+  if (at.warmup) set.warmup = phase_artifacts(*at.warmup, plan.workers > 1);
   set.errors = &sink.errors();
   set.info.was_cancelled = at.interrupted;
   set.info.start_time = exporting::iso8601(at.start_wall_ns);
@@ -260,7 +263,7 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
     fmt::print("Retried after a stale keep-alive connection   {}\n", shown.transport.retried);
   }
   for (const auto& p : shown.parts) {
-    fmt::print("Rank {} ({}): {} sent, {} failed, client CPU {:.2f} s{}\n", p.rank, p.host, p.sent, p.failed,
+    fmt::print("{} {} ({}): {} sent, {} failed, client CPU {:.2f} s{}\n", plan.workers > 1 ? "Worker" : "Rank", p.rank, p.host, p.sent, p.failed,
                p.cpu_seconds, p.schedule_lag_p99_ms ? fmt::format(", schedule lag p99 {:.3f} ms", *p.schedule_lag_p99_ms) : "");
   }
   report_collectors(plan);
@@ -289,7 +292,7 @@ double warmup_ramp_seconds(const config::ProfileOptions& o) {
 
 
 // What every request of the run shares; `token` makes its request ids unique ("aiperf-<token>-<n>").
-engine::RequestDefaults request_defaults(const RunPlan& plan, const std::string& token) {
+engine::RequestDefaults request_defaults(const RunPlan& plan, const std::string& token, distributed::Segment part) {
   const auto& o = plan.options;
   engine::RequestDefaults d{o.model, o.streaming, "aiperf-" + token, plan.more_urls,
                             o.url_strategy == "random", o.request_cancellation_rate / 100,
@@ -297,15 +300,18 @@ engine::RequestDefaults request_defaults(const RunPlan& plan, const std::string&
                             !o.use_server_token_count};
   d.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
   if (o.user_centric_rate) d.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
-  d.segment = plan.part;
-  d.split_schedule = plan.strategy.open_loop;  // a closed loop's ranks each run their share instead
+  d.segment = part;
+  d.split_schedule = plan.strategy.open_loop;  // a closed loop's parts each run their share instead
   return d;
 }
 
 // A fresh timing strategy per phase; warmup gets its own ramp.
-std::function<std::unique_ptr<TimingStrategy>(const engine::PhasePlan&)> strategy_maker(const RunPlan& plan) {
-  return [&registry = *plan.plugins.registry, strategy = plan.strategy,
+std::function<std::unique_ptr<TimingStrategy>(const engine::PhasePlan&)> strategy_maker(const RunPlan& plan,
+                                                                                         StrategyChoice strategy) {
+  return [&registry = *plan.plugins.registry, strategy = std::move(strategy),
           warmup_ramp_s = warmup_ramp_seconds(plan.options)](const engine::PhasePlan& phase) {
+    static std::mutex creating;  // workers start their phases together; the registry loads plugins lazily
+    std::lock_guard lock(creating);
     auto config = strategy.config;  // the profiling ramp; warmup has its own (AIPerf's --warmup-*-ramp-duration)
     const bool builtin = strategy.name == "concurrency" || strategy.name == "request_rate";
     if (builtin && phase.name != "profiling" && config.is_object()) {
@@ -320,57 +326,113 @@ std::function<std::unique_ptr<TimingStrategy>(const engine::PhasePlan&)> strateg
 
 }  // namespace
 
+namespace {
+
+// One event loop of the run: its share of the plan, its client, its own endpoint and sampler (plugins need
+// not be thread-safe), and the benchmark driving it. The lead loop (worker 0) uses the plan's own.
+struct Loop {
+  PartPlan part;
+  std::unique_ptr<transport::HttpClient> client;
+  std::unique_ptr<Endpoint> endpoint;
+  std::unique_ptr<DatasetSampler> sampler;
+  std::unique_ptr<hooks::PhaseHookRegistry> hooks;  // the other workers': none (hooks run on the lead)
+  std::unique_ptr<engine::LocalExchange> exchange;
+  std::unique_ptr<engine::Benchmark> benchmark;
+};
+
+Expected<std::unique_ptr<Loop>> make_loop(const RunPlan& plan, int index,
+                                          const std::shared_ptr<engine::LocalRendezvous>& rendezvous) {
+  auto loop = std::make_unique<Loop>();
+  // One loop runs the process's share as it is (under mpirun, the plan is already this rank's).
+  loop->part = rendezvous ? plan_part(plan, *distributed::Segment::make(index, rendezvous->workers()))
+                          : PartPlan{plan.part, plan.phases, plan.strategy, plan.client};
+  loop->client = std::make_unique<transport::HttpClient>(loop->part.client);
+  if (auto e = loop->client->setup_error()) return fail(make_error(ErrorCode::kInvalidArgument, e->message).about("--url"));
+  if (rendezvous) loop->exchange = std::make_unique<engine::LocalExchange>(rendezvous, index);
+  if (index == 0) return loop;
+  auto endpoint = make_endpoint(plan);
+  if (!endpoint) return fail(endpoint.error());
+  auto sampler = make_sampler(plan);
+  if (!sampler) return fail(sampler.error());
+  loop->endpoint = std::move(*endpoint), loop->sampler = std::move(*sampler);
+  loop->hooks = std::make_unique<hooks::PhaseHookRegistry>();
+  return loop;
+}
+
+// The lead loop records every request (its own and, at each phase end, the other parts') and exports.
+void connect_lead(engine::BenchmarkInputs& inputs, RunPlan& plan, RunSink* sink, RunResult& result,
+                  const std::unique_ptr<engine::Benchmark>& benchmark) {
+  inputs.on_request = [sink, &benchmark](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
+    sink->add(phase, done, cancelled);
+    if (const auto* runner = benchmark->current()) sink->add_to_timeslice(phase, done, cancelled, runner->start_ns());
+  };
+  // The summaries are written before the profiling complete hooks: a hook that hangs
+  // or crashes there loses nothing.
+  inputs.on_phase_end = [&plan, sink, &result, &benchmark](std::vector<engine::PhaseOutcome>& outcomes) {
+    plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
+    // ... and of what the phase-complete hooks see (Prometheus, Datadog forward them).
+    outcomes.back().stats.server_metrics = plan.collectors->summaries(outcomes.back().stats.phase);
+    if (outcomes.back().stats.phase != "profiling") return;
+    const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
+    result.export_errors = write_exports(plan, *sink, {outcomes.back(), warmup, benchmark->interrupted(),
+                                                       result.start_wall_ns, wall_ns(), benchmark->current()->start_ns()});
+  };
+  inputs.on_payload = [sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
+    sink->add_payload(phase, id, body);
+  };
+}
+
+void make_benchmark(Loop& loop, RunPlan& plan, const std::string& token, engine::PhaseExchange* exchange,
+                    RunSink* sink, RunResult& result) {
+  engine::BenchmarkInputs inputs{*loop.client, plan.url, loop.endpoint ? *loop.endpoint : *plan.endpoint,
+                                 loop.sampler ? *loop.sampler : *plan.sampler, plan.data.entries,
+                                 request_defaults(plan, token, loop.part.part), loop.hooks ? *loop.hooks : *plan.hooks,
+                                 strategy_maker(plan, loop.part.strategy), {}, log_line, loop.part.client.max_connections,
+                                 {}, client_token_counter(plan), {}, exchange};
+  if (sink) connect_lead(inputs, plan, sink, result, loop.benchmark);
+  loop.benchmark = std::make_unique<engine::Benchmark>(std::move(inputs));
+}
+
+}  // namespace
+
 RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
   const auto& o = plan.options;
-  std::unique_ptr<engine::Benchmark> benchmark;
-  SignalWatcher signals([&benchmark] {
-    if (benchmark) benchmark->interrupt();
-  });
-  transport::HttpClient client(plan.client);
   RunResult result;
-  const auto setup = client.setup_error();
-  if (ranks && !ranks->all_go_on(!setup) && !setup) {
+  std::vector<std::unique_ptr<Loop>> loops;
+  auto rendezvous = plan.workers > 1 ? std::make_shared<engine::LocalRendezvous>(plan.workers) : nullptr;
+  for (int w = 0; w < plan.workers && !result.setup_error; ++w) {
+    if (auto loop = make_loop(plan, w, rendezvous)) loops.push_back(std::move(*loop));
+    else result.setup_error = loop.error();
+  }
+  if (ranks && !ranks->all_go_on(!result.setup_error) && !result.setup_error) {
     result.setup_error = make_error(ErrorCode::kInvalidArgument, "another rank could not set up its HTTP client");
-    return result;
   }
-  if (setup) {
-    result.setup_error = make_error(ErrorCode::kInvalidArgument, setup->message).about("--url");
-    return result;
-  }
+  if (result.setup_error) return result;
   result.start_wall_ns = wall_ns();
   const std::string token = ranks ? ranks->lead_value(random_run_token()) : random_run_token();
-  engine::BenchmarkInputs inputs{client, plan.url, *plan.endpoint, *plan.sampler, plan.data.entries,
-                                 request_defaults(plan, token), *plan.hooks, strategy_maker(plan), {}, log_line,
-                                 plan.client.max_connections, {}, client_token_counter(plan), {}, ranks};
-  if (sink) {  // the lead: it records every request (its own and, at each phase end, the other ranks')
-    inputs.on_request = [sink, &benchmark](const engine::PhasePlan& phase, const engine::FinishedRequest& done, bool cancelled) {
-      sink->add(phase, done, cancelled);
-      if (const auto* runner = benchmark->current()) sink->add_to_timeslice(phase, done, cancelled, runner->start_ns());
-    };
-    // The summaries are written before the profiling complete hooks: a hook that hangs
-    // or crashes there loses nothing.
-    inputs.on_phase_end = [&plan, sink, &result, &benchmark](std::vector<engine::PhaseOutcome>& outcomes) {
-      plan.collectors->stop_phase(outcomes.back().stats);  // their results are part of the exports
-      // ... and of what the phase-complete hooks see (Prometheus, Datadog forward them).
-      outcomes.back().stats.server_metrics = plan.collectors->summaries(outcomes.back().stats.phase);
-      if (outcomes.back().stats.phase != "profiling") return;
-      const engine::PhaseOutcome* warmup = outcomes.size() > 1 ? &outcomes.front() : nullptr;
-      result.export_errors = write_exports(plan, *sink, {outcomes.back(), warmup, benchmark->interrupted(),
-                                                         result.start_wall_ns, wall_ns(), benchmark->current()->start_ns()});
-    };
-    inputs.on_payload = [sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
-      sink->add_payload(phase, id, body);
-    };
+  for (auto& loop : loops) {
+    engine::PhaseExchange* exchange = ranks;
+    if (loop->exchange) exchange = loop->exchange.get();
+    make_benchmark(*loop, plan, token, exchange, loop == loops.front() ? sink : nullptr, result);
   }
-  benchmark = std::make_unique<engine::Benchmark>(std::move(inputs));
+  SignalWatcher signals([&loops] {
+    for (auto& loop : loops) loop->benchmark->interrupt();
+  });
+  engine::Benchmark& lead = *loops.front()->benchmark;
   if (o.ui != config::UiMode::kNone) {
-    fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing{})\n", o.model, o.url, o.endpoint_type,
+    fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing{}{})\n", o.model, o.url, o.endpoint_type,
                o.streaming ? ", streaming" : "", plan.strategy.name,
-               plan.part.whole() ? "" : fmt::format(", {} MPI ranks", plan.part.count()));
-    schedule_progress(client, *benchmark, ::isatty(STDERR_FILENO) != 0);
+               plan.part.whole() ? "" : fmt::format(", {} MPI ranks", plan.part.count()),
+               plan.workers > 1 ? fmt::format(", {} workers; progress shows worker 0's share", plan.workers) : "");
+    schedule_progress(*loops.front()->client, lead, ::isatty(STDERR_FILENO) != 0);
   }
-  result.outcomes = benchmark->run(plan.phases);
-  result.interrupted = benchmark->interrupted();
+  std::vector<std::thread> workers;
+  for (std::size_t w = 1; w < loops.size(); ++w) {
+    workers.emplace_back([&loop = *loops[w]] { (void)loop.benchmark->run(loop.part.phases); });
+  }
+  result.outcomes = lead.run(loops.front()->part.phases);
+  for (auto& worker : workers) worker.join();
+  result.interrupted = lead.interrupted();
   result.end_wall_ns = wall_ns();
   return result;
 }

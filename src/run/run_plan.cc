@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "config/option_table.h"
 #include "dataset/conversations.h"
@@ -285,12 +286,34 @@ int endpoint_api_minor(const PluginSetup& plugins, const std::string& name) {
 }
 
 // Endpoint, sampler and (as a check of its config) the timing strategy.
+}  // namespace
+
+Expected<std::unique_ptr<Endpoint>> make_endpoint(const RunPlan& plan) {
+  const auto& o = plan.options;
+  auto endpoint = create<Endpoint>(plan.plugins, o.endpoint_type, o.endpoint_config_json());
+  if (!endpoint) return fail(endpoint.error());
+  return endpoints::adapt_to_host(std::move(*endpoint), endpoint_api_minor(plan.plugins, o.endpoint_type));
+}
+
+Expected<std::unique_ptr<DatasetSampler>> make_sampler(const RunPlan& plan) {
+  const auto& o = plan.options;
+  auto sampler = create<DatasetSampler>(plan.plugins, o.sampler, o.sampler_config);
+  if (!sampler) return fail(sampler.error());
+  try {
+    (*sampler)->bind({plan.data.entries.size(), plan.data.weights, plan.data.sources, o.random_seed});
+  } catch (const std::exception& e) {
+    return fail(bad("dataset_sampler:" + o.sampler, std::string("rejected the dataset: ") + e.what()));
+  }
+  return std::move(*sampler);
+}
+
+namespace {
+
 std::vector<Error> create_implementations(RunPlan& plan) {
   std::vector<Error> problems;
   const auto& o = plan.options;
-  auto endpoint = create<Endpoint>(plan.plugins, o.endpoint_type, o.endpoint_config_json());
-  if (endpoint) {
-    plan.endpoint = endpoints::adapt_to_host(std::move(*endpoint), endpoint_api_minor(plan.plugins, o.endpoint_type));
+  if (auto endpoint = make_endpoint(plan)) {
+    plan.endpoint = std::move(*endpoint);
     if (o.streaming && !plan.endpoint->can_stream()) {
       problems.push_back(bad("--streaming", "the " + o.endpoint_type + " endpoint cannot stream responses"));
     }
@@ -300,14 +323,8 @@ std::vector<Error> create_implementations(RunPlan& plan) {
   if (auto strategy = create<TimingStrategy>(plan.plugins, plan.strategy.name, plan.strategy.config); !strategy) {
     problems.push_back(strategy.error());
   }
-  auto sampler = create<DatasetSampler>(plan.plugins, o.sampler, o.sampler_config);
-  if (!sampler) return problems.push_back(sampler.error()), problems;
-  plan.sampler = std::move(*sampler);
-  try {
-    plan.sampler->bind({plan.data.entries.size(), plan.data.weights, plan.data.sources, o.random_seed});
-  } catch (const std::exception& e) {
-    problems.push_back(bad("dataset_sampler:" + o.sampler, std::string("rejected the dataset: ") + e.what()));
-  }
+  if (auto sampler = make_sampler(plan)) plan.sampler = std::move(*sampler);
+  else problems.push_back(sampler.error());
   return problems;
 }
 
@@ -405,46 +422,93 @@ std::vector<engine::PhasePlan> plan_phases(const ProfileOptions& o, std::size_t 
   return out;
 }
 
-std::vector<Error> split_across_ranks(RunPlan& plan) {
-  const auto& part = plan.part;
-  if (part.whole()) return {};
-  const int ranks = part.count();
-  auto& strategy = plan.strategy;
+std::vector<Error> split_problems(const RunPlan& plan, int parts, const std::string& what) {
+  if (parts <= 1) return {};
+  const auto& strategy = plan.strategy;
   if (strategy.name != "concurrency" && strategy.name != "request_rate" && strategy.name != "fixed_schedule") {
-    return {bad("mpirun", fmt::format("the {} timing strategy cannot be split across ranks yet (--concurrency, "
-                                      "--request-rate and --fixed-schedule can); run it as one process",
-                                      plan.options.user_centric_rate ? "--user-centric-rate" : strategy.name))};
+    return {bad(what == "ranks" ? "mpirun" : "--workers",
+                fmt::format("the {} timing strategy cannot be split across {} yet (--concurrency, --request-rate and "
+                            "--fixed-schedule can)", plan.options.user_centric_rate ? "--user-centric-rate" : strategy.name, what))};
+  }
+  // Each part's closed loop would ramp from 1 on its own: together they would start at `parts`.
+  const auto& o = plan.options;
+  if (!strategy.open_loop && (o.concurrency_ramp_duration > 0 || o.warmup_concurrency_ramp_duration.value_or(0) > 0)) {
+    return {bad(what == "ranks" ? "mpirun" : "--workers",
+                fmt::format("a concurrency ramp cannot be split across {} yet", what))};
+  }
+  // A count is of requests, a conversation several of them: shares of a count would cut conversations.
+  for (const auto& entry : plan.data.entries) {
+    if (entry.conversation) {
+      return {bad(what == "ranks" ? "mpirun" : "--workers",
+                  fmt::format("multi-turn conversations cannot be split across {} yet", what))};
+    }
   }
   std::vector<Error> problems;
-  for (auto& phase : plan.phases) {  // a count is shared (0 stays "no count")
-    if (phase.request_count != 0 && phase.request_count < static_cast<uint64_t>(ranks)) {
+  for (const auto& phase : plan.phases) {
+    if (phase.request_count != 0 && phase.request_count < static_cast<uint64_t>(parts)) {
       problems.push_back(bad(phase.name == "warmup" ? "--warmup-request-count" : "--request-count",
-                             fmt::format("{} {} requests for {} ranks: every rank needs at least one", phase.name,
-                                         phase.request_count, ranks)));
+                             fmt::format("{} {} requests for {} {}: each needs at least one", phase.name,
+                                         phase.request_count, parts, what)));
     }
-    phase.request_count = part.share_of(phase.request_count);
   }
+  for (const char* key : {"concurrency", "max_concurrency"}) {
+    if (strategy.config.contains(key) && strategy.config[key].get<uint64_t>() < static_cast<uint64_t>(parts)) {
+      problems.push_back(bad("--concurrency", fmt::format("{} for {} {}: each needs at least one",
+                                                          strategy.config[key].get<uint64_t>(), parts, what)));
+    }
+  }
+  return problems;
+}
+
+PartPlan plan_part(const RunPlan& plan, distributed::Segment part) {
+  PartPlan out{part, plan.phases, plan.strategy, plan.client};
+  if (part.whole()) return out;
+  for (auto& phase : out.phases) phase.request_count = part.share_of(phase.request_count);  // 0 stays "no count"
   // A closed loop's concurrency (and an open loop's cap) is shared: the shares sum to the whole.
   for (const char* key : {"concurrency", "max_concurrency"}) {
-    if (!strategy.config.contains(key)) continue;
-    const auto whole = strategy.config[key].get<uint64_t>();
-    if (whole < static_cast<uint64_t>(ranks)) {
-      problems.push_back(bad("--concurrency", fmt::format("{} for {} ranks: every rank needs at least one", whole, ranks)));
-    }
-    strategy.config[key] = part.share_of(whole);
+    if (out.strategy.config.contains(key)) out.strategy.config[key] = part.share_of(out.strategy.config[key].get<uint64_t>());
   }
-  auto& client = plan.client;
+  auto& client = out.client;
   client.max_connections = static_cast<std::size_t>(std::max<uint64_t>(1, part.share_of(client.max_connections)));
-  // Source addresses: each rank binds its own stripe of them when there are enough to go round.
-  if (client.source_addresses.size() >= static_cast<std::size_t>(ranks)) {
+  // Source addresses: each part binds its own stripe of them when there are enough to go round.
+  if (client.source_addresses.size() >= static_cast<std::size_t>(part.count())) {
     std::vector<std::string> mine;
     for (std::size_t i = 0; i < client.source_addresses.size(); ++i) {
       if (part.owns(i)) mine.push_back(client.source_addresses[i]);
     }
     client.source_addresses = std::move(mine);
   }
-  return problems;
+  return out;
 }
+
+namespace {
+
+// Under mpirun: this rank's shares. Then the event loops: --workers, or as many of the cores as the run splits into.
+std::vector<Error> split_the_run(RunPlan& plan) {
+  if (!plan.part.whole()) {
+    auto problems = split_problems(plan, plan.part.count(), "ranks");
+    if (!problems.empty()) return problems;
+    PartPlan mine = plan_part(plan, plan.part);
+    plan.phases = std::move(mine.phases), plan.strategy = std::move(mine.strategy), plan.client = std::move(mine.client);
+  }
+  const uint64_t asked = plan.options.workers;
+  if (asked > 1 && !plan.part.whole()) {
+    return {bad("--workers", "under mpirun every rank is one event loop: start more ranks per machine instead")};
+  }
+  if (asked > 1024) return {bad("--workers", fmt::format("{} is more than 1024", asked))};
+  if (asked > 0) {
+    plan.workers = static_cast<int>(asked);
+    return split_problems(plan, plan.workers, "workers");
+  }
+  plan.workers = 1;
+  if (!plan.part.whole()) return {};
+  for (int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); n > 1; --n) {
+    if (split_problems(plan, n, "workers").empty()) return plan.workers = n, std::vector<Error>{};
+  }
+  return {};
+}
+
+}  // namespace
 
 tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, ProfileOptions options,
                                                         distributed::Segment part) {
@@ -492,7 +556,7 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   for (const auto& entry : plan.data.entries) requests += 1 + entry.next_turns.size();
   plan.phases = plan_phases(o, requests, plan.strategy.stops_itself);
   size_client(plan);
-  problems = split_across_ranks(plan);
+  problems = split_the_run(plan);
   if (!problems.empty()) return tl::unexpected(problems);
   plan.input_config = config::to_input_config(o);
   return plan;

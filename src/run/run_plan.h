@@ -56,6 +56,8 @@ struct RunPlan {
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;  ///< Null: lengths are word estimates.
   /// This process's share of the run: its MPI rank of the job's ranks (whole: one process).
   distributed::Segment part;
+  /// Event loops this process runs (--workers, resolved): each a part of this process's share.
+  int workers = 1;
   /// Whether this process writes the exports, runs phase hooks and collectors (rank 0, or alone).
   bool lead() const { return part.index() == 0; }
 };
@@ -68,8 +70,25 @@ struct RunPlan {
 tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, config::ProfileOptions options,
                                                         distributed::Segment part = {});
 
-/// The checks and shares of a run split into `plan.part` (nothing for a whole run).
-std::vector<Error> split_across_ranks(RunPlan& plan);
+/// A fresh endpoint and sampler made as the plan's were (each event-loop worker gets its own, so
+/// plugins need not be thread-safe); a sampler starts its seeded sequence from the beginning.
+Expected<std::unique_ptr<Endpoint>> make_endpoint(const RunPlan& plan);
+Expected<std::unique_ptr<DatasetSampler>> make_sampler(const RunPlan& plan);
+
+/// What one part of a split run (an MPI rank, or a worker's event loop) runs with: its shares of the
+/// request counts, the concurrency and the connections, and its stripe of the source addresses.
+struct PartPlan {
+  distributed::Segment part;
+  std::vector<engine::PhasePlan> phases;
+  StrategyChoice strategy;
+  transport::ClientOptions client;
+};
+
+/// Why `plan` cannot be split into `parts` parts (`what`: "ranks" or "workers"); empty when it can.
+std::vector<Error> split_problems(const RunPlan& plan, int parts, const std::string& what);
+
+/// Part `part`'s shares of `plan` (whose split_problems() for part.count() are empty).
+PartPlan plan_part(const RunPlan& plan, distributed::Segment part);
 
 /// The timing strategy the options ask for, for a dataset with `timestamps_ms` (may be empty).
 Expected<StrategyChoice> choose_strategy(const config::ProfileOptions& o, const std::vector<double>& timestamps_ms);

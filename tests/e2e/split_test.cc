@@ -1,9 +1,9 @@
-// `mpirun -np N aiperf profile …` end to end (OpenMPI from Debian, ranks on this
-// machine): the ranks together send exactly the requests one process sends
-// with the same seed — the same sessions, payloads, servers and scheduled
-// times — and rank 0 writes one set of exports holding all of them, with the
-// per-rank client health. The mock servers' own counts are the truth for what
-// was sent.
+// A run split into parts end to end: `--workers N` event loops in one process,
+// and `mpirun -np N aiperf profile …` (OpenMPI from Debian, ranks on this
+// machine). The parts together send exactly the requests one loop sends with
+// the same seed — the same sessions, payloads, servers and scheduled times —
+// and the lead writes one set of exports holding all of them, with each part's
+// client health. The mock servers' own counts are the truth for what was sent.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,10 +24,27 @@ using nlohmann::json;
 using testing::MockServerProcess;
 using testing::TempDir;
 
+bool have_mpi() { return std::string(AIPERF_MPIEXEC) != ""; }
+
 testing::ProfileRun mpi_profile(int ranks, const MockServerProcess& server, const TempDir& dir, const std::string& args) {
   const std::string mpirun = std::string(AIPERF_MPIEXEC) + " --allow-run-as-root --oversubscribe -np " +
                              std::to_string(ranks) + " ";
   return testing::read_run(dir, testing::run_shell(mpirun + testing::aiperf_command(testing::profile_args(server, dir) + args)));
+}
+
+// How a test splits its run: into MPI ranks, or into event-loop workers of one process.
+struct Split {
+  bool mpi = false;
+  int parts = 2;
+  std::string key() const { return mpi ? "ranks" : "workers"; }
+};
+
+std::ostream& operator<<(std::ostream& out, const Split& s) { return out << s.parts << ' ' << s.key(); }
+
+testing::ProfileRun split_profile(const Split& split, const MockServerProcess& server, const TempDir& dir,
+                                  const std::string& args) {
+  if (split.mpi) return mpi_profile(split.parts, server, dir, args);
+  return testing::profile(server, dir, args + " --workers " + std::to_string(split.parts));
 }
 
 // What the schedule decides about one request, by session number: its payload, its server, and
@@ -58,13 +75,13 @@ int requests_seen(const MockServerProcess& server) {
   return testing::mock_json(server, "/mock/stats")["requests"].get<int>();
 }
 
-// Every rank's health is exported, and the ranks' sends add up to the run's.
-void expect_rank_health(const json& aggregate, int ranks, int requests) {
-  ASSERT_TRUE(aggregate.contains("ranks")) << aggregate.dump();
-  ASSERT_EQ(aggregate["ranks"].size(), static_cast<std::size_t>(ranks));
+// Every part's health is exported, and the parts' sends add up to the run's.
+void expect_part_health(const json& aggregate, const Split& split, int requests) {
+  ASSERT_TRUE(aggregate.contains(split.key())) << aggregate.dump();
+  ASSERT_EQ(aggregate[split.key()].size(), static_cast<std::size_t>(split.parts));
   int sent = 0;
-  for (int r = 0; r < ranks; ++r) {
-    const json& h = aggregate["ranks"][r];
+  for (int r = 0; r < split.parts; ++r) {
+    const json& h = aggregate[split.key()][r];
     EXPECT_EQ(h["rank"], r);
     EXPECT_EQ(h["stop_reason"], "");
     EXPECT_GT(h["client_cpu_seconds"].get<double>(), 0);
@@ -73,26 +90,31 @@ void expect_rank_health(const json& aggregate, int ranks, int requests) {
   EXPECT_EQ(sent, requests);
 }
 
-class MpiE2ETest : public ::testing::TestWithParam<int> {};
+class SplitE2ETest : public ::testing::TestWithParam<Split> {
+ protected:
+  void SetUp() override {
+    if (GetParam().mpi && !have_mpi()) GTEST_SKIP() << "built without OpenMPI";
+  }
+};
 
-TEST_P(MpiE2ETest, RanksSendTheRequestsOneProcessSendsAtTheSameScheduledTimes) {
-  const int ranks = GetParam();
+TEST_P(SplitE2ETest, PartsSendTheRequestsOneLoopSendsAtTheSameScheduledTimes) {
+  const Split split = GetParam();
   MockServerProcess a({"--fast"}), b({"--fast"});
   // Random draws everywhere: Poisson gaps, sampled entries of varied lengths, random servers.
   const std::string args = "-u " + b.base_url() + " --url-strategy random --request-rate 150 "
                            "--arrival-pattern poisson --random-seed 11 --request-count 30 --num-dataset-entries 12 "
                            "--dataset-sampling-strategy random --isl 20 --isl-stddev 8 --osl 3";
   TempDir one_dir, split_dir;
-  auto one = testing::profile(a, one_dir, args);
+  auto one = testing::profile(a, one_dir, args + " --workers 1");
   ASSERT_EQ(one.result.exit_code, 0) << one.result.err;
   const int one_a = requests_seen(a), one_b = requests_seen(b);
-  auto split = mpi_profile(ranks, a, split_dir, args);
-  ASSERT_EQ(split.result.exit_code, 0) << split.result.out << split.result.err;
-  EXPECT_EQ(requests_seen(a) - one_a + requests_seen(b) - one_b, 30) << "the ranks sent each request once";
+  auto run = split_profile(split, a, split_dir, args);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
+  EXPECT_EQ(requests_seen(a) - one_a + requests_seen(b) - one_b, 30) << "the parts sent each request once";
   EXPECT_EQ(requests_seen(a) - one_a, one_a) << "and the same ones to each server";
 
-  ASSERT_EQ(split.records.size(), 30u);
-  const Decided expected = decided(one, one_dir), got = decided(split, split_dir);
+  ASSERT_EQ(run.records.size(), 30u);
+  const Decided expected = decided(one, one_dir), got = decided(run, split_dir);
   ASSERT_EQ(got.size(), 30u);
   for (const auto& [session, d] : expected) {
     ASSERT_TRUE(got.count(session)) << "session " << session;
@@ -101,39 +123,44 @@ TEST_P(MpiE2ETest, RanksSendTheRequestsOneProcessSendsAtTheSameScheduledTimes) {
     EXPECT_EQ(std::get<1>(got.at(session)), std::get<1>(d)) << "server of session " << session;
     EXPECT_EQ(std::get<2>(got.at(session)), std::get<2>(d)) << "scheduled time of session " << session;
   }
-  EXPECT_EQ(split.aggregate["request_count"]["avg"], 30);
-  EXPECT_EQ(split.aggregate["per_url"][a.base_url()]["request_count"]["avg"], one_a);
-  expect_rank_health(split.aggregate, ranks, 30);
-  EXPECT_NE(split.result.out.find("Rank " + std::to_string(ranks - 1)), std::string::npos) << split.result.out;
+  EXPECT_EQ(run.aggregate["request_count"]["avg"], 30);
+  EXPECT_EQ(run.aggregate["per_url"][a.base_url()]["request_count"]["avg"], one_a);
+  expect_part_health(run.aggregate, split, 30);
+  const std::string last = (split.mpi ? "Rank " : "Worker ") + std::to_string(split.parts - 1);
+  EXPECT_NE(run.result.out.find(last), std::string::npos) << run.result.out;
 }
 
-TEST_P(MpiE2ETest, AClosedLoopIsSharedAndEachSessionKeepsItsPayload) {
-  const int ranks = GetParam();
+TEST_P(SplitE2ETest, AClosedLoopIsSharedAndEachSessionKeepsItsPayload) {
+  const Split split = GetParam();
   MockServerProcess server({"--fast"});
   const std::string args = "--concurrency 4 --request-count 24 --num-dataset-entries 10 --dataset-sampling-strategy random "
                            "--random-seed 5 --isl 20 --isl-stddev 8 --osl 3 --streaming";
   TempDir one_dir, split_dir;
-  auto one = testing::profile(server, one_dir, args);
+  auto one = testing::profile(server, one_dir, args + " --workers 1");
   ASSERT_EQ(one.result.exit_code, 0) << one.result.err;
-  auto split = mpi_profile(ranks, server, split_dir, args);
-  ASSERT_EQ(split.result.exit_code, 0) << split.result.out << split.result.err;
+  auto run = split_profile(split, server, split_dir, args);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
   EXPECT_EQ(requests_seen(server), 48);
-  const Decided expected = decided(one, one_dir), got = decided(split, split_dir);
+  const Decided expected = decided(one, one_dir), got = decided(run, split_dir);
   ASSERT_EQ(got.size(), 24u);
   for (const auto& [session, d] : expected) {
     ASSERT_TRUE(got.count(session)) << "session " << session;
     EXPECT_EQ(std::get<0>(got.at(session)), std::get<0>(d)) << "payload of session " << session;
   }
   // The merged metrics are those of every rank's requests: streamed chunks' gaps included.
-  EXPECT_EQ(split.aggregate["request_count"]["avg"], 24);
-  EXPECT_EQ(split.aggregate["output_sequence_length"]["count"], 24);
-  EXPECT_GT(split.aggregate["inter_token_latency"]["count"].get<int>(), 0);
-  expect_rank_health(split.aggregate, ranks, 24);
+  EXPECT_EQ(run.aggregate["request_count"]["avg"], 24);
+  EXPECT_EQ(run.aggregate["output_sequence_length"]["count"], 24);
+  // Every part's streamed chunks are in the merged inter-chunk histogram (3 tokens: 2 gaps each).
+  EXPECT_EQ(run.aggregate["inter_chunk_latency"]["count"], one.aggregate["inter_chunk_latency"]["count"]);
+  expect_part_health(run.aggregate, split, 24);
 }
 
-INSTANTIATE_TEST_SUITE_P(Ranks, MpiE2ETest, ::testing::Values(2, 4));
+INSTANTIATE_TEST_SUITE_P(Parts, SplitE2ETest,
+                         ::testing::Values(Split{false, 2}, Split{false, 4}, Split{true, 2}, Split{true, 4}),
+                         [](const auto& p) { return std::to_string(p.param.parts) + p.param.key(); });
 
-TEST(MpiE2ETest, EachRankBindsItsOwnStripeOfTheSourceAddresses) {
+TEST(SplitE2ETest, EachRankBindsItsOwnStripeOfTheSourceAddresses) {
+  if (!have_mpi()) GTEST_SKIP() << "built without OpenMPI";
   MockServerProcess server({"--fast"});
   TempDir dir;
   auto run = mpi_profile(2, server, dir, "--source-address 127.0.0.2-127.0.0.5 --connection-reuse-strategy never "
@@ -154,7 +181,8 @@ TEST(MpiE2ETest, EachRankBindsItsOwnStripeOfTheSourceAddresses) {
   EXPECT_EQ(by_address.size(), 4u);
 }
 
-TEST(MpiE2ETest, WhatCannotBeSplitExitsTwoOnEveryRankBeforeAnyRequest) {
+TEST(SplitE2ETest, WhatCannotBeSplitExitsTwoOnEveryRankBeforeAnyRequest) {
+  if (!have_mpi()) GTEST_SKIP() << "built without OpenMPI";
   MockServerProcess server({"--fast"});
   for (const std::string args : {"--concurrency 1 --request-count 4", "--concurrency 4 --request-count 1",
                                  "--user-centric-rate 10 --num-users 2 --request-count 4"}) {
@@ -165,6 +193,22 @@ TEST(MpiE2ETest, WhatCannotBeSplitExitsTwoOnEveryRankBeforeAnyRequest) {
     EXPECT_EQ(run.result.err.find("Signal"), std::string::npos) << args << ": " << run.result.err;
   }
   EXPECT_EQ(requests_seen(server), 0);
+}
+
+TEST(SplitE2ETest, WorkersThatCannotSplitTheRunExitTwoAndAutoFitsTheRun) {
+  MockServerProcess server({"--fast"});
+  for (const std::string args : {"--workers 2 --concurrency 1 --request-count 4", "--workers 3 --request-count 2",
+                                 "--workers 2 --user-centric-rate 10 --num-users 2 --request-count 4"}) {
+    TempDir dir;
+    auto run = testing::profile(server, dir, args + " --isl 5 --osl 2");
+    EXPECT_EQ(run.result.exit_code, 2) << args << ": " << run.result.err;
+    EXPECT_NE(run.result.err.find("error: --"), std::string::npos) << args << ": " << run.result.err;
+  }
+  EXPECT_EQ(requests_seen(server), 0);
+  TempDir dir;  // the default (0: a loop per core) takes what the run allows: one loop for a concurrency of 1
+  auto run = testing::profile(server, dir, "--concurrency 1 --request-count 4 --isl 5 --osl 2");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_FALSE(run.aggregate.contains("workers"));
 }
 
 }  // namespace
