@@ -11,9 +11,10 @@ mock=$build/bin/aiperf-mock-server
 work=$(mktemp -d)
 mock_pid=""
 
-# start_mock ARGS...: starts the mock server on a free port; sets $port.
+# start_mock ARGS...: starts the mock server on a free port; sets $port. MOCK_PREFIX (e.g. "chrt -f 50") runs it under a command.
 start_mock() {
-  "$mock" --port 0 "$@" >"$work/mock.out" 2>"$work/mock.err" &
+  # shellcheck disable=SC2086  # the prefix is words
+  ${MOCK_PREFIX:-} "$mock" --port 0 "$@" >"$work/mock.out" 2>"$work/mock.err" &
   mock_pid=$!
   for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" && break; sleep 0.1; done
   port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/mock.out")

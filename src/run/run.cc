@@ -399,9 +399,21 @@ RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
   const auto& o = plan.options;
   RunResult result;
   std::vector<std::unique_ptr<Loop>> loops;
+  // First, so that every thread from here on (workers, token counters) leaves Ctrl-C to the watcher.
+  std::mutex started;  // the watcher's thread against the benchmarks being made
+  bool interrupted = false;
+  SignalWatcher signals([&] {
+    std::lock_guard lock(started);
+    interrupted = true;
+    for (auto& loop : loops) {
+      if (loop->benchmark) loop->benchmark->interrupt();
+    }
+  });
   auto rendezvous = plan.workers > 1 ? std::make_shared<engine::LocalRendezvous>(plan.workers) : nullptr;
   for (int w = 0; w < plan.workers && !result.setup_error; ++w) {
-    if (auto loop = make_loop(plan, w, rendezvous)) loops.push_back(std::move(*loop));
+    auto loop = make_loop(plan, w, rendezvous);
+    std::lock_guard lock(started);
+    if (loop) loops.push_back(std::move(*loop));
     else result.setup_error = loop.error();
   }
   if (ranks && !ranks->all_go_on(!result.setup_error) && !result.setup_error) {
@@ -413,11 +425,10 @@ RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
   for (auto& loop : loops) {
     engine::PhaseExchange* exchange = ranks;
     if (loop->exchange) exchange = loop->exchange.get();
+    std::lock_guard lock(started);
     make_benchmark(*loop, plan, token, exchange, loop == loops.front() ? sink : nullptr, result);
+    if (interrupted) loop->benchmark->interrupt();
   }
-  SignalWatcher signals([&loops] {
-    for (auto& loop : loops) loop->benchmark->interrupt();
-  });
   engine::Benchmark& lead = *loops.front()->benchmark;
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing{}{})\n", o.model, o.url, o.endpoint_type,
@@ -496,6 +507,7 @@ int run_profile(GlobalOptions global, config::ProfileOptions options) {
   crash::install_fatal_signal_handler();
   std::unique_ptr<distributed::World> world;  // under mpirun: this process's rank (MPI_Finalize on return)
   if (distributed::launched_by_mpi()) {
+    SignalWatcher::block_watched_signals();  // before MPI starts its threads: Ctrl-C is the run's to handle
     auto joined = distributed::World::join();
     if (!joined) {
       fmt::print(stderr, "error: mpirun: {}\n", joined.error().describe());

@@ -19,9 +19,13 @@ sigset_t watched() {
 
 }  // namespace
 
-SignalWatcher::SignalWatcher(std::function<void()> on_first) : on_first_(std::move(on_first)) {
+void SignalWatcher::block_watched_signals() {
   sigset_t set = watched();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by threads created from here on
+}
+
+SignalWatcher::SignalWatcher(std::function<void()> on_first) : on_first_(std::move(on_first)) {
+  block_watched_signals();
   thread_ = std::thread([this] {
     sigset_t wait_set = watched();
     timespec tick{0, 100'000'000};

@@ -14,6 +14,9 @@ class SignalWatcher {
  public:
   /// `on_first` runs on the watcher thread at the first signal.
   explicit SignalWatcher(std::function<void()> on_first);
+  /// Blocks the watched signals in the calling thread and the threads it creates from now on: call it
+  /// before a library starts threads of its own (MPI), so that no thread takes a Ctrl-C by default.
+  static void block_watched_signals();
   /// Stops watching and restores the signal mask.
   ~SignalWatcher();
   SignalWatcher(const SignalWatcher&) = delete;

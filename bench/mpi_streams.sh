@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Concurrent streams past one process's descriptor limit (issue 16, "Past one
+# machine"): `mpirun -np RANKS aiperf profile` against RANKS mock servers, each
+# rank holding STREAMS_PER_RANK slow streams open at once (every request is one
+# connection; each rank spreads its streams over all the servers with --url).
+# The truth is the mock servers' own peak of requests in flight; it also prints
+# the ranks' peak resident memory (sampled every 0.5 s) and the per-rank health
+# rank 0 exported.
+# Usage: bash bench/mpi_streams.sh   (RANKS=4 STREAMS_PER_RANK=19000 ITL_MS=3000 OSL=10)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ranks=${RANKS:-4}
+per_rank=${STREAMS_PER_RANK:-19000}
+itl=${ITL_MS:-3000}
+osl=${OSL:-10}
+total=$((ranks * per_rank))
+urls=()
+pids=()
+ports=()
+for i in $(seq "$ranks"); do
+  "$mock" --port 0 --ttft 0 --itl "$itl" >"$work/mock$i.out" 2>"$work/mock$i.err" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "listening on" "$work/mock$i.out" && break; sleep 0.1; done
+  p=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/mock$i.out")
+  ports+=("$p")
+  urls+=(--url "http://127.0.0.1:$p")
+done
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+peak_kb=0
+( while sleep 0.5; do
+    kb=$(ps -C aiperf -o rss= | awk '{s += $1} END {print s + 0}')
+    echo "$kb"
+  done ) >"$work/rss" &
+sampler=$!
+start=$(date +%s.%N)
+mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$aiperf" profile -m bench "${urls[@]}" --streaming \
+  --concurrency "$total" --request-count "$total" --isl 5 --osl "$osl" --request-timeout-seconds 600 \
+  --ui none --artifact-dir "$work/out" --max-error-rate 1 >"$work/aiperf.out" 2>"$work/aiperf.err" || true
+end=$(date +%s.%N)
+kill "$sampler" 2>/dev/null || true
+peak_kb=$(sort -n "$work/rss" | tail -1)
+peak=0
+for p in "${ports[@]}"; do
+  n=$(curl -s "http://127.0.0.1:$p/mock/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['peak_in_flight'])")
+  echo "mock :$p peak in flight $n"
+  peak=$((peak + n))
+done
+echo "streams asked $total; servers' peaks sum to $peak (each server's peak is its own moment)"
+echo "ranks' resident memory at the sampled peak: $((peak_kb / 1024)) MiB ($(( peak_kb * 1024 / total )) B per stream)"
+echo "wall time $(python3 -c "print(round($end - $start, 1))") s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+json "$work/out/profile_export_aiperf.json" "'requests %d, errors %d' % (d['request_count']['avg'], d['error_request_count']['avg'])" || tail -5 "$work/aiperf.err"
+json "$work/out/profile_export_aiperf.json" "'\n'.join('rank %d: sent %d failed %d cpu %.1f s max read lateness %.1f ms' % (r['rank'], r['requests_sent'], r['failed'], r['client_cpu_seconds'], r['max_read_lateness_ms']) for r in d['ranks'])" || true
