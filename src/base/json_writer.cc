@@ -111,15 +111,22 @@ void append_json_number(std::string& out, uint64_t value) {
   out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
-void JsonWriter::separate() {
+std::size_t JsonWriter::separator(char* at) {
   if (after_key_) {
     after_key_ = false;
-    return;
+    return 0;
   }
-  if (depth_ == 0) return;
+  if (depth_ == 0) return 0;
   const uint64_t bit = uint64_t{1} << (depth_ - 1);
-  if (has_element_ & bit) out_.push_back(',');
+  const bool comma = (has_element_ & bit) != 0;
   has_element_ |= bit;
+  if (comma) *at = ',';
+  return comma ? 1 : 0;
+}
+
+void JsonWriter::separate() {
+  char comma;
+  if (separator(&comma) != 0) out_.push_back(comma);
 }
 
 void JsonWriter::open(char c) {
@@ -134,12 +141,35 @@ void JsonWriter::close(char c) {
   --depth_;
 }
 
+// The comma, the quoted name and the colon in one append (this runs ~30 times per JSONL line).
 void JsonWriter::key(std::string_view name) {
-  separate();
-  out_.push_back('"');
-  out_.append(name);
-  out_.append("\":");
+  if (name.size() > kShortText) {
+    separate();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":");
+  } else {
+    char buffer[kShortText + 4];
+    const std::size_t n = separator(buffer);
+    buffer[n] = '"';
+    std::memcpy(buffer + n + 1, name.data(), name.size());
+    std::memcpy(buffer + n + 1 + name.size(), "\":", 2);
+    out_.append(buffer, n + name.size() + 3);
+  }
   after_key_ = true;
+}
+
+void JsonWriter::plain(std::string_view text) {
+  if (text.size() > kShortText) {
+    value(text);
+    return;
+  }
+  char buffer[kShortText + 4];
+  const std::size_t n = separator(buffer);
+  buffer[n] = '"';
+  std::memcpy(buffer + n + 1, text.data(), text.size());
+  buffer[n + 1 + text.size()] = '"';
+  out_.append(buffer, n + text.size() + 2);
 }
 
 bool JsonWriter::value(std::string_view text) {

@@ -148,6 +148,29 @@ TEST(JsonWriterTest, PlacesCommasInNestedContainers) {
   EXPECT_EQ(out, R"({"a":[1,{},true,null],"b":"x","c":[]})");
 }
 
+// Keys and plain texts of every length around the one-append limit, first and later in their
+// containers, give what nlohmann writes.
+TEST(JsonWriterTest, KeysAndPlainTextsOfAnyLengthMatchNlohmann) {
+  for (std::size_t len = 0; len <= 100; ++len) {
+    const std::string name(len, 'k'), text(len, 't');
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.key(name);
+    w.plain(text);
+    w.key(name + "2");
+    w.begin_array();
+    w.plain(text);
+    w.plain("ms");
+    w.end_array();
+    w.end_object();
+    json want = json::object();
+    want[name] = text;
+    want[name + "2"] = json::array({text, "ms"});
+    ASSERT_EQ(out, want.dump()) << len;
+  }
+}
+
 TEST(JsonWriterTest, InvalidStringLeavesItsSlotForARawReplacement) {
   std::string out;
   JsonWriter w(out);
