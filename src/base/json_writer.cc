@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 
 #include "base/json_reader.h"
 #include "base/utf8.h"
@@ -141,7 +142,18 @@ void JsonWriter::close(char c) {
   --depth_;
 }
 
-// The comma, the quoted name and the colon in one append (this runs ~30 times per JSONL line).
+// A separator and a few short pieces (at most kShortText bytes beside the literals) in one
+// append: keys and units run ~30 times per JSONL line.
+void JsonWriter::append_short(std::initializer_list<std::string_view> pieces) {
+  char buffer[kShortText + 8];
+  std::size_t n = separator(buffer);
+  for (std::string_view piece : pieces) {
+    std::memcpy(buffer + n, piece.data(), piece.size());
+    n += piece.size();
+  }
+  out_.append(buffer, n);
+}
+
 void JsonWriter::key(std::string_view name) {
   if (name.size() > kShortText) {
     separate();
@@ -149,14 +161,31 @@ void JsonWriter::key(std::string_view name) {
     out_.append(name);
     out_.append("\":");
   } else {
-    char buffer[kShortText + 4];
-    const std::size_t n = separator(buffer);
-    buffer[n] = '"';
-    std::memcpy(buffer + n + 1, name.data(), name.size());
-    std::memcpy(buffer + n + 1 + name.size(), "\":", 2);
-    out_.append(buffer, n + name.size() + 3);
+    append_short({"\"", name, "\":"});
   }
   after_key_ = true;
+}
+
+void JsonWriter::open_member(std::string_view name, std::string_view first_key) {
+  if (name.size() + first_key.size() > kShortText) {
+    key(name);
+    begin_object();
+    key(first_key);
+    return;
+  }
+  append_short({"\"", name, "\":{\"", first_key, "\":"});
+  ++depth_;
+  has_element_ |= uint64_t{1} << (depth_ - 1);  // the new object's first member is this key's
+  after_key_ = true;
+}
+
+void JsonWriter::member_plain(std::string_view name, std::string_view text) {
+  if (name.size() + text.size() > kShortText) {
+    key(name);
+    plain(text);
+    return;
+  }
+  append_short({"\"", name, "\":\"", text, "\""});
 }
 
 void JsonWriter::plain(std::string_view text) {
@@ -164,12 +193,7 @@ void JsonWriter::plain(std::string_view text) {
     value(text);
     return;
   }
-  char buffer[kShortText + 4];
-  const std::size_t n = separator(buffer);
-  buffer[n] = '"';
-  std::memcpy(buffer + n + 1, text.data(), text.size());
-  buffer[n + 1 + text.size()] = '"';
-  out_.append(buffer, n + text.size() + 2);
+  append_short({"\"", text, "\""});
 }
 
 bool JsonWriter::value(std::string_view text) {

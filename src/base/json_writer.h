@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ class JsonWriter {
   /// A string value that needs no escaping (ASCII without '"', '\\' or control characters: a
   /// unit, an enum name); cheaper than value().
   void plain(std::string_view text);
+  /// key(name), begin_object(), key(first_key) in one append (ASCII keys, as key()).
+  void open_member(std::string_view name, std::string_view first_key);
+  /// key(name), plain(text) in one append.
+  void member_plain(std::string_view name, std::string_view text);
   /// Numbers (doubles as append_json_number), booleans, null.
   void value(double number);
   void value(int64_t number);
@@ -63,6 +68,7 @@ class JsonWriter {
   void close(char c);
   void separate();  // a comma before every element but the first of a container
   std::size_t separator(char* at);  // the same, written at `at`: 0 or 1 byte
+  void append_short(std::initializer_list<std::string_view> pieces);
   static constexpr std::size_t kShortText = 60;  // keys and plain texts up to this are written in one append
 
   std::string& out_;

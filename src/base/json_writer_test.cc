@@ -171,6 +171,36 @@ TEST(JsonWriterTest, KeysAndPlainTextsOfAnyLengthMatchNlohmann) {
   }
 }
 
+// The fused calls write what their parts write, whatever the lengths and the position.
+TEST(JsonWriterTest, FusedMembersEqualTheirParts) {
+  for (std::size_t len = 0; len <= 70; len += 5) {
+    const std::string a(len, 'a'), b(len / 2, 'b');
+    std::string fused, parts;
+    JsonWriter f(fused), p(parts);
+    for (JsonWriter* w : {&f, &p}) w->begin_array();
+    for (int i = 0; i < 2; ++i) {
+      f.begin_object();
+      p.begin_object();
+      f.member_plain(a, b);
+      p.key(a);
+      p.plain(b);
+      f.open_member(b + "x", a);
+      p.key(b + "x");
+      p.begin_object();
+      p.key(a);
+      for (JsonWriter* w : {&f, &p}) {
+        w->value(1);
+        w->member_plain("unit", "ms");
+        w->end_object();
+        w->end_object();
+      }
+    }
+    for (JsonWriter* w : {&f, &p}) w->end_array();
+    ASSERT_EQ(fused, parts) << len;
+    ASSERT_TRUE(json::accept(fused)) << fused;
+  }
+}
+
 TEST(JsonWriterTest, InvalidStringLeavesItsSlotForARawReplacement) {
   std::string out;
   JsonWriter w(out);

@@ -193,16 +193,10 @@ void put_value(JsonWriter& w, T value) {
 template <typename T>
 void put_metric(JsonWriter& w, std::string_view tag, std::string_view unit, T value,
                 std::string_view source = {}) {
-  w.key(tag);
-  w.begin_object();
-  w.key("value");
+  w.open_member(tag, "value");
   put_value(w, value);
-  w.key("unit");
-  w.plain(unit);
-  if (!source.empty()) {
-    w.key("source");
-    w.plain(source);
-  }
+  w.member_plain("unit", unit);
+  if (!source.empty()) w.member_plain("source", source);
   w.end_object();
 }
 
