@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <initializer_list>
 
 #include "base/json_reader.h"
 #include "base/utf8.h"
@@ -142,18 +141,22 @@ void JsonWriter::close(char c) {
   --depth_;
 }
 
-// A separator and a few short pieces (at most kShortText bytes beside the literals) in one
-// append: keys and units run ~30 times per JSONL line.
-void JsonWriter::append_short(std::initializer_list<std::string_view> pieces) {
-  char buffer[kShortText + 8];
-  std::size_t n = separator(buffer);
-  for (std::string_view piece : pieces) {
-    std::memcpy(buffer + n, piece.data(), piece.size());
-    n += piece.size();
-  }
-  out_.append(buffer, n);
+namespace {
+// Pieces of a short run assembled on the stack: literals are copied with their size known at
+// compile time (plain stores), texts with theirs.
+template <std::size_t N>
+char* put(char* p, const char (&literal)[N]) {
+  std::memcpy(p, literal, N - 1);
+  return p + N - 1;
 }
+char* put(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+}  // namespace
 
+// Keys and units run ~30 times per JSONL line: each is assembled with its separator on the
+// stack (at most kShortText bytes of text beside the literals) and appended at once.
 void JsonWriter::key(std::string_view name) {
   if (name.size() > kShortText) {
     separate();
@@ -161,7 +164,9 @@ void JsonWriter::key(std::string_view name) {
     out_.append(name);
     out_.append("\":");
   } else {
-    append_short({"\"", name, "\":"});
+    char buffer[kShortText + 8];
+    char* p = put(put(put(buffer + separator(buffer), "\""), name), "\":");
+    out_.append(buffer, static_cast<std::size_t>(p - buffer));
   }
   after_key_ = true;
 }
@@ -173,7 +178,9 @@ void JsonWriter::open_member(std::string_view name, std::string_view first_key) 
     key(first_key);
     return;
   }
-  append_short({"\"", name, "\":{\"", first_key, "\":"});
+  char buffer[kShortText + 8];
+  char* p = put(put(put(put(put(buffer + separator(buffer), "\""), name), "\":{\""), first_key), "\":");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
   ++depth_;
   has_element_ |= uint64_t{1} << (depth_ - 1);  // the new object's first member is this key's
   after_key_ = true;
@@ -185,7 +192,9 @@ void JsonWriter::member_plain(std::string_view name, std::string_view text) {
     plain(text);
     return;
   }
-  append_short({"\"", name, "\":\"", text, "\""});
+  char buffer[kShortText + 8];
+  char* p = put(put(put(put(put(buffer + separator(buffer), "\""), name), "\":\""), text), "\"");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
 }
 
 void JsonWriter::plain(std::string_view text) {
@@ -193,7 +202,9 @@ void JsonWriter::plain(std::string_view text) {
     value(text);
     return;
   }
-  append_short({"\"", text, "\""});
+  char buffer[kShortText + 8];
+  char* p = put(put(put(buffer + separator(buffer), "\""), text), "\"");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
 }
 
 bool JsonWriter::value(std::string_view text) {

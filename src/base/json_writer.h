@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -68,7 +67,6 @@ class JsonWriter {
   void close(char c);
   void separate();  // a comma before every element but the first of a container
   std::size_t separator(char* at);  // the same, written at `at`: 0 or 1 byte
-  void append_short(std::initializer_list<std::string_view> pieces);
   static constexpr std::size_t kShortText = 60;  // keys and plain texts up to this are written in one append
 
   std::string& out_;
