@@ -9,7 +9,7 @@
 # start-up, discovery, prompt synthesis and the end-of-run exports are not counted
 # against a request; wrk and h2load are measured the same way.
 # Usage: bash bench/request_cost.sh   (AIPERF_BENCH_BUILD_DIR=DIR to use an existing Release build;
-#        AIPERF_BASELINE=path/to/an/older/aiperf adds its instruction counts, measured in the same run)
+#        AIPERF_BASELINE=path/to/an/older/aiperf adds its instruction counts and CPU, measured in the same run)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for tool in valgrind wrk h2load; do
@@ -120,9 +120,16 @@ echo "measuring CPU time ..." >&2
 c1=${C1:-4000}; c2=${C2:-20000}
 a_c1=$(aiperf_with cpu $c1 "${ns[@]}"); a_c2=$(aiperf_with cpu $c2 "${ns[@]}")
 o_c1=$(aiperf_with cpu $c1 "${ol[@]}"); o_c2=$(aiperf_with cpu $c2 "${ol[@]}")
+lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo "?")
 wc1=$(cpu wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wcr1=$(wrk_requests)
 wc2=$(cpu wrk -t1 -c32 -d5s -s "$work/post.lua" "$url/v1/completions"); wcr2=$(wrk_requests)
-lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo "?")
+b_c1=0 b_c2=0 b_o1=0 b_o2=0
+if [ -n "${AIPERF_BASELINE:-}" ]; then  # the older binary's CPU in the same run, after wrk's
+  current=$aiperf aiperf=$AIPERF_BASELINE
+  b_c1=$(aiperf_with cpu $c1 "${ns[@]}"); b_c2=$(aiperf_with cpu $c2 "${ns[@]}")
+  b_o1=$(aiperf_with cpu $c1 "${ol[@]}"); b_o2=$(aiperf_with cpu $c2 "${ol[@]}")
+  aiperf=$current
+fi
 
 python3 - <<PY
 n1, n2, c1, c2, chunks = $n1, $n2, $c1, $c2, $chunks
@@ -148,6 +155,9 @@ w_cpu = per($wc1, $wc2, $wcr1, $wcr2) * 1e6
 print("CPU per request (user+sys, marginal over %d..%d requests; wrk over 1 s..5 s)" % (c1, c2))
 print(f"  aiperf non-streaming: {a_cpu:.1f} us   wrk: {w_cpu:.1f} us   aiperf / wrk: {a_cpu / w_cpu:.2f}x (target <= 1.3x)")
 print(f"  aiperf open loop (--request-rate 4000): {o_cpu:.1f} us/request (target <= 15), schedule_lag p99 $lag ms")
+if $b_c2 > 0:
+    b_cpu = per($b_c1, $b_c2, c1, c2) * 1e6; b_ol = per($b_o1, $b_o2, c1, c2) * 1e6
+    print(f"  baseline aiperf: non-streaming {b_cpu:.1f} us ({b_cpu / w_cpu:.2f}x wrk), open loop {b_ol:.1f} us/request")
 PY
 # PROFILE=1: where the instructions of the larger runs went (self cost, top functions).
 if [ -n "${PROFILE:-}" ]; then

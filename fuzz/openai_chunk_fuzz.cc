@@ -1,6 +1,8 @@
 // libFuzzer target for the OpenAI chunk fast path (endpoints/openai_chunk.h) and the
 // one-pass JSON validator (base/json_reader.h). Invariants (a violation aborts):
 //   * when parse_openai_chunk_fast answers, its event equals the general parser's;
+//   * parse_openai_stream_chunk (whose shape memo carries over from input to input, as from
+//     chunk to chunk) answers exactly as parse_openai_chunk_fast;
 //   * json_valid(input) implies nlohmann's accept(input) for inputs without NUL bytes,
 //     exponents or runs of 300+ digits (nlohmann refuses numbers that overflow a double).
 #include <cstddef>
@@ -51,9 +53,12 @@ bool may_overflow(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (auto fast = aiperf::endpoints::parse_openai_chunk_fast(text)) {
+  const auto fast = aiperf::endpoints::parse_openai_chunk_fast(text);
+  if (fast) {
     check(same(*fast, aiperf::endpoints::parse_openai_event_general(text)), "fast path differs from the general parser");
   }
+  const auto memo = aiperf::endpoints::parse_openai_stream_chunk(text);
+  check(memo.has_value() == fast.has_value() && (!fast || same(*memo, *fast)), "shape memo differs from the fast path");
   if (text.find('\0') == std::string_view::npos && !may_overflow(text) && aiperf::json_valid(text)) {
     check(nlohmann::json::accept(text), "json_valid accepted what nlohmann refuses");
   }

@@ -69,6 +69,8 @@ class JsonReader {
     if (p_ == start || (p_ - start > 1 && *start == '0')) return false;
     return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
   }
+  /// Where the reader is (the next byte it would read).
+  const char* position() const { return p_; }
   /// Steps over one value of any kind, nested at most kMaxDepth deep.
   bool skip_value(int depth = 0);
   static constexpr int kMaxDepth = 64;

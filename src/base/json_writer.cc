@@ -111,15 +111,22 @@ void append_json_number(std::string& out, uint64_t value) {
   out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
-void JsonWriter::separate() {
+std::size_t JsonWriter::separator(char* at) {
   if (after_key_) {
     after_key_ = false;
-    return;
+    return 0;
   }
-  if (depth_ == 0) return;
+  if (depth_ == 0) return 0;
   const uint64_t bit = uint64_t{1} << (depth_ - 1);
-  if (has_element_ & bit) out_.push_back(',');
+  const bool comma = (has_element_ & bit) != 0;
   has_element_ |= bit;
+  if (comma) *at = ',';
+  return comma ? 1 : 0;
+}
+
+void JsonWriter::separate() {
+  char comma;
+  if (separator(&comma) != 0) out_.push_back(comma);
 }
 
 void JsonWriter::open(char c) {
@@ -134,12 +141,70 @@ void JsonWriter::close(char c) {
   --depth_;
 }
 
+namespace {
+// Pieces of a short run assembled on the stack: literals are copied with their size known at
+// compile time (plain stores), texts with theirs.
+template <std::size_t N>
+char* put(char* p, const char (&literal)[N]) {
+  std::memcpy(p, literal, N - 1);
+  return p + N - 1;
+}
+char* put(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+}  // namespace
+
+// Keys and units run ~30 times per JSONL line: each is assembled with its separator on the
+// stack (at most kShortText bytes of text beside the literals) and appended at once.
 void JsonWriter::key(std::string_view name) {
-  separate();
-  out_.push_back('"');
-  out_.append(name);
-  out_.append("\":");
+  if (name.size() > kShortText) {
+    separate();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":");
+  } else {
+    char buffer[kShortText + 8];
+    char* p = put(put(put(buffer + separator(buffer), "\""), name), "\":");
+    out_.append(buffer, static_cast<std::size_t>(p - buffer));
+  }
   after_key_ = true;
+}
+
+void JsonWriter::open_member(std::string_view name, std::string_view first_key) {
+  if (name.size() + first_key.size() > kShortText) {
+    key(name);
+    begin_object();
+    key(first_key);
+    return;
+  }
+  char buffer[kShortText + 8];
+  char* p = put(put(put(put(put(buffer + separator(buffer), "\""), name), "\":{\""), first_key), "\":");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
+  ++depth_;
+  has_element_ |= uint64_t{1} << (depth_ - 1);  // the new object's first member is this key's
+  after_key_ = true;
+}
+
+void JsonWriter::member_plain(std::string_view name, std::string_view text) {
+  if (name.size() + text.size() > kShortText) {
+    key(name);
+    plain(text);
+    return;
+  }
+  char buffer[kShortText + 8];
+  char* p = put(put(put(put(put(buffer + separator(buffer), "\""), name), "\":\""), text), "\"");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
+}
+
+void JsonWriter::plain(std::string_view text) {
+  if (text.size() > kShortText) {
+    value(text);
+    return;
+  }
+  char buffer[kShortText + 8];
+  char* p = put(put(put(buffer + separator(buffer), "\""), text), "\"");
+  out_.append(buffer, static_cast<std::size_t>(p - buffer));
 }
 
 bool JsonWriter::value(std::string_view text) {

@@ -42,6 +42,13 @@ class JsonWriter {
   /// value call (e.g. raw() with the caller's replacement) takes its place.
   bool value(std::string_view text);
   bool value(const char* text) { return value(std::string_view(text)); }
+  /// A string value that needs no escaping (ASCII without '"', '\\' or control characters: a
+  /// unit, an enum name); cheaper than value().
+  void plain(std::string_view text);
+  /// key(name), begin_object(), key(first_key) in one append (ASCII keys, as key()).
+  void open_member(std::string_view name, std::string_view first_key);
+  /// key(name), plain(text) in one append.
+  void member_plain(std::string_view name, std::string_view text);
   /// Numbers (doubles as append_json_number), booleans, null.
   void value(double number);
   void value(int64_t number);
@@ -59,6 +66,8 @@ class JsonWriter {
   void open(char c);
   void close(char c);
   void separate();  // a comma before every element but the first of a container
+  std::size_t separator(char* at);  // the same, written at `at`: 0 or 1 byte
+  static constexpr std::size_t kShortText = 60;  // keys and plain texts up to this are written in one append
 
   std::string& out_;
   uint64_t has_element_ = 0;  // bit d: the container at depth d already has an element

@@ -148,6 +148,59 @@ TEST(JsonWriterTest, PlacesCommasInNestedContainers) {
   EXPECT_EQ(out, R"({"a":[1,{},true,null],"b":"x","c":[]})");
 }
 
+// Keys and plain texts of every length around the one-append limit, first and later in their
+// containers, give what nlohmann writes.
+TEST(JsonWriterTest, KeysAndPlainTextsOfAnyLengthMatchNlohmann) {
+  for (std::size_t len = 0; len <= 100; ++len) {
+    const std::string name(len, 'k'), text(len, 't');
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.key(name);
+    w.plain(text);
+    w.key(name + "2");
+    w.begin_array();
+    w.plain(text);
+    w.plain("ms");
+    w.end_array();
+    w.end_object();
+    json want = json::object();
+    want[name] = text;
+    want[name + "2"] = json::array({text, "ms"});
+    ASSERT_EQ(out, want.dump()) << len;
+  }
+}
+
+// The fused calls write what their parts write, whatever the lengths and the position.
+TEST(JsonWriterTest, FusedMembersEqualTheirParts) {
+  for (std::size_t len = 0; len <= 70; len += 5) {
+    const std::string a(len, 'a'), b(len / 2, 'b');
+    std::string fused, parts;
+    JsonWriter f(fused), p(parts);
+    for (JsonWriter* w : {&f, &p}) w->begin_array();
+    for (int i = 0; i < 2; ++i) {
+      f.begin_object();
+      p.begin_object();
+      f.member_plain(a, b);
+      p.key(a);
+      p.plain(b);
+      f.open_member(b + "x", a);
+      p.key(b + "x");
+      p.begin_object();
+      p.key(a);
+      for (JsonWriter* w : {&f, &p}) {
+        w->value(1);
+        w->member_plain("unit", "ms");
+        w->end_object();
+        w->end_object();
+      }
+    }
+    for (JsonWriter* w : {&f, &p}) w->end_array();
+    ASSERT_EQ(fused, parts) << len;
+    ASSERT_TRUE(json::accept(fused)) << fused;
+  }
+}
+
 TEST(JsonWriterTest, InvalidStringLeavesItsSlotForARawReplacement) {
   std::string out;
   JsonWriter w(out);

@@ -250,16 +250,22 @@ OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string defa
   return s;
 }
 
-ParsedEvent parse_openai_event(std::string_view payload) {
+namespace {
+// A payload: the end marker, or a chunk or body read by `fast` (declined: the general parser).
+template <class Fast>
+ParsedEvent parse_openai_with(std::string_view payload, Fast&& fast) {
   std::string_view text = trim(payload);
   if (text == "[DONE]") {
     ParsedEvent out;
     out.response.done = true;
     return out;
   }
-  if (auto fast = parse_openai_chunk_fast(text)) return std::move(*fast);
+  if (auto parsed = fast(text)) return std::move(*parsed);
   return parse_openai_event_general(text);
 }
+}  // namespace
+
+ParsedEvent parse_openai_event(std::string_view payload) { return parse_openai_with(payload, parse_openai_chunk_fast); }
 
 ParsedEvent parse_openai_event_general(std::string_view payload) {
   ParsedEvent out;
@@ -365,8 +371,9 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
     out.server_error = true;
     return out;
   }
-  if (!event.type.empty() && event.type != "message") return {};
-  return parse_openai_event(event.data);
+  if (event.type.empty()) return parse_openai_event(event.data);  // a whole body or an NDJSON line
+  if (event.type != "message") return {};
+  return parse_openai_with(event.data, parse_openai_stream_chunk);  // an SSE chunk of a stream
 }
 
 ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") { prepare_templates(); }

@@ -1,6 +1,9 @@
 #include "endpoints/openai_chunk.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "base/json_reader.h"
@@ -10,8 +13,26 @@ namespace {
 
 using Reader = JsonReader;
 
+// Where the content text of a chunk was: the span of its string token, when exactly one
+// string went into the content (the shape memo below needs that).
+struct ContentSpan {
+  const char* begin = nullptr;
+  const char* end = nullptr;
+  int strings = 0;
+};
+
 // Text, or null (= nothing), appended to `out`.
 bool text_or_null(Reader& r, std::string& out) { return r.literal("null") || r.string(&out); }
+
+// The same for the content text, whose token's span goes to `span`.
+bool content_text(Reader& r, ParsedEvent& out, ContentSpan& span) {
+  if (r.literal("null")) return true;
+  if (!r.peek('"')) return false;
+  const char* begin = r.position();
+  if (!r.string(&out.response.content)) return false;
+  span = {begin, r.position(), span.strings + 1};
+  return true;
+}
 
 // An object: `member(key)` reads each member's value; false as soon as one is declined.
 template <class Member>
@@ -26,20 +47,20 @@ bool members(Reader& r, Member&& member) {
 }
 
 // A chat "delta" or "message": content and reasoning; tool calls are left to the general parser.
-bool message(Reader& r, ParsedResponse& out) {
+bool message(Reader& r, ParsedEvent& out, ContentSpan& span) {
   return members(r, [&](std::string_view k) {
-    if (k == "content") return text_or_null(r, out.content);
-    if (k == "reasoning_content" || k == "reasoning") return text_or_null(r, out.reasoning_content);
+    if (k == "content") return content_text(r, out, span);
+    if (k == "reasoning_content" || k == "reasoning") return text_or_null(r, out.response.reasoning_content);
     if (k == "tool_calls") return false;
     return r.skip_value(2);
   });
 }
 
 // The one choice, index 0.
-bool choice(Reader& r, ParsedEvent& out) {
+bool choice(Reader& r, ParsedEvent& out, ContentSpan& span) {
   return members(r, [&](std::string_view k) {
-    if (k == "delta" || k == "message") return message(r, out.response);
-    if (k == "text") return text_or_null(r, out.response.content);
+    if (k == "delta" || k == "message") return message(r, out, span);
+    if (k == "text") return content_text(r, out, span);
     if (k == "index") {
       uint64_t index = 1;
       return r.count(index) && index == 0;
@@ -49,11 +70,11 @@ bool choice(Reader& r, ParsedEvent& out) {
 }
 
 // null, [] or [one choice].
-bool choices(Reader& r, ParsedEvent& out) {
+bool choices(Reader& r, ParsedEvent& out, ContentSpan& span) {
   if (r.literal("null")) return true;
   if (!r.eat('[')) return false;
   if (r.eat(']')) return true;
-  return choice(r, out) && r.eat(']');
+  return choice(r, out, span) && r.eat(']');
 }
 
 // A count: null leaves it unset; anything but a plain non-negative integer is declined.
@@ -85,19 +106,90 @@ bool usage(Reader& r, ParsedEvent& out) {
   return ok;
 }
 
-}  // namespace
-
-std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json) {
+std::optional<ParsedEvent> parse_chunk(std::string_view json, ContentSpan& span) {
   Reader r(json);
   ParsedEvent out;
   const bool ok = members(r, [&](std::string_view k) {
-    if (k == "choices") return choices(r, out);
+    if (k == "choices") return choices(r, out, span);
     if (k == "usage") return usage(r, out);
     if (k == "error") return false;  // the general parser words server errors
     return r.skip_value(1);
   });
   if (!ok) return std::nullopt;
   if (!r.at_end()) return std::nullopt;
+  return out;
+}
+
+// A stream's chunks are one text with only the content string changing. A shape is such a
+// text cut around that string, with the event the rest of it gave: a chunk made of the same
+// prefix, one valid string token, and the same suffix gives that event with this string as
+// content (the reader saw the same tokens, and it reads the content value as it reads any
+// string), so only the string is read.
+struct Shape {
+  std::string prefix;  // the bytes before the content string's opening quote
+  std::string suffix;  // the bytes after its closing quote
+  ParsedEvent rest;    // the event, with empty content
+  bool set = false;
+};
+
+// Streams in flight are told apart by their first bytes (the chunk id is there).
+constexpr std::size_t kShapes = 64;
+constexpr std::size_t kKeyBytes = 48;
+
+std::size_t shape_slot(std::string_view json) {
+  const std::size_t n = std::min(json.size(), kKeyBytes);
+  uint64_t h = n;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, json.data() + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+  }
+  for (; i < n; ++i) h = (h ^ static_cast<unsigned char>(json[i])) * 0x100000001B3ull;
+  return static_cast<std::size_t>(h >> 58) % kShapes;
+}
+
+// The event of `json` when it has `shape`, or nullopt.
+std::optional<ParsedEvent> reuse(const Shape& shape, std::string_view json) {
+  const std::size_t fixed = shape.prefix.size() + shape.suffix.size();
+  if (!shape.set || json.size() < fixed + 2 || !json.starts_with(shape.prefix) || !json.ends_with(shape.suffix)) {
+    return std::nullopt;
+  }
+  Reader r(json.substr(shape.prefix.size(), json.size() - fixed));
+  ParsedEvent out = shape.rest;
+  if (!r.string(&out.response.content) || !r.at_end()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json) {
+  ContentSpan span;
+  return parse_chunk(json, span);
+}
+
+namespace {
+thread_local uint64_t reuses = 0;
+}  // namespace
+
+uint64_t openai_stream_chunk_reuses() { return reuses; }
+
+std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json) {
+  thread_local std::array<Shape, kShapes> shapes;  // one event loop per thread
+  Shape& shape = shapes[shape_slot(json)];
+  if (auto hit = reuse(shape, json)) {
+    ++reuses;
+    return hit;
+  }
+  ContentSpan span;
+  auto out = parse_chunk(json, span);
+  if (out && span.strings == 1) {
+    shape.prefix.assign(json.data(), static_cast<std::size_t>(span.begin - json.data()));
+    shape.suffix.assign(span.end, static_cast<std::size_t>(json.data() + json.size() - span.end));
+    shape.rest = *out;
+    shape.rest.response.content.clear();
+    shape.set = true;
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 // decides. When it answers, the answer equals the general parser's (openai_chunk_test).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -15,5 +16,12 @@ namespace aiperf::endpoints {
 
 /// The event for `json` (trimmed, not "[DONE]"), or nullopt when the general parser must decide.
 std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json);
+
+/// The same answer for a streamed chunk, usually cheaper: a chunk that differs from an earlier
+/// one of its stream (this thread's) only in its content string reads only that string.
+std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json);
+
+/// How many chunks parse_openai_stream_chunk answered from a shape on this thread (tests, benchmarks).
+uint64_t openai_stream_chunk_reuses();
 
 }  // namespace aiperf::endpoints

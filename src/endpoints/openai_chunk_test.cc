@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -146,6 +148,53 @@ TEST(OpenAiChunkTest, FastPathDeclinesOrAgreesOnMutatedChunks) {
   }
   EXPECT_GT(taken, 1000);
   EXPECT_GT(declined, 1000);
+}
+
+// `base` with its content text (delta, message or text of the first choice) set to `text`.
+std::string with_content(const std::string& base, const ordered_json& text) {
+  ordered_json j = ordered_json::parse(base);
+  if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) return base;
+  ordered_json& c = j["choices"][0];
+  for (const char* key : {"delta", "message"}) {
+    if (c.contains(key)) c[key]["content"] = text;
+  }
+  if (c.contains("text")) c["text"] = text;
+  return j.dump(base.find('\n') != std::string::npos ? 1 : -1);
+}
+
+// Streams interleaved as on one event loop: the shape memo answers as the fast path does, for
+// chunks that only change their content, for broken ones, and for chunks whose content token
+// was replaced by raw bytes (a second member, an unclosed string, a number).
+TEST(OpenAiChunkTest, StreamChunkMemoAnswersAsTheFastPath) {
+  Chunks chunks(7);
+  const uint64_t reused_before = openai_stream_chunk_reuses();
+  std::vector<std::string> streams(40);
+  int compared = 0;
+  for (int i = 0; i < 60000; ++i) {
+    std::string& base = streams[static_cast<std::size_t>(i) % streams.size()];
+    if (base.empty() || chunks.coin(50)) base = chunks.chunk();
+    std::string text = with_content(base, chunks.coin(10) ? ordered_json(nullptr) : ordered_json(chunks.token()));
+    if (chunks.coin(6)) text = chunks.mutate(text);
+    if (chunks.coin(20)) {
+      static const char* kRaw[] = {R"("a","content":"b")", R"("a)", R"(12)", R"("a" "b")", R"("\")", R"("x"},{"y":")",
+                                   "\"\xff\"", R"(null)", R"("")"};
+      const std::string marker = "\\u0002";  // a content text the generator never sends
+      std::string marked = with_content(base, "\x02");
+      if (const auto at = marked.find(marker); at != std::string::npos) {
+        text = marked.substr(0, at - 1) + kRaw[i % std::size(kRaw)] + marked.substr(at + marker.size() + 1);
+      }
+    }
+    const auto fast = parse_openai_chunk_fast(text);
+    const auto memo = parse_openai_stream_chunk(text);
+    ASSERT_EQ(fast.has_value(), memo.has_value()) << text;
+    if (fast) {
+      expect_same(*memo, *fast, text);
+      ++compared;
+    }
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(compared, 40000);
+  EXPECT_GT(openai_stream_chunk_reuses() - reused_before, 20000u) << "most stream chunks reuse a shape";
 }
 
 TEST(OpenAiChunkTest, TakesTheMockAndVllmChunkShapes) {

@@ -25,7 +25,11 @@ class InputsExport {
   void commit();
 
  private:
+  void flush();
+  static constexpr std::size_t kFlushBytes = 64 * 1024;
+
   AtomicAppendFile file_;
+  std::string pending_;  // records not yet written
   bool first_ = true;
 };
 

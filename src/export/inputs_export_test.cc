@@ -46,6 +46,30 @@ TEST(InputsExportTest, AnEmptyRunIsAnEmptyList) {
   EXPECT_TRUE(read_json(path)["data"].empty());
 }
 
+// Byte for byte what the record-at-a-time writer with nlohmann's dump() wrote, across many
+// write blocks and with ids that need escapes.
+TEST(InputsExportTest, ManyRecordsAreTheSameBytesAsNlohmannWrites) {
+  testing::TempDir dir;
+  auto path = dir.path() / "inputs.json";
+  std::string want = "{\"data\": [\n";
+  {
+    InputsExport inputs(path);
+    for (int i = 0; i < 3000; ++i) {
+      const std::string id = "run-" + std::to_string(i) + (i % 3 ? "" : "-\"q\"\\\n\x01\x7f\xc3\xa9");
+      const std::string body = R"({"model":"m","prompt":")" + std::string(static_cast<std::size_t>(i % 50), 'x') + "\"}";
+      inputs.add(id, body);
+      want += (i ? ",\n" : "") + std::string("{\"session_id\": ") + nlohmann::json(id).dump() + ", \"payloads\": [" + body + "]}";
+    }
+    inputs.commit();
+  }
+  want += "\n]}\n";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_GT(want.size(), 128u * 1024) << "spans several write blocks";
+  EXPECT_EQ(text.str(), want);
+}
+
 TEST(InputsExportTest, AnUncommittedExportLeavesNoFile) {
   testing::TempDir dir;
   auto path = dir.path() / "inputs.json";

@@ -2,11 +2,11 @@
 //
 // One io_context run by one thread (concurrency hint 1). A Connection is a
 // socket (a StampedSocket: kernel receive timestamps), optionally an
-// ssl::stream over it, a deadline timer, a read buffer and a Beast response parser whose
-// body type (SinkBody) hands every decoded body slice straight to the request's
-// handler as a view into the read buffer: no body copy, no per-chunk
-// allocation. Reads are plain async_read_some calls; the timestamp is taken as
-// the first thing in each read's completion handler (or is the kernel's
+// ssl::stream over it, a deadline timer, a read buffer and a Beast response parser
+// (ResponseParser: no field container) that hands the header fields and every decoded
+// body slice straight to the request's handler as views into the read buffer: no
+// copy, no per-field or per-chunk allocation. Reads are plain async_read_some calls;
+// the timestamp is taken as the first thing in each read's completion handler (or is the kernel's
 // receive time of that read), and the bytes of that read are then parsed,
 // decoded (gzip/deflate) and delivered with it.
 //
@@ -49,7 +49,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -85,6 +85,8 @@ constexpr std::size_t kMinRead = 512;
 // Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
 constexpr std::size_t kMaxSpareBuffers = 64;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+// A connection keeps the field list (views, 32 bytes each) of responses with up to this many fields.
+constexpr std::size_t kKeptHeaderFields = 16;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -102,9 +104,16 @@ bool icontains(std::string_view haystack, std::string_view needle) {
   return false;
 }
 
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 9110 tchar, as a table: every request's method and header names are checked.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
 bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
 
@@ -139,63 +148,87 @@ void call_body(ResponseHandler& h, std::string_view b, int64_t ts, metrics::Time
 void call_transport(ResponseHandler& h, const metrics::TransportRecord& r) noexcept { h.on_transport(r); }
 void call_complete(ResponseHandler& h, std::optional<TransportError> e) noexcept { h.on_complete(std::move(e)); }
 
-// A Beast body that forwards decoded body bytes to the handler instead of storing them.
-struct SinkBody {
-  struct value_type {
-    ResponseHandler* handler = nullptr;
-    const int64_t* ts = nullptr;  // timestamp of the read being parsed
-    const metrics::TimestampSource* source = nullptr;  // clock of *ts
-    uint64_t* bytes = nullptr;    // running count of body bytes
-    std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
-    std::string* decode_error = nullptr;               // why decoding failed (then put() fails)
-    uint64_t* decoded_bytes = nullptr;                 // running count of decoded body bytes
-    uint64_t decoded_limit = 0;                        // bound on them (max_response_bytes; 0 = none)
-  };
-
-  class reader {
-   public:
-    template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>&, value_type& v) : v_(v) {}
-    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
-    template <class ConstBufferSequence>
-    std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
-      ec = {};
-      std::size_t n = 0;
-      for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
-        const net::const_buffer b = *it;
-        if (b.size() == 0) continue;
-        n += b.size();
-        std::string_view bytes{static_cast<const char*>(b.data()), b.size()};
-        if (v_.decoder != nullptr && v_.decoder->has_value()) {
-          auto decoded = (*v_.decoder)->decode(bytes);
-          if (!decoded) {
-            *v_.decode_error = decoded.error().message;
-            ec = net::error::invalid_argument;
-            return 0;
-          }
-          bytes = *decoded;
-          *v_.decoded_bytes += bytes.size();
-          if (v_.decoded_limit != 0 && *v_.decoded_bytes > v_.decoded_limit) {  // a compression bomb
-            *v_.decode_error = "decoded response body larger than the bound of " + std::to_string(v_.decoded_limit) +
-                               " bytes (--max-response-bytes); connection closed";
-            ec = net::error::invalid_argument;
-            return 0;
-          }
-          if (bytes.empty()) continue;
-        }
-        if (v_.handler != nullptr) call_body(*v_.handler, bytes, *v_.ts, *v_.source);
-      }
-      if (v_.bytes != nullptr) *v_.bytes += n;
-      return n;
-    }
-    void finish(error_code& ec) { ec = {}; }
-
-   private:
-    value_type& v_;
-  };
+// Where a response's body bytes go: the request's handler, decoded first when the headers named
+// gzip/deflate. Pointers into the Connection, which outlives its parser.
+struct BodySink {
+  ResponseHandler* handler = nullptr;
+  const int64_t* ts = nullptr;                       // timestamp of the read being parsed
+  const metrics::TimestampSource* source = nullptr;  // clock of *ts
+  uint64_t* bytes = nullptr;                         // running count of body bytes
+  std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
+  std::string* decode_error = nullptr;               // why decoding failed (then the parse fails)
+  uint64_t* decoded_bytes = nullptr;                 // running count of decoded body bytes
+  uint64_t decoded_limit = 0;                        // bound on them (max_response_bytes; 0 = none)
+  std::vector<HeaderField>* fields = nullptr;        // the response's header fields, as parsed
 };
 
-using Parser = http::response_parser<SinkBody>;
+// Beast's HTTP/1.1 response parser without a field container (a response parser with a
+// basic_fields copies and indexes every field): the fields are collected as views into the
+// read buffer, valid until that buffer is consumed, and body bytes (chunked framing removed)
+// go straight to the handler as views: no copy, no allocation per field or chunk.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  explicit ResponseParser(const BodySink& sink) : sink_(sink) { sink_.fields->clear(); }
+  /// The status code (once the header is done).
+  int status() const { return status_; }
+  /// The first Content-Encoding field's value ("" when none); a view like the fields.
+  std::string_view content_encoding() const { return content_encoding_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override { ec = {}; }
+  void on_response_impl(int code, beast::string_view, int, error_code& ec) override {
+    ec = {};
+    status_ = code;
+  }
+  void on_field_impl(http::field f, beast::string_view name, beast::string_view value, error_code& ec) override {
+    ec = {};
+    if (f == http::field::content_encoding && !has_encoding_) {
+      has_encoding_ = true;
+      content_encoding_ = sv(value);
+    }
+    sink_.fields->push_back(HeaderField{sv(name), sv(value)});
+  }
+  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec) override { ec = {}; }
+  std::size_t on_body_impl(beast::string_view body, error_code& ec) override { return deliver(sv(body), ec); }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code& ec) override { ec = {}; }
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override {
+    return deliver(sv(body), ec);
+  }
+  void on_finish_impl(error_code& ec) override { ec = {}; }
+
+  std::size_t deliver(std::string_view bytes, error_code& ec) {
+    ec = {};
+    const std::size_t n = bytes.size();
+    if (n == 0) return 0;
+    if (sink_.decoder->has_value()) {
+      auto decoded = (**sink_.decoder).decode(bytes);
+      if (!decoded) {
+        *sink_.decode_error = decoded.error().message;
+        ec = net::error::invalid_argument;
+        return 0;
+      }
+      bytes = *decoded;
+      *sink_.decoded_bytes += bytes.size();
+      if (sink_.decoded_limit != 0 && *sink_.decoded_bytes > sink_.decoded_limit) {  // a compression bomb
+        *sink_.decode_error = "decoded response body larger than the bound of " + std::to_string(sink_.decoded_limit) +
+                              " bytes (--max-response-bytes); connection closed";
+        ec = net::error::invalid_argument;
+        return 0;
+      }
+    }
+    if (!bytes.empty()) call_body(*sink_.handler, bytes, *sink_.ts, *sink_.source);
+    *sink_.bytes += n;
+    return n;
+  }
+
+  BodySink sink_;
+  int status_ = 0;
+  bool has_encoding_ = false;
+  std::string_view content_encoding_;
+};
+
+using Parser = ResponseParser;
 
 struct Exchange {
   HttpRequest request;
@@ -219,7 +252,7 @@ struct Connection {
   std::optional<Parser> parser;
   std::unique_ptr<Exchange> exchange;
   std::string head;                      // serialized request head (released once the response head arrived)
-  std::vector<HeaderField> header_view;  // the response's fields for on_headers(), released after it
+  std::vector<HeaderField> header_view;  // the response's fields for on_headers() (views), cleared after it
   std::size_t active_index = 0;
   std::size_t origin = 0;  // index into Impl::origins_
   uint64_t session = 0;    // kStickySessions: the session key this connection belongs to (0 = pooled)
@@ -807,20 +840,24 @@ class HttpClient::Impl {
   }
 
   void new_parser(Connection& c) {
-    c.parser.emplace();
+    c.parser.emplace(BodySink{c.exchange->handler.get(), &c.read_ts, &c.read_source, &c.body_bytes, &c.decoder,
+                              &c.decode_error, &c.decoded_bytes, options_.max_response_bytes, &c.header_view});
     c.parser->header_limit(kHeaderLimit);
     // No body limit. Not boost::none: Beast 1.74 compares `len > body_limit_` with an
     // empty optional as true and fails every Content-Length and chunked body.
     c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (c.exchange->request.method == "HEAD") c.parser->skip(true);
-    c.parser->get().body() = SinkBody::value_type{c.exchange->handler.get(), &c.read_ts,        &c.read_source,
-                                                  &c.body_bytes,             &c.decoder,         &c.decode_error,
-                                                  &c.decoded_bytes,          options_.max_response_bytes};
   }
 
   void build_head(Connection& c, const HttpRequest& r) {
     std::string& h = c.head;
     h.clear();
+    // One allocation (the head is released once the response head arrived): the request line, the
+    // caller's fields, and the few the client adds.
+    std::size_t size = r.method.size() + r.target.size() + 160 + origins_[c.origin].host_header.size() +
+                       options_.accept_encoding.size();
+    for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
+    h.reserve(size);
     h.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\n");
     bool has_host = false;
     bool has_connection = false;
@@ -906,11 +943,11 @@ class HttpClient::Impl {
 
   // Sets up body decoding from Content-Encoding; false (and the request failed) if it cannot be decoded.
   bool start_decoding(const ConnPtr& c) {
-    const auto value = c->parser->get()[http::field::content_encoding];
-    const auto encoding = parse_content_encoding(sv(value));
+    const std::string_view value = c->parser->content_encoding();
+    const auto encoding = parse_content_encoding(value);
     if (!encoding) {
       finish(c, TransportError{TransportErrorKind::kProtocol,
-                               "the server sent Content-Encoding: " + std::string(sv(value)) +
+                               "the server sent Content-Encoding: " + std::string(value) +
                                    ", which aiperf cannot decode (it decodes gzip and deflate)"},
              false);
       return false;
@@ -947,17 +984,18 @@ class HttpClient::Impl {
     while (c->buffer.size() > 0 && !c->parser->is_done()) {
       error_code pec;
       const std::size_t used = c->parser->put(c->buffer.data(), pec);
-      c->buffer.consume(used);
       if (!c->headers_reported && c->parser->is_header_done()) {
-        const int status = c->parser->get().result_int();
+        const int status = c->parser->status();
         if (status >= 100 && status < 200 && status != 101) {  // interim response (100 Continue): skip it
+          c->buffer.consume(used);
           new_parser(*c);
           continue;
         }
+        // The fields are views into the buffer: reported before the bytes are consumed.
         report_headers(*c, status, ts);
         if (!start_decoding(c)) return;
-        c->parser->get().clear();  // the fields are read: a stream open for minutes need not keep them
       }
+      c->buffer.consume(used);
       if (pec == http::error::need_more) break;
       if (pec) return finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, pec)}, false);
       if (used == 0) break;
@@ -973,12 +1011,12 @@ class HttpClient::Impl {
   void report_headers(Connection& c, int status, int64_t ts) {
     c.headers_reported = true;
     c.status = status;
-    c.header_view.clear();
-    for (const auto& f : c.parser->get()) c.header_view.push_back(HeaderField{sv(f.name_string()), sv(f.value())});
     call_headers(*c.exchange->handler, status, c.header_view, ts);
     // A stream may now stay open for minutes: let go of what it no longer needs. The request was
-    // only kept for a stale-connection retry, which needs no response byte to have arrived.
-    std::vector<HeaderField>().swap(c.header_view);
+    // only kept for a stale-connection retry, which needs no response byte to have arrived. The
+    // field list of a usual response (a few hundred bytes) is kept for the next one.
+    if (c.header_view.capacity() > kKeptHeaderFields) std::vector<HeaderField>().swap(c.header_view);
+    c.header_view.clear();
     HttpRequest& sent = c.exchange->request;
     std::string().swap(sent.body);
     std::string().swap(sent.target);

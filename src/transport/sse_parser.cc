@@ -98,6 +98,16 @@ SseStatus SseParser::feed_impl(std::string_view in, Sink sink, void* ctx) {
       failed_ = true;
       return SseStatus::kEventTooLarge;
     }
+    // The usual event: one data line, then the blank line, both in this slice. It is dispatched
+    // straight from the input, not copied into data_ (the same event and bounds as the long way).
+    if (line_.empty() && data_.empty() && in[pos] == '\n' && pos + 1 < in.size() && in[pos + 1] == '\n' &&
+        in.substr(0, 5) == "data:" && base + pos <= max) {
+      std::string_view value = in.substr(5, pos - 5);
+      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      dispatch(value, sink, ctx);
+      in.remove_prefix(pos + 2);
+      continue;
+    }
     std::string_view line;
     if (line_.empty()) {
       line = in.substr(0, pos);  // zero-copy: the whole line is in this slice
@@ -117,21 +127,29 @@ SseStatus SseParser::feed_impl(std::string_view in, Sink sink, void* ctx) {
   return SseStatus::kOk;
 }
 
+void SseParser::dispatch(std::optional<std::string_view> data, Sink sink, void* ctx) {
+  if (last_id_ != id_buf_) last_id_ = id_buf_;
+  event_pending_ = false;
+  if (data) {
+    SseEventView ev;
+    ev.type = type_.empty() ? std::string_view("message") : std::string_view(type_);
+    ev.data = *data;
+    ev.id = last_id_;
+    ev.retry_ms = event_retry_;
+    sink(ctx, ev);
+  }
+  data_.clear();
+  type_.clear();
+  event_retry_.reset();
+}
+
 bool SseParser::process_line(std::string_view line, Sink sink, void* ctx) {
-  if (line.empty()) {  // dispatch
-    last_id_ = id_buf_;
-    event_pending_ = false;
-    if (!data_.empty()) {
-      SseEventView ev;
-      ev.type = type_.empty() ? std::string_view("message") : std::string_view(type_);
-      ev.data = std::string_view(data_).substr(0, data_.size() - 1);  // drop the final '\n'
-      ev.id = last_id_;
-      ev.retry_ms = event_retry_;
-      sink(ctx, ev);
+  if (line.empty()) {
+    if (data_.empty()) {
+      dispatch(std::nullopt, sink, ctx);
+    } else {
+      dispatch(std::string_view(data_).substr(0, data_.size() - 1), sink, ctx);  // drop the final '\n'
     }
-    data_.clear();
-    type_.clear();
-    event_retry_.reset();
     return true;
   }
   if (line.front() == ':') return true;  // comment

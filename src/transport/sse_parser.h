@@ -120,6 +120,8 @@ class SseParser {
   SseStatus feed_impl(std::string_view bytes, Sink sink, void* ctx);
   SseStatus finish_impl(Sink sink, void* ctx);
   bool process_line(std::string_view line, Sink sink, void* ctx);
+  // Ends the current event: the sink gets it when it has data (nullopt: no data line came).
+  void dispatch(std::optional<std::string_view> data, Sink sink, void* ctx);
   std::size_t buffered() const { return data_.size() + type_.size() + id_buf_.size() + line_.size(); }
 
   SseParserOptions options_;

@@ -83,9 +83,22 @@ Expected<void> parse_authority(std::string_view url, std::string_view authority,
 
 }  // namespace
 
+namespace {
+// "host:port" (brackets around an IPv6 literal) appended to `out`.
+void append_authority(std::string& out, std::string_view host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+}
+}  // namespace
+
 std::string HttpUrl::authority() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  std::string out;
+  append_authority(out, host, port);
+  return out;
 }
 
 std::string HttpUrl::join(std::string_view path) const {
@@ -129,7 +142,15 @@ Expected<HttpUrl> parse_http_url(std::string_view input) {
   return out;
 }
 
-std::string HttpUrl::str() const { return (tls ? "https://" : "http://") + authority() + base_path; }
+// Built in one buffer: the engine names every request's URL with it.
+std::string HttpUrl::str() const {
+  std::string out;
+  out.reserve(16 + host.size() + base_path.size());
+  out += tls ? "https://" : "http://";
+  append_authority(out, host, port);
+  out += base_path;
+  return out;
+}
 
 namespace {
 
