@@ -916,7 +916,16 @@ class HttpClient::Impl {
   }
 
   // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
+  // Stamps never go back on a connection: bytes read later arrived later, but a kernel stamp is
+  // converted with the clock offset sampled at its own read, and the jitter of that offset could
+  // put a read's stamp microseconds before the previous one's (a first token after the last).
   void stamp_read(Connection& c, int64_t user_ts) {
+    const int64_t previous = c.read_ts;
+    stamp_read_unordered(c, user_ts);
+    c.read_ts = std::max(c.read_ts, previous);
+  }
+
+  void stamp_read_unordered(Connection& c, int64_t user_ts) {
     metrics::TransportRecord& r = c.exchange->record;
     ++r.reads;
     const int64_t kernel = c.sock.kernel_ns();
