@@ -26,11 +26,15 @@ for i in $(seq "$ranks"); do
   urls+=(--url "http://127.0.0.1:$p")
 done
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-peak_kb=0
-( while sleep 0.5; do
+( while sleep 0.5; do  # the ranks' memory, and the streams all servers hold at one moment
     kb=$(ps -C aiperf -o rss= | awk '{s += $1} END {print s + 0}')
-    echo "$kb"
-  done ) >"$work/rss" &
+    now=0
+    for p in "${ports[@]}"; do
+      n=$(curl -s --max-time 2 "http://127.0.0.1:$p/mock/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['in_flight'])" 2>/dev/null || echo 0)
+      now=$((now + n))
+    done
+    echo "$kb $now"
+  done ) >"$work/samples" &
 sampler=$!
 start=$(date +%s.%N)
 mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$aiperf" profile -m bench "${urls[@]}" --streaming \
@@ -38,15 +42,16 @@ mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$aiperf" profile -m ben
   --ui none --artifact-dir "$work/out" --max-error-rate 1 >"$work/aiperf.out" 2>"$work/aiperf.err" || true
 end=$(date +%s.%N)
 kill "$sampler" 2>/dev/null || true
-peak_kb=$(sort -n "$work/rss" | tail -1)
+peak_kb=$(awk '$1 > m {m = $1} END {print m + 0}' "$work/samples")
+together=$(awk '$2 > m {m = $2} END {print m + 0}' "$work/samples")
 peak=0
 for p in "${ports[@]}"; do
   n=$(curl -s "http://127.0.0.1:$p/mock/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['peak_in_flight'])")
   echo "mock :$p peak in flight $n"
   peak=$((peak + n))
 done
-echo "streams asked $total; servers' peaks sum to $peak (each server's peak is its own moment)"
-echo "ranks' resident memory at the sampled peak: $((peak_kb / 1024)) MiB ($(( peak_kb * 1024 / total )) B per stream)"
+echo "streams asked $total; servers' own peaks sum to $peak; most in flight at one sampled moment, all servers: $together"
+echo "ranks' resident memory at the sampled peak: $((peak_kb / 1024)) MiB for $ranks processes (fixed start-up memory included)"
 echo "wall time $(python3 -c "print(round($end - $start, 1))") s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 json "$work/out/profile_export_aiperf.json" "'requests %d, errors %d' % (d['request_count']['avg'], d['error_request_count']['avg'])" || tail -5 "$work/aiperf.err"
 json "$work/out/profile_export_aiperf.json" "'\n'.join('rank %d: sent %d failed %d cpu %.1f s max read lateness %.1f ms' % (r['rank'], r['requests_sent'], r['failed'], r['client_cpu_seconds'], r['max_read_lateness_ms']) for r in d['ranks'])" || true
