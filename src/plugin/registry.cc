@@ -57,8 +57,7 @@ void PluginRegistry::register_builtin(std::string_view protocol, std::string_vie
 }
 
 std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin origin) {
-  auto at = packages_.lower_bound(manifest.package);  // one walk of the map, not two
-  if (at != packages_.end() && at->first == manifest.package) {
+  if (auto at = packages_.find(manifest.package); at != packages_.end()) {
     return make_error(ErrorCode::kDuplicatePackage, "already found at " + at->second->manifest.path.string() +
                                                         " (earlier on the search path, which wins)")
         .in_package(manifest.package)
@@ -67,7 +66,7 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
   auto package = std::make_shared<PluginPackage>(
       std::move(manifest), origin, LibraryOptions{options_.allow_insecure, options_.precheck_timeout});
   package->rank = next_rank_;
-  packages_.emplace_hint(at, package->manifest.package, package);
+  packages_.emplace(package->manifest.package, package);
   for (const auto& entry : package->manifest.entries) {
     Candidate c;
     c.ref.protocol = entry.protocol;
@@ -143,7 +142,7 @@ std::vector<const std::vector<PluginRegistry::Candidate>*> PluginRegistry::order
   // as the map has them) orders everything without comparing names again.
   struct Run {
     std::size_t rank;
-    std::map<Key, std::vector<Candidate>>::const_iterator begin, end;
+    decltype(candidates_)::const_iterator begin, end;
   };
   std::vector<Run> runs;
   for (auto it = candidates_.begin(); it != candidates_.end();) {
