@@ -1,7 +1,6 @@
 #include "plugin/discovery.h"
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +10,7 @@
 
 #include "plugin/internal/discovery_cache.h"
 #include "plugin/internal/padded_text.h"
+#include "plugin/names.h"
 #include "plugin/plugin_library.h"
 #include "plugin/registry.h"
 #include "plugin/trust.h"
@@ -18,28 +18,7 @@
 namespace aiperf::plugin {
 namespace {
 
-// std::string's order (bytes as unsigned char), compared 8 bytes at a time: file
-// names share long prefixes, and a memcmp call per comparison dominated the sort.
-bool byte_order_less(std::string_view a, std::string_view b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y;
-    }
-  }
-  for (; i < n; ++i) {
-    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
-}
+bool byte_order_less(std::string_view a, std::string_view b) { return byte_order_compare(a, b) < 0; }
 
 // Up to 8 bytes of `s` from `at` as a big-endian number, zero-padded: comparing
 // these compares those bytes in byte order (a file name has no NUL byte).

@@ -38,9 +38,28 @@ PluginPackage::PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
 
 PluginRegistry::PluginRegistry(RegistryOptions options) : options_(options) {}
 
+std::vector<PluginRegistry::Candidate>& PluginRegistry::list_for(const Key& key) {
+  // Within a protocol, names mostly come in order (manifests are read in file
+  // name order), so the place after the protocol's last name is tried first:
+  // two comparisons instead of a walk from the root (the walk was half of
+  // registering 10,000 packages).
+  const KeyLess less;
+  auto last = std::find_if(last_added_.begin(), last_added_.end(),
+                           [&](const auto& p) { return p.first == key.first; });
+  if (last == last_added_.end()) last = last_added_.insert(last_added_.end(), {key.first, candidates_.end()});
+  auto& at = last->second;
+  if (at != candidates_.end() && less(at->first, key) &&
+      (std::next(at) == candidates_.end() || less(key, std::next(at)->first))) {
+    at = candidates_.emplace_hint(std::next(at), key, std::vector<Candidate>{});
+  } else {
+    at = candidates_.try_emplace(key).first;
+  }
+  return at->second;
+}
+
 void PluginRegistry::add(Candidate candidate) {
   candidate.rank = next_rank_++;
-  auto& list = candidates_[{candidate.ref.protocol, candidate.ref.name}];
+  auto& list = list_for({candidate.ref.protocol, candidate.ref.name});
   auto at = std::find_if(list.begin(), list.end(),
                          [&](const Candidate& c) { return candidate.beats(c); });
   list.insert(at, std::move(candidate));

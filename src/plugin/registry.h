@@ -146,7 +146,7 @@ class PluginRegistry {
   };
   using Key = std::pair<std::string, std::string>;  // protocol, name (normalised)
   // std::pair's order, with each string compared once (pair's < compares the
-  // protocols twice): a third of the cost of registering 10,000 packages.
+  // protocols twice).
   struct KeyLess {
     bool operator()(const Key& a, const Key& b) const {
       int c = a.first.compare(b.first);
@@ -155,6 +155,7 @@ class PluginRegistry {
   };
 
   void add(Candidate candidate);
+  std::vector<Candidate>& list_for(const Key& key);
   const Candidate* winner(std::string_view protocol, std::string_view name) const;
   ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
   // Each name's candidate list (winner first), protocols in canonical order, then names.
@@ -164,7 +165,10 @@ class PluginRegistry {
                              const nlohmann::json& config) const;
 
   RegistryOptions options_;
-  std::map<Key, std::vector<Candidate>, KeyLess> candidates_;  // each vector winner first
+  using CandidateMap = std::map<Key, std::vector<Candidate>, KeyLess>;
+  CandidateMap candidates_;  // each vector winner first
+  // Each protocol's name added last: where list_for() tries first.
+  std::vector<std::pair<std::string, CandidateMap::iterator>> last_added_;
   // By package name (a view of the package's own manifest.package): only
   // looked up and walked in no order, so hashed, with no copy of the name.
   std::unordered_map<std::string_view, std::shared_ptr<PluginPackage>> packages_;
