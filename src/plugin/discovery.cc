@@ -1,11 +1,12 @@
 #include "plugin/discovery.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-#include <unistd.h>
 #include <utility>
 
 #include "plugin/internal/discovery_cache.h"

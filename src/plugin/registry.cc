@@ -46,11 +46,15 @@ std::vector<PluginRegistry::Candidate>& PluginRegistry::list_for(const Key& key)
   const KeyLess less;
   auto last = std::find_if(last_added_.begin(), last_added_.end(),
                            [&](const auto& p) { return p.first == key.first; });
-  if (last == last_added_.end()) last = last_added_.insert(last_added_.end(), {key.first, candidates_.end()});
+  if (last == last_added_.end()) {
+    auto at = candidates_.try_emplace(key).first;
+    last_added_.emplace_back(key.first, at);
+    return at->second;
+  }
   auto& at = last->second;
-  if (at != candidates_.end() && less(at->first, key) &&
-      (std::next(at) == candidates_.end() || less(key, std::next(at)->first))) {
-    at = candidates_.emplace_hint(std::next(at), key, std::vector<Candidate>{});
+  auto next = std::next(at);
+  if (less(at->first, key) && (next == candidates_.end() || less(key, next->first))) {
+    at = candidates_.emplace_hint(next, key, std::vector<Candidate>{});
   } else {
     at = candidates_.try_emplace(key).first;
   }

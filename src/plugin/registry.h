@@ -80,6 +80,11 @@ struct RegistryOptions {
 class PluginRegistry {
  public:
   explicit PluginRegistry(RegistryOptions options = {});
+  // Not copyable: a copy's insertion hints would point into the original.
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+  PluginRegistry(PluginRegistry&&) = default;  // map nodes (and hints to them) move along
+  PluginRegistry& operator=(PluginRegistry&&) = default;
 
   /// Registers a built-in implementation whose factory is linked into aiperf.
   void register_builtin(std::string_view protocol, std::string_view name,
@@ -167,7 +172,8 @@ class PluginRegistry {
   RegistryOptions options_;
   using CandidateMap = std::map<Key, std::vector<Candidate>, KeyLess>;
   CandidateMap candidates_;  // each vector winner first
-  // Each protocol's name added last: where list_for() tries first.
+  // Each protocol's name added last: where list_for() tries first (an element,
+  // never end(), so the hints survive a move of the map).
   std::vector<std::pair<std::string, CandidateMap::iterator>> last_added_;
   // By package name (a view of the package's own manifest.package): only
   // looked up and walked in no order, so hashed, with no copy of the name.
