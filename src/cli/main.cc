@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "aiperf/sdk/abi.h"
 #include "aiperf/sdk/version.h"
 #include "builtins/builtins.h"
@@ -12,6 +14,21 @@
 #include "cli/profile_command.h"
 #include "cli/tokenize_command.h"
 #include "hooks/hook_host.h"
+
+namespace {
+
+// True when `word` is one of the arguments. The profile command's option table
+// was a sixth of every other command's start-up, so it is built only when
+// "profile" is on the command line (CLI11 matches a subcommand by its full name;
+// anywhere, not only where a subcommand can be, to be safe).
+bool has_argument(int argc, char** argv, std::string_view word) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == word) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && argv[1] == aiperf::hooks::kHookHostCommand)  // hidden: phase hooks run there
@@ -32,7 +49,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   aiperf::cli::add_plugins_command(app, options, exit_code);
-  aiperf::cli::add_profile_command(app, options, exit_code);
+  aiperf::cli::add_profile_command(app, options, exit_code, has_argument(argc, argv, "profile"));
   aiperf::cli::add_config_command(app, options, exit_code);
   aiperf::cli::add_tokenize_command(app, exit_code);
   aiperf::cli::add_plot_command(app, exit_code);

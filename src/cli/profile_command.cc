@@ -235,9 +235,11 @@ int run_command(const run::GlobalOptions& global, const ProfileFlags& flags) {
 
 }  // namespace
 
-void add_profile_command(CLI::App& app, run::GlobalOptions& global, int& exit_code) {
+void add_profile_command(CLI::App& app, run::GlobalOptions& global, int& exit_code,
+                         bool with_options) {
   auto* cmd = app.add_subcommand("profile", "Benchmark an inference server");
   auto flags = std::make_shared<ProfileFlags>();
+  if (!with_options) return;
   add_table_flags(*cmd, *flags);
   cmd->add_option("--config", flags->config_file, "benchmark.yaml: every option as a config key (flags override it)");
   cmd->add_option("--sweep-stop-on", flags->sweep_stop_on,

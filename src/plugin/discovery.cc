@@ -1,7 +1,8 @@
 #include "plugin/discovery.h"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "plugin/internal/discovery_cache.h"
 #include "plugin/internal/padded_text.h"
+#include "plugin/names.h"
 #include "plugin/plugin_library.h"
 #include "plugin/registry.h"
 #include "plugin/trust.h"
@@ -17,30 +19,21 @@
 namespace aiperf::plugin {
 namespace {
 
-// std::string's order (bytes as unsigned char), compared 8 bytes at a time: file
-// names share long prefixes, and a memcmp call per comparison dominated the sort.
-bool byte_order_less(std::string_view a, std::string_view b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y;
-    }
+bool byte_order_less(std::string_view a, std::string_view b) { return byte_order_compare(a, b) < 0; }
+
+// Up to 8 bytes of `s` from `at` as a big-endian number, zero-padded: comparing
+// these compares those bytes in byte order (a file name has no NUL byte).
+std::uint64_t order_key(std::string_view s, std::size_t at) {
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    key = (key << 8) | (at + i < s.size() ? static_cast<unsigned char>(s[at + i]) : 0u);
   }
-  for (; i < n; ++i) {
-    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
+  return key;
 }
 
-// The *.aiperf-plugin.json names of a directory listing, sorted.
+// The *.aiperf-plugin.json names of a directory listing, sorted. Generated names
+// share a long prefix, so each is sorted by the 8 bytes after the common prefix
+// (one integer comparison), and the names only where those are equal.
 std::vector<std::string> manifest_names(std::vector<std::string> listed) {
   std::vector<std::string> names;
   names.reserve(listed.size());
@@ -49,8 +42,31 @@ std::vector<std::string> manifest_names(std::vector<std::string> listed) {
       names.push_back(std::move(name));
     }
   }
-  std::sort(names.begin(), names.end(), byte_order_less);
-  return names;
+  if (names.size() < 2) return names;
+  std::size_t common = names[0].size();
+  for (const auto& name : names) {
+    std::size_t i = 0;
+    while (i < common && i < name.size() && name[i] == names[0][i]) ++i;
+    common = i;
+  }
+  struct Item {
+    std::uint64_t key;
+    std::uint32_t index;
+  };
+  std::vector<Item> items(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    items[i] = {order_key(names[i], common), static_cast<std::uint32_t>(i)};
+  }
+  const std::size_t rest = common + 8;
+  std::sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (a.key != b.key) return a.key < b.key;
+    std::string_view x = names[a.index], y = names[b.index];
+    return byte_order_less(x.substr(std::min(rest, x.size())), y.substr(std::min(rest, y.size())));
+  });
+  std::vector<std::string> sorted;
+  sorted.reserve(names.size());
+  for (const auto& item : items) sorted.push_back(std::move(names[item.index]));
+  return sorted;
 }
 
 std::string allow_hint() {
@@ -67,7 +83,7 @@ class ManifestLoader {
   ManifestLoader(const DiscoveryOptions& options, internal::DiscoveryCache& cache,
                  std::vector<Error>& errors)
       : fs_(options.file_system ? *options.file_system : real_file_system()),
-        check_trust_(options.check_trust), cache_(cache), errors_(errors) {}
+        check_trust_(options.check_trust), euid_(::geteuid()), cache_(cache), errors_(errors) {}
 
   /// A handle on the directory load() reads next, from FileSystem::open_directory() (-1: none).
   void set_directory(int handle) { dir_handle_ = handle; }
@@ -76,19 +92,21 @@ class ManifestLoader {
   // on the search path (messages, manifest.path) and may be moved from.
   std::optional<ParsedManifest> load(const std::string& dir, const std::string& name,
                                      std::filesystem::path& path) {
-    std::string file = dir + "/" + name;
+    std::string file;  // what is read: dir/name, or where its symlink leads
     if (cache_.enabled()) {  // the cache needs the stat first, for its key
-      auto resolved = resolve(file, path, dir, name);
+      auto resolved = resolve(path, dir, name);
       if (!resolved) return std::nullopt;
       if (auto hit = cache_.lookup(name, internal::FileKey::of(resolved->st), path)) return hit;
-      file = std::move(resolved->path);
+      file = resolved->path.empty() ? dir + "/" + name : std::move(resolved->path);
+    } else {
+      file = dir + "/" + name;
     }
     struct stat st {};
     int error = fs_.read_file(file, kMaxManifestBytes, text_, st);
     if (error == ELOOP && !cache_.enabled()) {  // a symlink (read_file does not follow it)
-      auto resolved = resolve(file, path, dir, name);
+      auto resolved = resolve(path, dir, name);
       if (!resolved) return std::nullopt;
-      file = std::move(resolved->path);
+      if (!resolved->path.empty()) file = std::move(resolved->path);
       error = fs_.read_file(file, kMaxManifestBytes, text_, st);
     }
     if (error == EFBIG) return refuse(manifest_too_large(path));
@@ -96,7 +114,7 @@ class ManifestLoader {
     // Judge what was read (the open file), not only what was looked at.
     if (!S_ISREG(st.st_mode)) return unreadable("not a regular file", path);
     if (check_trust_) {
-      if (auto problem = untrusted_file_reason(st, file)) return insecure(*problem, path);
+      if (auto problem = untrusted_file_reason(st, file, euid_)) return insecure(*problem, path);
     }
     auto parsed = parse_manifest(path, text_);
     if (!parsed) return refuse(std::move(parsed.error()));
@@ -106,15 +124,15 @@ class ManifestLoader {
 
  private:
   // A manifest in the judged directory needs only its own checks; a symlinked
-  // one is resolved and judged along its whole target.
-  // `dir` and `name` make `joined`; with set_directory()'s handle on `dir`, the
-  // lstat walks only `name`.
-  std::optional<ResolvedPath> resolve(const std::string& joined, const std::filesystem::path& path,
-                                      const std::string& dir, const std::string& name) {
-    ResolvedPath file{joined, {}};
+  // one is resolved and judged along its whole target. With set_directory()'s
+  // handle on `dir`, the lstat walks only `name`. The result's path is empty for
+  // a plain file (it is dir/name): most manifests need no path string built.
+  std::optional<ResolvedPath> resolve(const std::filesystem::path& path, const std::string& dir,
+                                      const std::string& name) {
+    ResolvedPath file;
     if (int e = fs_.lstat_in(dir_handle_, dir, name, file.st)) return unreadable(std::strerror(e), path);
     if (S_ISLNK(file.st.st_mode)) {
-      auto resolved = resolve_trusted(fs_, joined, Target::kFile, check_trust_);
+      auto resolved = resolve_trusted(fs_, dir + "/" + name, Target::kFile, check_trust_);
       if (!resolved) {
         if (resolved.error().code == ErrorCode::kInsecure) return insecure(resolved.error().message, path);
         return unreadable(resolved.error().message, path);
@@ -122,8 +140,10 @@ class ManifestLoader {
       return std::move(*resolved);
     }
     if (!S_ISREG(file.st.st_mode)) return unreadable("not a regular file", path);
-    if (check_trust_) {
-      if (auto problem = untrusted_file_reason(file.st, joined)) return insecure(*problem, path);
+    if (check_trust_ && !trusted_file_stat(file.st, euid_)) {
+      if (auto problem = untrusted_file_reason(file.st, dir + "/" + name, euid_)) {
+        return insecure(*problem, path);
+      }
     }
     return file;
   }
@@ -141,6 +161,7 @@ class ManifestLoader {
 
   const FileSystem& fs_;
   const bool check_trust_;
+  const uid_t euid_;  // asked once: one system call per manifest was 1 % of discovery
   internal::DiscoveryCache& cache_;
   std::vector<Error>& errors_;
   internal::PaddedText text_;

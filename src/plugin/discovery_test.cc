@@ -1,7 +1,9 @@
 // Discovery and loading through real plugin libraries (tests/fixtures/plugins).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include "aiperf/sdk/plugin.h"
@@ -267,6 +269,34 @@ TEST(DiscoveryTest, FirstPackageOnTheSearchPathWins) {
   auto c = d.registry->candidates({"phase_hook", "good"});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].package->manifest.path.parent_path(), first.path());
+}
+
+TEST(DiscoveryTest, ManifestsAreTakenInByteOrderOfTheirFileNames) {
+  // Names that share prefixes of every length, tie on the bytes after the common
+  // prefix, differ only in length, or have bytes >= 0x80; and many numbered ones.
+  std::vector<std::string> stems = {"a", "aa", "ab", "a\xc3\xa9", "B", "abcdefghij1", "abcdefghij0",
+                                    "abcdefghij", "abcdefgh", "9", "10", "100",
+                                    std::string(40, 'z'), std::string(39, 'z') + "y"};
+  for (int i = 0; i < 300; ++i) stems.push_back(std::to_string((i * 7919) % 1000));
+  std::sort(stems.begin(), stems.end());
+  stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
+  TempDir dir;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    names.push_back("plugin-" + stems[i] + std::string(kManifestSuffix));
+    write_file(dir.path() / names.back(),
+               manifest_text("pkg-" + std::to_string(i), "phase_hook", "e" + std::to_string(i), "f", 0, "lib.so"));
+  }
+  std::sort(names.begin(), names.end());  // std::string's order: bytes as unsigned char
+  auto d = discover({dir.path()});
+  EXPECT_TRUE(d.report.errors.empty()) << errors_of(d.report);
+  std::vector<std::pair<uint64_t, std::string>> found;
+  for (const auto& i : d.registry->implementations()) {
+    if (i.package) found.emplace_back(i.package->rank, i.package->manifest.path.filename().string());
+  }
+  std::sort(found.begin(), found.end());
+  ASSERT_EQ(found.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(found[i].second, names[i]) << "at " << i;
 }
 
 TEST(DiscoveryTest, HigherPriorityBeatsSearchOrder) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace aiperf::plugin {
 
 TEST(NamesTest, NormalizesCaseAndDashes) {
@@ -25,6 +28,21 @@ TEST(NamesTest, KnowsTheFourProtocols) {
   EXPECT_TRUE(is_known_protocol("phase_hook"));
   EXPECT_TRUE(is_known_protocol("dataset-sampler"));
   EXPECT_FALSE(is_known_protocol("exporter"));
+}
+
+TEST(NamesTest, ByteOrderCompareIsStdStringsOrder) {
+  // Lengths around the 8-byte steps, bytes >= 0x80, differences in every position.
+  std::vector<std::string> words = {"", "a", "b", "ab", "abcdefg", "abcdefgh", "abcdefghi",
+                                    "abcdefgh\x80", "abcdefgh\x7f", "abcdefghijklmnop",
+                                    "abcdefghijklmnoq", "abcdefghijklmno", "\xff", "\xc3\xa9t\xc3\xa9",
+                                    "phase_hook", "phase_hooks", "timing_strategy", "bench_0001",
+                                    "bench_0002", "bench_10000"};
+  auto sign = [](int c) { return (c > 0) - (c < 0); };
+  for (const auto& a : words) {
+    for (const auto& b : words) {
+      EXPECT_EQ(byte_order_compare(a, b), sign(a.compare(b))) << "'" << a << "' vs '" << b << "'";
+    }
+  }
 }
 
 }  // namespace aiperf::plugin

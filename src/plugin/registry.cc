@@ -38,9 +38,32 @@ PluginPackage::PluginPackage(Manifest m, PathOrigin o, LibraryOptions options)
 
 PluginRegistry::PluginRegistry(RegistryOptions options) : options_(options) {}
 
+std::vector<PluginRegistry::Candidate>& PluginRegistry::list_for(const Key& key) {
+  // Within a protocol, names mostly come in order (manifests are read in file
+  // name order), so the place after the protocol's last name is tried first:
+  // two comparisons instead of a walk from the root (the walk was half of
+  // registering 10,000 packages).
+  const KeyLess less;
+  auto last = std::find_if(last_added_.begin(), last_added_.end(),
+                           [&](const auto& p) { return p.first == key.first; });
+  if (last == last_added_.end()) {
+    auto at = candidates_.try_emplace(key).first;
+    last_added_.emplace_back(key.first, at);
+    return at->second;
+  }
+  auto& at = last->second;
+  auto next = std::next(at);
+  if (less(at->first, key) && (next == candidates_.end() || less(key, next->first))) {
+    at = candidates_.emplace_hint(next, key, std::vector<Candidate>{});
+  } else {
+    at = candidates_.try_emplace(key).first;
+  }
+  return at->second;
+}
+
 void PluginRegistry::add(Candidate candidate) {
   candidate.rank = next_rank_++;
-  auto& list = candidates_[{candidate.ref.protocol, candidate.ref.name}];
+  auto& list = list_for({candidate.ref.protocol, candidate.ref.name});
   auto at = std::find_if(list.begin(), list.end(),
                          [&](const Candidate& c) { return candidate.beats(c); });
   list.insert(at, std::move(candidate));
@@ -57,8 +80,7 @@ void PluginRegistry::register_builtin(std::string_view protocol, std::string_vie
 }
 
 std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin origin) {
-  auto at = packages_.lower_bound(manifest.package);  // one walk of the map, not two
-  if (at != packages_.end() && at->first == manifest.package) {
+  if (auto at = packages_.find(manifest.package); at != packages_.end()) {
     return make_error(ErrorCode::kDuplicatePackage, "already found at " + at->second->manifest.path.string() +
                                                         " (earlier on the search path, which wins)")
         .in_package(manifest.package)
@@ -67,7 +89,7 @@ std::optional<Error> PluginRegistry::register_lazy(Manifest manifest, PathOrigin
   auto package = std::make_shared<PluginPackage>(
       std::move(manifest), origin, LibraryOptions{options_.allow_insecure, options_.precheck_timeout});
   package->rank = next_rank_;
-  packages_.emplace_hint(at, package->manifest.package, package);
+  packages_.emplace(package->manifest.package, package);
   for (const auto& entry : package->manifest.entries) {
     Candidate c;
     c.ref.protocol = entry.protocol;
@@ -143,7 +165,7 @@ std::vector<const std::vector<PluginRegistry::Candidate>*> PluginRegistry::order
   // as the map has them) orders everything without comparing names again.
   struct Run {
     std::size_t rank;
-    std::map<Key, std::vector<Candidate>>::const_iterator begin, end;
+    decltype(candidates_)::const_iterator begin, end;
   };
   std::vector<Run> runs;
   for (auto it = candidates_.begin(); it != candidates_.end();) {

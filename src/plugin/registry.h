@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -79,6 +80,11 @@ struct RegistryOptions {
 class PluginRegistry {
  public:
   explicit PluginRegistry(RegistryOptions options = {});
+  // Not copyable: a copy's insertion hints would point into the original.
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+  PluginRegistry(PluginRegistry&&) = default;  // map nodes (and hints to them) move along
+  PluginRegistry& operator=(PluginRegistry&&) = default;
 
   /// Registers a built-in implementation whose factory is linked into aiperf.
   void register_builtin(std::string_view protocol, std::string_view name,
@@ -144,8 +150,17 @@ class PluginRegistry {
     bool beats(const Candidate& other) const;
   };
   using Key = std::pair<std::string, std::string>;  // protocol, name (normalised)
+  // std::pair's order, with each string compared once (pair's < compares the
+  // protocols twice).
+  struct KeyLess {
+    bool operator()(const Key& a, const Key& b) const {
+      int c = a.first.compare(b.first);
+      return c != 0 ? c < 0 : a.second < b.second;
+    }
+  };
 
   void add(Candidate candidate);
+  std::vector<Candidate>& list_for(const Key& key);
   const Candidate* winner(std::string_view protocol, std::string_view name) const;
   ImplementationInfo info(const Candidate& candidate, const Candidate& top) const;
   // Each name's candidate list (winner first), protocols in canonical order, then names.
@@ -155,8 +170,14 @@ class PluginRegistry {
                              const nlohmann::json& config) const;
 
   RegistryOptions options_;
-  std::map<Key, std::vector<Candidate>> candidates_;  // each vector winner first
-  std::map<std::string, std::shared_ptr<PluginPackage>> packages_;  // by package name
+  using CandidateMap = std::map<Key, std::vector<Candidate>, KeyLess>;
+  CandidateMap candidates_;  // each vector winner first
+  // Each protocol's name added last: where list_for() tries first (an element,
+  // never end(), so the hints survive a move of the map).
+  std::vector<std::pair<std::string, CandidateMap::iterator>> last_added_;
+  // By package name (a view of the package's own manifest.package): only
+  // looked up and walked in no order, so hashed, with no copy of the name.
+  std::unordered_map<std::string_view, std::shared_ptr<PluginPackage>> packages_;
   uint64_t next_rank_ = 0;
 };
 

@@ -31,6 +31,30 @@ TEST(RegistryTest, CreatesBuiltinWithItsConfig) {
   EXPECT_EQ((*sampler)->next_index(), 8u);
 }
 
+TEST(RegistryTest, NamesInAnyOrderAreListedInOrderAndOneNameKeepsAllItsCandidates) {
+  // In order, backwards, interleaved across protocols and repeated: each place
+  // the registry tries first (after the protocol's last name) is right or wrong.
+  PluginRegistry registry;
+  std::vector<std::string> expected;
+  const char* order[] = {"b", "d", "f", "e", "a", "g", "c", "g", "a", "h"};
+  for (const char* name : order) {
+    registry.register_builtin("dataset_sampler", name, sampler_factory(), "first");
+    registry.register_builtin("timing_strategy", name, sampler_factory(), "");
+    registry.register_builtin("dataset_sampler", std::string(name) + "2", sampler_factory(), "");
+  }
+  for (const char* name : {"a", "a2", "b", "b2", "c", "c2", "d", "d2", "e", "e2", "f", "f2", "g", "g2", "h", "h2"}) {
+    expected.push_back(name);
+  }
+  EXPECT_EQ(registry.list_implementations("dataset_sampler"), expected);
+  EXPECT_EQ(registry.list_implementations("timing_strategy"),
+            (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h"}));
+  auto a = registry.candidates({"dataset_sampler", "a"});
+  ASSERT_EQ(a.size(), 2u);  // registered twice: both kept, the first one wins
+  EXPECT_FALSE(a[0].shadowed_by);
+  EXPECT_TRUE(a[1].shadowed_by);
+  EXPECT_EQ(registry.candidates({"timing_strategy", "g"}).size(), 2u);
+}
+
 TEST(RegistryTest, NamesAreNormalisedEverywhere) {
   PluginRegistry registry;
   registry.register_builtin("Dataset-Sampler", "My-Counter", sampler_factory(), "");

@@ -19,6 +19,7 @@ std::string another_user(const char* what, const std::string& path, const struct
 }
 
 // The strict rule: for the final entry and, for a file, its own directory.
+// trusted_file_stat() is the same rule without the messages.
 std::optional<std::string> check_stat(const struct stat& st, const std::string& path,
                                       const char* what, uid_t euid) {
   if (st.st_mode & S_IWOTH) return std::string(what) + " " + path + " is world-writable";
@@ -157,9 +158,13 @@ std::optional<std::string> untrusted_directory_reason(const std::filesystem::pat
   return resolved.error().message;
 }
 
-std::optional<std::string> untrusted_file_reason(const struct stat& st,
-                                                 const std::filesystem::path& path, uid_t euid) {
-  return check_stat(st, path.string(), "file", euid);
+std::optional<std::string> untrusted_file_reason(const struct stat& st, const std::string& path,
+                                                 uid_t euid) {
+  return check_stat(st, path, "file", euid);
+}
+
+bool trusted_file_stat(const struct stat& st, uid_t euid) {
+  return (st.st_mode & S_IWOTH) == 0 && !foreign(st, euid);
 }
 
 }  // namespace aiperf::plugin

@@ -46,9 +46,13 @@ std::optional<std::string> untrusted_reason(const std::filesystem::path& path);
 std::optional<std::string> untrusted_directory_reason(const std::filesystem::path& dir);
 
 /// The final-entry checks from stat data the caller already has, e.g. fstat of
-/// the opened file; `path` only names it in the message. nullopt if fine.
-std::optional<std::string> untrusted_file_reason(const struct stat& st,
-                                                 const std::filesystem::path& path,
+/// the opened file; `path` only names it in the message (a string, so a caller
+/// holding one builds no path). nullopt if fine.
+std::optional<std::string> untrusted_file_reason(const struct stat& st, const std::string& path,
                                                  uid_t euid = ::geteuid());
+
+/// True when untrusted_file_reason() finds nothing wrong with `st`: the check
+/// alone, for callers that build the path for the message only when needed.
+bool trusted_file_stat(const struct stat& st, uid_t euid);
 
 }  // namespace aiperf::plugin

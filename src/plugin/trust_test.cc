@@ -71,6 +71,21 @@ TEST(TrustTest, StatBasedCheckSaysWhatThePathBasedOneSays) {
   EXPECT_EQ(untrusted_file_reason(st, file, 1000), std::nullopt);  // root's
 }
 
+TEST(TrustTest, StatCheckWithoutMessageAgreesWithTheOneWithIt) {
+  struct stat st {};
+  st.st_mode = S_IFREG | 0644;
+  for (uid_t owner : {0u, 1000u, 12345u}) {
+    for (mode_t mode : {0644u, 0666u, 0600u, 01777u}) {
+      st.st_uid = owner;
+      st.st_mode = S_IFREG | mode;
+      for (uid_t euid : {0u, 1000u}) {
+        EXPECT_EQ(trusted_file_stat(st, euid), !untrusted_file_reason(st, "/x", euid))
+            << "owner " << owner << " mode " << mode << " euid " << euid;
+      }
+    }
+  }
+}
+
 // ---- resolve_trusted on a fake tree --------------------------------------------
 
 TEST(ResolveTrustedTest, FollowsRelativeAndAbsoluteSymlinksAndDotDot) {

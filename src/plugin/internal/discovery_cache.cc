@@ -421,6 +421,7 @@ void DiscoveryCache::begin_directory(const std::filesystem::path& dir) {
   current_ = &new_sections_.emplace_back();
   current_->dir = dir.native();
   current_old_ = old_section(dir.native());
+  if (current_old_) current_->records.reserve(current_old_->records.size());  // no regrowth
 }
 
 std::optional<ParsedManifest> DiscoveryCache::lookup(std::string_view name, const FileKey& key,
