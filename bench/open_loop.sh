@@ -3,7 +3,8 @@
 # and 2 against the mock server in fast mode on the same cores, at normal
 # priority and at real-time priority (`chrt -f 50` for aiperf and the mock).
 # Prints, per row, the delivered rate (from the JSONL send stamps), schedule-lag
-# p50/p99 and errors; REPEAT runs per row (default 3).
+# p50/p99, aiperf's CPU per request (user+sys of the whole process, start-up and
+# exports included) and errors; REPEAT runs per row (default 3).
 # Usage: bash bench/open_loop.sh [RATE...]   (default 20000 30000; 3 s of sends each)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,22 +20,23 @@ run_row() {  # priority workers rate
   [ "$priority" = fifo ] && prefix=("${fifo[@]}")
   for i in $(seq "$repeat"); do
     local out="$work/r$rate-w$workers-$priority-$i"
-    "${prefix[@]}" "$aiperf" profile -m bench -u "http://127.0.0.1:$port" --endpoint-type completions \
+    /usr/bin/time -o "$work/cpu" -f "%U %S" "${prefix[@]}" "$aiperf" profile -m bench -u "http://127.0.0.1:$port" --endpoint-type completions \
       --request-rate "$rate" --arrival-pattern constant --request-count $((rate * seconds)) --isl 8 --osl 1 \
       --workers "$workers" --ui none --artifact-dir "$out" --max-error-rate 1 >/dev/null 2>&1
-    python3 - "$out" "$priority" "$workers" "$rate" <<'PY'
+    python3 - "$out" "$priority" "$workers" "$rate" "$(cat "$work/cpu")" <<'PY'
 import json, sys
-out, priority, workers, rate = sys.argv[1:]
+out, priority, workers, rate, cpu = sys.argv[1:]
+cpu_us = sum(map(float, cpu.split())) * 1e6
 d = json.load(open(out + "/profile_export_aiperf.json"))
 t = sorted(json.loads(l)["metadata"]["request_start_ns"] for l in open(out + "/profile_export.jsonl"))
 lag = d["schedule_lag"]
 print(f"{priority:<8} {workers:<8} {rate:<8} {len(t):<9} {(len(t) - 1) / ((t[-1] - t[0]) / 1e9):<12.1f} "
-      f"{lag['p50'] * 1000:<11.1f} {lag['p99'] * 1000:<11.1f} {d['error_request_count']['avg']}")
+      f"{lag['p50'] * 1000:<11.1f} {lag['p99'] * 1000:<11.1f} {cpu_us / len(t):<10.1f} {d['error_request_count']['avg']}")
 PY
   done
 }
 
-printf '%-8s %-8s %-8s %-9s %-12s %-11s %-11s %s\n' priority workers rate requests delivered/s "lag p50 us" "lag p99 us" errors
+printf '%-8s %-8s %-8s %-9s %-12s %-11s %-11s %-10s %s\n' priority workers rate requests delivered/s "lag p50 us" "lag p99 us" "CPU us/req" errors
 for priority in normal fifo; do
   [ "$priority" = fifo ] && [ ${#fifo[@]} -eq 0 ] && continue
   stop_mock

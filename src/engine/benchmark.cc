@@ -149,7 +149,7 @@ void Benchmark::start_phase(std::size_t index) {
     outcome.stop_reason = std::string("cannot create the timing strategy: ") + e.what();
   }
   if (!all_go_on(strategy_ != nullptr)) {
-    if (outcome.stop_reason.empty()) outcome.stop_reason = "another rank could not create its timing strategy";
+    if (outcome.stop_reason.empty()) outcome.stop_reason = "another part of the run (rank or worker) could not create its timing strategy";
     in_.client.stop();
     return;
   }

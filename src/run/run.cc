@@ -56,16 +56,18 @@ void schedule_progress(transport::HttpClient& client, const engine::Benchmark& b
 
 // Warns when aiperf itself was the bottleneck: late sends (open-loop schedules only:
 // a closed loop has no schedule to miss) or a saturated CPU.
-void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop) {
+void warn_if_client_lagged(const engine::PhaseOutcome& phase, bool open_loop, int loops) {
   if (auto lag = phase.metrics.result(metrics::MetricId::kScheduleLag); open_loop && lag && lag->stats && lag->stats->p99 > 10) {
     log_line(fmt::format("warning: {} sends were late (schedule lag p99 {:.1f} ms): the client could "
                          "not keep up, so latencies may hide coordinated omission",
                          phase.stats.phase, lag->stats->p99));
   }
   if (auto lag = phase.transport.lag_warning()) log_line(fmt::format("warning: {}: receive lag: {}", phase.stats.phase, *lag));
-  if (phase.stats.duration_sec > 1 && phase.client_cpu_seconds / phase.stats.duration_sec > 0.9) {
-    log_line(fmt::format("warning: aiperf used {:.0f}% of a core during {}: results may be limited by the client",
-                         100 * phase.client_cpu_seconds / phase.stats.duration_sec, phase.stats.phase));
+  // Each event loop is one thread: the client saturates when its loops use most of a core each.
+  const double cores = phase.stats.duration_sec > 0 ? phase.client_cpu_seconds / phase.stats.duration_sec : 0;
+  if (phase.stats.duration_sec > 1 && cores > 0.9 * loops) {
+    log_line(fmt::format("warning: aiperf used {:.0f}% of a core{} during {}: results may be limited by the client",
+                         100 * cores, loops > 1 ? fmt::format(" (with {} event loops)", loops) : "", phase.stats.phase));
   }
 }
 
@@ -230,7 +232,7 @@ int finish(RunPlan& plan, RunSink& sink, const RunResult& result) {
   const engine::PhaseOutcome* warmup = nullptr;
   for (const auto& phase : result.outcomes) {
     (phase.stats.phase == "profiling" ? profiling : warmup) = &phase;
-    warn_if_client_lagged(phase, plan.strategy.open_loop);
+    warn_if_client_lagged(phase, plan.strategy.open_loop, plan.workers);
     if (!phase.strategy_summary.empty()) log_line(phase.stats.phase + ": " + phase.strategy_summary);
   }
   engine::PhaseOutcome empty;  // interrupted during warmup: profiling never started
@@ -417,7 +419,7 @@ RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
     else result.setup_error = loop.error();
   }
   if (ranks && !ranks->all_go_on(!result.setup_error) && !result.setup_error) {
-    result.setup_error = make_error(ErrorCode::kInvalidArgument, "another rank could not set up its HTTP client");
+    result.setup_error = make_error(ErrorCode::kInvalidArgument, "another part of the run (rank or worker) could not set up its HTTP client");
   }
   if (result.setup_error) return result;
   result.start_wall_ns = wall_ns();
