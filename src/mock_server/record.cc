@@ -29,6 +29,7 @@ json to_json(const Record& r) {
          {"duration_ms", r.duration_ms},
          {"first_token_ms", r.first_token_ms ? json(*r.first_token_ms) : json(nullptr)},
          {"last_token_ms", r.last_token_ms ? json(*r.last_token_ms) : json(nullptr)},
+         {"last_write_ms", r.last_write_ms ? json(*r.last_write_ms) : json(nullptr)},
          {"server_timing", r.server_timing ? json{{"queue_ms", r.server_timing->queue_ms},
                                                   {"prefill_ms", r.server_timing->prefill_ms},
                                                   {"decode_ms", r.server_timing->decode_ms}}

@@ -45,6 +45,9 @@ struct Record {
   double duration_ms = 0;                  ///< Arrival to end of the exchange.
   std::optional<double> first_token_ms;    ///< Arrival to the write of the first token.
   std::optional<double> last_token_ms;     ///< Arrival to the write of the last token.
+  /// Arrival to when the response's last write was issued: the client cannot have read all of it
+  /// earlier (duration_ms ends when the write completed, which may be after the client's next request).
+  std::optional<double> last_write_ms;
   std::vector<double> token_ms;            ///< Arrival to the completed write of each token (first 100,000).
   std::optional<ServerTimingSent> server_timing;  ///< With --server-timing: the timing reported (as sent).
   bool client_closed = false;              ///< The client went away before the end.

@@ -107,6 +107,7 @@ struct Executed {
   std::optional<double> first_token_ms;
   std::optional<double> last_token_ms;
   std::vector<double> token_ms;  // completed write of each token (coalesced tokens share a time)
+  std::optional<double> last_write_ms;  // when the last write was issued: the client cannot have finished before
   bool failed = false;
   std::optional<ServerTiming> timing;  // reported with --server-timing, as sent
 };
@@ -156,6 +157,7 @@ net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Sc
       have = script.next(w);
     } while (have && buf.size() < kCoalesceLimit && deadline(arrival, w.at_ms) <= Clock::now());
     if (observer) observer->before_write(tokens);
+    done.last_write_ms = ms_between(arrival, Clock::now());
     co_await net::async_write(sock, net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       done.failed = true;
@@ -314,6 +316,7 @@ net::awaitable<Ending> handle(State& st, tcp::socket& sock, net::steady_timer& t
   rec.completion_tokens = e.tokens;
   rec.first_token_ms = e.first_token_ms;
   rec.last_token_ms = e.last_token_ms;
+  rec.last_write_ms = e.last_write_ms;
   rec.token_ms = std::move(e.token_ms);
   if (e.timing) rec.server_timing = ServerTimingSent{e.timing->queue_ms, e.timing->prefill_ms, e.timing->decode_ms};
   rec.duration_ms = ms_between(arrival, Clock::now());

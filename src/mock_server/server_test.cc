@@ -434,6 +434,9 @@ TEST(MockServerProcessTest, ChunkArrivalTimesMatchInjectedTtftAndItl) {
   EXPECT_EQ(rec["itl_ms"], 5.0);
   EXPECT_NEAR(rec["first_token_ms"].get<double>(), 50.0, 5.0);
   EXPECT_NEAR(rec["last_token_ms"].get<double>(), 50.0 + 5.0 * (kTokens - 1), 5.0);
+  // The last write ([DONE]) was issued after the last token's, and before the exchange ended.
+  EXPECT_GE(rec["last_write_ms"].get<double>(), rec["last_token_ms"].get<double>() - 1.0);
+  EXPECT_LE(rec["last_write_ms"].get<double>(), rec["duration_ms"].get<double>());
 }
 
 TEST(MockServerProcessTest, FastIgnoresConfiguredLatency) {

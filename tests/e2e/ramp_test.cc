@@ -97,14 +97,17 @@ TEST(RampE2ETest, RequestRateRampFollowsTheLineThenHoldsTheTarget) {
   EXPECT_NEAR(static_cast<double>(marked), sent_by(ramp_s), 1.0);  // exactly those scheduled before the ramp ended
 }
 
-// Warmup requests are not in the JSONL: their spans come from the mock's records (arrival, duration),
-// in which each request sits inside its client-side span, so the server's in-flight count is a lower
-// bound of the client's and never exceeds the client's limit either.
+// Warmup requests are not in the JSONL: their spans come from the mock's records, from the (kernel-
+// stamped) arrival to when the last write was issued. Each request sits inside its client-side span
+// (the client cannot have read the last bytes before they were written), so the server's in-flight
+// count is a lower bound of the client's and never exceeds the client's limit either. (The record's
+// duration ends when that write completed, which on a busy machine can come after the client has
+// read it and sent its next request.)
 std::vector<Span> warmup_spans(const MockServerProcess& server, std::size_t warmup_requests) {
   std::vector<Span> out;
   for (const auto& r : testing::mock_json(server, "/mock/records")) {
     const double start = r["arrival_unix_ms"].get<double>() / 1e3;
-    out.push_back({start, start + r["duration_ms"].get<double>() / 1e3, false});
+    out.push_back({start, start + r["last_write_ms"].get<double>() / 1e3, false});
   }
   std::sort(out.begin(), out.end(), [](const Span& a, const Span& b) { return a.start_s < b.start_s; });
   if (out.size() > warmup_requests) out.resize(warmup_requests);  // warmup arrives before profiling
