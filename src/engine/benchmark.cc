@@ -167,6 +167,11 @@ void Benchmark::start_phase(std::size_t index) {
         });
       });
   runner_->start(in_.exchange ? in_.exchange->agree_phase_start() : 0);
+  progress_.phase_index = index;
+  progress_.request_count = plan.request_count;
+  progress_.start_ns = runner_->start_ns();
+  progress_.running = true;
+  publish_progress(index);
   if (plan.duration_s) {
     int64_t at = runner_->start_ns() + static_cast<int64_t>(*plan.duration_s * 1e9);
     in_.client.run_at(at, [this, index] {
@@ -191,8 +196,18 @@ void Benchmark::stop_phase(const std::string& reason) {
   });
 }
 
+// Copies the runner's counts for other threads, every 200 ms while phase `index` runs.
+void Benchmark::publish_progress(std::size_t index) {
+  if (phase_index_ != index || !runner_) return;
+  progress_.completed.store(runner_->completed(), std::memory_order_relaxed);
+  progress_.failed.store(runner_->failed(), std::memory_order_relaxed);
+  progress_.in_flight.store(runner_->in_flight(), std::memory_order_relaxed);
+  in_.client.run_at(transport::now_ns() + 200'000'000, [this, index] { publish_progress(index); });
+}
+
 void Benchmark::finish_phase(std::size_t index) {
   finish_waiting_ = false;
+  progress_.running = false;
   PhaseOutcome& outcome = outcomes_.back();
   outcome.stop_reason = runner_->stop_reason();
   outcome.client_cpu_seconds = cpu_seconds() - phase_cpu_start_s_;

@@ -82,6 +82,16 @@ struct BenchmarkInputs {
   PhaseExchange* exchange = nullptr;
 };
 
+/// The running phase's counts as its loop last published them (every 200 ms, and at the phase's
+/// start and end): readable from any thread, for a progress line over several event loops.
+struct PhaseProgress {
+  std::atomic<bool> running{false};
+  std::atomic<std::size_t> phase_index{0};
+  std::atomic<int64_t> start_ns{0};          ///< now_ns clock.
+  std::atomic<uint64_t> request_count{0};   ///< This loop's share (0 = no count).
+  std::atomic<uint64_t> completed{0}, failed{0}, in_flight{0};
+};
+
 /// Runs phases; run() blocks on the client's loop. interrupt() may come from any thread.
 class Benchmark {
  public:
@@ -95,6 +105,8 @@ class Benchmark {
   bool interrupted() const { return interrupted_.load(); }
   /// The phase running now, or null (loop thread only).
   const PhaseRunner* current() const { return runner_.get(); }
+  /// The running phase's counts, from any thread.
+  const PhaseProgress& progress() const { return progress_; }
 
  private:
   void start_phase(std::size_t index);
@@ -109,6 +121,7 @@ class Benchmark {
   PartHealth own_health() const;
   void exchange_phase(std::size_t index);
   void merge_part(std::size_t index, PartReport&& report);
+  void publish_progress(std::size_t index);
 
   BenchmarkInputs in_;
   std::vector<PhasePlan> phases_;
@@ -125,6 +138,7 @@ class Benchmark {
   bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
   std::string part_items_;       // a part that is not the lead: this phase's requests and bodies, for it
   uint64_t parts_sent_ = 0;      // the lead: requests the other parts sent in this phase
+  PhaseProgress progress_;
 };
 
 }  // namespace aiperf::engine

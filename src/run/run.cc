@@ -36,21 +36,31 @@ std::string random_run_token() {
   return fmt::format("{:08x}", device());
 }
 
-// Progress while a phase runs: one rewritten line on a terminal, a line every 5 s otherwise.
-void schedule_progress(transport::HttpClient& client, const engine::Benchmark& benchmark, bool tty) {
-  client.run_at(transport::now_ns() + (tty ? 500'000'000 : 5'000'000'000), [&client, &benchmark, tty] {
-    const engine::PhaseRunner* r = benchmark.current();
-    if (r == nullptr || r->finished()) {
+// Progress while a phase runs: one rewritten line on a terminal, a line every 5 s otherwise. With
+// several event loops, the sum of what each last published (the lead's loop prints it).
+void schedule_progress(transport::HttpClient& client, std::vector<const engine::Benchmark*> loops,
+                       const std::vector<engine::PhasePlan>& phases, bool tty) {
+  client.run_at(transport::now_ns() + (tty ? 500'000'000 : 5'000'000'000), [&client, loops, &phases, tty] {
+    const engine::PhaseProgress& lead = loops.front()->progress();
+    if (loops.front()->current() == nullptr) {  // the run is over
       if (tty) fmt::print(stderr, "\r\033[K");
-      if (r == nullptr) return;
-    } else {
-      double elapsed = static_cast<double>(transport::now_ns() - r->start_ns()) / 1e9;
-      std::string total = r->request_count() ? fmt::format("/{}", r->request_count()) : "";
-      fmt::print(stderr, "{}[{}] {}{} done, {} in flight, {} failed, {:.1f} req/s, {:.0f} s{}", tty ? "\r\033[K" : "",
-                 r->phase(), r->completed(), total, r->in_flight(), r->failed(),
-                 elapsed > 0 ? static_cast<double>(r->completed()) / elapsed : 0.0, elapsed, tty ? "" : "\n");
+      return;
     }
-    schedule_progress(client, benchmark, tty);
+    if (!lead.running) {
+      if (tty) fmt::print(stderr, "\r\033[K");
+    } else {
+      uint64_t completed = 0, failed = 0, in_flight = 0, count = 0;
+      for (const auto* loop : loops) {
+        const auto& p = loop->progress();
+        completed += p.completed, failed += p.failed, in_flight += p.in_flight, count += p.request_count;
+      }
+      const double elapsed = static_cast<double>(transport::now_ns() - lead.start_ns) / 1e9;
+      const std::string total = count ? fmt::format("/{}", count) : "";
+      fmt::print(stderr, "{}[{}] {}{} done, {} in flight, {} failed, {:.1f} req/s, {:.0f} s{}", tty ? "\r\033[K" : "",
+                 phases[lead.phase_index].name, completed, total, in_flight, failed,
+                 elapsed > 0 ? static_cast<double>(completed) / elapsed : 0.0, elapsed, tty ? "" : "\n");
+    }
+    schedule_progress(client, loops, phases, tty);
   });
 }
 
@@ -435,9 +445,11 @@ RunResult execute(RunPlan& plan, RunSink* sink, RankExchange* ranks) {
   if (o.ui != config::UiMode::kNone) {
     fmt::print(stderr, "Profiling {} at {} ({} endpoint{}, {} timing{}{})\n", o.model, o.url, o.endpoint_type,
                o.streaming ? ", streaming" : "", plan.strategy.name,
-               plan.part.whole() ? "" : fmt::format(", {} MPI ranks", plan.part.count()),
-               plan.workers > 1 ? fmt::format(", {} workers; progress shows worker 0's share", plan.workers) : "");
-    schedule_progress(*loops.front()->client, lead, ::isatty(STDERR_FILENO) != 0);
+               plan.part.whole() ? "" : fmt::format(", {} MPI ranks; progress shows rank 0's share", plan.part.count()),
+               plan.workers > 1 ? fmt::format(", {} event loops", plan.workers) : "");
+    std::vector<const engine::Benchmark*> all;
+    for (const auto& loop : loops) all.push_back(loop->benchmark.get());
+    schedule_progress(*loops.front()->client, std::move(all), loops.front()->part.phases, ::isatty(STDERR_FILENO) != 0);
   }
   std::vector<std::thread> workers;
   for (std::size_t w = 1; w < loops.size(); ++w) {

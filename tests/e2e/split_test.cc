@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -193,6 +194,22 @@ TEST(SplitE2ETest, WhatCannotBeSplitExitsTwoOnEveryRankBeforeAnyRequest) {
     EXPECT_EQ(run.result.err.find("Signal"), std::string::npos) << args << ": " << run.result.err;
   }
   EXPECT_EQ(requests_seen(server), 0);
+}
+
+TEST(SplitE2ETest, TheProgressLineCountsEveryWorkersRequests) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  // Without a terminal, a progress line every 5 s: one comes 5 s into this 8 s run.
+  auto run = testing::read_run(dir, testing::run_aiperf("profile -m mock -u " + server.base_url() + " --artifact-dir '" +
+                                                        dir.path().string() + "' --ui simple --workers 2 "
+                                                        "--request-rate 100 --request-count 800 --isl 5 --osl 2"));
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  const auto at = run.result.err.find("[profiling] ");
+  ASSERT_NE(at, std::string::npos) << run.result.err;
+  int done = 0, total = 0;
+  ASSERT_EQ(std::sscanf(run.result.err.c_str() + at, "[profiling] %d/%d done", &done, &total), 2) << run.result.err;
+  EXPECT_EQ(total, 800) << "the whole run's count, not worker 0's share";
+  EXPECT_GT(done, 300) << "both workers' requests (about 500 were due)";
 }
 
 TEST(SplitE2ETest, WorkersThatCannotSplitTheRunExitTwoAndAutoFitsTheRun) {
