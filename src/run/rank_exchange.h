@@ -25,12 +25,9 @@ class RankExchange final : public engine::PhaseExchange {
   /// Rank 0's `mine`, on every rank (e.g. the run's request-id token).
   std::string lead_value(const std::string& mine) { return world_.broadcast(mine); }
 
-  /// Whether this rank shares rank 0's monotonic clock (same boot of the same machine).
-  bool same_clock_as_lead() const { return same_clock_; }
-
  private:
   distributed::World& world_;
-  bool same_clock_ = false;
+  bool same_clock_ = false;  // this rank shares rank 0's monotonic clock (same boot of the same machine)
 };
 
 }  // namespace aiperf::run

@@ -130,7 +130,7 @@ std::function<int64_t(std::string_view)> client_token_counter(const RunPlan& pla
 }
 
 // A split run's per-part client health, as the JSON export's "ranks" or "workers" (null for one part).
-nlohmann::json ranks_json(const std::vector<engine::PartHealth>& parts) {
+nlohmann::json parts_json(const std::vector<engine::PartHealth>& parts) {
   if (parts.empty()) return nullptr;
   auto out = nlohmann::json::array();
   for (const auto& p : parts) {
@@ -153,7 +153,7 @@ exporting::PhaseArtifacts phase_artifacts(const engine::PhaseOutcome& phase, boo
   out.planned_cancellations = phase.planned_cancellations;
   out.transport = &phase.transport;
   out.by_url = &phase.by_url;
-  (workers ? out.workers : out.ranks) = ranks_json(phase.parts);
+  (workers ? out.workers : out.ranks) = parts_json(phase.parts);
   return out;
 }
 
