@@ -45,6 +45,22 @@ class ThrowingStrategy : public TimingStrategy {
   }
 };
 
+// One slot until `step_ns` after the start, two after: a closed loop's ramp in miniature. Full
+// before the step, its next credit is the step's time (as the built-in `concurrency` answers).
+class OneStepRamp : public TimingStrategy {
+ public:
+  explicit OneStepRamp(int64_t step_ns) : step_ns_(step_ns) {}
+  Credit next_credit(const CreditState& s) override {
+    const uint64_t limit = s.now_ns < step_ns_ ? 1 : 2;
+    if (s.in_flight < limit) return {Credit::Kind::kSendAt, s.now_ns, std::nullopt};
+    if (s.now_ns < step_ns_) return {Credit::Kind::kSendAt, step_ns_, std::nullopt};
+    return {Credit::Kind::kWaitForReturn, 0, std::nullopt};
+  }
+
+ private:
+  int64_t step_ns_;
+};
+
 transport::ClientOptions client_options(int port) {
   transport::ClientOptions o;
   o.port = static_cast<uint16_t>(port);
@@ -255,6 +271,31 @@ TEST(BenchmarkTest, CreditReturnCarriesTheSameNumbersAsTheReport) {
       }
     }
   }
+}
+
+TEST(BenchmarkTest, AClosedLoopRefillsOnAReturnWhileItsNextRampStepIsPending) {
+  // 100 ms responses, one slot for the first second: back to back, about ten go out before the
+  // step; a closed loop that waited for the step's wake-up would have sent one.
+  Rig rig({"--ttft", "100"}, false);
+  auto inputs = rig.inputs([](const PhasePlan&) { return std::make_unique<OneStepRamp>(1'000'000'000); });
+  inputs.defaults.open_loop = false;
+  Benchmark b(std::move(inputs));
+  auto outcomes = b.run({{"profiling", 14, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 1u);
+  int64_t first = INT64_MAX;
+  for (const auto& f : rig.finished) first = std::min(first, f.record.start_ns);
+  int before_step = 0, overlapping = 0;
+  for (const auto& f : rig.finished) before_step += f.record.start_ns - first < 900'000'000 ? 1 : 0;
+  for (const auto& a : rig.finished) {
+    for (const auto& b2 : rig.finished) {
+      const bool both_before_step = std::max(a.record.start_ns, b2.record.start_ns) - first < 950'000'000;
+      overlapping += &a != &b2 && both_before_step && b2.record.start_ns < a.record.end_ns &&
+                     a.record.start_ns < b2.record.end_ns;
+    }
+  }
+  EXPECT_EQ(rig.finished.size(), 14u);
+  EXPECT_GE(before_step, 5) << "returns before the step did not refill the slot";
+  EXPECT_EQ(overlapping, 0) << "more than the one slot in flight before the step";
 }
 
 }  // namespace

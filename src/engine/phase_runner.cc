@@ -103,7 +103,7 @@ void PhaseRunner::stop_issuing(std::string reason) {
 }
 
 void PhaseRunner::pump() {
-  while (!stopped_ && !timer_pending_ && !credits_exhausted()) {
+  while (!stopped_ && (!timer_pending_ || !defaults_.open_loop) && !credits_exhausted()) {
     if (in_.max_in_flight != 0 && in_flight_ >= in_.max_in_flight) return;  // pumped again on a return
     int64_t now = transport::now_ns();
     Credit credit;
@@ -124,17 +124,18 @@ void PhaseRunner::pump() {
       return;  // pumped again when a credit returns
     }
     // A split open-loop run: every part walks the whole schedule and sends the credits it owns.
-    if (defaults_.split_schedule && !defaults_.segment.owns(schedule_position_++)) continue;
+    if (defaults_.open_loop && !defaults_.segment.owns(schedule_position_++)) continue;
     int64_t at = start_ns_ + credit.send_at_ns;
     if (at <= now) {
       send(credit, at);
       continue;
     }
+    if (timer_pending_) return;  // closed loop: the pending wake-up is for this same ramp step
     timer_pending_ = true;
     in_.client.run_at(at, [this, alive = std::weak_ptr<bool>(alive_), credit, at] {
       if (alive.expired()) return;
       timer_pending_ = false;
-      if (!stopped_) send(credit, at);
+      if (!stopped_ && defaults_.open_loop) send(credit, at);  // a closed loop asks its strategy again
       pump();
     });
     return;

@@ -45,9 +45,11 @@ struct RequestDefaults {
   /// Sessions, conversations and dataset draws are numbered as in the whole schedule, so the parts
   /// together send what one process would.
   distributed::Segment segment = {};
-  /// Split run: every part runs the one schedule and sends only the credits it owns (open loop); false:
-  /// this part's strategy is its own share of the run (a closed loop's concurrency).
-  bool split_schedule = false;
+  /// The strategy keeps a schedule: a future credit is a send at that time, and in a split run every
+  /// part walks the one schedule and sends only the credits it owns. False, the built-in closed loop:
+  /// this part's strategy is its own share of the run, and a future credit only wakes the runner for a
+  /// ramp's next step; a return before then may still send (the strategy holds the limit).
+  bool open_loop = true;
 };
 
 /// The implementations and data one phase uses (all outlive the runner).
@@ -155,7 +157,7 @@ class PhaseRunner {
   bool stopped_ = false;
   bool finished_ = false;
   std::string stop_reason_;
-  uint64_t schedule_position_ = 0;  // split_schedule: credits of the whole schedule seen so far
+  uint64_t schedule_position_ = 0;  // open loop: credits of the whole schedule seen so far
   double cancel_phase_ = 0;  // seeded offset of the evenly spread cancellation choices
 };
 

@@ -313,7 +313,7 @@ engine::RequestDefaults request_defaults(const RunPlan& plan, const std::string&
   d.ramp_ns = static_cast<int64_t>((o.request_rate ? o.request_rate_ramp_duration : o.concurrency_ramp_duration) * 1e9);
   if (o.user_centric_rate) d.turn_gap_ns = static_cast<int64_t>(static_cast<double>(o.num_users) / *o.user_centric_rate * 1e9);
   d.segment = part;
-  d.split_schedule = plan.strategy.open_loop;  // a closed loop's parts each run their share instead
+  d.open_loop = plan.strategy.open_loop;
   return d;
 }
 

@@ -430,12 +430,6 @@ std::vector<Error> split_problems(const RunPlan& plan, int parts, const std::str
                 fmt::format("the {} timing strategy cannot be split across {} yet (--concurrency, --request-rate and "
                             "--fixed-schedule can)", plan.options.user_centric_rate ? "--user-centric-rate" : strategy.name, what))};
   }
-  // Each part's closed loop would ramp from 1 on its own: together they would start at `parts`.
-  const auto& o = plan.options;
-  if (!strategy.open_loop && (o.concurrency_ramp_duration > 0 || o.warmup_concurrency_ramp_duration.value_or(0) > 0)) {
-    return {bad(what == "ranks" ? "mpirun" : "--workers",
-                fmt::format("a concurrency ramp cannot be split across {} yet", what))};
-  }
   // A count is of requests, a conversation several of them: shares of a count would cut conversations.
   for (const auto& entry : plan.data.entries) {
     if (entry.conversation) {
@@ -464,9 +458,12 @@ PartPlan plan_part(const RunPlan& plan, distributed::Segment part) {
   PartPlan out{part, plan.phases, plan.strategy, plan.client};
   if (part.whole()) return out;
   for (auto& phase : out.phases) phase.request_count = part.share_of(phase.request_count);  // 0 stays "no count"
-  // A closed loop's concurrency (and an open loop's cap) is shared: the shares sum to the whole.
-  for (const char* key : {"concurrency", "max_concurrency"}) {
-    if (out.strategy.config.contains(key)) out.strategy.config[key] = part.share_of(out.strategy.config[key].get<uint64_t>());
+  // An open loop's cap is shared (the shares sum to the whole); a closed loop's concurrency is
+  // shared by the strategy itself, which also stripes a ramp's slots over the parts.
+  if (out.strategy.name == "concurrency") {
+    out.strategy.config["part"] = {{"index", part.index()}, {"count", part.count()}};
+  } else if (out.strategy.config.contains("max_concurrency")) {
+    out.strategy.config["max_concurrency"] = part.share_of(out.strategy.config["max_concurrency"].get<uint64_t>());
   }
   auto& client = out.client;
   client.max_connections = static_cast<std::size_t>(std::max<uint64_t>(1, part.share_of(client.max_connections)));

@@ -41,15 +41,20 @@ std::size_t in_flight_at(const std::vector<Span>& s, double t) {
   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [t](const Span& x) { return x.start_s <= t && t < x.end_s; }));
 }
 
-TEST(RampE2ETest, ConcurrencyRampRaisesTheInFlightCountStepByStep) {
+// `workers` event loops together: a split run's parts share the ramp's slots (docs/scaling.md).
+void expect_a_stepwise_concurrency_ramp(int workers) {
   const int target = 8;
   const double ramp_s = 2.0, ttft_ms = 150;
   MockServerProcess server({"--ttft", std::to_string(ttft_ms), "--itl", "1"});
   TempDir dir;
   auto run = profile(server, dir,
                      "--streaming --osl 4 --concurrency " + std::to_string(target) + " --concurrency-ramp-duration " +
-                         std::to_string(ramp_s) + " --benchmark-duration 3.5 --benchmark-grace-period 5");
+                         std::to_string(ramp_s) + " --benchmark-duration 3.5 --benchmark-grace-period 5 --workers " +
+                         std::to_string(workers));
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err << run.result.out;
+  if (workers > 1) {
+    ASSERT_EQ(run.aggregate["workers"].size(), static_cast<std::size_t>(workers)) << run.aggregate.dump();
+  }
   auto s = spans(run.records);
   ASSERT_GT(s.size(), 20u);
   // Never above the ramp's limit 1 + floor((N - 1) t / S), sampled every 10 ms; the phase clock may
@@ -73,6 +78,10 @@ TEST(RampE2ETest, ConcurrencyRampRaisesTheInFlightCountStepByStep) {
     }
   }
 }
+
+TEST(RampE2ETest, ConcurrencyRampRaisesTheInFlightCountStepByStep) { expect_a_stepwise_concurrency_ramp(1); }
+
+TEST(RampE2ETest, ASplitConcurrencyRampStillRisesStepByStepAcrossTheWorkers) { expect_a_stepwise_concurrency_ramp(2); }
 
 TEST(RampE2ETest, RequestRateRampFollowsTheLineThenHoldsTheTarget) {
   const double rate = 100, ramp_s = 2.0, f = 0.1 / ramp_s;  // AIPerf's start rate R * 0.1 / S
