@@ -174,7 +174,7 @@ std::optional<ParsedEvent> reuse(const Shape& shape, std::string_view json) {
     } else {
       out.emplace(shape.rest);
     }
-    out->response.content.assign(text);
+    out->response.content.append(text.data(), text.size());  // into the empty string: cheaper than assign
     return out;
   }
   Reader r(token);

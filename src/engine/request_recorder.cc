@@ -141,11 +141,11 @@ void RequestRecorder::move_staged_chunks() {
   chunks.reserve(chunks.size() + staged_.size());
   std::string_view text = staged_text_;
   for (const StagedChunk& staged : staged_) {
-    metrics::Chunk& c = chunks.emplace_back();  // strings built in place: an assign each, no moves
+    metrics::Chunk& c = chunks.emplace_back();  // strings built in place (append: cheaper than assign), no moves
     c.timestamp_ns = staged.ts_ns;
     c.timestamp_source = staged.source;
-    if (staged.content_size != 0) c.content.assign(text.data(), staged.content_size);
-    if (staged.reasoning_size != 0) c.reasoning.assign(text.data() + staged.content_size, staged.reasoning_size);
+    if (staged.content_size != 0) c.content.append(text.data(), staged.content_size);
+    if (staged.reasoning_size != 0) c.reasoning.append(text.data() + staged.content_size, staged.reasoning_size);
     text.remove_prefix(staged.content_size + staged.reasoning_size);
   }
   staged_.clear();
