@@ -129,6 +129,7 @@ struct Shape {
   std::string prefix;  // the bytes before the content string's opening quote
   std::string suffix;  // the bytes after its closing quote
   ParsedEvent rest;    // the event, with empty content
+  bool plain = false;  // `rest` is a default event (content only): built, not copied
   bool set = false;
 };
 
@@ -149,16 +150,60 @@ std::size_t shape_slot(std::string_view json) {
   return static_cast<std::size_t>(h >> 58) % kShapes;
 }
 
-// The event of `json` when it has `shape`, or nullopt.
+// Bytes that stand for themselves inside a JSON string: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// The text of a string token without escapes, control or non-ASCII bytes: its bytes between the
+// quotes. Content tokens are short (a token or a few), so a table look-up per byte beats a scan call.
+bool plain_string(std::string_view token, std::string_view& text) {
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  text = token.substr(1, token.size() - 2);
+  if (text.size() > 32) {
+    const char* end = text.data() + text.size();
+    return json_scan_plain(text.data(), end) == end;
+  }
+  for (char c : text) {
+    if (!kPlainByte[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+// The event of `json` when it has `shape`, or nullopt. A plain content token (the usual one) is
+// taken as it is; any other goes through the reader, as the fast path reads it.
 std::optional<ParsedEvent> reuse(const Shape& shape, std::string_view json) {
+  std::optional<ParsedEvent> out;
   const std::size_t fixed = shape.prefix.size() + shape.suffix.size();
   if (!shape.set || json.size() < fixed + 2 || !json.starts_with(shape.prefix) || !json.ends_with(shape.suffix)) {
-    return std::nullopt;
+    return out;
   }
-  Reader r(json.substr(shape.prefix.size(), json.size() - fixed));
-  ParsedEvent out = shape.rest;
-  if (!r.string(&out.response.content) || !r.at_end()) return std::nullopt;
+  const std::string_view token = json.substr(shape.prefix.size(), json.size() - fixed);
+  std::string_view text;
+  if (plain_string(token, text)) {
+    if (shape.plain) {
+      out.emplace();
+    } else {
+      out.emplace(shape.rest);
+    }
+    out->response.content.append(text.data(), text.size());  // into the empty string: cheaper than assign
+    return out;
+  }
+  Reader r(token);
+  std::string content;
+  if (r.string(&content) && r.at_end()) {
+    out.emplace(shape.rest);
+    out->response.content = std::move(content);
+  }
   return out;
+}
+
+// True when `e` carries nothing but what a default event carries (its content aside).
+bool only_content(const ParsedEvent& e) {
+  const ParsedResponse& r = e.response;
+  return r.reasoning_content.empty() && !r.usage && !r.done && !r.error && !e.cached_prompt_tokens && !e.server_error;
 }
 
 }  // namespace
@@ -177,17 +222,20 @@ uint64_t openai_stream_chunk_reuses() { return reuses; }
 std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json) {
   thread_local std::array<Shape, kShapes> shapes;  // one event loop per thread
   Shape& shape = shapes[shape_slot(json)];
-  if (auto hit = reuse(shape, json)) {
+  // One named result on every path, so it is built in the caller's slot (no moves).
+  std::optional<ParsedEvent> out = reuse(shape, json);
+  if (out) {
     ++reuses;
-    return hit;
+    return out;
   }
   ContentSpan span;
-  auto out = parse_chunk(json, span);
+  out = parse_chunk(json, span);
   if (out && span.strings == 1) {
     shape.prefix.assign(json.data(), static_cast<std::size_t>(span.begin - json.data()));
     shape.suffix.assign(span.end, static_cast<std::size_t>(json.data() + json.size() - span.end));
     shape.rest = *out;
     shape.rest.response.content.clear();
+    shape.plain = only_content(shape.rest);
     shape.set = true;
   }
   return out;

@@ -173,7 +173,9 @@ TEST(OpenAiChunkTest, StreamChunkMemoAnswersAsTheFastPath) {
   for (int i = 0; i < 60000; ++i) {
     std::string& base = streams[static_cast<std::size_t>(i) % streams.size()];
     if (base.empty() || chunks.coin(50)) base = chunks.chunk();
-    std::string text = with_content(base, chunks.coin(10) ? ordered_json(nullptr) : ordered_json(chunks.token()));
+    // Now and then a long content (past the memo's short-text loop): a token after 40 plain bytes.
+    const std::string content = chunks.coin(8) ? std::string(40, 'x') + chunks.token() : chunks.token();
+    std::string text = with_content(base, chunks.coin(10) ? ordered_json(nullptr) : ordered_json(content));
     if (chunks.coin(6)) text = chunks.mutate(text);
     if (chunks.coin(20)) {
       static const char* kRaw[] = {R"("a","content":"b")", R"("a)", R"(12)", R"("a" "b")", R"("\")", R"("x"},{"y":")",

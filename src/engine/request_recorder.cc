@@ -79,17 +79,16 @@ void RequestRecorder::validate_usage(ParsedEvent& parsed) {
   if (dropped) record_.implausible_usage = true;
 }
 
-std::optional<ParsedEvent> RequestRecorder::parse(const StreamEvent& event) {
+// Returned straight from the endpoint (no copy of the event); after a failure, an empty event.
+ParsedEvent RequestRecorder::parse(const StreamEvent& event) {
   try {
-    auto parsed = endpoint_.parse_event(event);
-    validate_usage(parsed);
-    return parsed;
+    return endpoint_.parse_event(event);
   } catch (const std::exception& e) {
     fail(metrics::ErrorKind::kOther, std::string("the endpoint could not parse the response: ") + e.what());
   } catch (...) {
     fail(metrics::ErrorKind::kOther, "the endpoint could not parse the response (unknown exception)");
   }
-  return std::nullopt;
+  return {};
 }
 
 void RequestRecorder::on_stamped_body(std::string_view bytes, int64_t ts_ns, metrics::TimestampSource source) {
@@ -113,9 +112,8 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
     apply_server_timing(event.data);
     return;
   }
-  auto maybe = parse(event);
-  if (!maybe) return;
-  ParsedEvent& parsed = *maybe;
+  ParsedEvent parsed = parse(event);
+  validate_usage(parsed);
   ParsedResponse& r = parsed.response;
   if (r.error) {
     fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
@@ -124,11 +122,34 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
   }
   if (!r.content.empty() || !r.reasoning_content.empty()) {
     count_event(ts_ns);  // only content events: a [DONE] or usage event sharing the last read distorts nothing
-    record_.responses.push_back({ts_ns, std::move(r.content), std::move(r.reasoning_content), {}});
-    record_.responses.back().timestamp_source = read_source_;
+    stage_chunk(ts_ns, r.content, r.reasoning_content);
   }
   if (r.usage) merge_usage(*r.usage);
   if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
+}
+
+// Streamed chunks are staged as a stamp and two sizes each, their text in one buffer, and
+// become the record's chunks once, at the end: appending never moves a chunk's strings.
+void RequestRecorder::stage_chunk(int64_t ts_ns, std::string_view content, std::string_view reasoning) {
+  staged_.push_back({ts_ns, content.size(), reasoning.size(), read_source_});
+  staged_text_.append(content.data(), content.size());
+  if (!reasoning.empty()) staged_text_.append(reasoning.data(), reasoning.size());
+}
+
+void RequestRecorder::move_staged_chunks() {
+  auto& chunks = record_.responses;
+  chunks.reserve(chunks.size() + staged_.size());
+  std::string_view text = staged_text_;
+  for (const StagedChunk& staged : staged_) {
+    metrics::Chunk& c = chunks.emplace_back();  // strings built in place (append: cheaper than assign), no moves
+    c.timestamp_ns = staged.ts_ns;
+    c.timestamp_source = staged.source;
+    if (staged.content_size != 0) c.content.append(text.data(), staged.content_size);
+    if (staged.reasoning_size != 0) c.reasoning.append(text.data() + staged.content_size, staged.reasoning_size);
+    text.remove_prefix(staged.content_size + staged.reasoning_size);
+  }
+  staged_.clear();
+  staged_text_.clear();
 }
 
 // Typed-event APIs report usage in parts (Anthropic: input at message_start,
@@ -175,21 +196,22 @@ void RequestRecorder::on_complete(std::optional<transport::TransportError> error
   } else if (record_.streaming) {
     finish_stream();
   } else if (!record_.error) {
-    auto maybe = parse({"", body_});
-    ParsedEvent parsed = maybe ? std::move(*maybe) : ParsedEvent{};
+    ParsedEvent parsed = parse({"", body_});
+    validate_usage(parsed);
     ParsedResponse& r = parsed.response;
-    if (!maybe) {
+    if (record_.error) {
       // parse() recorded the failure
     } else if (r.error) {
       fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
            one_line(*r.error));
     } else {
-      record_.responses.push_back({last_read_ns_, std::move(r.content), std::move(r.reasoning_content), {}});
-      record_.responses.back().timestamp_source = read_source_;
+      record_.responses.emplace_back(last_read_ns_, std::move(r.content), std::move(r.reasoning_content), std::nullopt,
+                                     read_source_);
       if (r.usage) record_.usage = r.usage;
       if (parsed.cached_prompt_tokens) record_.cached_prompt_tokens = parsed.cached_prompt_tokens;
     }
   }
+  move_staged_chunks();
   record_.transport.multi_event_reads = multi_event_reads_;
   auto done = std::move(done_);
   done(std::move(record_));

@@ -5,6 +5,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "aiperf/sdk/endpoint.h"
 #include "metrics/request_record.h"
@@ -33,8 +35,12 @@ class RequestRecorder final : public transport::ResponseHandler {
   void on_complete(std::optional<transport::TransportError> error) override;
 
  private:
-  /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request.
-  std::optional<ParsedEvent> parse(const StreamEvent& event);
+  /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request (and gives an empty event).
+  ParsedEvent parse(const StreamEvent& event);
+  /// Stages a streamed chunk read at `ts_ns` (the record gets it from move_staged_chunks()).
+  void stage_chunk(int64_t ts_ns, std::string_view content, std::string_view reasoning);
+  /// Appends the staged chunks to the record's responses, in arrival order.
+  void move_staged_chunks();
   void validate_usage(ParsedEvent& parsed);
   void handle_event(StreamEvent event, int64_t ts_ns);
   void count_event(int64_t ts_ns);
@@ -54,6 +60,14 @@ class RequestRecorder final : public transport::ResponseHandler {
   int64_t event_read_ns_ = 0;      // the read the events counted in read_events_ came from
   uint64_t read_events_ = 0;       // stream events of that read
   uint64_t multi_event_reads_ = 0; // reads that delivered more than one content event
+  struct StagedChunk {
+    int64_t ts_ns;
+    std::size_t content_size;
+    std::size_t reasoning_size;
+    metrics::TimestampSource source;
+  };
+  std::vector<StagedChunk> staged_;  // streamed chunks so far
+  std::string staged_text_;          // their content and reasoning texts, one after the other
   transport::SseParser sse_;
   transport::NdjsonSplitter ndjson_;
 };

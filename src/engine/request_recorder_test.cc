@@ -52,6 +52,43 @@ TEST(RequestRecorderTest, StreamedChunksKeepTheirReadTimestamps) {
   EXPECT_EQ(rec.end_ns, 3000);
 }
 
+// Chunks are kept apart as they arrive and reach the record whole, in order: short and long
+// texts, reasoning beside content or alone, each with its read's stamp and clock.
+TEST(RequestRecorderTest, ManyStreamedChunksKeepTheirTextsStampsAndClocks) {
+  Harness h;
+  auto r = h.make(true);
+  r->on_sent(1);
+  r->on_headers(200, {}, 2);
+  struct Expected {
+    std::string content, reasoning;
+    int64_t ts;
+    metrics::TimestampSource source;
+  };
+  std::vector<Expected> expected;
+  for (int i = 0; i < 300; ++i) {
+    const std::string content = i % 7 == 3 ? "" : std::string(static_cast<std::size_t>(i % 40), char('a' + i % 26));
+    const std::string reasoning = i % 5 == 0 ? "why " + std::to_string(i) : "";
+    std::string event = "data: {\"choices\":[{\"delta\":{";
+    event += "\"content\":\"" + content + "\"";
+    if (!reasoning.empty()) event += ",\"reasoning_content\":\"" + reasoning + "\"";
+    event += "}}]}\n\n";
+    const auto source = i % 3 == 0 ? metrics::TimestampSource::kKernel : metrics::TimestampSource::kUser;
+    r->on_stamped_body(event, 100 + i, source);
+    if (!content.empty() || !reasoning.empty()) expected.push_back({content, reasoning, 100 + i, source});
+  }
+  r->on_complete(std::nullopt);
+  ASSERT_TRUE(h.out && h.out->ok());
+  ASSERT_EQ(h.out->responses.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const metrics::Chunk& c = h.out->responses[i];
+    EXPECT_EQ(c.content, expected[i].content) << i;
+    EXPECT_EQ(c.reasoning, expected[i].reasoning) << i;
+    EXPECT_EQ(c.timestamp_ns, expected[i].ts) << i;
+    EXPECT_EQ(c.timestamp_source, expected[i].source) << i;
+    EXPECT_FALSE(c.token_count) << i;
+  }
+}
+
 TEST(RequestRecorderTest, NonStreamedBodyIsOneChunkAtTheLastRead) {
   Harness h;
   auto r = h.make(false);

@@ -12,7 +12,10 @@ constexpr double kGamma = (1 + LogHistogram::kDesignError) / (1 - LogHistogram::
 const double kLogGamma = std::log(kGamma);
 constexpr double kExactIntegerBound = 9007199254740992.0;  // 2^53
 
-bool is_exact_integer(double v) { return std::fabs(v) < kExactIntegerBound && v == std::trunc(v); }
+// An integer within +-2^53 (then the cast is exact and round-trips): a compare, not a trunc() call.
+bool is_exact_integer(double v) {
+  return std::fabs(v) < kExactIntegerBound && static_cast<double>(static_cast<int64_t>(v)) == v;
+}
 
 }  // namespace
 

@@ -121,6 +121,24 @@ TEST(LogHistogramTest, MemoryFollowsTheSpreadNotTheCount) {
   EXPECT_EQ(h.count(), 1000000u);
 }
 
+// Fractions (up to 2^52 - 0.5) take the long double sums, integers the exact
+// ones: a fraction counted as an integer would lose its part and move the sum and the std.
+TEST(LogHistogramTest, SumAndStdOfMixedIntegerAndFractionalValues) {
+  const std::vector<double> values = {0.5, 1.5, -2.25, 3, -7, 0.75, -0.0, 1e6 + 0.5, 4503599627370495.5};
+  LogHistogram h;
+  long double sum = 0;
+  for (double v : values) {
+    h.add(v);
+    sum += v;
+  }
+  EXPECT_EQ(h.sum(), static_cast<double>(sum));
+  const long double mean = sum / values.size();
+  long double squares = 0;
+  for (double v : values) squares += (v - mean) * (v - mean);
+  const double std_ref = std::sqrt(static_cast<double>(squares / values.size()));
+  EXPECT_NEAR(h.summary()->std, std_ref, std_ref * 1e-9);
+}
+
 TEST(LogHistogramTest, IgnoresNonFiniteAndSummarisesNothingWhenEmpty) {
   LogHistogram h;
   h.add(std::nan(""));

@@ -9,15 +9,19 @@ namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-// Position of the first CR or LF in `in`, or npos. Two memchr passes keep the
-// common LF-only stream fast.
-std::size_t find_line_end(std::string_view in) {
+// Position of the first CR or LF in `in`, or npos. `cr` caches the first CR at or after
+// in.data() (or in's end) across the lines of one slice: a stream without CRs is searched for
+// them once per slice, not once per line, and for LF only up to the next CR.
+std::size_t find_line_end(std::string_view in, const char*& cr) {
   const char* p = in.data();
-  const void* lf = std::memchr(p, '\n', in.size());
-  const std::size_t limit = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - p) : in.size();
-  const void* cr = std::memchr(p, '\r', limit);
-  if (cr) return static_cast<std::size_t>(static_cast<const char*>(cr) - p);
-  return lf ? limit : std::string_view::npos;
+  const char* end = p + in.size();
+  if (cr == nullptr || cr < p) {
+    const void* found = std::memchr(p, '\r', in.size());
+    cr = found ? static_cast<const char*>(found) : end;
+  }
+  const std::size_t limit = static_cast<std::size_t>(cr - p);
+  if (const void* lf = std::memchr(p, '\n', limit)) return static_cast<std::size_t>(static_cast<const char*>(lf) - p);
+  return cr != end ? limit : std::string_view::npos;
 }
 
 // The spec's "only ASCII digits" rule; empty and overflowing values are ignored.
@@ -74,6 +78,7 @@ SseStatus SseParser::feed_impl(std::string_view in, Sink sink, void* ctx) {
   }
 
   const std::size_t max = options_.max_event_bytes;
+  const char* cr = nullptr;  // see find_line_end
   while (!in.empty()) {
     if (skip_lf_) {
       skip_lf_ = false;
@@ -83,7 +88,7 @@ SseStatus SseParser::feed_impl(std::string_view in, Sink sink, void* ctx) {
       }
     }
     const std::size_t base = data_.size() + type_.size() + id_buf_.size();
-    const std::size_t pos = find_line_end(in);
+    const std::size_t pos = find_line_end(in, cr);
     if (pos == std::string_view::npos) {
       if (base + line_.size() + in.size() > max) {
         failed_ = true;
