@@ -202,15 +202,20 @@ json streaming_fields(const RequestInput& input) {
 
 HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, const RequestInput& input,
                                      ApiKeyHeader key) {
+  return request_without_body(s, std::move(path), input.streaming, input.request_id, key);
+}
+
+HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, bool streaming,
+                                     std::string_view request_id, ApiKeyHeader key) {
   HttpRequestSpec spec;
   spec.path = std::move(path);
-  spec.headers.reserve(3 + s.headers.size());
+  spec.headers.reserve(4 + s.headers.size());
   spec.headers.emplace_back("Content-Type", "application/json");
-  if (input.streaming) spec.headers.emplace_back("Accept", "text/event-stream");
+  if (streaming) spec.headers.emplace_back("Accept", "text/event-stream");
   if (key == ApiKeyHeader::kBearer && !s.api_key.empty()) {
     spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
   }
-  if (!input.request_id.empty()) spec.headers.emplace_back("X-Request-Id", input.request_id);
+  if (!request_id.empty()) spec.headers.emplace_back("X-Request-Id", request_id);
   for (const auto& h : s.headers) spec.headers.push_back(h);
   return spec;
 }
@@ -349,10 +354,7 @@ HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const 
   const bool streaming = input.streaming && generates_text();
   const auto& shape = templates_[shape_of(streaming, input.max_tokens.has_value())];
   if (!shape) return format_request_with_dom(input);
-  RequestInput headers_only;  // request_without_body reads only these two
-  headers_only.streaming = streaming;
-  headers_only.request_id = input.request_id;
-  HttpRequestSpec spec = request_without_body(settings_, settings_.path, headers_only, ApiKeyHeader::kBearer);
+  HttpRequestSpec spec = request_without_body(settings_, settings_.path, streaming, input.request_id, ApiKeyHeader::kBearer);
   if (!shape->render(input, spec.body)) return format_request_with_dom(input);  // not UTF-8: the DOM's error
   return spec;
 }

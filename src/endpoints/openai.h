@@ -35,6 +35,9 @@ enum class ApiKeyHeader { kBearer, kNone };
 /// json_request's request with an empty body (the caller writes it).
 HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, const RequestInput& input,
                                      ApiKeyHeader key = ApiKeyHeader::kBearer);
+/// The same from the two inputs it reads: whether the response streams, and the request id.
+HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, bool streaming,
+                                     std::string_view request_id, ApiKeyHeader key = ApiKeyHeader::kBearer);
 
 /// A JSON POST to `path` with the settings' headers (Content-Type, Accept for streams,
 /// Authorization per `key`, X-Request-Id, extra headers); `body` is sent as given.

@@ -84,6 +84,33 @@ TEST(PartReportTest, EveryFieldOfARequestAndTheHealthSurviveTheTrip) {
   EXPECT_NE(encoded(got.done, true), encoded(FinishedRequest{}, true));
 }
 
+TEST(PartReportTest, LongTextsAndManyGapsCrossTheWritersBufferIntact) {
+  // The writer gathers bytes in a 1 KiB buffer: texts beside it, through it and past it.
+  FinishedRequest sent = every_field_set();
+  sent.record.request_id = std::string(200, 'i');      // buffered
+  sent.record.url = "http://" + std::string(300, 'u');  // long: written straight through
+  sent.record.error->message = std::string(5000, '\n');
+  sent.metrics.inter_chunk_latencies_ns.clear();
+  for (int64_t i = 0; i < 2000; ++i) sent.metrics.inter_chunk_latencies_ns.push_back(i * i * 7919 - (i % 2) * (int64_t{1} << 62));
+  sent.record.responses.clear();
+  std::string items;
+  for (int n = 0; n < 3; ++n) {
+    encode_part_payload("id-" + std::to_string(n), std::string(700 * n, 'b'), items);
+    encode_part_request(sent, n == 1, items);
+  }
+  auto report = decode_part_report(encode_part_report(health(), 5, items));
+  ASSERT_TRUE(report) << report.error().describe();
+  ASSERT_EQ(report->requests.size(), 3u);
+  ASSERT_EQ(report->payloads.size(), 3u);
+  for (int n = 0; n < 3; ++n) {
+    EXPECT_EQ(report->payloads[n].body, std::string(700 * n, 'b'));
+    EXPECT_EQ(report->requests[n].cancelled, n == 1);
+    EXPECT_EQ(report->requests[n].done.record.url, sent.record.url);
+    EXPECT_EQ(report->requests[n].done.metrics.inter_chunk_latencies_ns, sent.metrics.inter_chunk_latencies_ns);
+    EXPECT_EQ(encoded(report->requests[n].done, false), encoded(sent, false));
+  }
+}
+
 TEST(PartReportTest, RequestBodiesTravelWithTheirIdsInOrder) {
   std::string items;
   encode_part_payload("id-1", "{\"a\":1}", items);

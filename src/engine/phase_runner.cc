@@ -1,6 +1,7 @@
 #include "engine/phase_runner.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -41,6 +42,9 @@ PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::stri
       request_count_(request_count),
       on_request_(std::move(on_request)),
       on_finished_(std::move(on_finished)) {
+  // Each request's record names its server: the texts are made once, not per request.
+  url_texts_.push_back(in_.url.str());
+  for (const auto& url : defaults_.more_urls) url_texts_.push_back(url.str());
   cancel_phase_ = static_cast<double>(mix(defaults_.seed ^ std::hash<std::string>{}(phase_)) >> 11) * 0x1p-53;
 }
 
@@ -72,6 +76,15 @@ std::size_t PhaseRunner::draw_index() {
     if (i == part.index()) kept = drawn;
   }
   return kept;
+}
+
+std::string PhaseRunner::request_id(uint64_t session) const {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, session).ptr;
+  std::string id;
+  id.reserve(defaults_.id_prefix.size() + 1 + static_cast<std::size_t>(end - digits));
+  id.append(defaults_.id_prefix).append("-").append(digits, end);
+  return id;
 }
 
 void PhaseRunner::start(int64_t start_ns) {
@@ -170,7 +183,7 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   }
   uint64_t session = next_session();
   metrics::RequestRecord seed;
-  seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
+  seed.request_id = request_id(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
   mark_ramp(seed, scheduled_ns);
@@ -188,10 +201,20 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
   seed.input_token_count_estimated = !entry.tokens_exact;
   seed.prefer_client_token_counts = defaults_.prefer_client_token_counts;
   seed.class_label = entry.class_label;
-  RequestInput input{defaults_.model, entry.messages, entry.max_tokens, defaults_.streaming,
-                     seed.request_id};
-  if (input.messages.empty()) input.messages.push_back({"user", entry.prompt});
-  submit(std::move(seed), std::move(input), session, scheduled_ns, std::nullopt);
+  // Assigned into the runner's one input, whose strings keep their capacity from request to request.
+  RequestInput& input = input_;
+  input.model = defaults_.model;
+  if (entry.messages.empty()) {
+    input.messages.resize(1);
+    input.messages.front().role = "user";
+    input.messages.front().content = entry.prompt;
+  } else {
+    input.messages = entry.messages;
+  }
+  input.max_tokens = entry.max_tokens;
+  input.streaming = defaults_.streaming;
+  input.request_id = seed.request_id;
+  submit(std::move(seed), input, session, scheduled_ns, std::nullopt);
 }
 
 // Turn `next_turn` of a conversation: the history so far plus this turn's user message.
@@ -203,7 +226,7 @@ void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
   uint64_t session = next_session();
   --pending_turns_;
   metrics::RequestRecord seed;
-  seed.request_id = defaults_.id_prefix + "-" + std::to_string(session);
+  seed.request_id = request_id(session);
   seed.streaming = defaults_.streaming;
   seed.scheduled_ns = scheduled_ns;
   mark_ramp(seed, scheduled_ns);
@@ -218,15 +241,15 @@ void PhaseRunner::send_turn(uint64_t conversation_id, int64_t scheduled_ns) {
   input.messages.push_back({"user", first ? e.prompt : turn->prompt});
   c.history.push_back(input.messages.back());
   ++c.next_turn;
-  submit(std::move(seed), std::move(input), session, scheduled_ns, conversation_id);
+  submit(std::move(seed), input, session, scheduled_ns, conversation_id);
 }
 
-void PhaseRunner::submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
-                         std::optional<uint64_t> conversation_id) {
+void PhaseRunner::submit(metrics::RequestRecord&& seed, const RequestInput& input, uint64_t session,
+                         int64_t scheduled_ns, std::optional<uint64_t> conversation_id) {
   const std::size_t url_index = conversation_id ? conversations_.at(*conversation_id).url_index : pick_url(session);
   const transport::HttpUrl& url = url_index == 0 ? in_.url : defaults_.more_urls[url_index - 1];
   const bool cancel = pick_cancel(session);
-  seed.url = url.str();
+  seed.url = url_texts_[url_index];
   seed.cancel_planned = cancel;
   transport::HttpRequest request;
   try {
@@ -248,13 +271,16 @@ void PhaseRunner::submit(metrics::RequestRecord seed, RequestInput input, uint64
     complete(std::move(seed), session, scheduled_ns, conversation_id);
     return;
   }
+  // The schedule time and the conversation travel in the record (set above and in send_turn), so
+  // the callback holds 16 bytes and std::function keeps it without an allocation.
   in_.client.submit(std::move(request),
-                    std::make_unique<RequestRecorder>(
-                        in_.endpoint, std::move(seed),
-                        [this, session, scheduled_ns, conversation_id](metrics::RequestRecord&& record) {
-                          complete(std::move(record), session, scheduled_ns, conversation_id);
-                          pump();
-                        }));
+                    std::make_unique<RequestRecorder>(in_.endpoint, std::move(seed),
+                                                      [this, session](metrics::RequestRecord&& record) {
+                                                        const int64_t scheduled = record.scheduled_ns.value_or(0);
+                                                        const auto conversation = record.conversation_id;
+                                                        complete(std::move(record), session, scheduled, conversation);
+                                                        pump();
+                                                      }));
 }
 
 // After a turn: true when the next turn is scheduled (the reply, as received, joins the history).

@@ -119,8 +119,9 @@ class PhaseRunner {
   void send_in_held_slot(int64_t scheduled_ns);
   void mark_ramp(metrics::RequestRecord& seed, int64_t scheduled_ns) const;
   void send_turn(uint64_t conversation_id, int64_t scheduled_ns);
-  void submit(metrics::RequestRecord seed, RequestInput input, uint64_t session, int64_t scheduled_ns,
+  void submit(metrics::RequestRecord&& seed, const RequestInput& input, uint64_t session, int64_t scheduled_ns,
               std::optional<uint64_t> conversation_id);
+  std::string request_id(uint64_t session) const;  ///< "<id_prefix>-<session>", one allocation
   void complete(metrics::RequestRecord&& record, uint64_t session, int64_t scheduled_ns,
                 std::optional<uint64_t> conversation_id);
   bool continue_conversation(uint64_t conversation_id, const metrics::RequestRecord& record);
@@ -157,6 +158,8 @@ class PhaseRunner {
   bool stopped_ = false;
   bool finished_ = false;
   std::string stop_reason_;
+  std::vector<std::string> url_texts_;  // HttpUrl::str() of client origin 0, 1, ...
+  RequestInput input_;                  // the input of the request being sent (single-turn)
   uint64_t schedule_position_ = 0;  // open loop: credits of the whole schedule seen so far
   double cancel_phase_ = 0;  // seeded offset of the evenly spread cancellation choices
 };

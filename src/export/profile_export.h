@@ -3,10 +3,12 @@
 // (one record per request).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -52,16 +54,17 @@ std::string aggregate_csv(const metrics::RunMetrics& run);
 /// The same, from results already computed.
 std::string aggregate_csv(const metrics::RunMetrics& run, const std::vector<metrics::MetricResult>& results);
 
-/// Per-request metadata of the JSONL export; times are wall-clock epoch ns.
+/// Per-request metadata of the JSONL export; times are wall-clock epoch ns. The texts are
+/// views: the caller keeps them alive while the line is written (no copies per request).
 struct RecordMetadata {
   uint64_t session_num = 0;
-  std::string request_id;
+  std::string_view request_id;
   int64_t request_start_ns = 0;
   int64_t request_end_ns = 0;
-  std::string benchmark_phase = "profiling";
+  std::string_view benchmark_phase = "profiling";
   bool was_cancelled = false;
-  std::string url;  ///< The server URL the request went to ("" = not recorded).
-  std::string class_label = {};  ///< Written as metadata.class when not empty.
+  std::string_view url;  ///< The server URL the request went to ("" = not recorded).
+  std::string_view class_label = {};  ///< Written as metadata.class when not empty.
   std::optional<uint64_t> conversation_id = {};  ///< Multi-turn: metadata.conversation_id.
   std::optional<uint32_t> turn_index = {};       ///< Multi-turn: metadata.turn_index (0 = first turn).
   std::optional<bool> in_ramp = {};              ///< With a ramp: metadata.in_ramp (sent before the ramp ended).
@@ -75,6 +78,11 @@ nlohmann::json by_class_json(const ClassMetrics& classes);
 
 /// One line of profile_export.jsonl (with its trailing newline).
 std::string record_line(const RecordMetadata& metadata, const metrics::RequestMetrics& metrics);
+/// The same line appended to `out` (a buffer reused across requests allocates nothing).
+void append_record_line(std::string& out, const RecordMetadata& metadata, const metrics::RequestMetrics& metrics);
+/// A bound on a line's bytes beside its texts (6 bytes per text byte) and per-chunk values
+/// (33 bytes each): every key, unit and number at its widest (record_line_test checks it).
+inline constexpr std::size_t kRecordLineFixedBytes = 4096;
 
 /// ISO 8601 UTC time with microseconds for a wall-clock epoch time in ns.
 std::string iso8601(int64_t epoch_ns);

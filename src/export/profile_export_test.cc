@@ -172,7 +172,7 @@ TEST(ProfileExportTest, ByClassBreaksEveryMetricDownPerClass) {
   RecordMetadata md{1, "id", 1, 2, "profiling", false, "", "long"};
   auto m = metrics::compute_request_metrics(streamed(0, 4, 10'000'000, 1'000'000));
   EXPECT_EQ(json::parse(record_line(md, m))["metadata"]["class"], "long");
-  md.class_label.clear();
+  md.class_label = {};
   EXPECT_FALSE(json::parse(record_line(md, m))["metadata"].contains("class"));
 }
 

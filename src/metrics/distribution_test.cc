@@ -180,6 +180,57 @@ TEST(PercentileIntervalTest, LargeCountsStayFinite) {
   EXPECT_GT(*ranks.upper, 1'980'000u);
 }
 
+// The ranks as first written: every Binomial(n, p) probability of the window from
+// lgamma (three calls per rank), summed from each end until a tail passes (1-level)/2.
+OrderRanks lgamma_ranks(std::size_t n, double q, double level) {
+  OrderRanks ranks;
+  const double nd = static_cast<double>(n), p = q / 100, tail = (1 - level) / 2;
+  const double sd = std::sqrt(nd * p * (1 - p));
+  const auto first = static_cast<std::size_t>(std::max(0.0, std::floor(nd * p - 12 * sd - 12)));
+  const auto last = static_cast<std::size_t>(std::min(nd, std::ceil(nd * p + 12 * sd + 12)));
+  std::vector<double> pmf;
+  for (auto k = first; k <= last; ++k) {
+    const double kd = static_cast<double>(k);
+    pmf.push_back(std::exp(std::lgamma(nd + 1) - std::lgamma(kd + 1) - std::lgamma(nd - kd + 1) +
+                           kd * std::log(p) + (nd - kd) * std::log1p(-p)));
+  }
+  double below = 0;
+  for (std::size_t i = 0; i < pmf.size(); ++i) {
+    below += pmf[i];
+    if (below > tail || first + i + 1 > n) break;
+    ranks.lower = first + i + 1;
+  }
+  double above = 0;
+  for (std::size_t i = pmf.size(); i-- > 0;) {
+    above += pmf[i];
+    if (above > tail || first + i == 0) break;
+    if (first + i <= n) ranks.upper = first + i;
+  }
+  return ranks;
+}
+
+void expect_same_ranks(std::size_t n, double q, double level) {
+  const auto got = percentile_ranks(n, q, level), want = lgamma_ranks(n, q, level);
+  EXPECT_EQ(got.lower, want.lower) << "n=" << n << " q=" << q << " level=" << level;
+  EXPECT_EQ(got.upper, want.upper) << "n=" << n << " q=" << q << " level=" << level;
+}
+
+TEST(PercentileIntervalTest, RanksMatchTheLgammaFormula) {
+  // The summary's ranks come from a ratio recurrence; every count up to 3,000 and a spread of
+  // larger ones give the ranks the per-rank lgamma formula gives.
+  for (std::size_t n = 1; n <= 3000; ++n) {
+    for (double q : kSummaryPercentiles) expect_same_ranks(n, q, kPercentileConfidence);
+  }
+  for (std::size_t n = 3001; n <= 2'000'000; n = n * 5 / 4 + 17) {
+    for (double q : kSummaryPercentiles) expect_same_ranks(n, q, kPercentileConfidence);
+  }
+  for (std::size_t n = 1; n <= 3000; n += 7) {
+    for (double q : {0.1, 2.5, 33.3, 66.6, 97.5, 99.9}) {
+      for (double level : {0.5, 0.9, 0.99, 0.999}) expect_same_ranks(n, q, level);
+    }
+  }
+}
+
 // Exponential(1) values from a fixed-seed generator; the true q-th percentile is -ln(1 - q/100).
 double exponential(std::mt19937_64& rng) {
   const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1), portable

@@ -38,8 +38,15 @@ std::optional<int64_t> reported_output_tokens(const RequestRecord& record) {
   return per_chunk_token_sum(record.responses);
 }
 
+// Code points of every chunk's content, or of its reasoning text.
+int64_t code_points(const std::vector<Chunk>& chunks, std::string Chunk::*text) {
+  int64_t n = 0;
+  for (const Chunk& c : chunks) n += count_code_points(c.*text);
+  return n;
+}
+
 // Reasoning tokens: the client's count when preferred or when usage has none, else usage, else an estimate.
-void count_reasoning_tokens(const RequestRecord& record, int64_t reasoning_cp, RequestMetrics& m) {
+void count_reasoning_tokens(const RequestRecord& record, RequestMetrics& m) {
   const bool reported = record.usage && record.usage->reasoning_tokens;
   if (record.client_reasoning_tokens && (record.prefer_client_token_counts || !reported)) {
     m.reasoning_token_count = *record.client_reasoning_tokens;
@@ -47,7 +54,7 @@ void count_reasoning_tokens(const RequestRecord& record, int64_t reasoning_cp, R
   } else if (reported) {
     m.reasoning_token_count = static_cast<int64_t>(*record.usage->reasoning_tokens);
     m.reasoning_tokens_source = TokenSource::kReported;
-  } else if (reasoning_cp > 0) {
+  } else if (const int64_t reasoning_cp = code_points(record.responses, &Chunk::reasoning); reasoning_cp > 0) {
     m.reasoning_token_count = code_points_to_tokens(reasoning_cp);
     m.reasoning_tokens_source = TokenSource::kEstimated;
   }
@@ -55,14 +62,6 @@ void count_reasoning_tokens(const RequestRecord& record, int64_t reasoning_cp, R
 
 // OSL, and how it splits into reasoning and the rest (see the header).
 void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
-  // Per AIPerf, content and reasoning tokens are counted separately and
-  // added. Code points are additive across chunks: no concatenation needed.
-  int64_t content_cp = 0;
-  int64_t reasoning_cp = 0;
-  for (const Chunk& c : record.responses) {
-    content_cp += count_code_points(c.content);
-    reasoning_cp += count_code_points(c.reasoning);
-  }
   const auto reported = reported_output_tokens(record);
   const bool client = record.client_output_tokens.has_value();
   if (reported && !(client && record.prefer_client_token_counts)) {
@@ -72,10 +71,13 @@ void count_output_tokens(const RequestRecord& record, RequestMetrics& m) {
     m.output_sequence_length = *record.client_output_tokens + record.client_reasoning_tokens.value_or(0);
     m.output_tokens_source = TokenSource::kClient;
   } else {
-    m.output_sequence_length = code_points_to_tokens(content_cp) + code_points_to_tokens(reasoning_cp);
+    // Per AIPerf, content and reasoning tokens are counted separately and added. Code points
+    // are additive across chunks: no concatenation needed (and no count when the server gave one).
+    m.output_sequence_length = code_points_to_tokens(code_points(record.responses, &Chunk::content)) +
+                               code_points_to_tokens(code_points(record.responses, &Chunk::reasoning));
     m.output_tokens_source = TokenSource::kEstimated;
   }
-  count_reasoning_tokens(record, reasoning_cp, m);
+  count_reasoning_tokens(record, m);
   m.output_token_count = std::max<int64_t>(0, *m.output_sequence_length - m.reasoning_token_count.value_or(0));
 }
 
@@ -162,17 +164,12 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
   m.tls_handshake_time_ns = record.transport.tls_handshake_ns;
   if (!m.ok) return m;
 
-  // Timestamps of content chunks (AIPerf's content_responses).
-  std::vector<int64_t> content_ts;
-  content_ts.reserve(record.responses.size());
-  for (const Chunk& c : record.responses) {
-    if (c.has_text()) content_ts.push_back(c.timestamp_ns);
-  }
-
-  // Request latency: last content chunk, else last chunk, else end_ns.
+  // Request latency: last content chunk (AIPerf's content_responses), else last chunk, else end_ns.
   std::optional<int64_t> last_ts;
-  if (!content_ts.empty()) {
-    last_ts = content_ts.back();
+  const auto last_content = std::find_if(record.responses.rbegin(), record.responses.rend(),
+                                         [](const Chunk& c) { return c.has_text(); });
+  if (last_content != record.responses.rend()) {
+    last_ts = last_content->timestamp_ns;
   } else if (!record.responses.empty()) {
     last_ts = record.responses.back().timestamp_ns;
   } else if (record.end_ns > 0) {
@@ -200,6 +197,12 @@ RequestMetrics compute_request_metrics(const RequestRecord& record) {
 
   if (!record.streaming) return m;  // the rest is streaming-only (AIPerf STREAMING_TOKENS_ONLY)
 
+  // Timestamps of content chunks.
+  std::vector<int64_t> content_ts;
+  content_ts.reserve(record.responses.size());
+  for (const Chunk& c : record.responses) {
+    if (c.has_text()) content_ts.push_back(c.timestamp_ns);
+  }
   streaming_metrics(record, content_ts, m);
   // What the server did not account for of the client's TTFT: network, the client's own overhead.
   if (m.time_to_first_token_ns && m.server_queue_ms && m.server_prefill_ms) {

@@ -37,8 +37,9 @@ void RunSink::add(const engine::PhasePlan& plan, const engine::FinishedRequest& 
   if (!cancelled && !done.record.class_label.empty()) by_class_[done.record.class_label].add(done.metrics);
   conversations_.add(done.record, cancelled);
   try {
-    std::string line = exporting::record_line(md, done.metrics);
-    file_->append(scrubber_.empty() || !done.record.error ? line : scrubber_.scrub(line));
+    line_.clear();  // reused: no allocation per line
+    exporting::append_record_line(line_, md, done.metrics);
+    file_->append(scrubber_.empty() || !done.record.error ? line_ : scrubber_.scrub(line_));
   } catch (const std::exception& e) {
     if (write_error_.empty()) write_error_ = e.what();
   }

@@ -75,6 +75,7 @@ class RunSink {
   std::optional<exporting::TimesliceMetrics> timeslices_;
   exporting::ConversationMetrics conversations_;
   std::string write_error_;
+  std::string line_;  // the JSONL line being written
 };
 
 }  // namespace aiperf::run
