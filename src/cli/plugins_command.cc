@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "cli/listing_arena.h"
 #include "hooks/phase_hook_registry.h"
 #include "plugin/child_check.h"
 #include "plugin/trust.h"
@@ -161,7 +162,7 @@ void print_rows(const std::vector<plugin::ImplementationRow>& shown) {
 }
 
 int list(const run::GlobalOptions& options, const std::string& protocol, bool as_json) {
-  reserve_heap_for_listing();
+  if (!use_listing_arena()) reserve_heap_for_listing();
   auto setup = run::discover_plugins(options);
   std::string wanted = plugin::normalize_name(protocol);
   if (!wanted.empty() && !plugin::is_known_protocol(wanted)) {
