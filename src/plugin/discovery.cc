@@ -90,8 +90,7 @@ class ManifestLoader {
 
   // `dir` is the resolved plugin directory; `path` names the manifest as found
   // on the search path (messages, manifest.path) and may be moved from.
-  std::optional<ParsedManifest> load(const std::string& dir, const std::string& name,
-                                     std::filesystem::path& path) {
+  std::optional<ParsedManifest> load(const std::string& dir, const std::string& name, PathText& path) {
     std::string file;  // what is read: dir/name, or where its symlink leads
     if (cache_.enabled()) {  // the cache needs the stat first, for its key
       auto resolved = resolve(path, dir, name);
@@ -116,7 +115,7 @@ class ManifestLoader {
     if (check_trust_) {
       if (auto problem = untrusted_file_reason(st, file, euid_)) return insecure(*problem, path);
     }
-    auto parsed = parse_manifest(path, text_);
+    auto parsed = parse_manifest(path.path(), text_);
     if (!parsed) return refuse(std::move(parsed.error()));
     cache_.store(name, internal::FileKey::of(st), *parsed);  // the key of what was read
     return std::move(*parsed);
@@ -127,7 +126,7 @@ class ManifestLoader {
   // one is resolved and judged along its whole target. With set_directory()'s
   // handle on `dir`, the lstat walks only `name`. The result's path is empty for
   // a plain file (it is dir/name): most manifests need no path string built.
-  std::optional<ResolvedPath> resolve(const std::filesystem::path& path, const std::string& dir,
+  std::optional<ResolvedPath> resolve(const PathText& path, const std::string& dir,
                                       const std::string& name) {
     ResolvedPath file;
     if (int e = fs_.lstat_in(dir_handle_, dir, name, file.st)) return unreadable(std::strerror(e), path);
@@ -147,11 +146,11 @@ class ManifestLoader {
     }
     return file;
   }
-  std::nullopt_t insecure(const std::string& problem, const std::filesystem::path& path) {
+  std::nullopt_t insecure(const std::string& problem, const PathText& path) {
     return refuse(make_error(ErrorCode::kInsecure, problem + "; skipping it" + allow_hint())
                       .in_file(path.string()));
   }
-  std::nullopt_t unreadable(const std::string& why, const std::filesystem::path& path) {
+  std::nullopt_t unreadable(const std::string& why, const PathText& path) {
     return refuse(make_error(ErrorCode::kManifestUnreadable, why).in_file(path.string()));
   }
   std::nullopt_t refuse(Error error) {
@@ -232,7 +231,7 @@ DiscoveryReport discover_into(PluginRegistry& registry, const std::vector<Search
     loader.set_directory(handle);
     for (const auto& name : names) {
       ++report.manifests;
-      std::filesystem::path path(prefix + name);
+      PathText path(prefix + name);  // no std::filesystem::path: it would split itself
       auto parsed = loader.load(resolved, name, path);
       if (parsed && register_parsed(registry, *parsed, origin, report)) ++report.packages;
     }

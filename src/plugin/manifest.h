@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,13 +41,42 @@ struct ManifestEntry {
   nlohmann::json metadata;  ///< Protocol-specific; readable without loading.
 };
 
+/// A file path kept as its text. std::filesystem::path splits itself into
+/// components when it is built (a sixth of listing 10,000 plugins from the
+/// cache), while a manifest's paths are mostly only printed; this one builds a
+/// std::filesystem::path only when asked for one (parent_path(), a conversion).
+class PathText {
+ public:
+  PathText() = default;
+  PathText(std::string text) : text_(std::move(text)) {}  // NOLINT: implicit, as path's
+  PathText(std::string_view text) : text_(text) {}        // NOLINT
+  PathText(const char* text) : text_(text) {}             // NOLINT
+  explicit PathText(const std::filesystem::path& p) : text_(p.native()) {}
+
+  const std::string& native() const { return text_; }
+  const std::string& string() const { return text_; }
+  const char* c_str() const { return text_.c_str(); }
+  bool empty() const { return text_.empty(); }
+  bool is_absolute() const { return !text_.empty() && text_.front() == '/'; }
+  std::filesystem::path path() const { return text_; }
+  operator std::filesystem::path() const { return text_; }  // NOLINT: where a path is wanted
+  std::filesystem::path parent_path() const { return path().parent_path(); }
+  std::filesystem::path filename() const { return path().filename(); }
+
+  /// Compared as text (the same path spelt differently is not equal).
+  friend bool operator==(const PathText& a, const PathText& b) { return a.text_ == b.text_; }
+
+ private:
+  std::string text_;
+};
+
 /// A parsed, validated manifest.
 struct Manifest {
-  std::filesystem::path path;     ///< The manifest file.
+  PathText path;     ///< The manifest file.
   std::string schema_version;
   std::string package;
   std::string version;
-  std::filesystem::path library;  ///< Absolute; inside path's directory.
+  PathText library;  ///< Absolute; inside path's directory.
   int abi_major = 0;
   int abi_minor = 0;
   std::vector<ManifestEntry> entries;

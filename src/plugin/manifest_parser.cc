@@ -79,7 +79,7 @@ Expected<const json*> field(const json& object, std::string_view where, const sc
 void store(const json& value, std::string& out) { out = value.get<std::string>(); }
 void store(const json& value, int& out) { out = value.get<int>(); }
 void store(const json& value, json& out) { out = value; }
-void store(const json& value, std::filesystem::path& out) { out = value.get<std::string>(); }
+void store(const json& value, PathText& out) { out = value.get<std::string>(); }
 
 // The meaning checks beyond type, in schema order, right after each field.
 std::optional<Error> check_meaning(const schema::Field& f, const Manifest& m,
@@ -120,7 +120,7 @@ std::optional<Error> validate_header(const std::filesystem::path& path, const js
     problem = check_meaning(f, m, path);
   });
   if (problem) return problem;
-  m.library = (path.parent_path() / m.library).lexically_normal();
+  m.library = PathText((path.parent_path() / m.library).lexically_normal());
   return std::nullopt;
 }
 
@@ -182,7 +182,7 @@ std::optional<Error> validate_plugins(const std::filesystem::path& path, const j
 Expected<ParsedManifest> validate(const std::filesystem::path& path, const json& doc) {
   if (!doc.is_object()) return fail(ErrorCode::kInvalidManifest, "top level must be an object");
   ParsedManifest out;
-  out.manifest.path = path;
+  out.manifest.path = PathText(path);
   if (auto problem = validate_header(path, doc, out.manifest)) return fail(std::move(*problem));
   auto plugins = field(doc, "", schema::kTopFields[*schema::find(schema::kTopFields, "plugins")]);
   if (!plugins) return tl::unexpected(plugins.error());

@@ -81,7 +81,7 @@ class Writer {
   }
   // The stored values of the schema (manifest_schema.h), by their C++ type.
   void value(const std::string& s) { str(s); }
-  void value(const std::filesystem::path& p) { str(p.native()); }
+  void value(const PathText& p) { str(p.native()); }
   void value(int i) { put<std::int32_t>(i); }
   void value(const nlohmann::json& j) { json(j); }
   void json(const nlohmann::json& j) {
@@ -154,7 +154,7 @@ class Reader {
   }
   // The stored values of the schema, by their C++ type; false when malformed.
   bool value(std::string& s) { s = str(); return ok_; }
-  bool value(std::filesystem::path& p) { p = str(); return ok_; }
+  bool value(PathText& p) { p = str(); return ok_; }
   bool value(int& i) { i = get<std::int32_t>(); return ok_; }
   bool value(nlohmann::json& j) { return json(j); }
   bool json(nlohmann::json& out, int depth = 0) {
@@ -242,7 +242,7 @@ std::string encode_record(std::string_view name, const FileKey& key, const Parse
 
 // The parse result of a record body (after its name and key); `path` (dir/name)
 // is for the messages of skipped entries; the caller sets manifest.path.
-bool decode_manifest(Reader& r, const std::filesystem::path& path, ParsedManifest& out) {
+bool decode_manifest(Reader& r, const PathText& path, ParsedManifest& out) {
   Manifest& m = out.manifest;
   bool ok = true;
   schema::for_each_value(m, [&](const schema::Field&, auto& v) { ok = ok && r.value(v); });
@@ -425,7 +425,7 @@ void DiscoveryCache::begin_directory(const std::filesystem::path& dir) {
 }
 
 std::optional<ParsedManifest> DiscoveryCache::lookup(std::string_view name, const FileKey& key,
-                                                     std::filesystem::path& path) {
+                                                     PathText& path) {
   if (!current_ || !current_old_) return std::nullopt;
   const auto& old = current_old_->records;
   while (old_cursor_ < old.size() && old[old_cursor_].name < name) ++old_cursor_;

@@ -67,8 +67,7 @@ class DiscoveryCache {
   /// The cached parse of `name` (in the current directory; `path` is dir/name)
   /// if the file still has `key`; then its record is kept, and `path` is moved
   /// into the result's manifest.
-  std::optional<ParsedManifest> lookup(std::string_view name, const FileKey& key,
-                                       std::filesystem::path& path);
+  std::optional<ParsedManifest> lookup(std::string_view name, const FileKey& key, PathText& path);
   /// Keeps a fresh parse of `name`, read from the file when it had `key`. A file
   /// changed less than a racy margin (2 s) before this pass is not kept: a
   /// second change within its timestamps' granularity would not show in `key`.

@@ -169,7 +169,7 @@ error_code read_into(od::value value, std::string& out) {
   out = text;
   return SUCCESS;
 }
-error_code read_into(od::value value, std::filesystem::path& out) {
+error_code read_into(od::value value, PathText& out) {
   std::string_view text;
   AIPERF_TRY(value.get_string().get(text));
   out = text;
@@ -327,8 +327,8 @@ bool fast_parse_manifest(const std::filesystem::path& path, const PaddedText& te
     return false;
   }
   if (!order_entries(entries)) return false;
-  m.path = path;
-  m.library = (path.parent_path() / m.library).lexically_normal();
+  m.path = PathText(path);
+  m.library = PathText((path.parent_path() / m.library).lexically_normal());
   for (auto& e : entries) {
     if (e.known) {
       m.entries.push_back(std::move(e.entry));
