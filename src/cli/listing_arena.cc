@@ -28,7 +28,7 @@ bool in_region(const void* p) {
   return at >= region_begin.load(std::memory_order_relaxed) && at < region_end.load(std::memory_order_relaxed);
 }
 
-void* allocate(std::size_t n) {
+[[maybe_unused]] void* allocate(std::size_t n) {  // unused under sanitizers
   if (next != nullptr) {
     std::size_t need = (n + kAlign - 1) & ~(kAlign - 1);
     if (need <= static_cast<std::size_t>(limit - next) && need >= n) {
@@ -72,9 +72,12 @@ bool in_listing_arena(const void* p) { return in_region(p); }
 }  // namespace aiperf::cli
 
 // The replaceable global allocation functions ([new.delete.single]); the array,
-// nothrow and sized forms of the standard library call these two.
+// nothrow and sized forms of the standard library call these two. Not replaced
+// under sanitizers, whose own operator new and delete check how memory is paired.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 void* operator new(std::size_t n) { return aiperf::cli::allocate(n); }
 void operator delete(void* p) noexcept {
   if (!aiperf::cli::in_region(p)) std::free(p);
 }
 void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
+#endif
