@@ -5,9 +5,9 @@
 // ssl::stream over it, a deadline timer, a read buffer and the response's framing
 // (response_head.h: the head parsed in place, the header fields and every decoded
 // body slice handed straight to the request's handler as views into the read buffer: no
-// copy, no per-field or per-chunk allocation). A plain connection waits for readability
-// with no buffer posted and then reads with one recvmsg (no FIONREAD, no speculative read
-// that finds nothing); a TLS one reads through the stream. The timestamp is taken as the
+// copy, no per-field or per-chunk allocation). A plain connection reads with one recvmsg
+// when its write completes or readiness comes, and waits for readability with no buffer
+// posted (no FIONREAD); a TLS one reads through the stream. The timestamp is taken as the
 // first thing after each read (or is the kernel's receive time of that read), and the
 // bytes of that read are then parsed, decoded (gzip/deflate) and delivered with it.
 //
@@ -86,9 +86,9 @@ constexpr int kReadsPerTurn = 4;
 constexpr std::size_t kKeptPartial = 4096;
 // Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
 constexpr std::size_t kMaxSpareBuffers = 64;
-// An idle plain connection has a readability wait pending, which drops it from the pool when the
-// server closes it; one idle longer than this is also checked with MSG_PEEK before reuse (the
-// close may have arrived while the loop was busy). TLS connections are always checked.
+// A plain connection idle longer than this is checked with MSG_PEEK before reuse (a server's idle
+// close); one reused sooner (a closed loop's next request) is not, and a close it missed is left
+// to the stale-connection retry. TLS connections are always checked.
 constexpr int64_t kPeekAfterIdleNs = 1'000'000;
 // A connection keeps the field list (views, 32 bytes each) of responses with up to this many fields.
 constexpr std::size_t kKeptHeaderFields = 16;
@@ -187,8 +187,6 @@ struct Connection {
   bool close_after = false;  // the request asked for Connection: close
   bool head_request = false;  // the request is HEAD: the response has no body
   bool keep_alive = false;   // the response head allows another request on the connection
-  bool read_wait = false;    // plain: a readability wait is pending (also while idle in the pool)
-  bool readable = false;     // plain: that wait fired while the request was still being written
   bool drained = true;       // plain: the latest read left the socket's receive queue empty
   int64_t idle_since = 0;    // when the connection last went idle
   int status = 0;
@@ -407,14 +405,6 @@ class HttpClient::Impl {
       stopping_ = true;
       guard_.reset();
       for (auto& t : timers_) t.timer.cancel();  // pending run_at functions are dropped
-      // A pending wait is work to Asio: idle connections stop watching (they are peeked before reuse).
-      error_code ignored;
-      for (auto& o : origins_) {
-        for (auto& c : o.idle) c->socket.cancel(ignored);
-      }
-      for (auto& [key, session] : sessions_) {
-        if (session.conn && !session.busy) session.conn->socket.cancel(ignored);
-      }
     });
   }
 
@@ -591,11 +581,11 @@ class HttpClient::Impl {
   }
 
   // An idle keep-alive connection the server closed (FIN/RST) or that has unexpected bytes is not
-  // reused. A plain one that became readable while idle has left the pool already (on_readable);
-  // one idle for long, and every TLS one, is checked with a non-blocking MSG_PEEK.
+  // reused: a non-blocking MSG_PEEK tells, for a plain one idle longer than kPeekAfterIdleNs and
+  // every TLS one. A close right after a response (before the peek would run) is left to the retry.
   static bool still_usable(Connection& c) {
     if (!c.socket.is_open()) return false;
-    if (!c.tls && c.read_wait && now_ns() - c.idle_since < kPeekAfterIdleNs) return true;
+    if (!c.tls && now_ns() - c.idle_since < kPeekAfterIdleNs) return true;
     char byte;
     const ssize_t r = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -769,16 +759,12 @@ class HttpClient::Impl {
       if (ec) return fail(c, ec);
       c->phase = Phase::kRead;
       if (c->tls) return read_tls(c);
-      if (c->readable) read_plain(c);  // else the readability wait is pending
+      read_plain(c);  // by now the response has often arrived: read before waiting
     };
     if (c->tls) {
       net::async_write(*c->tls, buffers, std::move(written));
     } else {
       net::async_write(c->socket, buffers, std::move(written));
-      // Posted in the same handler as the first write attempt: no reactor run between them, so a
-      // response arriving at any time after the write raises the readiness this wait receives.
-      c->readable = false;
-      wait_readable(c);
     }
     call_sent(*ex.handler, ts);
   }
@@ -833,35 +819,18 @@ class HttpClient::Impl {
   }
 
   // Plain: wait for readability holding no read buffer (an empty one is lent to the spares; a
-  // partial head is kept, in a buffer of its own size). Reads happen in on_readable.
+  // partial head is kept, in a buffer of its own size). Asio re-arms the descriptor for the wait
+  // (epoll_ctl), which reports bytes that arrived before it too: no readiness is missed.
   void wait_readable(const ConnPtr& c) {
-    if (c->read_wait) return;
     lend_buffer(*c);
-    c->read_wait = true;
-    c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) { on_readable(c, ec); });
+    c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
+      if (ec) return void(on_read(c, ec, 0));
+      read_plain(c);
+    });
   }
 
-  void on_readable(const ConnPtr& c, const error_code& ec) {
-    c->read_wait = false;
-    if (!c->exchange) {  // idle: the server closed it, reset it or sent bytes nobody asked for
-      if (ec != net::error::operation_aborted) drop_idle(c);
-      return;
-    }
-    if (c->phase != Phase::kRead) {  // still writing: the write's completion reads
-      c->readable = true;
-      return;
-    }
-    if (ec) {
-      on_read(c, ec, 0);
-      return;
-    }
-    read_plain(c);
-  }
-
-  // Reads what the socket holds, straight after readiness (no reactor run in between, so bytes that
-  // arrive after a short read raise readiness for the next wait), then waits again.
+  // Reads what the socket holds (one recvmsg; a short read means it held no more), then waits.
   void read_plain(const ConnPtr& c) {
-    c->readable = false;
     for (int i = 0; i < kReadsPerTurn; ++i) {
       if (!c->socket.is_open()) {  // a timeout or cancellation closed it
         on_read(c, net::error::operation_aborted, 0);
@@ -904,22 +873,6 @@ class HttpClient::Impl {
     if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(c.buffer));
     else c.buffer.shrink_to_fit();  // empty: frees it
     c.buffer = beast::flat_buffer();
-  }
-
-  // An idle connection became readable: out of the pool (or its session) and closed.
-  void drop_idle(const ConnPtr& c) {
-    if (!c->socket.is_open()) return;
-    if (c->session != 0) {
-      auto it = sessions_.find(c->session);
-      if (it == sessions_.end() || it->second.busy || it->second.conn != c) return;
-      sessions_.erase(it);
-      return discard(*c);
-    }
-    auto& idle = origins_[c->origin].idle;
-    const auto it = std::find(idle.begin(), idle.end(), c);
-    if (it == idle.end()) return;
-    idle.erase(it);
-    discard(*c);
   }
 
   // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
@@ -1177,10 +1130,7 @@ class HttpClient::Impl {
   void release(const ConnPtr& c, bool reusable) {
     remove_active(*c);
     if (options_.reuse == ConnectionReuse::kNever) reusable = false;
-    if (reusable && !shutting_down_ && !stopping_ && !c->tls) {
-      c->idle_since = now_ns();
-      wait_readable(c);  // a close while idle drops it from the pool; else it serves the next response
-    }
+    if (reusable) c->idle_since = now_ns();
     if (c->session != 0) return release_session(c, reusable && !shutting_down_);
     if (reusable && !shutting_down_) {
       ++c->served;
