@@ -86,10 +86,11 @@ constexpr int kReadsPerTurn = 4;
 constexpr std::size_t kKeptPartial = 4096;
 // Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
 constexpr std::size_t kMaxSpareBuffers = 64;
-// A plain connection idle longer than this is checked with MSG_PEEK before reuse (a server's idle
-// close); one reused sooner (a closed loop's next request) is not, and a close it missed is left
-// to the stale-connection retry. TLS connections are always checked.
-constexpr int64_t kPeekAfterIdleNs = 1'000'000;
+// A plain connection idle longer than this is checked with MSG_PEEK before reuse: a server's idle
+// close (keep-alive timeouts are seconds) never fails a request. One reused sooner (a closed loop's
+// next request) skips the system call; a close right after a response is left to the
+// stale-connection retry. TLS connections are always checked.
+constexpr int64_t kPeekAfterIdleNs = 100'000'000;
 // A connection keeps the field list (views, 32 bytes each) of responses with up to this many fields.
 constexpr std::size_t kKeptHeaderFields = 16;
 

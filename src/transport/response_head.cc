@@ -166,6 +166,29 @@ std::optional<Error> apply_field(std::string_view name, std::string_view value, 
   return std::nullopt;
 }
 
+// True when `s` holds only field-value characters (HTAB, SP, VCHAR, obs-text). Eight bytes at a
+// time: a word with a byte below 0x20 or equal to 0x7f is looked at byte by byte (HTAB is allowed).
+bool all_value_chars(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  for (; end - p >= 8; p += 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t del = w ^ (kOnes * 0x7f);
+    const bool suspect = (((w - kOnes * 0x20) & ~w) | ((del - kOnes) & ~del)) & kHigh;
+    if (suspect) {
+      for (int i = 0; i < 8; ++i) {
+        if (!is_value_char(p[i])) return false;
+      }
+    }
+  }
+  for (; p < end; ++p) {
+    if (!is_value_char(*p)) return false;
+  }
+  return true;
+}
+
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
 std::optional<Error> parse_status_line(std::string_view line, ResponseHead& h) {
   const bool shaped = line.size() >= 13 && line.substr(0, 5) == "HTTP/" && is_digit(line[5]) && line[6] == '.' &&
@@ -177,14 +200,12 @@ std::optional<Error> parse_status_line(std::string_view line, ResponseHead& h) {
   h.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
   if (h.status < 100) return bad("bad status code " + quoted(line.substr(9, 3)));
   h.reason = line.substr(13);
-  for (char c : h.reason) {
-    if (!is_value_char(c)) return bad("control character in the reason phrase");
-  }
+  if (!all_value_chars(h.reason)) return bad("control character in the reason phrase");
   return std::nullopt;
 }
 
-// field-line = field-name ":" OWS field-value OWS
-std::optional<Error> parse_field_line(std::string_view line, std::vector<HeaderField>& fields, std::size_t max_fields) {
+// Why a field line without the shape name ":" is bad.
+Error field_line_error(std::string_view line) {
   if (is_ows(line.front())) return bad("obsolete line folding (a header line starting with whitespace)");
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return bad("header line without a colon " + quoted(line));
@@ -192,12 +213,24 @@ std::optional<Error> parse_field_line(std::string_view line, std::vector<HeaderF
   if (name.empty()) return bad("header line with an empty field name");
   for (char c : name) {
     if (is_ows(c)) return bad("whitespace in or after the field name " + quoted(name));
-    if (!is_tchar(c)) return bad("invalid character in the field name " + quoted(name));
   }
-  const std::string_view value = trim(line.substr(colon + 1));
-  for (char c : value) {
-    if (!is_value_char(c)) return bad("control character in the value of field " + quoted(name));
-  }
+  return bad("invalid character in the field name " + quoted(name));
+}
+
+// field-line = field-name ":" OWS field-value OWS
+std::optional<Error> parse_field_line(std::string_view line, std::vector<HeaderField>& fields, std::size_t max_fields) {
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  const char* p = begin;
+  while (p < end && is_tchar(*p)) ++p;
+  if (p == begin || p == end || *p != ':') return field_line_error(line);
+  const std::string_view name(begin, static_cast<std::size_t>(p - begin));
+  ++p;
+  while (p < end && is_ows(*p)) ++p;
+  const char* last = end;
+  while (last > p && is_ows(last[-1])) --last;
+  const std::string_view value(p, static_cast<std::size_t>(last - p));
+  if (!all_value_chars(value)) return bad("control character in the value of field " + quoted(name));
   if (fields.size() >= max_fields) return bad("more than " + std::to_string(max_fields) + " header fields");
   fields.push_back(HeaderField{name, value});
   return std::nullopt;
@@ -239,7 +272,9 @@ Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<Head
   Framing framing;
   const std::size_t end = in.size() - 2;  // the empty line
   for (std::size_t pos = eol + 2; pos < end; pos = eol + 2) {
-    eol = in.find("\r\n", pos);
+    const void* cr = std::memchr(in.data() + pos, '\r', end - pos);
+    eol = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - in.data()) : end;
+    if (in[eol + 1] != '\n') eol = in.find("\r\n", pos);  // a lone CR: the value check names it
     const std::string_view line = in.substr(pos, eol - pos);
     if (auto e = parse_field_line(line, fields, max_fields)) return tl::unexpected(std::move(*e));
     if (auto e = apply_field(fields.back().name, fields.back().value, framing, h)) return tl::unexpected(std::move(*e));

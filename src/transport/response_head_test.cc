@@ -353,6 +353,19 @@ TEST(ResponseHeadTest, TooManyFieldsAreRejected) {
   EXPECT_EQ(h.error().message, "more than 3 header fields");
 }
 
+TEST(ResponseHeadTest, EveryByteValueAtEveryPositionOfAValueIsJudgedByTheRule) {
+  for (int b = 0; b < 256; ++b) {
+    if (b == '\r' || b == '\n') continue;  // they end lines (tested above)
+    const bool allowed = b == '\t' || (b >= 0x20 && b != 0x7f);
+    for (std::size_t i = 0; i < 20; ++i) {
+      std::string value(20, 'v');
+      value[i] = static_cast<char>(b);
+      const std::string e = error_of("HTTP/1.1 200 OK\r\nX: " + value + "\r\n\r\n");
+      ASSERT_EQ(e.empty(), allowed) << "byte " << b << " at " << i << ": " << e;
+    }
+  }
+}
+
 TEST(ResponseHeadTest, FirstContentEncodingIsReported) {
   const ResponseHead h = head_of("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\ncontent-encoding: br\r\n\r\n");
   EXPECT_EQ(h.content_encoding, "gzip");
