@@ -25,6 +25,10 @@ build() {  # name main-source parser-source
 }
 build sse_parser_fuzz sse_parser_fuzz.cc sse_parser.cc || exit 1
 build ndjson_fuzz ndjson_fuzz.cc ndjson_splitter.cc || exit 1
+# The HTTP client's response framing (status line, fields, Content-Length, chunked).
+echo "== building response_head_fuzz"
+"$CXX" "${FLAGS[@]}" "$HERE/response_head_fuzz.cc" "$ROOT/src/transport/response_head.cc" "$ROOT/src/base/error.cc" \
+  -o "$OUT/response_head_fuzz" || exit 1
 echo "== building exposition_fuzz"
 "$CXX" "${FLAGS[@]}" "$HERE/exposition_fuzz.cc" "$ROOT/src/collectors/exposition.cc" "$ROOT/src/base/error.cc" \
   -o "$OUT/exposition_fuzz" || exit 1
@@ -63,6 +67,7 @@ run() {  # name corpus-subdir [extra libFuzzer flags...]
 
 run sse_parser_fuzz sse -dict="$HERE/sse.dict"
 run ndjson_fuzz ndjson
+run response_head_fuzz response_head -dict="$HERE/http.dict"
 run exposition_fuzz exposition -dict="$HERE/exposition.dict"
 run server_timing_fuzz server_timing
 run tokenizer_json_fuzz tokenizer_json -dict="$HERE/tokenizer_json.dict"

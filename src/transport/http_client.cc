@@ -2,13 +2,14 @@
 //
 // One io_context run by one thread (concurrency hint 1). A Connection is a
 // socket (a StampedSocket: kernel receive timestamps), optionally an
-// ssl::stream over it, a deadline timer, a read buffer and a Beast response parser
-// (ResponseParser: no field container) that hands the header fields and every decoded
-// body slice straight to the request's handler as views into the read buffer: no
-// copy, no per-field or per-chunk allocation. Reads are plain async_read_some calls;
-// the timestamp is taken as the first thing in each read's completion handler (or is the kernel's
-// receive time of that read), and the bytes of that read are then parsed,
-// decoded (gzip/deflate) and delivered with it.
+// ssl::stream over it, a deadline timer, a read buffer and the response's framing
+// (response_head.h: the head parsed in place, the header fields and every decoded
+// body slice handed straight to the request's handler as views into the read buffer: no
+// copy, no per-field or per-chunk allocation). A plain connection reads with one recvmsg
+// when its write completes or readiness comes, and waits for readability with no buffer
+// posted (no FIONREAD); a TLS one reads through the stream. The timestamp is taken as the
+// first thing after each read (or is the kernel's receive time of that read), and the
+// bytes of that read are then parsed, decoded (gzip/deflate) and delivered with it.
 //
 // TLS: one SSL_CTX per client (verification, CA file, client certificate,
 // ALPN "http/1.1"); each connection gets SNI and host-name checking; the
@@ -48,8 +49,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -58,6 +57,7 @@
 #include <openssl/x509v3.h>
 
 #include "transport/content_decoder.h"
+#include "transport/response_head.h"
 #include "transport/stamped_socket.h"
 
 namespace aiperf::transport {
@@ -72,19 +72,25 @@ namespace {
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
-// Reads are sized to the bytes the kernel holds (FIONREAD), between kMinRead and kReadChunk;
-// a connection waiting for bytes holds no read buffer: it lends its (empty) buffer to the
-// client's spares and borrows one when readiness comes, so an idle stream costs no buffer
-// (src/transport/README.md, "Memory per connection").
+// Plain connections wait for readability with no read buffer posted, then read once into a
+// buffer borrowed from the client's spares (kReadChunk): a connection waiting for bytes holds no
+// buffer, so an idle stream costs none (src/transport/README.md, "Memory per connection").
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kMinRead = 512;
+// Reads of a full buffer in a row before the connection lets the others run.
+constexpr int kReadsPerTurn = 4;
+// A partial response head kept across a wait moves to a buffer of its own size when the borrowed
+// one is larger than this.
+constexpr std::size_t kKeptPartial = 4096;
 // Spares beyond this are freed: as many connections can wake in one reactor batch as are open.
 constexpr std::size_t kMaxSpareBuffers = 64;
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+// A plain connection idle longer than this is checked with MSG_PEEK before reuse: a server's idle
+// close (keep-alive timeouts are seconds) never fails a request. One reused sooner (a closed loop's
+// next request) skips the system call; a close right after a response is left to the
+// stale-connection retry. TLS connections are always checked.
+constexpr int64_t kPeekAfterIdleNs = 100'000'000;
 // A connection keeps the field list (views, 32 bytes each) of responses with up to this many fields.
 constexpr std::size_t kKeptHeaderFields = 16;
 
@@ -135,8 +141,6 @@ std::string invalid_request(const HttpRequest& r) {
 
 bool method_has_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
 
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-
 // Handler calls: a throwing handler terminates (documented in the header).
 void call_sent(ResponseHandler& h, int64_t ts) noexcept { h.on_sent(ts); }
 void call_headers(ResponseHandler& h, int status, std::span<const HeaderField> f, int64_t ts) noexcept {
@@ -147,88 +151,6 @@ void call_body(ResponseHandler& h, std::string_view b, int64_t ts, metrics::Time
 }
 void call_transport(ResponseHandler& h, const metrics::TransportRecord& r) noexcept { h.on_transport(r); }
 void call_complete(ResponseHandler& h, std::optional<TransportError> e) noexcept { h.on_complete(std::move(e)); }
-
-// Where a response's body bytes go: the request's handler, decoded first when the headers named
-// gzip/deflate. Pointers into the Connection, which outlives its parser.
-struct BodySink {
-  ResponseHandler* handler = nullptr;
-  const int64_t* ts = nullptr;                       // timestamp of the read being parsed
-  const metrics::TimestampSource* source = nullptr;  // clock of *ts
-  uint64_t* bytes = nullptr;                         // running count of body bytes
-  std::optional<ContentDecoder>* decoder = nullptr;  // set once the headers name gzip/deflate
-  std::string* decode_error = nullptr;               // why decoding failed (then the parse fails)
-  uint64_t* decoded_bytes = nullptr;                 // running count of decoded body bytes
-  uint64_t decoded_limit = 0;                        // bound on them (max_response_bytes; 0 = none)
-  std::vector<HeaderField>* fields = nullptr;        // the response's header fields, as parsed
-};
-
-// Beast's HTTP/1.1 response parser without a field container (a response parser with a
-// basic_fields copies and indexes every field): the fields are collected as views into the
-// read buffer, valid until that buffer is consumed, and body bytes (chunked framing removed)
-// go straight to the handler as views: no copy, no allocation per field or chunk.
-class ResponseParser final : public http::basic_parser<false> {
- public:
-  explicit ResponseParser(const BodySink& sink) : sink_(sink) { sink_.fields->clear(); }
-  /// The status code (once the header is done).
-  int status() const { return status_; }
-  /// The first Content-Encoding field's value ("" when none); a view like the fields.
-  std::string_view content_encoding() const { return content_encoding_; }
-
- private:
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override { ec = {}; }
-  void on_response_impl(int code, beast::string_view, int, error_code& ec) override {
-    ec = {};
-    status_ = code;
-  }
-  void on_field_impl(http::field f, beast::string_view name, beast::string_view value, error_code& ec) override {
-    ec = {};
-    if (f == http::field::content_encoding && !has_encoding_) {
-      has_encoding_ = true;
-      content_encoding_ = sv(value);
-    }
-    sink_.fields->push_back(HeaderField{sv(name), sv(value)});
-  }
-  void on_header_impl(error_code& ec) override { ec = {}; }
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec) override { ec = {}; }
-  std::size_t on_body_impl(beast::string_view body, error_code& ec) override { return deliver(sv(body), ec); }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code& ec) override { ec = {}; }
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override {
-    return deliver(sv(body), ec);
-  }
-  void on_finish_impl(error_code& ec) override { ec = {}; }
-
-  std::size_t deliver(std::string_view bytes, error_code& ec) {
-    ec = {};
-    const std::size_t n = bytes.size();
-    if (n == 0) return 0;
-    if (sink_.decoder->has_value()) {
-      auto decoded = (**sink_.decoder).decode(bytes);
-      if (!decoded) {
-        *sink_.decode_error = decoded.error().message;
-        ec = net::error::invalid_argument;
-        return 0;
-      }
-      bytes = *decoded;
-      *sink_.decoded_bytes += bytes.size();
-      if (sink_.decoded_limit != 0 && *sink_.decoded_bytes > sink_.decoded_limit) {  // a compression bomb
-        *sink_.decode_error = "decoded response body larger than the bound of " + std::to_string(sink_.decoded_limit) +
-                              " bytes (--max-response-bytes); connection closed";
-        ec = net::error::invalid_argument;
-        return 0;
-      }
-    }
-    if (!bytes.empty()) call_body(*sink_.handler, bytes, *sink_.ts, *sink_.source);
-    *sink_.bytes += n;
-    return n;
-  }
-
-  BodySink sink_;
-  int status_ = 0;
-  bool has_encoding_ = false;
-  std::string_view content_encoding_;
-};
-
-using Parser = ResponseParser;
 
 struct Exchange {
   HttpRequest request;
@@ -249,7 +171,8 @@ struct Connection {
   std::unique_ptr<TlsStream> tls;     // set for https (apart: a plain connection does not carry its 352 bytes)
   net::steady_timer timer;
   beast::flat_buffer buffer;
-  std::optional<Parser> parser;
+  ResponseHeadParser head_parser;  // of the current response, until its head is complete
+  BodyDecoder body;                // then its body framing
   std::unique_ptr<Exchange> exchange;
   std::string head;                      // serialized request head (released once the response head arrived)
   std::vector<HeaderField> header_view;  // the response's fields for on_headers() (views), cleared after it
@@ -263,6 +186,10 @@ struct Connection {
   bool headers_reported = false;
   bool setup_reported = false;  // connect/handshake durations went to the first request
   bool close_after = false;  // the request asked for Connection: close
+  bool head_request = false;  // the request is HEAD: the response has no body
+  bool keep_alive = false;   // the response head allows another request on the connection
+  bool drained = true;       // plain: the latest read left the socket's receive queue empty
+  int64_t idle_since = 0;    // when the connection last went idle
   int status = 0;
   int64_t read_ts = 0;
   metrics::TimestampSource read_source = metrics::TimestampSource::kUser;
@@ -654,10 +581,12 @@ class HttpClient::Impl {
     return false;
   }
 
-  // An idle keep-alive connection the server closed (FIN/RST) or that has
-  // unexpected bytes is not reused: one non-blocking MSG_PEEK tells.
+  // An idle keep-alive connection the server closed (FIN/RST) or that has unexpected bytes is not
+  // reused: a non-blocking MSG_PEEK tells, for a plain one idle longer than kPeekAfterIdleNs and
+  // every TLS one. A close right after a response (before the peek would run) is left to the retry.
   static bool still_usable(Connection& c) {
     if (!c.socket.is_open()) return false;
+    if (!c.tls && now_ns() - c.idle_since < kPeekAfterIdleNs) return true;
     char byte;
     const ssize_t r = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -811,7 +740,8 @@ class HttpClient::Impl {
     c->prefix_size = 0;
     c->decoder.reset();
     c->decode_error.clear();
-    new_parser(*c);
+    c->head_request = ex.request.method == "HEAD";
+    new_response(*c);
     build_head(*c, ex.request);
 
     const auto timeout = ex.request.timeout.count() > 0 ? ex.request.timeout : options_.request_timeout;
@@ -829,7 +759,8 @@ class HttpClient::Impl {
     auto written = [this, c](const error_code& ec, std::size_t) {
       if (ec) return fail(c, ec);
       c->phase = Phase::kRead;
-      start_read(c);
+      if (c->tls) return read_tls(c);
+      read_plain(c);  // by now the response has often arrived: read before waiting
     };
     if (c->tls) {
       net::async_write(*c->tls, buffers, std::move(written));
@@ -839,14 +770,11 @@ class HttpClient::Impl {
     call_sent(*ex.handler, ts);
   }
 
-  void new_parser(Connection& c) {
-    c.parser.emplace(BodySink{c.exchange->handler.get(), &c.read_ts, &c.read_source, &c.body_bytes, &c.decoder,
-                              &c.decode_error, &c.decoded_bytes, options_.max_response_bytes, &c.header_view});
-    c.parser->header_limit(kHeaderLimit);
-    // No body limit. Not boost::none: Beast 1.74 compares `len > body_limit_` with an
-    // empty optional as true and fails every Content-Length and chunked body.
-    c.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (c.exchange->request.method == "HEAD") c.parser->skip(true);
+  static void new_response(Connection& c) {
+    c.head_parser.reset();
+    c.header_view.clear();
+    c.body = BodyDecoder();
+    c.keep_alive = false;
   }
 
   void build_head(Connection& c, const HttpRequest& r) {
@@ -884,35 +812,68 @@ class HttpClient::Impl {
     h.append("\r\n");
   }
 
-  // `woke`: readiness was just reported, so read even when FIONREAD says 0 (EOF or an error pending:
-  // the edge-triggered reactor would not report them again).
-  void start_read(const ConnPtr& c, bool woke = false) {
-    auto done = [this, c](const error_code& ec, std::size_t n) { on_read(c, ec, n); };
-    if (c->tls) {  // OpenSSL may hold decrypted bytes the socket no longer shows: read as before
-      c->tls->async_read_some(c->buffer.prepare(kReadChunk), std::move(done));
-      return;
-    }
-    error_code aec;
-    const std::size_t ready = c->socket.available(aec);
-    if (ready == 0 && !woke && !aec) {
-      // One loop thread: no readiness can be reported between this check and the wait below.
-      if (c->buffer.size() == 0 && c->buffer.capacity() > 0) {
-        if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(c->buffer));
-        else c->buffer.shrink_to_fit();  // empty: frees it
+  // TLS: OpenSSL may hold decrypted bytes the socket no longer shows, so reads go through the stream.
+  void read_tls(const ConnPtr& c) {
+    c->tls->async_read_some(c->buffer.prepare(kReadChunk), [this, c](const error_code& ec, std::size_t n) {
+      if (on_read(c, ec, n)) read_tls(c);
+    });
+  }
+
+  // Plain: wait for readability holding no read buffer (an empty one is lent to the spares; a
+  // partial head is kept, in a buffer of its own size). Asio re-arms the descriptor for the wait
+  // (epoll_ctl), which reports bytes that arrived before it too: no readiness is missed.
+  void wait_readable(const ConnPtr& c) {
+    lend_buffer(*c);
+    c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
+      if (ec) return void(on_read(c, ec, 0));
+      read_plain(c);
+    });
+  }
+
+  // Reads what the socket holds (one recvmsg; a short read means it held no more), then waits.
+  void read_plain(const ConnPtr& c) {
+    for (int i = 0; i < kReadsPerTurn; ++i) {
+      if (!c->socket.is_open()) {  // a timeout or cancellation closed it
+        on_read(c, net::error::operation_aborted, 0);
+        return;
       }
-      c->socket.async_wait(tcp::socket::wait_read, [this, c](const error_code& ec) {
-        if (ec) return on_read(c, ec, 0);
-        start_read(c, true);
-      });
-      return;
+      borrow_buffer(*c);
+      const net::mutable_buffer space = c->buffer.prepare(kReadChunk);
+      error_code ec;
+      const std::size_t n = c->sock.receive(space, ec);
+      if (ec == net::error::would_block) return wait_readable(c);
+      c->drained = n < space.size();
+      if (!on_read(c, ec, n)) return;
+      if (c->drained) return wait_readable(c);  // the receive queue was empty at this read
     }
-    // A connection holds a buffer only from here until it waits again (or with a partial message).
-    if (c->buffer.size() == 0 && c->buffer.capacity() == 0 && !spare_buffers_.empty()) {
-      c->buffer = std::move(spare_buffers_.back());
+    // A fast sender: let the other connections run, then read on (a read first, not a wait).
+    net::post(ioc_, [this, c] {
+      if (c->exchange) read_plain(c);
+    });
+  }
+
+  // A connection holds a read buffer only while reading (or with a partial head).
+  void borrow_buffer(Connection& c) {
+    if (c.buffer.size() == 0 && c.buffer.capacity() == 0 && !spare_buffers_.empty()) {
+      c.buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
     }
-    const std::size_t n = std::clamp(ready, kMinRead, kReadChunk);
-    c->sock.async_read_some(c->buffer.prepare(n), std::move(done));
+  }
+
+  void lend_buffer(Connection& c) {
+    if (c.buffer.capacity() == 0) return;
+    if (c.buffer.size() > 0) {
+      if (c.buffer.capacity() <= kKeptPartial) return;
+      beast::flat_buffer own;  // a partial head: keep just its bytes
+      own.commit(net::buffer_copy(own.prepare(c.buffer.size()), c.buffer.data()));
+      std::swap(own, c.buffer);
+      own.clear();
+      if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(own));
+      return;
+    }
+    if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(c.buffer));
+    else c.buffer.shrink_to_fit();  // empty: frees it
+    c.buffer = beast::flat_buffer();
   }
 
   // Picks the read's timestamp (kernel receive time when there is one) and records the lateness.
@@ -951,8 +912,7 @@ class HttpClient::Impl {
   }
 
   // Sets up body decoding from Content-Encoding; false (and the request failed) if it cannot be decoded.
-  bool start_decoding(const ConnPtr& c) {
-    const std::string_view value = c->parser->content_encoding();
+  bool start_decoding(const ConnPtr& c, std::string_view value) {
     const auto encoding = parse_content_encoding(value);
     if (!encoding) {
       finish(c, TransportError{TransportErrorKind::kProtocol,
@@ -966,55 +926,101 @@ class HttpClient::Impl {
     return true;
   }
 
-  void on_read(const ConnPtr& c, const error_code& ec, std::size_t n) {
+  // The outcome of one read (n bytes committed to the buffer, or the error); true while the response
+  // needs more bytes, false once the request finished.
+  bool on_read(const ConnPtr& c, const error_code& ec, std::size_t n) {
     const int64_t user_ts = now_ns();
     if (ec) {
       const bool eof = ec == net::error::eof || ec == ssl::error::stream_truncated;
-      if (eof && c->abort == Abort::kNone && c->parser->is_header_done() && c->parser->need_eof()) {
-        // A body delimited by the end of the connection: EOF completes it.
-        error_code eof_ec;
-        c->parser->put_eof(eof_ec);
-        if (!eof_ec && c->parser->is_done()) return finish(c, std::nullopt, false);
+      if (eof && c->abort == Abort::kNone && c->headers_reported && c->body.until_close()) {
+        finish(c, std::nullopt, false);  // a body delimited by the end of the connection: EOF completes it
+        return false;
       }
-      return fail(c, ec);
+      fail(c, ec);
+      return false;
     }
     stamp_read(*c, user_ts);
-    const int64_t ts = c->read_ts;
     c->buffer.commit(n);
     keep_prefix(*c, n);
     c->response_bytes += n;
     if (options_.max_response_bytes != 0 && c->response_bytes > options_.max_response_bytes) {
-      return finish(c,
-                    TransportError{TransportErrorKind::kProtocol,
-                                   "response larger than the bound of " + std::to_string(options_.max_response_bytes) +
-                                       " bytes (--max-response-bytes); connection closed" + progress(*c)},
-                    false);
+      finish(c,
+             TransportError{TransportErrorKind::kProtocol,
+                            "response larger than the bound of " + std::to_string(options_.max_response_bytes) +
+                                " bytes (--max-response-bytes); connection closed" + progress(*c)},
+             false);
+      return false;
     }
-    while (c->buffer.size() > 0 && !c->parser->is_done()) {
-      error_code pec;
-      const std::size_t used = c->parser->put(c->buffer.data(), pec);
-      if (!c->headers_reported && c->parser->is_header_done()) {
-        const int status = c->parser->status();
-        if (status >= 100 && status < 200 && status != 101) {  // interim response (100 Continue): skip it
-          c->buffer.consume(used);
-          new_parser(*c);
-          continue;
-        }
-        // The fields are views into the buffer: reported before the bytes are consumed.
-        report_headers(*c, status, ts);
-        if (!start_decoding(c)) return;
+    if (!c->headers_reported && !parse_head(c, c->read_ts)) return false;
+    if (!c->headers_reported) return true;
+    const auto data = c->buffer.data();
+    std::string_view in(static_cast<const char*>(data.data()), data.size());
+    while (!in.empty() && !c->body.done()) {
+      auto piece = c->body.next(in);
+      if (!piece) return malformed(c, piece.error().message);
+      if (!piece->empty() && !deliver(*c, *piece)) return malformed(c, c->decode_error);
+    }
+    c->buffer.consume(data.size() - in.size());
+    if (!c->body.done()) return true;
+    // Reusable only with the socket drained: bytes beyond the response would be read as the next one's.
+    const bool reusable = c->keep_alive && !c->close_after && c->buffer.size() == 0 && c->socket.is_open() &&
+                          (c->tls || c->drained);
+    finish(c, std::nullopt, reusable);
+    return false;
+  }
+
+  // Looks for the response head in the buffer and reports it (skipping interim 1xx responses);
+  // false if the request failed.
+  bool parse_head(const ConnPtr& c, int64_t ts) {
+    for (;;) {
+      const auto data = c->buffer.data();
+      const std::string_view in(static_cast<const char*>(data.data()), data.size());
+      auto head = c->head_parser.parse(in, c->header_view, c->head_request);
+      if (!head) return malformed(c, head.error().message);
+      if (!*head) return true;
+      const ResponseHead& h = **head;
+      if (h.status < 200 && h.status != 101) {  // interim response (100 Continue): skip it
+        c->buffer.consume(h.head_bytes);
+        continue;
       }
-      c->buffer.consume(used);
-      if (pec == http::error::need_more) break;
-      if (pec) return finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, pec)}, false);
-      if (used == 0) break;
+      c->keep_alive = h.keep_alive;
+      c->body = BodyDecoder(h);
+      // The fields are views into the buffer: reported before the bytes are consumed.
+      report_headers(*c, h.status, ts);
+      if (!start_decoding(c, h.content_encoding)) return false;
+      c->buffer.consume(h.head_bytes);
+      return true;
     }
-    if (c->parser->is_done()) {
-      const bool reusable = c->parser->keep_alive() && !c->close_after && c->buffer.size() == 0 &&
-                            c->socket.is_open();
-      return finish(c, std::nullopt, reusable);
+  }
+
+  // Body bytes (framing removed) to the handler, decoded first when the head named gzip/deflate;
+  // false (c.decode_error says why) if they cannot be decoded.
+  bool deliver(Connection& c, std::string_view bytes) {
+    const std::size_t n = bytes.size();
+    if (c.decoder) {
+      auto decoded = c.decoder->decode(bytes);
+      if (!decoded) {
+        c.decode_error = decoded.error().message;
+        return false;
+      }
+      bytes = *decoded;
+      c.decoded_bytes += bytes.size();
+      const uint64_t limit = options_.max_response_bytes;
+      if (limit != 0 && c.decoded_bytes > limit) {  // a compression bomb
+        c.decode_error = "decoded response body larger than the bound of " + std::to_string(limit) +
+                         " bytes (--max-response-bytes); connection closed";
+        return false;
+      }
     }
-    start_read(c);
+    if (!bytes.empty()) call_body(*c.exchange->handler, bytes, c.read_ts, c.read_source);
+    c.body_bytes += n;
+    return true;
+  }
+
+  // Fails the request with a protocol error; always false.
+  bool malformed(const ConnPtr& c, std::string_view why) {
+    finish(c, TransportError{TransportErrorKind::kProtocol, parse_failure(*c, why)}, false);
+    return false;
   }
 
   void report_headers(Connection& c, int status, int64_t ts) {
@@ -1033,10 +1039,10 @@ class HttpClient::Impl {
     std::string().swap(c.head);
   }
 
-  std::string parse_failure(const Connection& c, const error_code& pec) const {
+  std::string parse_failure(const Connection& c, std::string_view why) const {
     if (!c.decode_error.empty()) return c.decode_error + progress(c);
     if (!c.headers_reported && looks_like_http2(c.prefix, c.prefix_size)) return std::string(kHttp2Only);
-    return "malformed HTTP response: " + pec.message() + progress(c);
+    return "malformed HTTP response: " + std::string(why) + progress(c);
   }
 
   std::string progress(const Connection& c) const {
@@ -1057,7 +1063,6 @@ class HttpClient::Impl {
     ex->record.retried = true;
     retries_.add();
     disarm_timer(*c);
-    c->parser.reset();
     remove_active(*c);
     if (c->session != 0) sessions_[c->session].conn.reset();
     discard(*c);  // frees the slot the new connection takes
@@ -1111,7 +1116,6 @@ class HttpClient::Impl {
   void finish(const ConnPtr& c, std::optional<TransportError> error, bool reusable) {
     disarm_timer(*c);
     std::unique_ptr<Exchange> ex = std::move(c->exchange);
-    c->parser.reset();
     release(c, reusable && !error);
     complete(*ex, std::move(error));
   }
@@ -1127,6 +1131,7 @@ class HttpClient::Impl {
   void release(const ConnPtr& c, bool reusable) {
     remove_active(*c);
     if (options_.reuse == ConnectionReuse::kNever) reusable = false;
+    if (reusable) c->idle_since = now_ns();
     if (c->session != 0) return release_session(c, reusable && !shutting_down_);
     if (reusable && !shutting_down_) {
       ++c->served;

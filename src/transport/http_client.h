@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "metrics/request_record.h"
+#include "transport/response_head.h"  // HeaderField
 
 namespace aiperf::transport {
 
@@ -125,12 +126,6 @@ struct HttpRequest {
   /// Cancel the request (close its connection) this long after it was sent; 0 = never. The request then
   /// completes with kCancelled and a message saying it was a planned cancellation.
   std::chrono::nanoseconds cancel_after{0};
-};
-
-/// A response header field; views into the client's buffers, valid only during on_headers().
-struct HeaderField {
-  std::string_view name;
-  std::string_view value;
 };
 
 /// The value of the first field named `name` (ASCII case-insensitive), or nullopt.

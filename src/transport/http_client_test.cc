@@ -722,7 +722,8 @@ TEST(HttpClientStaleTest, IdleConnectionClosedByServerIsNotReused) {
   Harness h(options_for(server.port()));
   Outcome& first = h.submit(chat(2, false));
   ASSERT_TRUE(h.wait_all(5s));
-  std::this_thread::sleep_for(50ms);  // the FIN reaches the idle connection
+  // Idle beyond the client's 100 ms threshold: it peeks (MSG_PEEK) and sees the FIN.
+  std::this_thread::sleep_for(150ms);
   Outcome& second = h.submit(chat(2, false));
   ASSERT_TRUE(h.wait_all(5s));
   h.finish();
@@ -730,6 +731,25 @@ TEST(HttpClientStaleTest, IdleConnectionClosedByServerIsNotReused) {
   EXPECT_TRUE(second.ok()) << second.describe();
   EXPECT_EQ(h.client().stats().connections_opened, 2u);
   EXPECT_EQ(h.client().stats().connections_reused, 0u);
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(HttpClientStaleTest, ConnectionClosedRightAfterItsResponseIsRetriedWhenReusedAtOnce) {
+  // Reused within the peek threshold the close goes unseen until the write: the stale-connection
+  // retry sends the request again on a new connection, and it succeeds.
+  RawServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+  Harness h(options_for(server.port()));
+  Outcome& first = h.submit(chat(2, false));
+  ASSERT_TRUE(h.wait_all(5s));
+  Outcome& second = h.submit(chat(2, false));
+  ASSERT_TRUE(h.wait_all(5s));
+  h.finish();
+  EXPECT_TRUE(first.ok()) << first.describe();
+  EXPECT_TRUE(second.ok()) << second.describe();
+  EXPECT_EQ(h.client().stats().connections_opened, 2u);
+  // Reused and retried (or, on a machine slow enough to pass the threshold, peeked and not reused).
+  EXPECT_EQ(h.client().stats().retries, h.client().stats().connections_reused);
+  EXPECT_LE(h.client().stats().retries, 1u);
   EXPECT_EQ(server.accepted(), 2);
 }
 

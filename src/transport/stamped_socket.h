@@ -88,21 +88,9 @@ class StampedSocket {
     socket.async_write_some(buffers, std::forward<Handler>(handler));
   }
 
-  boost::asio::ip::tcp::socket socket;
-
- private:
-  template <class MutableBuffers, class Handler>
-  void wait(const MutableBuffers& buffers, Handler&& handler) {
-    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                      [this, buffers, h = std::forward<Handler>(handler)](boost::system::error_code ec) mutable {
-                        std::size_t n = 0;
-                        if (!ec) n = receive(buffers, ec);
-                        if (ec == boost::asio::error::would_block) return wait(buffers, std::move(h));
-                        h(ec, n);
-                      });
-  }
-
-  // One non-blocking recvmsg into `buffers`; takes the SCM_TIMESTAMPNS stamp. would_block when empty.
+  /// One non-blocking recvmsg into `buffers`, taking the SCM_TIMESTAMPNS stamp when kernel stamps are
+  /// on; would_block when the socket holds nothing, eof when the peer closed. For callers that wait
+  /// for readability themselves (the HTTP client's plain connections).
   template <class MutableBuffers>
   std::size_t receive(const MutableBuffers& buffers, boost::system::error_code& ec) {
     ec = {};
@@ -115,12 +103,14 @@ class StampedSocket {
       iov[n_iov++] = iovec{b.data(), b.size()};
     }
     if (n_iov == 0) return 0;
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) * 2> control{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) * 2> control;
     msghdr msg{};
     msg.msg_iov = iov.data();
     msg.msg_iovlen = n_iov;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
+    if (kernel_) {
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+    }
     ssize_t r;
     do {
       r = ::recvmsg(socket.native_handle(), &msg, MSG_DONTWAIT);
@@ -138,6 +128,7 @@ class StampedSocket {
       return 0;
     }
     kernel_ns_ = 0;
+    if (!kernel_) return static_cast<std::size_t>(r);
     for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
       if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
         timespec ts{};
@@ -146,6 +137,20 @@ class StampedSocket {
       }
     }
     return static_cast<std::size_t>(r);
+  }
+
+  boost::asio::ip::tcp::socket socket;
+
+ private:
+  template <class MutableBuffers, class Handler>
+  void wait(const MutableBuffers& buffers, Handler&& handler) {
+    socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                      [this, buffers, h = std::forward<Handler>(handler)](boost::system::error_code ec) mutable {
+                        std::size_t n = 0;
+                        if (!ec) n = receive(buffers, ec);
+                        if (ec == boost::asio::error::would_block) return wait(buffers, std::move(h));
+                        h(ec, n);
+                      });
   }
 
   bool kernel_ = false;
