@@ -80,9 +80,10 @@ wrk.method = "POST"
 wrk.body = io.open("$work/post.json"):read("a")
 wrk.headers["Content-Type"] = "application/json"
 LUA
-ns=(--endpoint-type completions --concurrency 32)
-st=(--endpoint-type chat --streaming --concurrency 32)
-ol=(--endpoint-type completions --request-rate 4000 --arrival-pattern constant)
+# One event loop, as wrk -t1 runs one thread (the default, a loop per core, adds the merge of the parts).
+ns=(--endpoint-type completions --concurrency 32 --workers 1)
+st=(--endpoint-type chat --streaming --concurrency 32 --workers 1)
+ol=(--endpoint-type completions --request-rate 4000 --arrival-pattern constant --workers 1)
 
 # Which simdjson kernel the general (fallback) parser of SSE payloads runs, with the project's flags.
 cat >"$work/simd.cc" <<'CC'
