@@ -157,8 +157,10 @@ TEST(GpuTelemetryTest, WithoutAnEnergyCounterPowerIsIntegrated) {
   double joules = 0;
   for (int g = 0; g < 2; ++g) joules += (exporter.energy_mj(g, t1) - exporter.energy_mj(g, t0)) / 1000;
   EXPECT_EQ(r.document["gpus"][0]["energy_source"], "power integrated");
-  // The collector stamps samples with its own clock, not the exporter's: a few ms of skew allowed.
-  EXPECT_NEAR(r.document["summary"]["energy_joules"].get<double>(), joules, joules * 0.02);
+  // The collector stamps samples with its own clock, not the exporter's: on a loaded machine a
+  // scrape can land tens of ms after its stamp (6% of this 1 s phase is 60 ms; a wrong integral,
+  // a unit or a dropped GPU, is off by far more).
+  EXPECT_NEAR(r.document["summary"]["energy_joules"].get<double>(), joules, joules * 0.06);
 }
 
 TEST(GpuTelemetryTest, AnUnreachableExporterIsAWarning) {
