@@ -110,17 +110,6 @@ bool icontains(std::string_view haystack, std::string_view needle) {
   return false;
 }
 
-// RFC 9110 tchar, as a table: every request's method and header names are checked.
-constexpr std::array<bool, 256> kTchar = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
-
 bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
 
 // Why a request cannot be put on the wire, or "" if it can.

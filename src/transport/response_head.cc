@@ -13,16 +13,6 @@ constexpr uint64_t kMaxLength = uint64_t{1} << 62;
 
 Error bad(std::string what) { return make_error(ErrorCode::kMalformedInput, std::move(what)); }
 
-// RFC 9110 tchar.
-constexpr std::array<bool, 256> kTchar = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 // field-vchar, SP, HTAB and obs-text: everything but the other control characters.

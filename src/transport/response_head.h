@@ -17,6 +17,7 @@
 // codings other than chunked are errors naming what was wrong.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,17 @@
 #include "base/error.h"
 
 namespace aiperf::transport {
+
+/// RFC 9110 tchar (the characters of a token: methods, header names), as a table: every
+/// header name sent or received is checked a character at a time.
+inline constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+inline bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
 /// A response header field; views into the client's buffers, valid only during on_headers().
 struct HeaderField {
