@@ -74,11 +74,11 @@ class Table {
       char* const start = out.data() + used;  // line_bytes of room: an ASCII line is at most that
       char* p = start;
       for (std::size_t i = 0; i + 1 < columns; ++i) {
-        std::memcpy(p, row[i].data(), row[i].size());
+        if (!row[i].empty()) std::memcpy(p, row[i].data(), row[i].size());  // an empty view's data() may be null
         std::memset(p + row[i].size(), ' ', width_[i] - row[i].size() + 2);
         p += width_[i] + 2;
       }
-      std::memcpy(p, row[columns - 1].data(), row[columns - 1].size());
+      if (!row[columns - 1].empty()) std::memcpy(p, row[columns - 1].data(), row[columns - 1].size());
       p += row[columns - 1].size();
       while (p > start && p[-1] == ' ') --p;
       *p++ = '\n';

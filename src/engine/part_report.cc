@@ -58,7 +58,7 @@ class Writer {
       return;
     }
     room(v.size());
-    std::memcpy(p_, v.data(), v.size());
+    if (!v.empty()) std::memcpy(p_, v.data(), v.size());  // an empty view's data() may be null
     p_ += v.size();
   }
   template <class E>

@@ -32,6 +32,7 @@ class LineWriter {
     p_ += N - 1;
   }
   void put(std::string_view text) {
+    if (text.empty()) return;  // an empty view's data() may be null, which memcpy must not get
     std::memcpy(p_, text.data(), text.size());
     p_ += text.size();
   }
