@@ -3,8 +3,11 @@
 # side in one run against the same nginx (static bodies, so the server does no work):
 #   1. user-space instructions per non-streaming request: aiperf, wrk, h2load (callgrind);
 #   2. CPU µs per non-streaming request: aiperf against wrk (GNU time);
-#   3. instructions per streamed chunk (a 100-event SSE body);
-#   4. open-loop send cost (--request-rate): CPU µs and instructions per request.
+#   3. instructions per streamed chunk: the slope between 10-chunk and 100-chunk SSE bodies (what
+#      one more chunk costs), next to the whole 100-chunk request / 100;
+#   4. open-loop send cost (--request-rate): CPU µs and instructions per request, next to the
+#      floor of an open-loop client on this machine (bench/open_loop_floor.cc: one thread, a
+#      timerfd per send, one write and one read per request, nothing recorded).
 # aiperf's figures are marginal: (cost of N2 requests - cost of N1) / (N2 - N1), so
 # start-up, discovery, prompt synthesis and the end-of-run exports are not counted
 # against a request; wrk and h2load are measured the same way.
@@ -20,26 +23,31 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
 url="http://127.0.0.1:$port"
 chunks=100
+short_chunks=10  # the slope's other end
 
 # Static files in vLLM's shapes: one completion, and a stream of $chunks chat chunks + usage + [DONE].
-python3 - "$work" "$chunks" <<'PY'
+python3 - "$work" "$chunks" "$short_chunks" <<'PY'
 import json, sys
-work, n = sys.argv[1], int(sys.argv[2])
+work, n, short = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 head = {"id": "cmpl-1", "object": "text_completion", "created": 1700000000, "model": "bench"}
 usage = {"prompt_tokens": 16, "completion_tokens": 16, "total_tokens": 32}
 body = dict(head, choices=[{"index": 0, "text": "w " * 16, "logprobs": None, "finish_reason": "length"}], usage=usage)
-events = []
-for i in range(n):
-    chunk = dict(head, object="chat.completion.chunk",
-                 choices=[{"index": 0, "delta": {"content": "w "}, "logprobs": None, "finish_reason": None}])
-    events.append("data: " + json.dumps(chunk, separators=(",", ":")) + "\n\n")
-events.append("data: " + json.dumps(dict(head, choices=[], usage=dict(usage, completion_tokens=n)),
-                                    separators=(",", ":")) + "\n\n")
-events.append("data: [DONE]\n\n")
+def stream(n):
+    events = []
+    for i in range(n):
+        chunk = dict(head, object="chat.completion.chunk",
+                     choices=[{"index": 0, "delta": {"content": "w "}, "logprobs": None, "finish_reason": None}])
+        events.append("data: " + json.dumps(chunk, separators=(",", ":")) + "\n\n")
+    events.append("data: " + json.dumps(dict(head, choices=[], usage=dict(usage, completion_tokens=n)),
+                                        separators=(",", ":")) + "\n\n")
+    events.append("data: [DONE]\n\n")
+    return "".join(events)
 import os
 os.makedirs(f"{work}/www/v1/chat")
+os.makedirs(f"{work}/www/short/v1/chat")
 open(f"{work}/www/v1/completions", "w").write(json.dumps(body, separators=(",", ":")))
-open(f"{work}/www/v1/chat/completions", "w").write("".join(events))
+open(f"{work}/www/v1/chat/completions", "w").write(stream(n))
+open(f"{work}/www/short/v1/chat/completions", "w").write(stream(short))
 open(f"{work}/post.json", "w").write('{"model":"bench","prompt":"alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa","max_tokens":16}')
 PY
 cat >"$work/nginx.conf" <<CONF
@@ -53,6 +61,7 @@ http {
     root $work/www; error_page 405 =200 \$uri;  # static files answer POST too
     location = /v1/completions { default_type application/json; }
     location = /v1/chat/completions { default_type text/event-stream; }
+    location = /short/v1/chat/completions { default_type text/event-stream; }
   }
 }
 CONF
@@ -96,6 +105,9 @@ int main() {
               simdjson::get_active_implementation()->name().c_str());
 }
 CC
+g++ -std=c++20 -O2 "$root/bench/open_loop_floor.cc" -o "$work/open_loop_floor"
+# floor_with N: CPU seconds of the floor client sending N requests at the open-loop rate.
+floor_with() { cpu "$work/open_loop_floor" 127.0.0.1 "$port" /v1/completions "$work/post.json" 4000 "$1"; }
 simd_kernels=$(g++ -std=c++20 -O2 "$work/simd.cc" -lsimdjson -o "$work/simd" && "$work/simd" || echo "simdjson probe failed")
 
 echo "measuring instructions (callgrind) ..." >&2
@@ -104,6 +116,8 @@ a_ns1=$(aiperf_with instr $n1 "${ns[@]}"); a_ns2=$(aiperf_with instr $n2 "${ns[@
 cp "$work/callgrind.out" "$work/profile-ns.out"
 a_st1=$(aiperf_with instr $n1 "${st[@]}"); a_st2=$(aiperf_with instr $n2 "${st[@]}")
 cp "$work/callgrind.out" "$work/profile-st.out"
+a_sh1=$(aiperf_with instr $n1 "${st[@]}" --endpoint /short/v1/chat/completions)
+a_sh2=$(aiperf_with instr $n2 "${st[@]}" --endpoint /short/v1/chat/completions)
 a_ol1=$(aiperf_with instr $n1 "${ol[@]}"); a_ol2=$(aiperf_with instr $n2 "${ol[@]}")
 w1=$(instr wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wr1=$(wrk_requests)
 w2=$(instr wrk -t1 -c32 -d4s -s "$work/post.lua" "$url/v1/completions"); wr2=$(wrk_requests)
@@ -121,6 +135,7 @@ echo "measuring CPU time ..." >&2
 c1=${C1:-4000}; c2=${C2:-20000}
 a_c1=$(aiperf_with cpu $c1 "${ns[@]}"); a_c2=$(aiperf_with cpu $c2 "${ns[@]}")
 o_c1=$(aiperf_with cpu $c1 "${ol[@]}"); o_c2=$(aiperf_with cpu $c2 "${ol[@]}")
+f_c1=$(floor_with $c1); f_c2=$(floor_with $c2)
 lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo "?")
 wc1=$(cpu wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wcr1=$(wrk_requests)
 wc2=$(cpu wrk -t1 -c32 -d5s -s "$work/post.lua" "$url/v1/completions"); wcr2=$(wrk_requests)
@@ -133,9 +148,10 @@ if [ -n "${AIPERF_BASELINE:-}" ]; then  # the older binary's CPU in the same run
 fi
 
 python3 - <<PY
-n1, n2, c1, c2, chunks = $n1, $n2, $c1, $c2, $chunks
+n1, n2, c1, c2, chunks, short = $n1, $n2, $c1, $c2, $chunks, $short_chunks
 per = lambda a, b, x, y: (b - a) / (y - x)
 a_ns = per($a_ns1, $a_ns2, n1, n2); a_st = per($a_st1, $a_st2, n1, n2); a_ol = per($a_ol1, $a_ol2, n1, n2)
+a_sh = per($a_sh1, $a_sh2, n1, n2)
 wrk = per($w1, $w2, $wr1, $wr2); h2 = per($h1, $h2n, n1, n2)
 print("""$simd_kernels
   (aiperf parses the usual OpenAI chunk shape on its own validated fast path, and only the rest with On-Demand)""")
@@ -144,8 +160,10 @@ print(f"  aiperf non-streaming (completions, c=32): {a_ns:9.0f}")
 print(f"  wrk -t1 -c32:                             {wrk:9.0f}")
 print(f"  h2load --h1 -t1 -c32:                     {h2:9.0f}")
 print(f"  aiperf / wrk: {a_ns / wrk:.2f}x   aiperf / h2load: {a_ns / h2:.2f}x   (target <= 3x wrk)")
-print(f"  aiperf streaming, {chunks} chunks: {a_st:.0f} per request = {a_st / chunks:.0f} per chunk; "
-      f"{(a_st - a_ns) / chunks:.0f} per chunk beyond a non-streaming request (target <= 1,200)")
+print(f"  aiperf streaming, {chunks} chunks: {a_st:.0f} per request; {short} chunks: {a_sh:.0f} per request")
+print(f"  per streamed chunk: {(a_st - a_sh) / (chunks - short):.0f} (slope, target <= 1,200); "
+      f"whole {chunks}-chunk request / {chunks}: {a_st / chunks:.0f}; "
+      f"beyond a non-streaming request: {(a_st - a_ns) / chunks:.0f}")
 print(f"  aiperf open loop (--request-rate 4000): {a_ol:.0f} per request")
 if $b_ns2 > 0:
     b_ns = per($b_ns1, $b_ns2, n1, n2); b_st = per($b_st1, $b_st2, n1, n2)
@@ -155,7 +173,10 @@ a_cpu = per($a_c1, $a_c2, c1, c2) * 1e6; o_cpu = per($o_c1, $o_c2, c1, c2) * 1e6
 w_cpu = per($wc1, $wc2, $wcr1, $wcr2) * 1e6
 print("CPU per request (user+sys, marginal over %d..%d requests; wrk over 1 s..5 s)" % (c1, c2))
 print(f"  aiperf non-streaming: {a_cpu:.1f} us   wrk: {w_cpu:.1f} us   aiperf / wrk: {a_cpu / w_cpu:.2f}x (target <= 1.3x)")
+f_cpu = per($f_c1, $f_c2, c1, c2) * 1e6
 print(f"  aiperf open loop (--request-rate 4000): {o_cpu:.1f} us/request (target <= 15), schedule_lag p99 $lag ms")
+print(f"  floor open-loop client (bench/open_loop_floor.cc, 4000 req/s): {f_cpu:.1f} us/request   "
+      f"aiperf / floor: {o_cpu / f_cpu:.2f}x")
 if $b_c2 > 0:
     b_cpu = per($b_c1, $b_c2, c1, c2) * 1e6; b_ol = per($b_o1, $b_o2, c1, c2) * 1e6
     print(f"  baseline aiperf: non-streaming {b_cpu:.1f} us ({b_cpu / w_cpu:.2f}x wrk), open loop {b_ol:.1f} us/request")

@@ -378,6 +378,20 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
   return parse_openai_with(event.data, parse_openai_stream_chunk);  // an SSE chunk of a stream
 }
 
+void OpenAiEndpoint::parse_event_into(const StreamEvent& event, ParsedEvent& out) const {
+  if (event.type != "message") {
+    out = parse_event(event);
+    return;
+  }
+  std::string_view text = trim(event.data);
+  if (text == "[DONE]") {
+    reset_event(out);
+    out.response.done = true;
+  } else if (!parse_openai_stream_chunk_into(text, out)) {
+    out = parse_openai_event_general(text);
+  }
+}
+
 ChatEndpoint::ChatEndpoint(const PluginConfig& config) : OpenAiEndpoint(config, "/v1/chat/completions") { prepare_templates(); }
 
 json ChatEndpoint::body(const RequestInput& input) const {

@@ -14,6 +14,7 @@
 #include "aiperf/sdk/config.h"
 #include "aiperf/sdk/endpoint.h"
 #include "endpoints/body_template.h"
+#include "endpoints/in_place_parsing.h"
 
 namespace aiperf::endpoints {
 
@@ -62,7 +63,7 @@ ParsedResponse parse_openai_payload(std::string_view payload);
 
 /// What the three OpenAI endpoints share: settings, headers, extra body fields, parsing.
 /// Each subclass only says how its request body looks.
-class OpenAiEndpoint : public Endpoint {
+class OpenAiEndpoint : public Endpoint, public InPlaceEventParser {
  public:
   /// The request, its body from the shape's BodyTemplate (the DOM path when there is none).
   HttpRequestSpec format_request(const RequestInput& input) const final;
@@ -72,6 +73,8 @@ class OpenAiEndpoint : public Endpoint {
   ParsedResponse parse_response(std::string_view payload) const final;
   /// Untyped events as parse_response; `event: error` is a server error; other types carry nothing.
   ParsedEvent parse_event(const StreamEvent& event) const final;
+  /// parse_event into a reused event: a stream's usual chunk costs no event of its own.
+  void parse_event_into(const StreamEvent& event, ParsedEvent& out) const final;
   bool can_stream() const final { return generates_text(); }
 
  protected:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/json_reader.h"
+#include "endpoints/in_place_parsing.h"
 
 namespace aiperf::endpoints {
 namespace {
@@ -172,32 +173,30 @@ bool plain_string(std::string_view token, std::string_view& text) {
   return true;
 }
 
-// The event of `json` when it has `shape`, or nullopt. A plain content token (the usual one) is
-// taken as it is; any other goes through the reader, as the fast path reads it.
-std::optional<ParsedEvent> reuse(const Shape& shape, std::string_view json) {
-  std::optional<ParsedEvent> out;
+// The event of `json` into `out` when it has `shape` (false: it has not). A plain content token
+// (the usual one) is taken as it is; any other goes through the reader, as the fast path reads it.
+bool reuse(const Shape& shape, std::string_view json, ParsedEvent& out) {
   const std::size_t fixed = shape.prefix.size() + shape.suffix.size();
   if (!shape.set || json.size() < fixed + 2 || !json.starts_with(shape.prefix) || !json.ends_with(shape.suffix)) {
-    return out;
+    return false;
   }
   const std::string_view token = json.substr(shape.prefix.size(), json.size() - fixed);
   std::string_view text;
   if (plain_string(token, text)) {
     if (shape.plain) {
-      out.emplace();
+      reset_event(out);
     } else {
-      out.emplace(shape.rest);
+      out = shape.rest;
     }
-    out->response.content.append(text.data(), text.size());  // into the empty string: cheaper than assign
-    return out;
+    out.response.content.append(text.data(), text.size());  // empty here: cheaper than assign
+    return true;
   }
   Reader r(token);
   std::string content;
-  if (r.string(&content) && r.at_end()) {
-    out.emplace(shape.rest);
-    out->response.content = std::move(content);
-  }
-  return out;
+  if (!r.string(&content) || !r.at_end()) return false;
+  out = shape.rest;
+  out.response.content = std::move(content);
+  return true;
 }
 
 // True when `e` carries nothing but what a default event carries (its content aside).
@@ -219,25 +218,31 @@ thread_local uint64_t reuses = 0;
 
 uint64_t openai_stream_chunk_reuses() { return reuses; }
 
-std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json) {
+bool parse_openai_stream_chunk_into(std::string_view json, ParsedEvent& out) {
   thread_local std::array<Shape, kShapes> shapes;  // one event loop per thread
   Shape& shape = shapes[shape_slot(json)];
-  // One named result on every path, so it is built in the caller's slot (no moves).
-  std::optional<ParsedEvent> out = reuse(shape, json);
-  if (out) {
+  if (reuse(shape, json, out)) {
     ++reuses;
-    return out;
+    return true;
   }
   ContentSpan span;
-  out = parse_chunk(json, span);
-  if (out && span.strings == 1) {
+  std::optional<ParsedEvent> parsed = parse_chunk(json, span);
+  if (!parsed) return false;
+  if (span.strings == 1) {
     shape.prefix.assign(json.data(), static_cast<std::size_t>(span.begin - json.data()));
     shape.suffix.assign(span.end, static_cast<std::size_t>(json.data() + json.size() - span.end));
-    shape.rest = *out;
+    shape.rest = *parsed;
     shape.rest.response.content.clear();
     shape.plain = only_content(shape.rest);
     shape.set = true;
   }
+  out = std::move(*parsed);
+  return true;
+}
+
+std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json) {
+  std::optional<ParsedEvent> out(std::in_place);
+  if (!parse_openai_stream_chunk_into(json, *out)) out.reset();
   return out;
 }
 

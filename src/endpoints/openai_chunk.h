@@ -21,6 +21,10 @@ std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json);
 /// one of its stream (this thread's) only in its content string reads only that string.
 std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json);
 
+/// parse_openai_stream_chunk's answer written into `out` (every field overwritten; a reused event
+/// keeps its strings' buffers); false when the general parser must decide (`out` is then unspecified).
+bool parse_openai_stream_chunk_into(std::string_view json, ParsedEvent& out);
+
 /// How many chunks parse_openai_stream_chunk answered from a shape on this thread (tests, benchmarks).
 uint64_t openai_stream_chunk_reuses();
 

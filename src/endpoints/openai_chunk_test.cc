@@ -199,6 +199,31 @@ TEST(OpenAiChunkTest, StreamChunkMemoAnswersAsTheFastPath) {
   EXPECT_GT(openai_stream_chunk_reuses() - reused_before, 20000u) << "most stream chunks reuse a shape";
 }
 
+// The in-place parse (what the recorder uses for a stream) into one event reused across streams,
+// event types and payloads: always what parse_event answers, nothing left over from the event
+// before (usage, reasoning, an error, the end marker), whichever path (memo, fast, general) answers.
+TEST(OpenAiChunkTest, ParseEventIntoAReusedEventAnswersAsParseEvent) {
+  Chunks chunks(11);
+  const ChatEndpoint endpoint{PluginConfig()};
+  std::vector<std::string> streams(8);
+  ParsedEvent reused;
+  const char* kTypes[] = {"message", "message", "message", "message", "error", "", "ping"};
+  const char* kOthers[] = {"[DONE]", " [DONE] ", R"({"error":{"message":"boom"}})", "not json",
+                           R"({"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":3}}})",
+                           R"({"choices":[{"index":0,"delta":{"reasoning_content":"hm"}}]})"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string& base = streams[static_cast<std::size_t>(i) % streams.size()];
+    if (base.empty() || chunks.coin(30)) base = chunks.chunk();
+    std::string text = with_content(base, ordered_json(chunks.token()));
+    if (chunks.coin(8)) text = chunks.mutate(text);
+    if (chunks.coin(6)) text = kOthers[static_cast<std::size_t>(i) % std::size(kOthers)];
+    const StreamEvent event{kTypes[static_cast<std::size_t>(i) % std::size(kTypes)], text};
+    endpoint.parse_event_into(event, reused);
+    expect_same(reused, endpoint.parse_event(event), std::string(event.type) + ": " + text);
+    if (HasFatalFailure()) return;
+  }
+}
+
 TEST(OpenAiChunkTest, TakesTheMockAndVllmChunkShapes) {
   for (std::string_view text : {
            R"({"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]})",

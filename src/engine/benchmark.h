@@ -115,6 +115,7 @@ class Benchmark {
   void report_hook_failures(const std::string& when, const std::vector<hooks::HookFailure>& failures);
   std::function<void(std::string_view, std::string_view)> payload_observer(std::size_t index);
   void request_finished(std::size_t index, FinishedRequest&& done);
+  void count_batch();
   void record(std::size_t index, const FinishedRequest& done);
   void tally(std::size_t index, const FinishedRequest& done, bool cancelled);
   bool all_go_on(bool mine) { return in_.exchange ? in_.exchange->all_go_on(mine) : mine; }
@@ -134,7 +135,11 @@ class Benchmark {
   double phase_cpu_start_s_ = 0;
   double phase_thread_cpu_start_s_ = 0;  // the loop thread's own (a worker among threads)
   std::unique_ptr<metrics::TokenCountWorker> counter_;  // set when in_.count_tokens is
-  uint64_t pending_counts_ = 0;  // loop thread: requests of this phase at the counter
+  uint64_t pending_counts_ = 0;  // loop thread: requests of this phase waiting for counts (batched or at the worker)
+  // Loop thread: finished requests waiting to go to the counter together (kCountBatchDelayNs at most).
+  std::shared_ptr<std::vector<FinishedRequest>> to_count_;
+  static constexpr std::size_t kCountBatchMax = 256;
+  static constexpr int64_t kCountBatchDelayNs = 5'000'000;
   bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
   std::string part_items_;       // a part that is not the lead: this phase's requests and bodies, for it
   uint64_t parts_sent_ = 0;      // the lead: requests the other parts sent in this phase

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -124,6 +127,44 @@ TEST(BenchmarkTest, RequestCountEndsThePhaseWithExactlyThatManyRequests) {
   EXPECT_EQ(outcomes[0].metrics.request_count(), 25);
   EXPECT_FALSE(outcomes[0].results.empty());  // computed once, at the phase end
   EXPECT_TRUE(outcomes[0].stop_reason.empty());
+}
+
+// Requests needing client token counts go to the counting thread in batches (up to 256, or after
+// 5 ms): every one comes back exactly once, counted off the loop, in its own phase, and a phase ends
+// only when its last batch is back, whether the batch was cut by its size or sent by the phase's end.
+TEST(BenchmarkTest, ClientTokenCountsComeBackInBatchesEveryRequestOnceAndInItsPhase) {
+  Rig rig({"--fast"});
+  std::atomic<int> counted{0};
+  const std::thread::id loop_thread = std::this_thread::get_id();  // run() runs the loop here
+  std::atomic<bool> counted_on_loop{false};
+  BenchmarkInputs in = rig.inputs([](const PhasePlan&) { return std::make_unique<GreedyStrategy>(8); });
+  in.defaults.prefer_client_token_counts = true;
+  in.count_tokens = [&](std::string_view text) {
+    if (std::this_thread::get_id() == loop_thread) counted_on_loop = true;
+    ++counted;
+    return static_cast<int64_t>(text.size()) + 1000;
+  };
+  std::map<std::string, int> per_phase;
+  std::set<std::string> ids;  // phase/request id: each request recorded once
+  in.on_request = [&](const PhasePlan& plan, const FinishedRequest& done, bool) {
+    ++per_phase[plan.name];
+    ids.insert(plan.name + "/" + done.record.request_id);
+    rig.finished.push_back(done);
+  };
+  Benchmark b(std::move(in));
+  auto outcomes = b.run({{"warmup", 300, std::nullopt, 5}, {"profiling", 7, std::nullopt, 5}});
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(per_phase["warmup"], 300);
+  EXPECT_EQ(per_phase["profiling"], 7);
+  EXPECT_EQ(outcomes[0].metrics.request_count(), 300);
+  EXPECT_EQ(outcomes[1].metrics.request_count(), 7);
+  EXPECT_EQ(counted.load(), 307);
+  EXPECT_FALSE(counted_on_loop.load());
+  for (const auto& done : rig.finished) {
+    ASSERT_TRUE(done.record.client_output_tokens.has_value());
+    EXPECT_GE(*done.record.client_output_tokens, 1000);
+  }
+  EXPECT_EQ(ids.size(), 307u);
 }
 
 TEST(BenchmarkTest, DurationStopsIssuingAndGracePeriodCancelsWhatIsStillInFlight) {

@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::size_t kMaxErrorBody = 4096;
 constexpr std::size_t kMaxBody = 64u << 20;  // a non-streamed body beyond this is refused
+// Staging room a stream takes at its first chunk (then doubled as needed): 512 and 64 bytes, so an
+// idle stream stays within 4 KiB (request_recorder_memory_test).
+constexpr std::size_t kStagedChunksAtFirst = 16;
+constexpr std::size_t kStagedTextAtFirst = 64;
 
 // At most 300 bytes of server text on one line, cut on a character boundary
 // and with invalid UTF-8 replaced, so every export can hold it.
@@ -23,7 +27,10 @@ std::string one_line(std::string_view text) {
 
 RequestRecorder::RequestRecorder(const Endpoint& endpoint, metrics::RequestRecord record,
                                  RecordCallback done)
-    : endpoint_(endpoint), record_(std::move(record)), done_(std::move(done)) {
+    : endpoint_(endpoint),
+      in_place_(dynamic_cast<const endpoints::InPlaceEventParser*>(&endpoint)),
+      record_(std::move(record)),
+      done_(std::move(done)) {
   record_.streaming = record_.streaming && endpoint_.can_stream();
   record_.generates_text = endpoint_.generates_text();
 }
@@ -79,16 +86,20 @@ void RequestRecorder::validate_usage(ParsedEvent& parsed) {
   if (dropped) record_.implausible_usage = true;
 }
 
-// Returned straight from the endpoint (no copy of the event); after a failure, an empty event.
-ParsedEvent RequestRecorder::parse(const StreamEvent& event) {
+void RequestRecorder::parse_into(const StreamEvent& event, ParsedEvent& out) {
   try {
-    return endpoint_.parse_event(event);
+    if (in_place_ != nullptr) {
+      in_place_->parse_event_into(event, out);
+    } else {
+      out = endpoint_.parse_event(event);
+    }
+    return;
   } catch (const std::exception& e) {
     fail(metrics::ErrorKind::kOther, std::string("the endpoint could not parse the response: ") + e.what());
   } catch (...) {
     fail(metrics::ErrorKind::kOther, "the endpoint could not parse the response (unknown exception)");
   }
-  return {};
+  endpoints::reset_event(out);
 }
 
 void RequestRecorder::on_stamped_body(std::string_view bytes, int64_t ts_ns, metrics::TimestampSource source) {
@@ -112,7 +123,8 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
     apply_server_timing(event.data);
     return;
   }
-  ParsedEvent parsed = parse(event);
+  ParsedEvent& parsed = event_;
+  parse_into(event, parsed);
   validate_usage(parsed);
   ParsedResponse& r = parsed.response;
   if (r.error) {
@@ -131,6 +143,10 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
 // Streamed chunks are staged as a stamp and two sizes each, their text in one buffer, and
 // become the record's chunks once, at the end: appending never moves a chunk's strings.
 void RequestRecorder::stage_chunk(int64_t ts_ns, std::string_view content, std::string_view reasoning) {
+  if (staged_.capacity() == 0) {  // a stream's first chunk: room for the usual few dozen at once
+    staged_.reserve(kStagedChunksAtFirst);
+    staged_text_.reserve(kStagedTextAtFirst);
+  }
   staged_.push_back({ts_ns, content.size(), reasoning.size(), read_source_});
   staged_text_.append(content.data(), content.size());
   if (!reasoning.empty()) staged_text_.append(reasoning.data(), reasoning.size());
@@ -196,11 +212,12 @@ void RequestRecorder::on_complete(std::optional<transport::TransportError> error
   } else if (record_.streaming) {
     finish_stream();
   } else if (!record_.error) {
-    ParsedEvent parsed = parse({"", body_});
+    ParsedEvent parsed;
+    parse_into({"", body_}, parsed);
     validate_usage(parsed);
     ParsedResponse& r = parsed.response;
     if (record_.error) {
-      // parse() recorded the failure
+      // parse_into() recorded the failure
     } else if (r.error) {
       fail(parsed.server_error ? metrics::ErrorKind::kServerErrorEvent : metrics::ErrorKind::kParse,
            one_line(*r.error));

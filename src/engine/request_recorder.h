@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aiperf/sdk/endpoint.h"
+#include "endpoints/in_place_parsing.h"
 #include "metrics/request_record.h"
 #include "transport/http_client.h"
 #include "transport/ndjson_splitter.h"
@@ -35,8 +36,9 @@ class RequestRecorder final : public transport::ResponseHandler {
   void on_complete(std::optional<transport::TransportError> error) override;
 
  private:
-  /// The endpoint's parse of `event`; an exception from it (plugin code) fails the request (and gives an empty event).
-  ParsedEvent parse(const StreamEvent& event);
+  /// The endpoint's parse of `event` into `out` (in place when the endpoint can); an exception
+  /// from it (plugin code) fails the request and leaves a default event.
+  void parse_into(const StreamEvent& event, ParsedEvent& out);
   /// Stages a streamed chunk read at `ts_ns` (the record gets it from move_staged_chunks()).
   void stage_chunk(int64_t ts_ns, std::string_view content, std::string_view reasoning);
   /// Appends the staged chunks to the record's responses, in arrival order.
@@ -50,6 +52,8 @@ class RequestRecorder final : public transport::ResponseHandler {
   void fail(metrics::ErrorKind kind, std::string message);
 
   const Endpoint& endpoint_;
+  const endpoints::InPlaceEventParser* in_place_;  // endpoint_ when it parses in place, else null
+  ParsedEvent event_;                              // the streamed event being handled (reused)
   metrics::RequestRecord record_;
   RecordCallback done_;
   int status_ = 0;
