@@ -37,6 +37,7 @@ PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::stri
                          uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
                          std::function<void()> on_finished)
     : in_(inputs),
+      recorder_endpoint_(in_.endpoint),
       defaults_(std::move(defaults)),
       phase_(std::move(phase)),
       request_count_(request_count),
@@ -274,7 +275,7 @@ void PhaseRunner::submit(metrics::RequestRecord&& seed, const RequestInput& inpu
   // The schedule time and the conversation travel in the record (set above and in send_turn), so
   // the callback holds 16 bytes and std::function keeps it without an allocation.
   in_.client.submit(std::move(request),
-                    std::make_unique<RequestRecorder>(in_.endpoint, std::move(seed),
+                    std::make_unique<RequestRecorder>(recorder_endpoint_, std::move(seed),
                                                       [this, session](metrics::RequestRecord&& record) {
                                                         const int64_t scheduled = record.scheduled_ns.value_or(0);
                                                         const auto conversation = record.conversation_id;

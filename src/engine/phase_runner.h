@@ -16,6 +16,7 @@
 #include "aiperf/sdk/endpoint.h"
 #include "aiperf/sdk/timing_strategy.h"
 #include "dataset/synthetic.h"
+#include "engine/request_recorder.h"
 #include "distributed/segment.h"
 #include "metrics/request_metrics.h"
 #include "metrics/request_record.h"
@@ -137,6 +138,7 @@ class PhaseRunner {
   void end_conversation(std::map<uint64_t, Conversation>::iterator it);
 
   PhaseInputs in_;
+  RecorderEndpoint recorder_endpoint_;  // in_.endpoint, its in-place parser looked up once
   RequestDefaults defaults_;
   std::string phase_;
   uint64_t request_count_;

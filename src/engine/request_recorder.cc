@@ -25,10 +25,9 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
-RequestRecorder::RequestRecorder(const Endpoint& endpoint, metrics::RequestRecord record,
-                                 RecordCallback done)
-    : endpoint_(endpoint),
-      in_place_(dynamic_cast<const endpoints::InPlaceEventParser*>(&endpoint)),
+RequestRecorder::RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord record, RecordCallback done)
+    : endpoint_(endpoint.endpoint),
+      in_place_(endpoint.in_place),
       record_(std::move(record)),
       done_(std::move(done)) {
   record_.streaming = record_.streaming && endpoint_.can_stream();

@@ -110,7 +110,21 @@ bool icontains(std::string_view haystack, std::string_view needle) {
   return false;
 }
 
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+// Plain loops: std::all_of through a function pointer and find_first_of (a memchr per byte)
+// cost ~1k instructions a request here.
+bool is_token(std::string_view s) {
+  for (char c : s) {
+    if (!is_tchar(c)) return false;
+  }
+  return !s.empty();
+}
+
+bool has_cr_lf_or_nul(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return true;
+  }
+  return false;
+}
 
 // Why a request cannot be put on the wire, or "" if it can.
 std::string invalid_request(const HttpRequest& r) {
@@ -121,7 +135,7 @@ std::string invalid_request(const HttpRequest& r) {
   }
   for (const auto& [name, value] : r.headers) {
     if (!is_token(name)) return "invalid request: bad header name '" + name + "'";
-    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    if (has_cr_lf_or_nul(value)) {
       return "invalid request: CR, LF or NUL in the value of header '" + name + "'";
     }
   }
@@ -767,6 +781,7 @@ class HttpClient::Impl {
   }
 
   void build_head(Connection& c, const HttpRequest& r) {
+    using namespace std::string_view_literals;  // literals appended without a strlen each
     std::string& h = c.head;
     h.clear();
     // One allocation (the head is released once the response head arrived): the request line, the
@@ -775,7 +790,7 @@ class HttpClient::Impl {
                        options_.accept_encoding.size();
     for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
     h.reserve(size);
-    h.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\n");
+    h.append(r.method).append(" "sv).append(r.target).append(" HTTP/1.1\r\n"sv);
     bool has_host = false;
     bool has_connection = false;
     bool has_accept_encoding = false;
@@ -788,17 +803,17 @@ class HttpClient::Impl {
         has_connection = true;
         if (icontains(value, "close")) c.close_after = true;
       }
-      h.append(name).append(": ").append(value).append("\r\n");
+      h.append(name).append(": "sv).append(value).append("\r\n"sv);
     }
-    if (!has_host) h.append("Host: ").append(origins_[c.origin].host_header).append("\r\n");
+    if (!has_host) h.append("Host: "sv).append(origins_[c.origin].host_header).append("\r\n"sv);
     if (!r.body.empty() || method_has_body(r.method)) {
-      h.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+      h.append("Content-Length: "sv).append(std::to_string(r.body.size())).append("\r\n"sv);
     }
-    if (!has_connection) h.append("Connection: keep-alive\r\n");
+    if (!has_connection) h.append("Connection: keep-alive\r\n"sv);
     if (!has_accept_encoding && !options_.accept_encoding.empty()) {
-      h.append("Accept-Encoding: ").append(options_.accept_encoding).append("\r\n");
+      h.append("Accept-Encoding: "sv).append(options_.accept_encoding).append("\r\n"sv);
     }
-    h.append("\r\n");
+    h.append("\r\n"sv);
   }
 
   // TLS: OpenSSL may hold decrypted bytes the socket no longer shows, so reads go through the stream.
