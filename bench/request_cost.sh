@@ -5,9 +5,9 @@
 #   2. CPU µs per non-streaming request: aiperf against wrk (GNU time);
 #   3. instructions per streamed chunk: the slope between 10-chunk and 100-chunk SSE bodies (what
 #      one more chunk costs), next to the whole 100-chunk request / 100;
-#   4. open-loop send cost (--request-rate): CPU µs and instructions per request, next to the
-#      floor of an open-loop client on this machine (bench/open_loop_floor.cc: one thread, a
-#      timerfd per send, one write and one read per request, nothing recorded).
+#   4. open-loop send cost (--request-rate): CPU µs and instructions per request, next to a
+#      minimal open-loop client (bench/open_loop_minimal.cc: one thread, a timerfd re-armed per
+#      send, one send and one recv per request, nothing recorded) at the same rate.
 # aiperf's figures are marginal: (cost of N2 requests - cost of N1) / (N2 - N1), so
 # start-up, discovery, prompt synthesis and the end-of-run exports are not counted
 # against a request; wrk and h2load are measured the same way.
@@ -105,9 +105,9 @@ int main() {
               simdjson::get_active_implementation()->name().c_str());
 }
 CC
-g++ -std=c++20 -O2 "$root/bench/open_loop_floor.cc" -o "$work/open_loop_floor"
-# floor_with N: CPU seconds of the floor client sending N requests at the open-loop rate.
-floor_with() { cpu "$work/open_loop_floor" 127.0.0.1 "$port" /v1/completions "$work/post.json" 4000 "$1"; }
+g++ -std=c++20 -O2 "$root/bench/open_loop_minimal.cc" -o "$work/open_loop_minimal"
+# minimal_with N: CPU seconds of the minimal client sending N requests at the open-loop rate.
+minimal_with() { cpu "$work/open_loop_minimal" 127.0.0.1 "$port" /v1/completions "$work/post.json" 4000 "$1"; }
 simd_kernels=$(g++ -std=c++20 -O2 "$work/simd.cc" -lsimdjson -o "$work/simd" && "$work/simd" || echo "simdjson probe failed")
 
 echo "measuring instructions (callgrind) ..." >&2
@@ -135,7 +135,7 @@ echo "measuring CPU time ..." >&2
 c1=${C1:-4000}; c2=${C2:-20000}
 a_c1=$(aiperf_with cpu $c1 "${ns[@]}"); a_c2=$(aiperf_with cpu $c2 "${ns[@]}")
 o_c1=$(aiperf_with cpu $c1 "${ol[@]}"); o_c2=$(aiperf_with cpu $c2 "${ol[@]}")
-f_c1=$(floor_with $c1); f_c2=$(floor_with $c2)
+f_c1=$(minimal_with $c1); f_c2=$(minimal_with $c2)
 lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo "?")
 wc1=$(cpu wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wcr1=$(wrk_requests)
 wc2=$(cpu wrk -t1 -c32 -d5s -s "$work/post.lua" "$url/v1/completions"); wcr2=$(wrk_requests)
@@ -175,8 +175,8 @@ print("CPU per request (user+sys, marginal over %d..%d requests; wrk over 1 s..5
 print(f"  aiperf non-streaming: {a_cpu:.1f} us   wrk: {w_cpu:.1f} us   aiperf / wrk: {a_cpu / w_cpu:.2f}x (target <= 1.3x)")
 f_cpu = per($f_c1, $f_c2, c1, c2) * 1e6
 print(f"  aiperf open loop (--request-rate 4000): {o_cpu:.1f} us/request (target <= 15), schedule_lag p99 $lag ms")
-print(f"  floor open-loop client (bench/open_loop_floor.cc, 4000 req/s): {f_cpu:.1f} us/request   "
-      f"aiperf / floor: {o_cpu / f_cpu:.2f}x")
+print(f"  minimal open-loop client (bench/open_loop_minimal.cc, 4000 req/s): {f_cpu:.1f} us/request   "
+      f"aiperf / minimal: {o_cpu / f_cpu:.2f}x")
 if $b_c2 > 0:
     b_cpu = per($b_c1, $b_c2, c1, c2) * 1e6; b_ol = per($b_o1, $b_o2, c1, c2) * 1e6
     print(f"  baseline aiperf: non-streaming {b_cpu:.1f} us ({b_cpu / w_cpu:.2f}x wrk), open loop {b_ol:.1f} us/request")

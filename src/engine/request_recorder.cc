@@ -142,7 +142,7 @@ void RequestRecorder::handle_event(StreamEvent event, int64_t ts_ns) {
 // Streamed chunks are staged as a stamp and two sizes each, their text in one buffer, and
 // become the record's chunks once, at the end: appending never moves a chunk's strings.
 void RequestRecorder::stage_chunk(int64_t ts_ns, std::string_view content, std::string_view reasoning) {
-  if (staged_.capacity() == 0) {  // a stream's first chunk: room for the usual few dozen at once
+  if (staged_.capacity() == 0) {  // a stream's first chunk: room for 16 at once, not 1, 2, 4...
     staged_.reserve(kStagedChunksAtFirst);
     staged_text_.reserve(kStagedTextAtFirst);
   }

@@ -1,10 +1,11 @@
-// The floor of an open-loop HTTP/1.1 client on this machine: the least a client can do to send
-// requests at fixed times and read their responses. One thread, one epoll set, one timerfd re-armed
-// for every send (absolute time), keep-alive connections, one write and one read per request,
-// Content-Length responses only, no parsing beyond finding the head's end. Nothing is recorded.
-// bench/request_cost.sh runs it next to aiperf's open loop: what the kernel and the wake-ups cost
-// per request, which no client can avoid without batching sends or spinning.
-// Usage: open_loop_floor HOST PORT PATH BODY_FILE RATE COUNT   (prints "completed N")
+// A minimal open-loop HTTP/1.1 client: about the least a client can do to send requests at fixed
+// times and read their responses. One thread, one epoll set, one timerfd re-armed for every send
+// (absolute time, edge-triggered: re-arming clears it, so it is never read), keep-alive
+// connections, one send and one recv per request, Content-Length responses only, no parsing beyond
+// finding the head's end, nothing recorded. bench/request_cost.sh runs it next to aiperf's open
+// loop: what the kernel and the wake-ups cost per request here, which a client cannot avoid without
+// batching sends or spinning.
+// Usage: open_loop_minimal HOST PORT PATH BODY_FILE RATE COUNT   (prints "completed N skipped M")
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -74,7 +75,7 @@ void arm(int timer, int64_t at_ns) {
 
 int main(int argc, char** argv) {
   if (argc != 7) {
-    std::fprintf(stderr, "usage: open_loop_floor HOST PORT PATH BODY_FILE RATE COUNT\n");
+    std::fprintf(stderr, "usage: open_loop_minimal HOST PORT PATH BODY_FILE RATE COUNT\n");
     return 2;
   }
   const char* host = argv[1];
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
     idle.push_back(i);
   }
   int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
-  epoll_event tev{EPOLLIN, {.u32 = kConnections}};
+  epoll_event tev{EPOLLIN | EPOLLET, {.u32 = kConnections}};
   epoll_ctl(ep, EPOLL_CTL_ADD, timer, &tev);
 
   const int64_t start = now_ns() + 10'000'000;
@@ -111,8 +112,6 @@ int main(int argc, char** argv) {
     for (int e = 0; e < n; ++e) {
       uint32_t id = events[e].data.u32;
       if (id == kConnections) {
-        uint64_t ticks;
-        (void)!read(timer, &ticks, sizeof ticks);
         const int64_t now = now_ns();
         while (sent + skipped < count && start + (sent + skipped) * period_ns <= now) {
           if (idle.empty()) { ++skipped; continue; }
