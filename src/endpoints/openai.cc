@@ -255,22 +255,17 @@ OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string defa
   return s;
 }
 
-namespace {
-// A payload: the end marker, or a chunk or body read by `fast` (declined: the general parser).
-template <class Fast>
-ParsedEvent parse_openai_with(std::string_view payload, Fast&& fast) {
+// A payload: the end marker, or a chunk or body read by the fast path (declined: the general parser).
+ParsedEvent parse_openai_event(std::string_view payload) {
   std::string_view text = trim(payload);
   if (text == "[DONE]") {
     ParsedEvent out;
     out.response.done = true;
     return out;
   }
-  if (auto parsed = fast(text)) return std::move(*parsed);
+  if (auto parsed = parse_openai_chunk_fast(text)) return std::move(*parsed);
   return parse_openai_event_general(text);
 }
-}  // namespace
-
-ParsedEvent parse_openai_event(std::string_view payload) { return parse_openai_with(payload, parse_openai_chunk_fast); }
 
 ParsedEvent parse_openai_event_general(std::string_view payload) {
   ParsedEvent out;
@@ -375,15 +370,19 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
   }
   if (event.type.empty()) return parse_openai_event(event.data);  // a whole body or an NDJSON line
   if (event.type != "message") return {};
-  return parse_openai_with(event.data, parse_openai_stream_chunk);  // an SSE chunk of a stream
+  ParsedEvent out;  // an SSE chunk of a stream
+  parse_stream_chunk_into(event.data, out);
+  return out;
 }
 
 void OpenAiEndpoint::parse_event_into(const StreamEvent& event, ParsedEvent& out) const {
-  if (event.type != "message") {
-    out = parse_event(event);
-    return;
-  }
-  std::string_view text = trim(event.data);
+  if (event.type == "message") return parse_stream_chunk_into(event.data, out);
+  out = parse_event(event);
+}
+
+// An SSE chunk: the end marker, or the chunk on its stream's shape, the fast path, else the general parser.
+void OpenAiEndpoint::parse_stream_chunk_into(std::string_view data, ParsedEvent& out) {
+  std::string_view text = trim(data);
   if (text == "[DONE]") {
     reset_event(out);
     out.response.done = true;

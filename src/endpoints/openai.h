@@ -85,6 +85,8 @@ class OpenAiEndpoint : public Endpoint, public InPlaceEventParser {
   void prepare_templates();
 
  private:
+  /// An SSE `message` event's data into `out`: what parse_event and parse_event_into answer for one.
+  static void parse_stream_chunk_into(std::string_view data, ParsedEvent& out);
   OpenAiSettings settings_;
   /// Per request shape (bit 0: streaming, bit 1: max_tokens set); empty when extra fields
   /// contain a sentinel.
