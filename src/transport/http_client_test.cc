@@ -755,6 +755,47 @@ TEST(HttpClientStaleTest, ConnectionClosedRightAfterItsResponseIsRetriedWhenReus
   EXPECT_EQ(run.accepted, 2);
 }
 
+// A request that cannot go on the wire is refused before any connection, with what is wrong;
+// the client goes on serving good requests.
+TEST(HttpClientRequestCheckTest, RequestsWithBadMethodTargetOrHeadersAreRefusedBeforeConnecting) {
+  RawServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  Harness h(options_for(server.port()));
+  struct Bad {
+    std::function<void(HttpRequest&)> spoil;
+    std::string why;
+  };
+  const std::vector<Bad> cases = {
+      {[](HttpRequest& r) { r.method = "PO ST"; }, "bad method 'PO ST'"},
+      {[](HttpRequest& r) { r.method = ""; }, "bad method ''"},
+      {[](HttpRequest& r) { r.target = ""; }, "empty target"},
+      {[](HttpRequest& r) { r.target = "/a b"; }, "whitespace or control character in target"},
+      {[](HttpRequest& r) { r.headers.emplace_back("Bad Name", "x"); }, "bad header name 'Bad Name'"},
+      {[](HttpRequest& r) { r.headers.emplace_back("X-Colon:", "x"); }, "bad header name 'X-Colon:'"},
+      {[](HttpRequest& r) { r.headers.emplace_back("", "x"); }, "bad header name ''"},
+      {[](HttpRequest& r) { r.headers.emplace_back("X-Cr", "a\rb"); }, "CR, LF or NUL in the value of header 'X-Cr'"},
+      {[](HttpRequest& r) { r.headers.emplace_back("X-Lf", "a\nb"); }, "CR, LF or NUL in the value of header 'X-Lf'"},
+      {[](HttpRequest& r) { r.headers.emplace_back("X-Nul", std::string("a\0b", 3)); },
+       "CR, LF or NUL in the value of header 'X-Nul'"},
+  };
+  std::vector<Outcome*> refused;
+  for (const Bad& bad : cases) {
+    HttpRequest r = chat(2, false);
+    bad.spoil(r);
+    refused.push_back(&h.submit(std::move(r)));
+  }
+  ASSERT_TRUE(h.wait_all(5s));
+  Outcome& good = h.submit(chat(2, false, {{"X-Fine", "tab\tand spaces are values"}}));
+  ASSERT_TRUE(h.wait_all(5s));
+  h.finish();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    ASSERT_TRUE(refused[i]->error.has_value()) << cases[i].why;
+    EXPECT_EQ(refused[i]->error->kind, TransportErrorKind::kProtocol) << cases[i].why;
+    EXPECT_EQ(refused[i]->error->message, "invalid request: " + cases[i].why);
+  }
+  EXPECT_TRUE(good.ok()) << good.describe();
+  EXPECT_EQ(server.accepted(), 1) << "only the good request connected";
+}
+
 // ---- scale ----
 
 // A 3 s TTFT keeps every stream open long enough for all 1,000 to connect, even
