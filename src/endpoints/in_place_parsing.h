@@ -1,7 +1,8 @@
 // What a built-in endpoint offers beyond the SDK's Endpoint: parsing a streamed event into the
-// caller's event. A stream's chunks then reuse one event (its strings keep their buffers) instead
-// of building, moving and freeing a new one per chunk. Plugins keep Endpoint::parse_event; the
-// request recorder asks for this interface once per request (dynamic_cast) and falls back to it.
+// caller's event (a stream's chunks then reuse one event, its strings keep their buffers, instead
+// of building, moving and freeing a new one per chunk), and the promise that its request bodies
+// are valid JSON (inputs.json then writes them without checking each). Plugins keep
+// Endpoint::parse_event and are checked; the engine asks for these interfaces once (dynamic_cast).
 #pragma once
 
 #include "aiperf/sdk/endpoint.h"
@@ -17,6 +18,13 @@ class InPlaceEventParser {
 
  protected:
   ~InPlaceEventParser() = default;
+};
+
+/// An endpoint whose request bodies are always valid JSON text (dumped from a DOM, or rendered
+/// from a template that was: BodyTemplate).
+class JsonBodyEndpoint {
+ protected:
+  ~JsonBodyEndpoint() = default;
 };
 
 /// Sets `event` to a default event, keeping its strings' buffers.

@@ -63,7 +63,7 @@ ParsedResponse parse_openai_payload(std::string_view payload);
 
 /// What the three OpenAI endpoints share: settings, headers, extra body fields, parsing.
 /// Each subclass only says how its request body looks.
-class OpenAiEndpoint : public Endpoint, public InPlaceEventParser {
+class OpenAiEndpoint : public Endpoint, public InPlaceEventParser, public JsonBodyEndpoint {
  public:
   /// The request, its body from the shape's BodyTemplate (the DOM path when there is none).
   HttpRequestSpec format_request(const RequestInput& input) const final;

@@ -42,6 +42,28 @@ TEST(OpenAiEndpointTest, ChatStreamingRequestAsksForUsage) {
   EXPECT_EQ(header(spec, "Accept"), "text/event-stream");
 }
 
+// inputs.json copies these bodies unchecked (JsonBodyEndpoint): every one must be valid JSON,
+// whatever the text (escapes, control characters, non-ASCII; text that is not UTF-8 is refused).
+TEST(OpenAiEndpointTest, EveryOpenAiEndpointPromisesAndSendsValidJsonBodies) {
+  const ChatEndpoint chat{PluginConfig{}};
+  const CompletionsEndpoint completions{PluginConfig{}};
+  const EmbeddingsEndpoint embeddings{PluginConfig{}};
+  for (const Endpoint* e : std::initializer_list<const Endpoint*>{&chat, &completions, &embeddings}) {
+    EXPECT_NE(dynamic_cast<const JsonBodyEndpoint*>(e), nullptr);
+    for (std::string text : {"plain", "a \"quote\" \\ and\n\t\x01\x1f", "caf\xc3\xa9 \xe2\x82\xac", "bad \xff utf-8"}) {
+      RequestInput input = chat_input(false);
+      input.messages = {{"system", text}, {"user", text}};
+      input.model = text;
+      try {
+        const std::string body = e->format_request(input).body;
+        EXPECT_TRUE(json::accept(body)) << body;
+      } catch (const std::exception&) {
+        EXPECT_EQ(text, "bad \xff utf-8") << "only text that is not UTF-8 may be refused";
+      }
+    }
+  }
+}
+
 TEST(OpenAiEndpointTest, NonStreamingRequestOmitsStreamFields) {
   CompletionsEndpoint completions{PluginConfig{}};
   auto spec = completions.format_request(chat_input(false));

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <new>
+#include <utility>
+
 #include "base/utf8.h"
 #include "metrics/server_timing.h"
 
@@ -24,6 +27,45 @@ std::string one_line(std::string_view text) {
 }
 
 }  // namespace
+
+namespace {
+
+// Freed recorders of this thread, as a list threaded through their storage; returned to the
+// heap when the thread ends.
+struct FreeRecorders {
+  struct Block {
+    Block* next;
+  };
+  Block* head = nullptr;
+  std::size_t count = 0;
+  ~FreeRecorders() {
+    while (head != nullptr) ::operator delete(std::exchange(head, head->next));
+  }
+};
+thread_local FreeRecorders free_recorders;
+
+// Under sanitizers every recorder comes from the heap: a use after free stays visible.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRecycle = false;
+#else
+constexpr bool kRecycle = true;
+#endif
+
+}  // namespace
+
+void* RequestRecorder::operator new(std::size_t size) {
+  FreeRecorders& free = free_recorders;
+  if (!kRecycle || size != sizeof(RequestRecorder) || free.head == nullptr) return ::operator new(size);
+  --free.count;
+  return std::exchange(free.head, free.head->next);
+}
+
+void RequestRecorder::operator delete(void* block, std::size_t size) noexcept {
+  FreeRecorders& free = free_recorders;
+  if (!kRecycle || size != sizeof(RequestRecorder) || free.count >= kKeptPerThread) return ::operator delete(block);
+  free.head = ::new (block) FreeRecorders::Block{free.head};
+  ++free.count;
+}
 
 RequestRecorder::RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord record, RecordCallback done)
     : endpoint_(endpoint.endpoint),

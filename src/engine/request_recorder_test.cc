@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "base/utf8.h"
 #include "endpoints/openai.h"
 
@@ -102,6 +104,36 @@ TEST(RequestRecorderTest, NonStreamedBodyIsOneChunkAtTheLastRead) {
   ASSERT_EQ(h.out->responses.size(), 1u);
   EXPECT_EQ(h.out->responses[0].content, "hi there");
   EXPECT_EQ(h.out->responses[0].timestamp_ns, 40);
+}
+
+// A recorder's storage is kept for the next request of the thread (one past glibc's thread
+// cache per request otherwise), up to kKeptPerThread; a recycled one starts clean.
+TEST(RequestRecorderTest, AFreedRecorderIsReusedByTheNextAndStartsClean) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "recorders are not recycled under sanitizers";
+#endif
+  Harness h;
+  auto first = h.make(false);
+  first->on_sent(10);
+  first->on_headers(500, {}, 20);
+  first->on_body("half an error", 30);
+  const void* storage = first.get();
+  first.reset();
+  auto second = h.make(false);
+  EXPECT_EQ(static_cast<const void*>(second.get()), storage);
+  second->on_sent(10);
+  second->on_headers(200, {}, 20);
+  second->on_body(R"({"choices":[{"message":{"content":"ok"}}]})", 30);
+  second->on_complete(std::nullopt);
+  ASSERT_TRUE(h.out->ok());
+  EXPECT_EQ(h.out->responses.at(0).content, "ok");
+
+  std::vector<std::unique_ptr<RequestRecorder>> many;
+  for (std::size_t i = 0; i < RequestRecorder::kKeptPerThread + 10; ++i) many.push_back(h.make(false));
+  std::set<const void*> addresses;
+  for (const auto& r : many) addresses.insert(r.get());
+  EXPECT_EQ(addresses.size(), many.size()) << "a recycled block is handed out once";
+  many.clear();  // the first kKeptPerThread are kept, the rest go back to the heap
 }
 
 TEST(RequestRecorderTest, HttpErrorKeepsStatusAndBody) {

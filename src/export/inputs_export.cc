@@ -9,7 +9,7 @@ namespace aiperf::exporting {
 
 InputsExport::InputsExport(const std::filesystem::path& path) : file_(path) { file_.append("{\"data\": [\n"); }
 
-void InputsExport::add(std::string_view request_id, std::string_view body) {
+void InputsExport::add(std::string_view request_id, std::string_view body, bool known_json) {
   std::string& out = pending_;
   if (!first_) out += ",\n";
   first_ = false;
@@ -20,7 +20,7 @@ void InputsExport::add(std::string_view request_id, std::string_view body) {
   // Endpoint bodies are JSON and are written as they were sent; anything else is quoted.
   // json_valid (one pass, no DOM) says yes to every valid body; nlohmann has the last word
   // on the rest (nesting deeper than json_valid's limit, a leading BOM).
-  if (json_valid(body) || nlohmann::json::accept(body)) out += body;
+  if (known_json || json_valid(body) || nlohmann::json::accept(body)) out += body;
   else out += nlohmann::json(std::string(body)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out += "]}";
   // Written in blocks, not a write(2) per request: the file is only published by commit().

@@ -36,6 +36,24 @@ TEST(InputsExportTest, WritesEveryPayloadAsSentUnderItsSessionId) {
   EXPECT_TRUE(j["data"][1]["payloads"][0].is_string());
 }
 
+// A body the endpoint vouches for (JsonBodyEndpoint) is copied without the per-request check; any
+// other body is checked and quoted when it is not JSON.
+TEST(InputsExportTest, AKnownJsonBodyIsCopiedUncheckedAndOnlyAnUnknownOneIsChecked) {
+  testing::TempDir dir;
+  auto path = dir.path() / "inputs.json";
+  {
+    InputsExport inputs(path);
+    inputs.add("run-0", "[1, 2", /*known_json=*/true);
+    inputs.add("run-1", "[1, 2", /*known_json=*/false);
+    inputs.commit();
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(R"("session_id": "run-0", "payloads": [[1, 2])"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(R"("session_id": "run-1", "payloads": ["[1, 2"])"), std::string::npos) << text.str();
+}
+
 TEST(InputsExportTest, AnEmptyRunIsAnEmptyList) {
   testing::TempDir dir;
   auto path = dir.path() / "inputs.json";

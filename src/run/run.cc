@@ -17,6 +17,7 @@
 #include "hooks/hook_host_client.h"
 #include "plugin/factory.h"
 #include "report/report.h"
+#include "endpoints/in_place_parsing.h"
 #include "engine/local_exchange.h"
 #include "run/rank_exchange.h"
 #include "run/signal_watcher.h"
@@ -510,6 +511,7 @@ Expected<std::unique_ptr<RunSink>> open_sink(const RunPlan& plan, RankExchange* 
     problem = make_error(ErrorCode::kIo, "rank 0 could not open its exports");
   }
   if (problem) return fail(std::move(*problem));
+  if (sink && dynamic_cast<const endpoints::JsonBodyEndpoint*>(plan.endpoint.get())) sink->trust_json_bodies();
   if (sink && plan.options.slice_duration) sink->enable_timeslices(std::llround(*plan.options.slice_duration * 1e9));
   return sink;
 }

@@ -57,7 +57,7 @@ void RunSink::add_payload(const engine::PhasePlan& plan, std::string_view reques
   if (plan.name != "profiling" || !inputs_) return;
   try {
     // Secrets never sit in bodies (the API key is a header), but an --extra-inputs value might.
-    if (scrubber_.empty()) inputs_->add(request_id, body);
+    if (scrubber_.empty()) inputs_->add(request_id, body, json_bodies_);
     else inputs_->add(request_id, scrubber_.scrub(body));
   } catch (const std::exception& e) {
     if (write_error_.empty()) write_error_ = e.what();

@@ -47,6 +47,9 @@ class RunSink {
   /// The offset added to now_ns() stamps to write them as epoch ns (the JSONL's clock).
   int64_t wall_offset_ns() const { return wall_offset_ns_; }
 
+  /// The endpoint's request bodies are valid JSON by construction (endpoints::JsonBodyEndpoint):
+  /// inputs.json writes them unchecked, unless secrets are scrubbed from them.
+  void trust_json_bodies() { json_bodies_ = true; }
   /// --slice-duration: from now on profiling requests are also grouped by time slice.
   void enable_timeslices(int64_t slice_ns) { timeslices_.emplace(slice_ns); }
   /// Adds a profiling request (not cancelled) to the slice of its send time since `phase_start_ns` (now_ns clock).
@@ -76,6 +79,7 @@ class RunSink {
   exporting::ConversationMetrics conversations_;
   std::string write_error_;
   std::string line_;  // the JSONL line being written
+  bool json_bodies_ = false;
 };
 
 }  // namespace aiperf::run
