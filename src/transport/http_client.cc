@@ -31,8 +31,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <list>
@@ -94,10 +95,13 @@ constexpr int64_t kPeekAfterIdleNs = 100'000'000;
 // A connection keeps the field list (views, 32 bytes each) of responses with up to this many fields.
 constexpr std::size_t kKeptHeaderFields = 16;
 
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive (field names are ASCII; std::tolower would follow the locale).
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }
@@ -780,17 +784,30 @@ class HttpClient::Impl {
     c.keep_alive = false;
   }
 
+  // Writes pieces at a cursor into a buffer sized for all of them beforehand: a head is ~30
+  // pieces, and string::append (a call, a capacity check, a memcpy call each) was ~700
+  // instructions of a request.
+  struct HeadWriter {
+    char* p;
+    HeadWriter& operator<<(std::string_view s) {
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
+      return *this;
+    }
+  };
+
   void build_head(Connection& c, const HttpRequest& r) {
-    using namespace std::string_view_literals;  // literals appended without a strlen each
-    std::string& h = c.head;
-    h.clear();
-    // One allocation (the head is released once the response head arrived): the request line, the
-    // caller's fields, and the few the client adds.
-    std::size_t size = r.method.size() + r.target.size() + 160 + origins_[c.origin].host_header.size() +
-                       options_.accept_encoding.size();
+    using namespace std::string_view_literals;
+    const std::string_view host = origins_[c.origin].host_header;
+    const std::string_view accept_encoding = options_.accept_encoding;
+    // The request line, the caller's fields and the few the client adds (their names, values and
+    // the longest Content-Length are within the constant).
+    std::size_t size = r.method.size() + r.target.size() + 160 + host.size() + accept_encoding.size();
     for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
-    h.reserve(size);
-    h.append(r.method).append(" "sv).append(r.target).append(" HTTP/1.1\r\n"sv);
+    std::string& h = c.head;
+    h.resize(size);  // one allocation (the head is released once the response head arrived)
+    HeadWriter w{h.data()};
+    w << r.method << " "sv << r.target << " HTTP/1.1\r\n"sv;
     bool has_host = false;
     bool has_connection = false;
     bool has_accept_encoding = false;
@@ -803,17 +820,18 @@ class HttpClient::Impl {
         has_connection = true;
         if (icontains(value, "close")) c.close_after = true;
       }
-      h.append(name).append(": "sv).append(value).append("\r\n"sv);
+      w << name << ": "sv << value << "\r\n"sv;
     }
-    if (!has_host) h.append("Host: "sv).append(origins_[c.origin].host_header).append("\r\n"sv);
+    if (!has_host) w << "Host: "sv << host << "\r\n"sv;
     if (!r.body.empty() || method_has_body(r.method)) {
-      h.append("Content-Length: "sv).append(std::to_string(r.body.size())).append("\r\n"sv);
+      char digits[24];
+      const char* end = std::to_chars(digits, digits + sizeof digits, r.body.size()).ptr;
+      w << "Content-Length: "sv << std::string_view(digits, static_cast<std::size_t>(end - digits)) << "\r\n"sv;
     }
-    if (!has_connection) h.append("Connection: keep-alive\r\n"sv);
-    if (!has_accept_encoding && !options_.accept_encoding.empty()) {
-      h.append("Accept-Encoding: "sv).append(options_.accept_encoding).append("\r\n"sv);
-    }
-    h.append("\r\n"sv);
+    if (!has_connection) w << "Connection: keep-alive\r\n"sv;
+    if (!has_accept_encoding && !accept_encoding.empty()) w << "Accept-Encoding: "sv << accept_encoding << "\r\n"sv;
+    w << "\r\n"sv;
+    h.resize(static_cast<std::size_t>(w.p - h.data()));
   }
 
   // TLS: OpenSSL may hold decrypted bytes the socket no longer shows, so reads go through the stream.
