@@ -11,6 +11,7 @@
 // payloads and send times, as a single-process run of the same seed.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "base/error.h"
@@ -45,6 +46,37 @@ class Segment {
   Segment(int index, int count) : index_(index), count_(count) {}
   int index_ = 0;
   int count_ = 1;
+};
+
+/// A request count shared by conversation rather than by request. When a split run's dataset has
+/// multi-turn conversations, a share of the count would cut conversations one process sends whole.
+/// Instead every part takes each item of the whole schedule (its own and the other parts', in the
+/// schedule's order) with its number of turns: one process starts an item only while the turns of
+/// the items before it are under the count, and the item that reaches the count sends only the
+/// turns left. Every part keeps the same tally, so together the parts send the count's turns, and
+/// the same conversations, as one process whose turns all succeed.
+class TurnLedger {
+ public:
+  /// No count: every item sends all its turns.
+  TurnLedger() = default;
+  /// The whole run's count of requests (turns); 0 = no count.
+  explicit TurnLedger(std::uint64_t whole_count) : count_(whole_count) {}
+
+  bool active() const { return count_ != 0; }
+  /// The next item of the whole schedule, of `turns` turns: how many of them are sent (0: none, the
+  /// count was reached before it).
+  std::uint64_t take(std::uint64_t turns) {
+    if (!active()) return turns;
+    const std::uint64_t before = taken_;
+    taken_ = std::min(count_, taken_ + turns);
+    return taken_ - before;
+  }
+  /// No later item sends anything.
+  bool done() const { return active() && taken_ >= count_; }
+
+ private:
+  std::uint64_t count_ = 0;
+  std::uint64_t taken_ = 0;  // turns of the items taken so far, at most count_
 };
 
 }  // namespace aiperf::distributed

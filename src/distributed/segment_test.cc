@@ -66,5 +66,50 @@ TEST(SegmentTest, AnIndexOutsideTheCountIsRejected) {
   EXPECT_EQ(Segment::make(4, 4).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(TurnLedgerTest, ItemsAreStartedWhileTheTurnsBeforeThemAreUnderTheCountAndTheLastIsCut) {
+  TurnLedger ledger(10);  // conversations of 3 turns: 3 + 3 + 3 + 1
+  EXPECT_EQ(ledger.take(3), 3u);
+  EXPECT_EQ(ledger.take(3), 3u);
+  EXPECT_EQ(ledger.take(3), 3u);
+  EXPECT_FALSE(ledger.done());
+  EXPECT_EQ(ledger.take(3), 1u);
+  EXPECT_TRUE(ledger.done());
+  EXPECT_EQ(ledger.take(1), 0u);
+}
+
+TEST(TurnLedgerTest, WithoutACountEveryItemSendsAllItsTurns) {
+  TurnLedger ledger;
+  EXPECT_FALSE(ledger.active());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(ledger.take(7), 7u);
+  EXPECT_FALSE(ledger.done());
+}
+
+// The parts share a count as one process would: together they send the count's turns, each
+// conversation whole or not at all, save the one that reaches the count.
+TEST(TurnLedgerTest, PartsTakingTheWholeScheduleSendTheCountAndCutOneConversation) {
+  const std::vector<std::uint64_t> turns = {4, 1, 7, 2, 2, 5, 3, 6, 1, 4, 2, 8};
+  for (int parts = 1; parts <= 4; ++parts) {
+    for (std::uint64_t count = 1; count <= 45; ++count) {
+      std::uint64_t sent = 0, cut = 0, started = 0;
+      for (int p = 0; p < parts; ++p) {
+        TurnLedger ledger(count);
+        const Segment part = *Segment::make(p, parts);
+        for (std::size_t i = 0; i < turns.size(); ++i) {
+          const std::uint64_t n = ledger.take(turns[i]);
+          if (!part.owns(i) || n == 0) continue;
+          sent += n, ++started;
+          if (n < turns[i]) ++cut;
+        }
+      }
+      const std::uint64_t total = 45;  // the schedule's turns
+      EXPECT_EQ(sent, std::min(count, total)) << parts << " parts, count " << count;
+      EXPECT_LE(cut, 1u) << parts << " parts, count " << count;
+      std::uint64_t one_process = 0;  // items one process starts: those with fewer turns before them than the count
+      for (std::uint64_t i = 0, before = 0; i < turns.size() && before < count; before += turns[i++]) ++one_process;
+      EXPECT_EQ(started, one_process) << parts << " parts, count " << count;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace aiperf::distributed

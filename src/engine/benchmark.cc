@@ -175,7 +175,7 @@ void Benchmark::start_phase(std::size_t index) {
   runner_ = std::make_unique<PhaseRunner>(
       PhaseInputs{in_.client, in_.url, in_.endpoint, in_.sampler, in_.dataset, *strategy_, in_.max_in_flight,
                   payload_observer(index)},
-      in_.defaults, plan.name, plan.request_count,
+      in_.defaults, plan.name, plan.request_count, plan.whole_request_count,
       [this, index](FinishedRequest&& done) { request_finished(index, std::move(done)); },
       // Finishing tears the runner down: do it after the runner's own call returns,
       // and once every request of the phase is counted.

@@ -31,6 +31,9 @@ struct PhasePlan {
   uint64_t request_count = 0;         ///< Stop issuing after this many (0 = no limit).
   std::optional<double> duration_s;   ///< Stop issuing after this long.
   double grace_period_s = 30;         ///< After the duration or an interrupt: wait this long, then cancel.
+  /// A part of a split run with conversations: the whole run's count, shared by conversation
+  /// (PhaseRunner, distributed::TurnLedger); request_count is then the part's approximate share. 0: not shared so.
+  uint64_t whole_request_count = 0;
 };
 
 /// What a phase produced.

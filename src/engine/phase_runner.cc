@@ -34,13 +34,14 @@ CreditReturn credit_return(const metrics::RequestMetrics& m, const metrics::Requ
 }
 
 PhaseRunner::PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
-                         uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
-                         std::function<void()> on_finished)
+                         uint64_t request_count, uint64_t whole_request_count,
+                         std::function<void(FinishedRequest&&)> on_request, std::function<void()> on_finished)
     : in_(inputs),
       recorder_endpoint_(in_.endpoint),
       defaults_(std::move(defaults)),
       phase_(std::move(phase)),
       request_count_(request_count),
+      ledger_(whole_request_count),
       on_request_(std::move(on_request)),
       on_finished_(std::move(on_finished)) {
   // Each request's record names its server: the texts are made once, not per request.
@@ -68,15 +69,22 @@ bool PhaseRunner::pick_cancel(uint64_t session) {
 }
 
 // The sampler's entry for this part's next credit: its draw at the credit's place in the whole
-// schedule (the parts' draws in between are made and dropped, so a seeded sequence stays one).
+// schedule (the parts' draws in between are made and dropped, so a seeded sequence stays one, and
+// taken by the ledger, so a count shared by conversation stays the whole schedule's).
 std::size_t PhaseRunner::draw_index() {
   const auto& part = defaults_.segment;
   std::size_t kept = 0;
   for (int i = 0; i < part.count(); ++i) {
     const std::size_t drawn = in_.sampler.next_index();
-    if (i == part.index()) kept = drawn;
+    const uint64_t turns = ledger_.take(turns_of(drawn));
+    if (i == part.index()) kept = drawn, credit_turns_ = turns;
   }
   return kept;
+}
+
+// A conversation's turns; 1 for a single request (or an index past the dataset: one failed request).
+uint64_t PhaseRunner::turns_of(std::size_t index) const {
+  return index < in_.dataset.size() ? in_.dataset[index].next_turns.size() + 1 : 1;
 }
 
 std::string PhaseRunner::request_id(uint64_t session) const {
@@ -138,7 +146,10 @@ void PhaseRunner::pump() {
       return;  // pumped again when a credit returns
     }
     // A split open-loop run: every part walks the whole schedule and sends the credits it owns.
-    if (defaults_.open_loop && !defaults_.segment.owns(schedule_position_++)) continue;
+    if (defaults_.open_loop && !defaults_.segment.owns(schedule_position_++)) {
+      if (credit.dataset_index) ledger_.take(turns_of(*credit.dataset_index));  // drawn ones: in draw_index()
+      continue;
+    }
     int64_t at = start_ns_ + credit.send_at_ns;
     if (at <= now) {
       send(credit, at);
@@ -169,16 +180,19 @@ void PhaseRunner::send(const Credit& credit, int64_t scheduled_ns) {
     stop_issuing(std::string("dataset sampler failed: ") + e.what());
     return;
   }
+  if (credit.dataset_index) credit_turns_ = ledger_.take(turns_of(index));
+  if (credit_turns_ == 0) return;  // the whole count was reached before this credit: the caller finishes
   ++in_flight_;
   if (index < in_.dataset.size() && in_.dataset[index].conversation) {
     const uint64_t id = defaults_.segment.global_index(conversations_started_++);
     Conversation c;
     c.entry = &in_.dataset[index];
     c.history = c.entry->messages;
+    c.turns = static_cast<uint32_t>(credit_turns_);
     c.scheduled_ns = scheduled_ns;
     c.url_index = pick_url(defaults_.segment.global_index(issued_));  // every turn goes to the server of the first
     conversations_.emplace(id, std::move(c));
-    pending_turns_ += in_.dataset[index].next_turns.size() + 1;
+    pending_turns_ += credit_turns_;
     send_turn(id, scheduled_ns);
     return;
   }
@@ -289,7 +303,7 @@ bool PhaseRunner::continue_conversation(uint64_t conversation_id, const metrics:
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end()) return false;
   Conversation& c = it->second;
-  if (!record.ok() || stopped_ || count_reached() || c.next_turn > c.entry->next_turns.size()) {
+  if (!record.ok() || stopped_ || count_reached() || c.next_turn >= c.turns) {
     end_conversation(it);
     return false;
   }
@@ -341,7 +355,7 @@ void PhaseRunner::send_in_held_slot(int64_t scheduled_ns) {
 }
 
 void PhaseRunner::end_conversation(std::map<uint64_t, Conversation>::iterator it) {
-  pending_turns_ -= it->second.entry->next_turns.size() + 1 - it->second.next_turn;  // turns it will not send
+  pending_turns_ -= it->second.turns - it->second.next_turn;  // turns it will not send
   in_.client.end_session(session_key(it->first));
   conversations_.erase(it);
 }
@@ -368,7 +382,7 @@ void PhaseRunner::complete(metrics::RequestRecord&& record, uint64_t session, in
 void PhaseRunner::maybe_finish() {
   if (finished_ || in_flight_ > 0) return;
   // A pending send timer holds the phase open only while it may still send.
-  if (!stopped_ && (timer_pending_ || !count_reached())) return;
+  if (!stopped_ && (timer_pending_ || !nothing_left_to_send())) return;
   finished_ = true;
   if (on_finished_) on_finished_();
 }

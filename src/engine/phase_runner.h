@@ -81,11 +81,14 @@ CreditReturn credit_return(const metrics::RequestMetrics& m, const metrics::Requ
                            int64_t scheduled_ns, int64_t phase_start_ns);
 
 /// Drives one phase until `request_count` requests have completed (0 = no limit), the
-/// strategy says stop, or stop_issuing() is called.
+/// strategy says stop, or stop_issuing() is called. `whole_request_count`, when not 0, is the
+/// count of a split run shared by conversation (distributed::TurnLedger): the part then sends the
+/// turns of its own conversations among those the whole count allows, and `request_count` (its
+/// approximate share) is only reported.
 class PhaseRunner {
  public:
   PhaseRunner(PhaseInputs inputs, RequestDefaults defaults, std::string phase,
-              uint64_t request_count, std::function<void(FinishedRequest&&)> on_request,
+              uint64_t request_count, uint64_t whole_request_count, std::function<void(FinishedRequest&&)> on_request,
               std::function<void()> on_finished);
 
   /// Starts issuing credits, the phase starting at `start_ns` (now_ns clock; 0 or past: now). Loop thread.
@@ -111,6 +114,7 @@ class PhaseRunner {
     const dataset::DatasetEntry* entry = nullptr;
     std::vector<Message> history;  ///< Every earlier user turn and reply as received.
     uint32_t next_turn = 0;        ///< The turn to send next.
+    uint32_t turns = 0;            ///< Turns it sends: its entry's, fewer when the count cuts it.
     int64_t scheduled_ns = 0;      ///< When the credit that started it was due.
     std::size_t url_index = 0;     ///< The server (client origin) all its turns go to.
   };
@@ -131,10 +135,16 @@ class PhaseRunner {
   std::size_t pick_url(uint64_t session);
   bool pick_cancel(uint64_t session);
   std::size_t draw_index();
+  uint64_t turns_of(std::size_t index) const;
   uint64_t next_session() { return defaults_.segment.global_index(issued_++); }
-  bool count_reached() const { return request_count_ != 0 && issued_ >= request_count_; }
-  // No new credit once the requests issued plus the turns started conversations still owe reach the count.
-  bool credits_exhausted() const { return request_count_ != 0 && issued_ + pending_turns_ >= request_count_; }
+  // Shared by conversation, the count cuts only the conversation that reaches it (Conversation::turns).
+  bool count_reached() const { return !ledger_.active() && request_count_ != 0 && issued_ >= request_count_; }
+  // No new credit once the requests issued plus the turns started conversations still owe reach the
+  // count (shared by conversation: once the whole schedule's turns do).
+  bool credits_exhausted() const {
+    return ledger_.active() ? ledger_.done() : request_count_ != 0 && issued_ + pending_turns_ >= request_count_;
+  }
+  bool nothing_left_to_send() const { return ledger_.active() ? ledger_.done() : count_reached(); }
   void end_conversation(std::map<uint64_t, Conversation>::iterator it);
 
   PhaseInputs in_;
@@ -142,6 +152,8 @@ class PhaseRunner {
   RequestDefaults defaults_;
   std::string phase_;
   uint64_t request_count_;
+  distributed::TurnLedger ledger_;  // the whole count's turns, when shared by conversation
+  uint64_t credit_turns_ = 0;       // turns the credit being sent may send (its entry's, or fewer)
   std::function<void(FinishedRequest&&)> on_request_;
   std::function<void()> on_finished_;
   int64_t start_ns_ = 0;

@@ -430,13 +430,6 @@ std::vector<Error> split_problems(const RunPlan& plan, int parts, const std::str
                 fmt::format("the {} timing strategy cannot be split across {} yet (--concurrency, --request-rate and "
                             "--fixed-schedule can)", plan.options.user_centric_rate ? "--user-centric-rate" : strategy.name, what))};
   }
-  // A count is of requests, a conversation several of them: shares of a count would cut conversations.
-  for (const auto& entry : plan.data.entries) {
-    if (entry.conversation) {
-      return {bad(what == "ranks" ? "mpirun" : "--workers",
-                  fmt::format("multi-turn conversations cannot be split across {} yet", what))};
-    }
-  }
   std::vector<Error> problems;
   for (const auto& phase : plan.phases) {
     if (phase.request_count != 0 && phase.request_count < static_cast<uint64_t>(parts)) {
@@ -457,7 +450,14 @@ std::vector<Error> split_problems(const RunPlan& plan, int parts, const std::str
 PartPlan plan_part(const RunPlan& plan, distributed::Segment part) {
   PartPlan out{part, plan.phases, plan.strategy, plan.client};
   if (part.whole()) return out;
-  for (auto& phase : out.phases) phase.request_count = part.share_of(phase.request_count);  // 0 stays "no count"
+  // A count is of requests, a conversation several of them: shares of a count would cut conversations,
+  // so with conversations the parts share it by conversation (distributed::TurnLedger).
+  const bool conversations = std::any_of(plan.data.entries.begin(), plan.data.entries.end(),
+                                         [](const auto& entry) { return entry.conversation; });
+  for (auto& phase : out.phases) {
+    if (conversations) phase.whole_request_count = phase.request_count;
+    phase.request_count = part.share_of(phase.request_count);  // 0 stays "no count"
+  }
   // An open loop's cap is shared (the shares sum to the whole); a closed loop's concurrency is
   // shared by the strategy itself, which also stripes a ramp's slots over the parts.
   if (out.strategy.name == "concurrency") {

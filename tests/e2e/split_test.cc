@@ -52,23 +52,44 @@ testing::ProfileRun split_profile(const Split& split, const MockServerProcess& s
 // its scheduled send time after the first request's (ns, exact).
 using Decided = std::map<uint64_t, std::tuple<std::string, std::string, int64_t>>;
 
-Decided decided(const testing::ProfileRun& run, const TempDir& dir) {
-  std::map<std::string, std::string> payloads;  // request id -> body
+// inputs.json: request id -> the body sent.
+std::map<std::string, std::string> payloads(const TempDir& dir) {
+  std::map<std::string, std::string> out;
   std::ifstream in(dir.path() / "inputs.json");
   const json inputs = json::parse(in, nullptr, false);
   if (!inputs.is_discarded()) {
-    for (const auto& entry : inputs["data"]) payloads[entry["session_id"]] = entry["payloads"][0].dump();
+    for (const auto& entry : inputs["data"]) out[entry["session_id"]] = entry["payloads"][0].dump();
   }
+  return out;
+}
+
+Decided decided(const testing::ProfileRun& run, const TempDir& dir) {
+  const auto payloads = aiperf::payloads(dir);
   Decided out;
   for (const auto& r : run.records) {
     const auto& md = r["metadata"];
     const int64_t lag_ns = std::llround(r["metrics"]["schedule_lag"]["value"].get<double>() * 1e6);
     const int64_t scheduled = md["request_start_ns"].get<int64_t>() - lag_ns;
-    out[md["session_num"].get<uint64_t>()] = {payloads[md["x_request_id"]], md.value("url", ""), scheduled};
+    const auto payload = payloads.find(md["x_request_id"]);
+    out[md["session_num"].get<uint64_t>()] = {payload == payloads.end() ? "" : payload->second, md.value("url", ""), scheduled};
   }
   if (out.empty()) return out;
   const int64_t first = std::get<2>(out.begin()->second);
   for (auto& [session, d] : out) std::get<2>(d) -= first;
+  return out;
+}
+
+// What a multi-turn run sent, by conversation id: how many turns, and its first turn's payload
+// (later turns carry the replies as received).
+std::map<uint64_t, std::pair<int, std::string>> conversations(const testing::ProfileRun& run, const TempDir& dir) {
+  const auto payloads = aiperf::payloads(dir);
+  std::map<uint64_t, std::pair<int, std::string>> out;
+  for (const auto& r : run.records) {
+    const auto& md = r["metadata"];
+    auto& [turns, first] = out[md["conversation_id"].get<uint64_t>()];
+    ++turns;
+    if (md["turn_index"] == 0 && payloads.count(md["x_request_id"])) first = payloads.at(md["x_request_id"]);
+  }
   return out;
 }
 
@@ -154,6 +175,47 @@ TEST_P(SplitE2ETest, AClosedLoopIsSharedAndEachSessionKeepsItsPayload) {
   // Every part's streamed chunks are in the merged inter-chunk histogram (3 tokens: 2 gaps each).
   EXPECT_EQ(run.aggregate["inter_chunk_latency"]["count"], one.aggregate["inter_chunk_latency"]["count"]);
   expect_part_health(run.aggregate, split, 24);
+}
+
+TEST_P(SplitE2ETest, EachConversationStaysInOnePartAndThePartsSendTheConversationsOneLoopSends) {
+  const Split split = GetParam();
+  MockServerProcess server({"--fast"});
+  // Every turn of every conversation (the default count), 1-5 turns each, with think times.
+  const std::string args = "--concurrency 4 --conversation-num 9 --conversation-turn-mean 3 --conversation-turn-stddev 1 "
+                           "--conversation-turn-delay-mean 2 --random-seed 3 --isl 10 --osl 3";
+  TempDir one_dir, split_dir;
+  auto one = testing::profile(server, one_dir, args + " --workers 1");
+  ASSERT_EQ(one.result.exit_code, 0) << one.result.err;
+  const int turns = requests_seen(server);
+  auto run = split_profile(split, server, split_dir, args);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
+  EXPECT_EQ(requests_seen(server), 2 * turns);
+  const auto expected = conversations(one, one_dir), got = conversations(run, split_dir);
+  ASSERT_EQ(expected.size(), 9u);
+  EXPECT_EQ(got, expected) << "the same conversations, each with all its turns and its first payload";
+  EXPECT_EQ(run.aggregate["conversations"]["conversation_count"]["avg"], 9);
+  expect_part_health(run.aggregate, split, turns);
+}
+
+TEST_P(SplitE2ETest, ACountSharedByConversationCutsOnlyTheConversationThatReachesIt) {
+  const Split split = GetParam();
+  MockServerProcess server({"--fast"});
+  // Conversations of 3 turns and a count of 10: one loop starts four (3 + 3 + 3 + 1 turns).
+  const std::string args = "--concurrency 4 --conversation-num 6 --conversation-turn-mean 3 --request-count 10 "
+                           "--random-seed 4 --isl 10 --osl 3";
+  TempDir one_dir, split_dir;
+  auto one = testing::profile(server, one_dir, args + " --workers 1");
+  ASSERT_EQ(one.result.exit_code, 0) << one.result.err;
+  auto run = split_profile(split, server, split_dir, args);
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.out << run.result.err;
+  EXPECT_EQ(requests_seen(server), 20);
+  const auto by_one = conversations(one, one_dir), got = conversations(run, split_dir);
+  std::map<uint64_t, int> turns;
+  for (const auto& [id, c] : got) turns[id] = c.first;
+  EXPECT_EQ(turns, (std::map<uint64_t, int>{{0, 3}, {1, 3}, {2, 3}, {3, 1}})) << "only the last one is cut";
+  ASSERT_EQ(by_one.size(), 4u) << "one loop starts the same four";
+  for (const auto& [id, c] : by_one) EXPECT_EQ(got.at(id).second, c.second) << "first payload of conversation " << id;
+  expect_part_health(run.aggregate, split, 10);
 }
 
 INSTANTIATE_TEST_SUITE_P(Parts, SplitE2ETest,
