@@ -1,8 +1,14 @@
 #include "transport/response_head.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace aiperf::transport {
 namespace {
@@ -11,7 +17,10 @@ constexpr std::size_t kMaxChunkLine = 4096;      // chunk size and extensions
 constexpr std::size_t kMaxTrailer = 64 * 1024;   // trailer fields together
 constexpr uint64_t kMaxLength = uint64_t{1} << 62;
 
-Error bad(std::string what) { return make_error(ErrorCode::kMalformedInput, std::move(what)); }
+// Cold: a bad head is rare, and the message building stays out of the parsing loops.
+[[gnu::cold, gnu::noinline]] Error bad(std::string what) {
+  return make_error(ErrorCode::kMalformedInput, std::move(what));
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
@@ -23,11 +32,140 @@ bool is_value_char(char c) {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// `s` equals the lowercase `word` ignoring ASCII case.
-bool is_word(std::string_view s, std::string_view word) {
-  if (s.size() != word.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (lower(s[i]) != word[i]) return false;
+constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+
+uint16_t load2(const char* p) {
+  uint16_t w;
+  std::memcpy(&w, p, 2);
+  return w;
+}
+
+uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Bit 7 of each byte is set where `w` holds a control character (below 0x20, or 0x7f). The sums
+// are of 7-bit values, so no carry crosses a byte.
+uint64_t control_bytes(uint64_t w) {
+  const uint64_t low7 = w & ~kHigh;
+  const uint64_t at_least_space = low7 + kOnes * (0x80 - 0x20);
+  const uint64_t del = low7 + kOnes;
+  return (~at_least_space | del) & ~w & kHigh;
+}
+
+// The first control character (HTAB included) in [p, end), or end: sixteen bytes at a time with
+// SSE2 (x86-64 always has it), eight at a time in a word otherwise, the rest one at a time.
+[[gnu::always_inline]] inline const char* find_control(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i last_control = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+  for (; end - p >= 16; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, last_control), v);
+    const int mask = _mm_movemask_epi8(_mm_or_si128(below_space, _mm_cmpeq_epi8(v, del)));
+    if (mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
+  }
+#endif
+  for (; end - p >= 8; p += 8) {
+    uint64_t m = control_bytes(load8(p));
+    if (m == 0) continue;
+    if constexpr (std::endian::native == std::endian::big) m = __builtin_bswap64(m);
+    return p + std::countr_zero(m) / 8;
+  }
+  while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != 0x7f) ++p;
+  return p;
+}
+
+// The CR of the CRLF ending the text from `p` (a reason phrase, a field line), or nullptr when a
+// control character other than HTAB comes first or the line has not fully arrived.
+[[gnu::always_inline]] inline const char* find_crlf(const char* p, const char* end) {
+  for (;; ++p) {
+    p = find_control(p, end);
+    if (end - p >= 2 && load2(p) == load2("\r\n")) return p;
+    if (p == end || *p != '\t') return nullptr;
+  }
+}
+
+// The end of the field name at `p`: its first byte that is not a tchar (the line's CR at the
+// latest). With SSE2, a usual name (letters, digits and '-') up to a ':' within 16 bytes is checked
+// in one step; any other name byte by byte.
+[[gnu::always_inline]] inline const char* name_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  if (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto in_range = [](__m128i x, char lo, char hi) {  // signed: bytes from 0x80 are below
+      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    const __m128i letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    const __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    const __m128i plain = _mm_or_si128(_mm_or_si128(letter, in_range(v, '0', '9')), dash);
+    const auto colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+    const unsigned before = (colons & (0u - colons)) - 1;  // the bytes before the first ':'
+    if (colons != 0 && (static_cast<unsigned>(_mm_movemask_epi8(plain)) & before) == before) {
+      return p + std::countr_zero(colons);
+    }
+  }
+#endif
+  while (is_tchar(*p)) ++p;
+  return p;
+}
+
+// True when `s` holds only field-value characters (HTAB, SP, VCHAR, obs-text).
+bool all_value_chars(std::string_view s) {
+  const char* const end = s.data() + s.size();
+  const char* p = find_control(s.data(), end);
+  while (p < end && *p == '\t') p = find_control(p + 1, end);
+  return p == end;
+}
+
+// A lowercase word (a field name, an option) to compare with: its text, and for each 8 bytes
+// compared at once (the last 8 overlapping the ones before) their value and the case bits of their
+// letters, all computed at compile time.
+template <std::size_t N>
+struct Word {
+  static constexpr std::size_t kSize = N - 1;
+  static constexpr std::size_t kChunks = kSize < 8 ? 0 : (kSize + 7) / 8;
+
+  consteval Word(const char (&s)[N]) {
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+    for (std::size_t c = 0; c < kChunks; ++c) {
+      const std::size_t at = c + 1 == kChunks ? kSize - 8 : 8 * c;
+      for (std::size_t i = 0; i < 8; ++i) {
+        const auto shift = 8 * (std::endian::native == std::endian::little ? i : 7 - i);
+        bytes[c] |= uint64_t{static_cast<unsigned char>(text[at + i])} << shift;
+        if (text[at + i] >= 'a' && text[at + i] <= 'z') case_bits[c] |= uint64_t{0x20} << shift;
+      }
+    }
+  }
+
+  char text[N]{};
+  uint64_t bytes[kChunks + 1]{};
+  uint64_t case_bits[kChunks + 1]{};
+};
+
+// `s` equals the lowercase word `W` ignoring ASCII case (is_word<"close">(s)).
+template <Word W>
+bool is_word(std::string_view s) {
+  constexpr std::size_t n = decltype(W)::kSize;
+  if (s.size() != n) return false;
+  if constexpr (n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (lower(s[i]) != W.text[i]) return false;
+    }
+  } else {
+    for (std::size_t c = 0; c < decltype(W)::kChunks; ++c) {
+      const std::size_t at = c + 1 == decltype(W)::kChunks ? n - 8 : 8 * c;
+      if ((load8(s.data() + at) | W.case_bits[c]) != W.bytes[c]) return false;
+    }
+  }
+  return true;
+}
+
+bool all_tchars(std::string_view s) {
+  for (char c : s) {
+    if (!is_tchar(c)) return false;
   }
   return true;
 }
@@ -69,8 +207,12 @@ struct Framing {
   bool has_encoding = false;
 };
 
-std::optional<Error> apply_content_length(std::string_view value, Framing& f) {
-  // One value, or a list of identical ones (RFC 9110 8.6); repeated fields must agree too.
+[[gnu::cold, gnu::noinline]] Error conflicting_lengths(uint64_t before, uint64_t now) {
+  return bad("conflicting Content-Length values (" + std::to_string(before) + " and " + std::to_string(now) + ")");
+}
+
+// One value, or a list of identical ones (RFC 9110 8.6); repeated fields must agree too.
+[[gnu::noinline]] std::optional<Error> apply_content_length_list(std::string_view value, Framing& f) {
   std::optional<Error> error;
   const bool ok = each_element(value, [&](std::string_view e) {
     if (e.empty()) {
@@ -90,8 +232,7 @@ std::optional<Error> apply_content_length(std::string_view value, Framing& f) {
       }
     }
     if (f.content_length && *f.content_length != n) {
-      error = bad("conflicting Content-Length values (" + std::to_string(*f.content_length) + " and " +
-                  std::to_string(n) + ")");
+      error = conflicting_lengths(*f.content_length, n);
       return false;
     }
     f.content_length = n;
@@ -101,14 +242,27 @@ std::optional<Error> apply_content_length(std::string_view value, Framing& f) {
   return std::nullopt;
 }
 
-std::optional<Error> apply_transfer_encoding(std::string_view value, Framing& f) {
+std::optional<Error> apply_content_length(std::string_view value, Framing& f) {
+  // The usual value, a few digits and nothing else, here (18 digits cannot exceed kMaxLength).
+  if (value.empty() || value.size() > 18) return apply_content_length_list(value, f);
+  uint64_t n = 0;
+  for (char c : value) {
+    if (!is_digit(c)) return apply_content_length_list(value, f);
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (f.content_length && *f.content_length != n) return conflicting_lengths(*f.content_length, n);
+  f.content_length = n;
+  return std::nullopt;
+}
+
+[[gnu::noinline]] std::optional<Error> apply_transfer_encoding(std::string_view value, Framing& f) {
   std::optional<Error> error;
   each_element(value, [&](std::string_view coding) {
     if (f.chunked_last) {
       error = bad("Transfer-Encoding applies a coding after chunked " + quoted(value));
       return false;
     }
-    if (!is_word(coding, "chunked")) {
+    if (!is_word<"chunked">(coding)) {
       error = make_error(ErrorCode::kUnsupported, "transfer coding " + quoted(coding) +
                                                       " is not supported (aiperf decodes chunked only)");
       return false;
@@ -120,16 +274,27 @@ std::optional<Error> apply_transfer_encoding(std::string_view value, Framing& f)
   return error;
 }
 
-std::optional<Error> apply_connection(std::string_view value, Framing& f) {
-  const bool ok = each_element(value, [&](std::string_view option) {
-    for (char c : option) {
-      if (!is_tchar(c)) return false;
-    }
-    if (is_word(option, "close")) f.close = true;
-    if (is_word(option, "keep-alive")) f.keep_alive = true;
+// A list of connection options (RFC 9110 7.6.1): the general form of apply_connection.
+[[gnu::noinline]] std::optional<Error> apply_connection_list(std::string_view value, Framing& f) {
+  const bool ok = each_element(value, [&](std::string_view o) {
+    if (!all_tchars(o)) return false;
+    if (is_word<"close">(o)) f.close = true;
+    if (is_word<"keep-alive">(o)) f.keep_alive = true;
     return true;
   });
   if (!ok) return bad("invalid Connection " + quoted(value) + " (a list of tokens)");
+  return std::nullopt;
+}
+
+std::optional<Error> apply_connection(std::string_view value, Framing& f) {
+  // The usual value, one of the two options alone, here.
+  if (is_word<"keep-alive">(value)) {
+    f.keep_alive = true;
+  } else if (is_word<"close">(value)) {
+    f.close = true;
+  } else {
+    return apply_connection_list(value, f);
+  }
   return std::nullopt;
 }
 
@@ -137,54 +302,41 @@ std::optional<Error> apply_connection(std::string_view value, Framing& f) {
 std::optional<Error> apply_field(std::string_view name, std::string_view value, Framing& f, ResponseHead& h) {
   switch (name.size()) {
     case 10:
-      if (is_word(name, "connection")) return apply_connection(value, f);
+      if (is_word<"connection">(name)) return apply_connection(value, f);
       break;
     case 14:
-      if (is_word(name, "content-length")) return apply_content_length(value, f);
+      if (is_word<"content-length">(name)) return apply_content_length(value, f);
       break;
     case 16:
-      if (!f.has_encoding && is_word(name, "content-encoding")) {
+      if (!f.has_encoding && is_word<"content-encoding">(name)) {
         f.has_encoding = true;
         h.content_encoding = value;
       }
       break;
     case 17:
-      if (is_word(name, "transfer-encoding")) return apply_transfer_encoding(value, f);
+      if (is_word<"transfer-encoding">(name)) return apply_transfer_encoding(value, f);
       break;
     default: break;
   }
   return std::nullopt;
 }
 
-// True when `s` holds only field-value characters (HTAB, SP, VCHAR, obs-text). Eight bytes at a
-// time: a word with a byte below 0x20 or equal to 0x7f is looked at byte by byte (HTAB is allowed).
-bool all_value_chars(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  for (; end - p >= 8; p += 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    const uint64_t del = w ^ (kOnes * 0x7f);
-    const bool suspect = (((w - kOnes * 0x20) & ~w) | ((del - kOnes) & ~del)) & kHigh;
-    if (suspect) {
-      for (int i = 0; i < 8; ++i) {
-        if (!is_value_char(p[i])) return false;
-      }
-    }
-  }
-  for (; p < end; ++p) {
-    if (!is_value_char(*p)) return false;
-  }
-  return true;
+// The name has the length of one that apply_field looks at (most fields need no call).
+bool may_frame(std::string_view name) {
+  constexpr uint32_t kLengths = 1u << 10 | 1u << 14 | 1u << 16 | 1u << 17;
+  return name.size() < 32 && ((kLengths >> name.size()) & 1) != 0;
+}
+
+// "HTTP/d.d ddd " (the status line up to its reason phrase).
+bool status_line_shaped(std::string_view line) {
+  return line.size() >= 13 && line.substr(0, 5) == "HTTP/" && is_digit(line[5]) && line[6] == '.' &&
+         is_digit(line[7]) && line[8] == ' ' && is_digit(line[9]) && is_digit(line[10]) && is_digit(line[11]) &&
+         line[12] == ' ';
 }
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
 std::optional<Error> parse_status_line(std::string_view line, ResponseHead& h) {
-  const bool shaped = line.size() >= 13 && line.substr(0, 5) == "HTTP/" && is_digit(line[5]) && line[6] == '.' &&
-                      is_digit(line[7]) && line[8] == ' ' && is_digit(line[9]) && is_digit(line[10]) &&
-                      is_digit(line[11]) && line[12] == ' ';
-  if (!shaped) return bad("bad status line " + quoted(line));
+  if (!status_line_shaped(line)) return bad("bad status line " + quoted(line));
   if (line[5] != '1') return bad("unsupported HTTP version " + quoted(line.substr(0, 8)));
   h.minor_version = line[7] == '0' ? 0 : 1;
   h.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
@@ -249,10 +401,66 @@ std::optional<Error> decide_framing(const Framing& f, bool head_request, Respons
   return std::nullopt;
 }
 
-}  // namespace
+// The field lines from `p` up to the empty line, each checked and applied as it is read; the end of
+// the empty line's CRLF, or nullptr when a line breaks a rule or has not fully arrived.
+const char* scan_fields(const char* p, const char* end, std::vector<HeaderField>& fields, std::size_t max_fields,
+                        Framing& framing, ResponseHead& h) {
+  // No reserve: the list grows as before, and the client keeps it (at the size of its usual
+  // responses, a few hundred bytes) from one response to the next.
+  fields.clear();
+  while (true) {
+    if (end - p < 2) return nullptr;
+    if (p[0] == '\r') return p[1] == '\n' ? p + 2 : nullptr;
+    // The line's end first: its CR then stops the scans below (only HTAB may come before it, and
+    // CR is neither a tchar nor OWS).
+    const char* const cr = find_crlf(p, end);
+    if (cr == nullptr) return nullptr;
+    const char* const colon = name_end(p, end);
+    if (colon == p || *colon != ':' || fields.size() >= max_fields) return nullptr;
+    const char* value = colon + 1 + (colon[1] == ' ');  // the usual single space, without a branch
+    while (is_ows(*value)) ++value;
+    const char* last = cr;
+    while (last > value && is_ows(last[-1])) --last;
+    const HeaderField f{std::string_view(p, static_cast<std::size_t>(colon - p)),
+                        std::string_view(value, static_cast<std::size_t>(last - value))};
+    fields.push_back(f);  // push_back(const&) is inlined; push_back(&&) calls emplace_back, which is not
+    if (may_frame(f.name) && apply_field(f.name, f.value, framing, h)) return nullptr;
+    p = cr + 2;
+  }
+}
 
-Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<HeaderField>& fields, bool head_request,
-                                           std::size_t max_fields) {
+// The one pass that parse() and parse_complete_head() try first: a head at the start of `in` that
+// breaks no rule, every line end, name and value checked as it is read. nullopt when the head is
+// incomplete or wrong: the general path (explain_head) then finds what is wrong, in its order.
+std::optional<ResponseHead> scan_head(std::string_view in, std::vector<HeaderField>& fields, bool head_request,
+                                      std::size_t max_fields) {
+  // status_line_shaped(in) && in[5] == '1', the first seven bytes compared at once.
+  constexpr uint64_t kNotMinor = std::endian::native == std::endian::little ? ~(uint64_t{0xff} << 56) : ~uint64_t{0xff};
+  const bool shaped = in.size() >= 13 && (load8(in.data()) & kNotMinor) == (load8("HTTP/1.0") & kNotMinor) &&
+                      is_digit(in[7]) && in[8] == ' ' && is_digit(in[9]) && is_digit(in[10]) && is_digit(in[11]) &&
+                      in[12] == ' ';
+  if (!shaped) return std::nullopt;
+  ResponseHead h;
+  h.minor_version = in[7] == '0' ? 0 : 1;
+  h.status = (in[9] - '0') * 100 + (in[10] - '0') * 10 + (in[11] - '0');
+  const char* const end = in.data() + in.size();
+  const char* const cr = find_crlf(in.data() + 13, end);
+  if (h.status < 100 || cr == nullptr) return std::nullopt;
+  h.reason = std::string_view(in.data() + 13, static_cast<std::size_t>(cr - in.data() - 13));
+  Framing framing;
+  const char* const head_end = scan_fields(cr + 2, end, fields, max_fields, framing, h);
+  if (head_end == nullptr || decide_framing(framing, head_request, h)) {
+    fields.clear();  // no views of a head not accepted
+    return std::nullopt;
+  }
+  h.head_bytes = static_cast<std::size_t>(head_end - in.data());
+  return h;
+}
+
+// The general path, for a head the one pass did not accept: checks in the order that decides
+// which error is reported (a NUL anywhere first, then line by line).
+[[gnu::cold, gnu::noinline]] Expected<ResponseHead> explain_head(std::string_view in, std::vector<HeaderField>& fields,
+                                                                 bool head_request, std::size_t max_fields) {
   fields.clear();
   ResponseHead h;
   h.head_bytes = in.size();
@@ -273,34 +481,56 @@ Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<Head
   return h;
 }
 
-Expected<std::optional<ResponseHead>> ResponseHeadParser::parse(std::string_view in, std::vector<HeaderField>& fields,
-                                                                bool head_request) {
+// The general path of parse(), for a head arriving in pieces or a bad one: finds the end of the head
+// in the bytes not looked at before (a bare LF or too many bytes are errors here), then parses it.
+[[gnu::noinline]] Expected<std::optional<ResponseHead>> find_head(
+    std::string_view in, std::vector<HeaderField>& fields, bool head_request, HeadLimits limits, std::size_t& scanned) {
   // Fail early on a peer that is not speaking HTTP/1.x (an HTTP/2 server, garbage).
   constexpr std::string_view kHttp = "HTTP/";
   if (in.substr(0, kHttp.size()) != kHttp.substr(0, std::min(in.size(), kHttp.size()))) {
     return tl::unexpected(bad("bad status line " + quoted(in.substr(0, in.find('\r')))));
   }
-  const std::size_t limit = std::min(in.size(), limits_.max_head_bytes);
-  for (std::size_t pos = scanned_; pos < limit;) {
+  const std::size_t limit = std::min(in.size(), limits.max_head_bytes);
+  for (std::size_t pos = scanned; pos < limit;) {
     const void* nl = std::memchr(in.data() + pos, '\n', limit - pos);
     if (nl == nullptr) break;
     const std::size_t i = static_cast<std::size_t>(static_cast<const char*>(nl) - in.data());
     if (i == 0 || in[i - 1] != '\r') return tl::unexpected(bad("bare LF in the response head (lines end with CRLF)"));
     if (i >= 3 && in[i - 2] == '\n') {  // "\r\n\r\n": the empty line ends the head
-      scanned_ = 0;
-      auto head = parse_complete_head(in.substr(0, i + 1), fields, head_request, limits_.max_fields);
+      scanned = 0;
+      auto head = parse_complete_head(in.substr(0, i + 1), fields, head_request, limits.max_fields);
       if (!head) return tl::unexpected(std::move(head.error()));
       return std::optional<ResponseHead>(*head);
     }
     if (i == 1) return tl::unexpected(bad("empty status line"));
     pos = i + 1;
   }
-  scanned_ = limit;
-  if (in.size() >= limits_.max_head_bytes) {
+  scanned = limit;
+  if (in.size() >= limits.max_head_bytes) {
     return tl::unexpected(make_error(ErrorCode::kTooLarge, "response head larger than " +
-                                                               std::to_string(limits_.max_head_bytes) + " bytes"));
+                                                               std::to_string(limits.max_head_bytes) + " bytes"));
   }
   return std::optional<ResponseHead>();
+}
+
+}  // namespace
+
+Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<HeaderField>& fields, bool head_request,
+                                           std::size_t max_fields) {
+  if (auto h = scan_head(in, fields, head_request, max_fields); h && h->head_bytes == in.size()) return *h;
+  return explain_head(in, fields, head_request, max_fields);
+}
+
+Expected<std::optional<ResponseHead>> ResponseHeadParser::parse(std::string_view in, std::vector<HeaderField>& fields,
+                                                                bool head_request) {
+  // The usual case, a whole head in the first read with nothing wrong, in one pass. Otherwise (a
+  // head arriving in pieces, or a bad one) the general path finds its end first, as it always did.
+  if (scanned_ == 0) {
+    auto head = scan_head(in.substr(0, std::min(in.size(), limits_.max_head_bytes)), fields, head_request,
+                          limits_.max_fields);
+    if (head) return std::optional<ResponseHead>(*head);
+  }
+  return find_head(in, fields, head_request, limits_, scanned_);
 }
 
 BodyDecoder::BodyDecoder(const ResponseHead& head) {

@@ -17,6 +17,8 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "transport/testing/response_head_reference.h"
+
 namespace aiperf::transport {
 namespace {
 
@@ -551,6 +553,218 @@ TEST(ResponseFramingTest, NeverMoreLenientThanBeastOnMutatedResponses) {
               stricter);
   for (const auto& [reason, count] : why) std::printf("  %5d  %s\n", count, reason.c_str());
   EXPECT_GT(accepted, 1000);
+}
+
+// ---- the one-pass parser against the parser it replaced ----
+
+// What a parse returned, as text: the error (code and message), "incomplete", or every member of the
+// head and every field, views given by their place in `in` so that the same bytes must be meant.
+std::string outcome(const Expected<ResponseHead>& r, const std::vector<HeaderField>& fields, std::string_view in) {
+  if (!r) return "error " + std::string(error_code_name(r.error().code)) + ": " + r.error().message;
+  const auto view = [&](std::string_view v) {
+    if (v.data() == nullptr) return std::string("none");
+    return std::to_string(v.data() - in.data()) + "+" + std::to_string(v.size()) + "'" + std::string(v) + "'";
+  };
+  const ResponseHead& h = *r;
+  std::string s = "status " + std::to_string(h.status) + " minor " + std::to_string(h.minor_version) + " reason " +
+                  view(h.reason) + " framing " + std::to_string(static_cast<int>(h.framing)) + " length " +
+                  std::to_string(h.content_length) + " keep-alive " + std::to_string(h.keep_alive) + " encoding " +
+                  view(h.content_encoding) + " head_bytes " + std::to_string(h.head_bytes) + " fields";
+  for (const HeaderField& f : fields) s += " [" + view(f.name) + ": " + view(f.value) + "]";
+  return s;
+}
+
+std::string outcome(const Expected<std::optional<ResponseHead>>& r, const std::vector<HeaderField>& fields,
+                    std::string_view in) {
+  if (r && !*r) return "incomplete";
+  return outcome(r ? Expected<ResponseHead>(**r) : Expected<ResponseHead>(tl::unexpected(r.error())), fields, in);
+}
+
+// A random response head: half of them well formed (HTTP/1.0 and 1.1, interim and bodiless
+// statuses, nginx's fields, at most one framing field of each kind, names of every tchar, values
+// with HTAB and obs-text, OWS of every kind, sometimes more than 16 fields), the other half drawn
+// also from what servers get wrong (other versions and status shapes, framing fields with lists,
+// duplicates, conflicts and junk). Often followed by more bytes (a body, the next response).
+std::string random_head(std::mt19937& rng) {
+  const auto pick = [&](std::initializer_list<std::string_view> v) { return std::string(v.begin()[rng() % v.size()]); };
+  const auto coin = [&](unsigned in) { return rng() % in == 0; };
+  const auto ows = [&] { return pick({"", "", " ", " ", "\t", "  ", " \t "}); };
+  const auto randcase = [&](std::string s) {
+    for (char& c : s) c = coin(3) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    return s;
+  };
+  const auto random_text = [&](std::string_view alphabet, std::size_t max) {
+    std::string t;
+    for (std::size_t i = 0, n = rng() % (max + 1); i < n; ++i) t += alphabet[rng() % alphabet.size()];
+    return t;
+  };
+  static constexpr std::string_view kTchars =
+      "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  static constexpr std::string_view kValueChars = "abcXYZ019 \t,;=\"/()<>@[]{}?:\\~\x80\xc3\xa9\xff";
+  const bool junk = coin(2);
+  const bool http10 = coin(4);
+  std::string h = junk && coin(4)
+                      ? pick({"HTTP/1.2", "HTTP/2.0", "HTTP/1.x", "HTTX/1.1", "HTTP/11", "http/1.1", "HTTP/0.9"})
+                      : http10 ? "HTTP/1.0" : "HTTP/1.1";
+  h += " " + (junk && coin(4) ? pick({"199", "999", "099", "000", "20", "2000", "2x0"})
+                              : pick({"200", "200", "200", "201", "204", "304", "100", "101", "103", "404", "500"}));
+  h += junk && coin(4) ? pick({"", " O\x01K", " x\x7f", " a\rb"})
+                       : pick({" OK", " OK", " ", " Not Found", " a\tb", " \x80\xff", "  two  spaces "});
+  h += "\r\n";
+  std::vector<std::string> lines;
+  const auto framing = [&](std::string name, std::initializer_list<std::string_view> good,
+                           std::initializer_list<std::string_view> bad) {
+    if (junk || coin(4)) name = randcase(name);
+    lines.push_back(name + ":" + ows() + (junk && coin(2) ? pick(bad) : pick(good)) + ows());
+  };
+  for (int copies = junk ? 1 + static_cast<int>(rng() % 3) : 1; copies > 0; --copies) {
+    switch (rng() % 4) {
+      case 0: framing("Content-Length", {"615", "0", "7, 7", "00012", "123456789012345678"},
+                      {"1,", ",1", "", "abc", "-1", "99999999999999999999", "4611686018427387904",
+                       "4611686018427387905", "1234567890123456789", "1 2", "+5"});
+        break;
+      case 1: framing("Transfer-Encoding", {"chunked", "ChUnKeD", ", chunked"},
+                      {"gzip, chunked", "chunked, gzip", "", "chunked,", "identity", "chunked;q=1"});
+        break;
+      default: break;
+    }
+  }
+  if (coin(2)) {
+    framing("Connection",
+            {"keep-alive", "close", "Keep-Alive", "CLOSE", "Keep-Alive, close", "upgrade", "", "a,,b", "te, close"},
+            {"keep-alive x", "close,", "keep-alive\t, te", "(close)", "keep-alive/1"});
+  }
+  if (coin(4)) framing("Content-Encoding", {"gzip", "br", "", "deflate, gzip"}, {"gzip"});
+  for (std::size_t i = 0, n = coin(10) ? 14 + rng() % 8 : rng() % 9; i < n; ++i) {
+    std::string name, value;
+    switch (rng() % 4) {
+      case 0: name = pick({"Server", "Date", "Content-Type", "Last-Modified", "ETag", "Accept-Ranges", "Vary"});
+        value = pick({"nginx/1.24.0", "Thu, 03 Dec 2026 07:36:05 GMT", "text/html; charset=utf-8", "\"6434bbbe-267\"",
+                      "bytes", "Accept-Encoding"});
+        break;
+      case 1: name = "x" + random_text(kTchars, 24); value = random_text(kValueChars, 40); break;
+      case 2: name = pick({"X-Request-Id-For-The-Tracing-System", "x_b~!", "A", "a.b", "Content-Lengths", "Connectio",
+                           "Transfer-Encodings", "Content-Encodin"});
+        value = random_text(kValueChars, 20);
+        break;
+      default: name = "X-" + random_text(kTchars, 10); value = random_text(kValueChars, 30); break;
+    }
+    lines.push_back(name + ":" + ows() + value + ows());
+  }
+  std::shuffle(lines.begin(), lines.end(), rng);
+  for (const std::string& line : lines) h += line + "\r\n";
+  h += "\r\n";
+  if (coin(3)) h += pick({"body bytes", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 204 \r\n\r\n", "x"});
+  return h;
+}
+
+// A byte changed, inserted or removed, a line folded or duplicated, whitespace before a colon, or the
+// end cut off: the ways a head goes wrong.
+void mutate(std::string& h, std::mt19937& rng) {
+  static constexpr std::string_view kBytes("\0\r\n\x7f\x01\x1f\x80\xff \t:;,aA-\"", 17);
+  const std::size_t at = rng() % (h.size() + 1);
+  const char c = kBytes[rng() % kBytes.size()];
+  switch (rng() % 8) {
+    case 0: if (at < h.size()) h[at] = c; break;
+    case 1: case 2: h.insert(h.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+    case 3: if (at < h.size()) h.erase(at, 1); break;
+    case 4: h.insert(at, "\r\n "); break;  // obsolete folding, or a line starting with SP
+    case 5: {  // whitespace before a colon
+      const std::size_t colon = h.find(':', at);
+      if (colon != std::string::npos) h.insert(colon, rng() % 2 ? " " : "\t");
+      break;
+    }
+    case 6: {  // a line twice
+      const std::size_t start = h.find("\r\n", at);
+      const std::size_t stop = start == std::string::npos ? start : h.find("\r\n", start + 2);
+      if (stop != std::string::npos) h.insert(start, h.substr(start, stop - start));
+      break;
+    }
+    default: h.resize(at); break;
+  }
+}
+
+// One run: both parsers see the same buffer grow piece by piece (as a socket fills it); every call's
+// outcome must be the same. After a head, its bytes are consumed and parsing goes on (pipelined
+// responses, interim ones). Returns the first outcome that is not "incomplete" (or that one).
+std::string differential_run(const std::vector<std::string_view>& pieces, HeadLimits limits, bool head_request) {
+  ResponseHeadParser ours_parser(limits);
+  reference::ResponseHeadParser old_parser(limits);
+  std::vector<HeaderField> ours_fields, old_fields;
+  std::string received, first = "incomplete";
+  for (std::string_view piece : pieces) {
+    received += piece;
+    for (;;) {
+      auto a = ours_parser.parse(received, ours_fields, head_request);
+      auto b = old_parser.parse(received, old_fields, head_request);
+      const std::string oa = outcome(a, ours_fields, received), ob = outcome(b, old_fields, received);
+      EXPECT_EQ(oa, ob);
+      if (oa != ob) return "differs";
+      if (first == "incomplete") first = oa;
+      if (!a) return first;
+      if (!*a) break;
+      received.erase(0, (*a)->head_bytes);
+    }
+  }
+  return first;
+}
+
+TEST(ResponseHeadDifferentialTest, AgreesWithTheFormerParserOnRandomAndMutatedHeads) {
+  std::mt19937 rng(1129);
+  std::map<std::string, int> outcomes;  // by kind: "status", or the error up to its first quote (no digits)
+  for (int n = 0; n < 30000; ++n) {
+    std::string h = random_head(rng);
+    for (unsigned m = rng() % 4; m > 0 && rng() % 3 != 0; --m) mutate(h, rng);
+    HeadLimits limits;
+    if (rng() % 6 == 0) limits.max_fields = rng() % 2 ? rng() % 20 : 16;
+    if (rng() % 6 == 0) {
+      const std::size_t end = h.find("\r\n\r\n");
+      const std::size_t head = end == std::string::npos ? h.size() : end + 4;
+      limits.max_head_bytes = std::max<std::size_t>(1, rng() % 2 ? head - rng() % 3 + 1 : rng() % (h.size() + 8) + 1);
+    }
+    const bool head_request = rng() % 5 == 0;
+    const std::string_view s(h);
+    const std::string whole = differential_run({s}, limits, head_request);
+    std::string kind = whole.substr(0, std::min(whole.find('\''), whole.find(" minor")));
+    std::erase_if(kind, [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+    ++outcomes[kind];
+    if (HasFailure()) FAIL() << "whole: " << ::testing::PrintToString(h);
+    std::vector<std::string_view> slices;  // random slices of 1 to 24 bytes
+    for (std::size_t i = 0; i < s.size();) {
+      const std::size_t k = std::min<std::size_t>(s.size() - i, 1 + rng() % 24);
+      slices.push_back(s.substr(i, k));
+      i += k;
+    }
+    differential_run(slices, limits, head_request);
+    if (HasFailure()) FAIL() << "in slices: " << ::testing::PrintToString(h);
+    if (n % 10 == 0) {  // every split point, and byte by byte
+      for (std::size_t i = 0; i <= s.size(); ++i) {
+        differential_run({s.substr(0, i), s.substr(i)}, limits, head_request);
+        if (HasFailure()) FAIL() << "split at " << i << ": " << ::testing::PrintToString(h);
+      }
+      std::vector<std::string_view> bytes;
+      for (std::size_t i = 0; i < s.size(); ++i) bytes.push_back(s.substr(i, 1));
+      differential_run(bytes, limits, head_request);
+      if (HasFailure()) FAIL() << "byte by byte: " << ::testing::PrintToString(h);
+    }
+    // parse_complete_head on the head alone (its input ends with the first empty line).
+    if (const std::size_t end = h.find("\r\n\r\n"); end != std::string::npos) {
+      const std::string_view head = s.substr(0, end + 4);
+      std::vector<HeaderField> fa, fb;
+      const auto a = parse_complete_head(head, fa, head_request, limits.max_fields);
+      const auto b = reference::parse_complete_head(head, fb, head_request, limits.max_fields);
+      ASSERT_EQ(outcome(a, fa, head), outcome(b, fb, head)) << ::testing::PrintToString(h);
+    }
+  }
+  int accepted = 0;
+  std::printf("[measured] outcomes of 30000 heads (whole):\n");
+  for (const auto& [kind, count] : outcomes) {
+    std::printf("  %5d  %s\n", count, kind.c_str());
+    if (kind.starts_with("status")) accepted += count;  // "status" (the digits are left out)
+  }
+  EXPECT_GT(accepted, 5000);                     // many accepted...
+  EXPECT_GT(30000 - accepted, 5000);             // ...and many rejected,
+  EXPECT_GT(outcomes.size(), std::size_t{20});   // for many different reasons
 }
 
 }  // namespace
