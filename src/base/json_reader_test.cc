@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,39 @@ TEST(JsonReaderTest, ValidatesAsNlohmannAcceptsOnMutatedDocuments) {
   }
   EXPECT_GT(valid, 10000);
   EXPECT_GT(invalid, 10000);
+}
+
+// The scan goes 16, then 8, then 1 byte at a time: every special byte (quote, backslash,
+// control, non-ASCII) at every position of texts of every length up to 70, from every offset,
+// must be found where a byte-at-a-time scan finds it.
+TEST(JsonReaderTest, ScanStopsAtTheFirstByteThatNeedsALookWhereverItIs) {
+  auto reference = [](const char* p, const char* end) {
+    while (p != end) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++p;
+    }
+    return p;
+  };
+  const unsigned char specials[] = {'"', '\\', 0x00, 0x1f, 0x7f + 1, 0xc3, 0xff};
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'()*+,-./:;<=>?@[]^_`{|}~";
+  int checked = 0;
+  for (std::size_t len = 0; len <= 70; ++len) {
+    for (std::size_t at = 0; at <= len; ++at) {  // at == len: no special byte in the text
+      for (unsigned char special : specials) {
+        std::string text = plain.substr(0, len);
+        if (at < len) text[at] = static_cast<char>(special);
+        for (std::size_t from = 0; from <= std::min<std::size_t>(len, 17); ++from) {
+          const char* begin = text.data() + from;
+          const char* end = text.data() + text.size();
+          ASSERT_EQ(json_scan_plain(begin, end) - text.data(), reference(begin, end) - text.data())
+              << "length " << len << ", special " << int(special) << " at " << at << ", from " << from;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 30000);
 }
 
 TEST(JsonReaderTest, RefusesNestingDeeperThanItsLimit) {
