@@ -1,6 +1,6 @@
 // The only translation unit of aiperf_http that sees Boost.Asio/Beast and OpenSSL.
 //
-// One io_context run by one thread (concurrency hint 1). A Connection is a
+// One io_context run by one thread (concurrency hint UNSAFE_IO: no per-socket locks). A Connection is a
 // socket (a StampedSocket: kernel receive timestamps), optionally an
 // ssl::stream over it, a deadline timer, a read buffer and the response's framing
 // (response_head.h: the head parsed in place, the header fields and every decoded
@@ -1271,7 +1271,9 @@ class HttpClient::Impl {
   }
 
   ClientOptions options_;
-  net::io_context ioc_{1};
+  // Sockets and timers are touched only on the loop thread (every call from elsewhere is
+  // posted), so the reactor's per-descriptor locks are off; the scheduler's stay for post().
+  net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
   std::vector<OriginState> origins_;  // [0] = options_.host/port, then more_origins
   std::unordered_map<uint64_t, Session> sessions_;  // kStickySessions
