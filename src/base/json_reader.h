@@ -77,6 +77,8 @@ class JsonReader {
 
  private:
   void ws() {
+    // Compact JSON has no whitespace: one compare decides (every JSON whitespace byte is <= ' ').
+    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   bool number();

@@ -348,9 +348,11 @@ void OpenAiEndpoint::prepare_templates() {
 HttpRequestSpec OpenAiEndpoint::format_request(const RequestInput& input) const {
   const bool streaming = input.streaming && generates_text();
   const auto& shape = templates_[shape_of(streaming, input.max_tokens.has_value())];
-  if (!shape) return format_request_with_dom(input);
-  HttpRequestSpec spec = request_without_body(settings_, settings_.path, streaming, input.request_id, ApiKeyHeader::kBearer);
-  if (!shape->render(input, spec.body)) return format_request_with_dom(input);  // not UTF-8: the DOM's error
+  // One named result on every path, so it is built in the caller's place (no moves of its strings).
+  HttpRequestSpec spec =
+      shape ? request_without_body(settings_, settings_.path, streaming, input.request_id, ApiKeyHeader::kBearer)
+            : HttpRequestSpec{};
+  if (!shape || !shape->render(input, spec.body)) spec = format_request_with_dom(input);  // not UTF-8: the DOM's error
   return spec;
 }
 

@@ -123,20 +123,11 @@ bool is_token(std::string_view s) {
   return !s.empty();
 }
 
-bool has_cr_lf_or_nul(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return true;
-  }
-  return false;
-}
-
 // Why a request cannot be put on the wire, or "" if it can.
 std::string invalid_request(const HttpRequest& r) {
   if (!is_token(r.method)) return "invalid request: bad method '" + r.method + "'";
   if (r.target.empty()) return "invalid request: empty target";
-  for (char c : r.target) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "invalid request: whitespace or control character in target";
-  }
+  if (has_space_or_control(r.target)) return "invalid request: whitespace or control character in target";
   for (const auto& [name, value] : r.headers) {
     if (!is_token(name)) return "invalid request: bad header name '" + name + "'";
     if (has_cr_lf_or_nul(value)) {
@@ -387,10 +378,10 @@ class HttpClient::Impl {
 
   const ClientOptions& options() const { return options_; }
 
-  void submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler) {
+  void submit(HttpRequest&& request, std::unique_ptr<ResponseHandler> handler) {
     if (!handler) throw std::invalid_argument("HttpClient::submit: null handler");
     submitted_.add();
-    auto ex = std::make_unique<Exchange>(Exchange{std::move(request), std::move(handler), {}});
+    auto ex = std::make_unique<Exchange>(std::move(request), std::move(handler));  // built in place: one move
     net::post(ioc_, [this, ex = std::move(ex)]() mutable { dispatch(std::move(ex)); });
   }
 
@@ -1294,7 +1285,7 @@ class HttpClient::Impl {
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpClient::~HttpClient() { impl_->shutdown(); }
-void HttpClient::submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler) {
+void HttpClient::submit(HttpRequest&& request, std::unique_ptr<ResponseHandler> handler) {
   impl_->submit(std::move(request), std::move(handler));
 }
 void HttpClient::post(std::function<void()> fn) { impl_->post(std::move(fn)); }

@@ -262,7 +262,7 @@ class HttpClient {
 
   /// Queues a request; `handler` receives its events on the loop thread. Thread-safe.
   /// Throws std::invalid_argument if handler is null.
-  void submit(HttpRequest request, std::unique_ptr<ResponseHandler> handler);
+  void submit(HttpRequest&& request, std::unique_ptr<ResponseHandler> handler);
   /// Runs `fn` on the loop thread (FIFO with submit()). Thread-safe.
   void post(std::function<void()> fn);
   /// Runs `fn` on the loop thread at monotonic time `steady_ns` (now_ns() clock;

@@ -66,7 +66,7 @@ std::vector<Result> run_together(HttpClient& client, const std::vector<HttpReque
   std::vector<Result> results(requests.size());
   std::size_t left = requests.size();
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    client.submit(requests[i], std::make_unique<Collect>(results[i], [&] {
+    client.submit(HttpRequest(requests[i]), std::make_unique<Collect>(results[i], [&] {
                     if (--left == 0) client.stop();
                   }));
   }
@@ -190,7 +190,7 @@ TEST(RequestBoundsTest, PlannedCancellationClosesTheConnectionAtTheDelay) {
   HttpClient client(o);
   Result result;
   int64_t done_ns = 0;
-  client.submit(r, std::make_unique<Collect>(result, [&] {
+  client.submit(std::move(r), std::make_unique<Collect>(result, [&] {
                   done_ns = now_ns();
                   client.stop();
                 }));

@@ -862,7 +862,7 @@ double closed_loop(int port, int concurrency, int total, bool stream, int tokens
       if (++completed == total) client.stop();
       issue();
     };
-    client.submit(request, std::move(handler));
+    client.submit(HttpRequest(request), std::move(handler));
   };
   for (int i = 0; i < concurrency; ++i) issue();
   const double c0 = cpu_seconds();

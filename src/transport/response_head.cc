@@ -513,6 +513,27 @@ std::optional<ResponseHead> scan_head(std::string_view in, std::vector<HeaderFie
   return std::optional<ResponseHead>();
 }
 
+
+// SWAR over 8-byte words: (x - 0x01..) & ~x & 0x80.. is nonzero exactly when a byte of x is
+// zero, and (x - n*0x01..) & ~x & 0x80.. exactly when a byte is below n (n <= 0x80).
+bool has_zero_byte(uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; }
+bool has_byte_below(uint64_t x, uint8_t n) { return ((x - kOnes * n) & ~x & kHigh) != 0; }
+
+// True when some byte of `s` is flagged: `word` on each whole 8-byte word, `byte` on the rest.
+template <class Word, class Byte>
+bool any_byte(std::string_view s, Word word, Byte byte) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  for (; end - p >= 8; p += 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    if (word(x)) return true;
+  }
+  for (; p != end; ++p) {
+    if (byte(static_cast<unsigned char>(*p))) return true;
+  }
+  return false;
+}
 }  // namespace
 
 Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<HeaderField>& fields, bool head_request,
@@ -695,6 +716,18 @@ Expected<std::string_view> BodyDecoder::next_chunked(std::string_view& in) {
     if (state_ == State::kDone) break;
   }
   return std::string_view();
+}
+
+bool has_cr_lf_or_nul(std::string_view s) {
+  return any_byte(
+      s, [](uint64_t x) { return has_zero_byte(x) || has_zero_byte(x ^ (kOnes * '\r')) || has_zero_byte(x ^ (kOnes * '\n')); },
+      [](unsigned char c) { return c == '\r' || c == '\n' || c == 0; });
+}
+
+bool has_space_or_control(std::string_view s) {
+  return any_byte(
+      s, [](uint64_t x) { return has_byte_below(x, 0x21) || has_zero_byte(x ^ (kOnes * 0x7f)); },
+      [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
 }
 
 }  // namespace aiperf::transport

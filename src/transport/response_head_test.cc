@@ -767,5 +767,31 @@ TEST(ResponseHeadDifferentialTest, AgreesWithTheFormerParserOnRandomAndMutatedHe
   EXPECT_GT(outcomes.size(), std::size_t{20});   // for many different reasons
 }
 
+
+// The request checks go eight bytes at a time, then one at a time: every byte value at every
+// position of texts up to 40 bytes must be judged as a byte-at-a-time check judges it.
+TEST(RequestCharacterChecksTest, FlagEveryForbiddenByteWhereverItIs) {
+  auto forbidden_in_value = [](unsigned char c) { return c == '\r' || c == '\n' || c == 0; };
+  auto forbidden_in_target = [](unsigned char c) { return c <= 0x20 || c == 0x7f; };
+  int flagged_values = 0, flagged_targets = 0;
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      for (int c = 0; c < 256; ++c) {
+        std::string text(len, 'a');
+        text[at] = static_cast<char>(c);
+        const auto byte = static_cast<unsigned char>(c);
+        ASSERT_EQ(has_cr_lf_or_nul(text), forbidden_in_value(byte)) << "byte " << c << " at " << at << " of " << len;
+        ASSERT_EQ(has_space_or_control(text), forbidden_in_target(byte)) << "byte " << c << " at " << at << " of " << len;
+        flagged_values += forbidden_in_value(byte);
+        flagged_targets += forbidden_in_target(byte);
+      }
+    }
+  }
+  EXPECT_FALSE(has_cr_lf_or_nul(""));
+  EXPECT_FALSE(has_space_or_control("/v1/chat/completions?x=\x80\xff"));  // bytes past ASCII are allowed
+  EXPECT_GT(flagged_values, 2000);
+  EXPECT_GT(flagged_targets, 20000);
+}
+
 }  // namespace
 }  // namespace aiperf::transport

@@ -92,7 +92,7 @@ inline std::vector<Result> run_sequential(const ClientOptions& options, const st
       else client.stop();
     });
     h->on_sent_hook = on_sent;
-    client.submit(requests[i], std::move(h));
+    client.submit(HttpRequest(requests[i]), std::move(h));
   };
   submit(0);
   client.run_at(now_ns() + 20'000'000'000, [&] { client.cancel_all(); });
