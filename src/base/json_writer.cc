@@ -10,6 +10,54 @@
 
 namespace aiperf {
 
+namespace {
+
+// "00" to "99": the two digits of n at 2n.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+char* put_pair(char* p, uint32_t n) {
+  std::memcpy(p, kDigitPairs + 2 * n, 2);
+  return p + 2;
+}
+
+// Exactly eight digits (leading zeros kept): n < 10^8.
+char* put_eight(char* p, uint32_t n) {
+  const uint32_t high = n / 10000, low = n % 10000;
+  p = put_pair(p, high / 100);
+  p = put_pair(p, high % 100);
+  p = put_pair(p, low / 100);
+  return put_pair(p, low % 100);
+}
+
+// n < 10^8 without leading zeros.
+char* put_up_to_eight(char* p, uint32_t n) {
+  if (n < 10) {
+    *p = static_cast<char>('0' + n);
+    return p + 1;
+  }
+  if (n < 100) return put_pair(p, n);
+  return std::to_chars(p, p + 8, n).ptr;
+}
+
+}  // namespace
+
+char* write_decimal(char* out, uint64_t value) {
+  constexpr uint64_t kEight = 100000000;
+  if (value < kEight) return put_up_to_eight(out, static_cast<uint32_t>(value));
+  const uint64_t high = value / kEight;
+  const auto low = static_cast<uint32_t>(value % kEight);
+  if (high < kEight) {
+    out = put_up_to_eight(out, static_cast<uint32_t>(high));
+  } else {  // 17 to 20 digits
+    out = put_up_to_eight(out, static_cast<uint32_t>(high / kEight));
+    out = put_eight(out, static_cast<uint32_t>(high % kEight));
+  }
+  return put_eight(out, low);
+}
+
 bool append_json_string(std::string& out, std::string_view text) {
   const std::size_t mark = out.size();
   out.push_back('"');

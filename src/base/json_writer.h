@@ -26,6 +26,11 @@ void append_json_number(std::string& out, int64_t value);
 /// Appends an unsigned integer.
 void append_json_number(std::string& out, uint64_t value);
 
+/// Writes `value` in decimal at `out` (room for 20 bytes) and returns the end; as std::to_chars,
+/// in about half its instructions for the 19-digit nanosecond timestamps of every record:
+/// eight digits at a time, two per table copy, no digit-count loop.
+char* write_decimal(char* out, uint64_t value);
+
 /// Writes objects and arrays into `out`, placing commas; nesting up to 64 levels.
 class JsonWriter {
  public:

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <cstring>
 #include <random>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -211,6 +214,27 @@ TEST(JsonWriterTest, InvalidStringLeavesItsSlotForARawReplacement) {
   w.value(2);
   w.end_array();
   EXPECT_EQ(out, R"(["ok","?",2])");
+}
+
+
+// Every number of digits, the values around each power of ten, the extremes and random values:
+// the same text as std::to_chars.
+TEST(JsonWriterTest, WritesDecimalsAsToCharsDoes) {
+  std::vector<uint64_t> values = {0, 1, 9, 10, 99, 100, 12345678, 99999999, 100000000, 1796297039024331906ull,
+                                  std::numeric_limits<uint64_t>::max()};
+  for (uint64_t p = 1; p <= 10000000000000000000ull; p *= 10) {
+    for (uint64_t d : {p - 1, p, p + 1, 2 * p - 1, 9 * p}) values.push_back(d);
+    if (p > std::numeric_limits<uint64_t>::max() / 10) break;
+  }
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 100000; ++i) values.push_back(rng() >> (rng() % 64));
+  for (uint64_t v : values) {
+    char mine[20], theirs[20];
+    const char* end = write_decimal(mine, v);
+    const char* expected_end = std::to_chars(theirs, theirs + sizeof theirs, v).ptr;
+    ASSERT_EQ(std::string_view(mine, static_cast<std::size_t>(end - mine)),
+              std::string_view(theirs, static_cast<std::size_t>(expected_end - theirs)));
+  }
 }
 
 }  // namespace

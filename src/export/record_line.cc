@@ -36,8 +36,11 @@ class LineWriter {
     std::memcpy(p_, text.data(), text.size());
     p_ += text.size();
   }
-  void number(int64_t value) { p_ = std::to_chars(p_, p_ + kNumberBytes, value).ptr; }
-  void number(uint64_t value) { p_ = std::to_chars(p_, p_ + kNumberBytes, value).ptr; }
+  void number(int64_t value) {
+    if (value < 0) *p_++ = '-';
+    p_ = write_decimal(p_, value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value));
+  }
+  void number(uint64_t value) { p_ = write_decimal(p_, value); }
   void number(double value);
   void scaled(int64_t value, unsigned decimals);
   void string(std::string_view text);
@@ -69,7 +72,7 @@ void LineWriter::scaled(int64_t value, unsigned decimals) {
   }
   if (value < 0) *p_++ = '-';
   char digits[24];
-  const std::size_t n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, value < 0 ? -value : value).ptr - digits);
+  const std::size_t n = static_cast<std::size_t>(write_decimal(digits, static_cast<uint64_t>(value < 0 ? -value : value)) - digits);
   const std::size_t whole = n > decimals ? n - decimals : 0;  // digits before the point
   std::size_t last = n;  // one past the last fraction digit that is not a trailing zero
   while (last > whole && digits[last - 1] == '0') --last;
