@@ -52,11 +52,11 @@ constexpr uint32_t kMaxBlocksPerClass = 128;
 struct FreeBlock {
   FreeBlock* next;
 };
+enum CacheState : uint8_t { kUnregistered, kOpen, kClosed };  // kClosed: the thread is exiting
 struct SmallBlockCache {
   FreeBlock* head[kClasses];
   uint32_t count[kClasses];
-  bool registered;  // the closer below is set up for this thread
-  bool closed;      // the thread is exiting: frees go to free()
+  CacheState state;
 };
 thread_local SmallBlockCache cache{};  // trivial: no guard on the hot path
 
@@ -64,7 +64,7 @@ thread_local SmallBlockCache cache{};  // trivial: no guard on the hot path
 struct CacheCloser {
   void touch() {}
   ~CacheCloser() {
-    cache.closed = true;
+    cache.state = kClosed;
     for (std::size_t c = 0; c < kClasses; ++c) {
       while (FreeBlock* b = cache.head[c]) {
         cache.head[c] = b->next;
@@ -76,25 +76,22 @@ struct CacheCloser {
 };
 thread_local CacheCloser closer;
 
-std::size_t class_of(std::size_t n) { return n == 0 ? 1 : (n + kGranule - 1) / kGranule; }
+// The class of a block of n bytes, 1 <= n <= kMaxCachedBytes.
+std::size_t class_of(std::size_t n) { return (n + kGranule - 1) / kGranule; }
+// True for 1 <= n <= kMaxCachedBytes (one compare).
+bool cacheable(std::size_t n) { return n - 1 < kMaxCachedBytes; }
 
-[[maybe_unused]] void* take_small(std::size_t n) {  // n <= kMaxCachedBytes
-  const std::size_t c = class_of(n);
-  if (FreeBlock* b = cache.head[c]) {
+// The hot paths, inlined into operator new and delete: a pop, a push.
+[[maybe_unused]] void* pop_small(std::size_t c) {
+  FreeBlock* b = cache.head[c];
+  if (b != nullptr) {
     cache.head[c] = b->next;
     --cache.count[c];
-    return b;
   }
-  return malloc_or_throw(c * kGranule);
+  return b;
 }
-
-// Keeps `p` (room for at least c * 16 bytes) when its class has space; false: free it.
-[[maybe_unused]] bool keep_small(void* p, std::size_t c) {
-  if (c >= kClasses || cache.count[c] >= kMaxBlocksPerClass || cache.closed) return false;
-  if (!cache.registered) {
-    cache.registered = true;
-    closer.touch();
-  }
+[[maybe_unused]] bool push_small(void* p, std::size_t c) {
+  if (cache.state != kOpen || cache.count[c] >= kMaxBlocksPerClass) return false;
   auto* b = static_cast<FreeBlock*>(p);
   b->next = cache.head[c];
   cache.head[c] = b;
@@ -102,7 +99,7 @@ std::size_t class_of(std::size_t n) { return n == 0 ? 1 : (n + kGranule - 1) / k
   return true;
 }
 
-[[maybe_unused]] void* allocate(std::size_t n) {  // unused under sanitizers
+[[maybe_unused, gnu::noinline]] void* allocate_slow(std::size_t n) {  // unused under sanitizers
   if (next != nullptr) {
     std::size_t need = (n + kAlign - 1) & ~(kAlign - 1);
     if (need <= static_cast<std::size_t>(limit - next) && need >= n) {
@@ -112,15 +109,22 @@ std::size_t class_of(std::size_t n) { return n == 0 ? 1 : (n + kGranule - 1) / k
     }
     next = limit = nullptr;  // full: malloc from now on
   }
-  if (n <= kMaxCachedBytes) return take_small(n);
-  return malloc_or_throw(n);
+  if (n == 0) n = 1;
+  if (!cacheable(n)) return malloc_or_throw(n);
+  const std::size_t c = class_of(n);
+  if (void* b = pop_small(c)) return b;
+  return malloc_or_throw(c * kGranule);
 }
 
 // `n`: the size it was allocated with, or 0 when unknown (an unsized delete).
-[[maybe_unused]] void release(void* p, std::size_t n) {
+[[maybe_unused, gnu::noinline]] void release_slow(void* p, std::size_t n) {
   if (p == nullptr || in_region(p)) return;
-  const std::size_t c = n != 0 ? (n <= kMaxCachedBytes ? class_of(n) : kClasses) : malloc_usable_size(p) / kGranule;
-  if (!keep_small(p, c)) std::free(p);
+  const std::size_t c = n != 0 ? (cacheable(n) ? class_of(n) : kClasses) : malloc_usable_size(p) / kGranule;
+  if (c < kClasses && cache.state == kUnregistered) {
+    cache.state = kOpen;
+    closer.touch();
+  }
+  if (c >= kClasses || !push_small(p, c)) std::free(p);
 }
 
 }  // namespace
@@ -157,7 +161,17 @@ std::size_t small_blocks_cached() {
 // nothrow forms of the standard library call these. Not replaced
 // under sanitizers, whose own operator new and delete check how memory is paired.
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-void* operator new(std::size_t n) { return aiperf::cli::allocate(n); }
-void operator delete(void* p) noexcept { aiperf::cli::release(p, 0); }
-void operator delete(void* p, std::size_t n) noexcept { aiperf::cli::release(p, n == 0 ? 1 : n); }
+void* operator new(std::size_t n) {
+  using namespace aiperf::cli;
+  if (cacheable(n) && next == nullptr) {  // not on the arena's thread
+    if (void* b = pop_small(class_of(n))) return b;
+  }
+  return allocate_slow(n);
+}
+void operator delete(void* p) noexcept { aiperf::cli::release_slow(p, 0); }
+void operator delete(void* p, std::size_t n) noexcept {
+  using namespace aiperf::cli;
+  if (p != nullptr && cacheable(n) && !in_region(p) && push_small(p, class_of(n))) return;
+  release_slow(p, n == 0 ? 1 : n);
+}
 #endif
