@@ -2,20 +2,14 @@
 
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "base/utf8.h"
 
 namespace aiperf {
 
-// The first byte at or after `p` that needs a look inside a JSON string: '"', '\\', a
-// control character, or a non-ASCII byte. Sixteen bytes at a time with SSE2 (x86-64 always
-// has it: keys and values are mostly shorter than 16, so most strings take one step), then
-// eight at a time (SWAR: in each of the masks the lowest flagged byte is exact, which is the
-// one returned), then one at a time.
-const char* json_scan_plain(const char* p, const char* end) {
+// After json_scan_plain's inline first step: sixteen bytes at a time with SSE2 (x86-64 always
+// has it), then eight at a time (SWAR: in each of the masks the lowest flagged byte is exact,
+// which is the one returned), then one at a time.
+const char* json_scan_plain_rest(const char* p, const char* end) {
 #if defined(__SSE2__)
   const __m128i quote16 = _mm_set1_epi8('"'), slash16 = _mm_set1_epi8('\\'), space16 = _mm_set1_epi8(0x20);
   while (end - p >= 16) {

@@ -6,11 +6,32 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace aiperf {
 
+/// json_scan_plain past its first 16 bytes (out of line).
+const char* json_scan_plain_rest(const char* p, const char* end);
+
 /// The first byte at or after `p` that needs a look inside a JSON string: '"', '\\', a
-/// control character, or a non-ASCII byte (eight bytes at a time).
-const char* json_scan_plain(const char* p, const char* end);
+/// control character, or a non-ASCII byte (16 bytes at a time with SSE2, then 8, then 1).
+/// The first 16 bytes are checked inline: most keys and values end within them.
+inline const char* json_scan_plain(const char* p, const char* end) {
+#if defined(__SSE2__)
+  if (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // A signed compare: control characters and bytes >= 0x80 (negative) are both below 0x20.
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    if (const int hit = _mm_movemask_epi8(special)) return p + __builtin_ctz(static_cast<unsigned>(hit));
+    p += 16;
+  }
+#endif
+  return json_scan_plain_rest(p, end);
+}
 
 /// A strict single-pass JSON reader over a text: every value it steps over is checked against
 /// RFC 8259 (grammar, escapes, UTF-8), so that accepting means "valid JSON". Building blocks for
