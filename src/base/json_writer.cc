@@ -32,14 +32,23 @@ char* put_eight(char* p, uint32_t n) {
   return put_pair(p, low % 100);
 }
 
-// n < 10^8 without leading zeros.
-char* put_up_to_eight(char* p, uint32_t n) {
+// n < 10^4 without leading zeros.
+char* put_up_to_four(char* p, uint32_t n) {
   if (n < 10) {
     *p = static_cast<char>('0' + n);
     return p + 1;
   }
   if (n < 100) return put_pair(p, n);
-  return std::to_chars(p, p + 8, n).ptr;
+  p = put_up_to_four(p, n / 100);
+  return put_pair(p, n % 100);
+}
+
+// n < 10^8 without leading zeros.
+char* put_up_to_eight(char* p, uint32_t n) {
+  if (n < 10000) return put_up_to_four(p, n);
+  p = put_up_to_four(p, n / 10000);
+  p = put_pair(p, n % 10000 / 100);
+  return put_pair(p, n % 100);
 }
 
 }  // namespace

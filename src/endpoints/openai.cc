@@ -379,6 +379,16 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
 
 void OpenAiEndpoint::parse_event_into(const StreamEvent& event, ParsedEvent& out) const {
   if (event.type == "message") return parse_stream_chunk_into(event.data, out);
+  if (event.type.empty()) {  // a whole body or an NDJSON line: parsed into `out`, as parse_openai_event
+    const std::string_view text = trim(event.data);
+    if (text == "[DONE]") {
+      reset_event(out);
+      out.response.done = true;
+    } else if (!parse_openai_chunk_fast_into(text, out)) {
+      out = parse_openai_event_general(text);
+    }
+    return;
+  }
   out = parse_event(event);
 }
 

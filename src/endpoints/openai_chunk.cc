@@ -107,17 +107,22 @@ bool usage(Reader& r, ParsedEvent& out) {
   return ok;
 }
 
-std::optional<ParsedEvent> parse_chunk(std::string_view json, ContentSpan& span) {
+// The event of `json` into `out` (reset first); false when the general parser must decide.
+bool parse_chunk_into(std::string_view json, ContentSpan& span, ParsedEvent& out) {
+  reset_event(out);
   Reader r(json);
-  ParsedEvent out;
   const bool ok = members(r, [&](std::string_view k) {
     if (k == "choices") return choices(r, out, span);
     if (k == "usage") return usage(r, out);
     if (k == "error") return false;  // the general parser words server errors
     return r.skip_value(1);
   });
-  if (!ok) return std::nullopt;
-  if (!r.at_end()) return std::nullopt;
+  return ok && r.at_end();
+}
+
+std::optional<ParsedEvent> parse_chunk(std::string_view json, ContentSpan& span) {
+  std::optional<ParsedEvent> out(std::in_place);
+  if (!parse_chunk_into(json, span, *out)) out.reset();
   return out;
 }
 
@@ -210,6 +215,11 @@ bool only_content(const ParsedEvent& e) {
 std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json) {
   ContentSpan span;
   return parse_chunk(json, span);
+}
+
+bool parse_openai_chunk_fast_into(std::string_view json, ParsedEvent& out) {
+  ContentSpan span;
+  return parse_chunk_into(json, span, out);
 }
 
 namespace {

@@ -17,6 +17,10 @@ namespace aiperf::endpoints {
 /// The event for `json` (trimmed, not "[DONE]"), or nullopt when the general parser must decide.
 std::optional<ParsedEvent> parse_openai_chunk_fast(std::string_view json);
 
+/// parse_openai_chunk_fast's answer written into `out` (every field overwritten; a reused event
+/// keeps its strings' buffers); false when the general parser must decide (`out` is then unspecified).
+bool parse_openai_chunk_fast_into(std::string_view json, ParsedEvent& out);
+
 /// The same answer for a streamed chunk, usually cheaper: a chunk that differs from an earlier
 /// one of its stream (this thread's) only in its content string reads only that string.
 std::optional<ParsedEvent> parse_openai_stream_chunk(std::string_view json);

@@ -103,7 +103,10 @@ std::string HttpUrl::authority() const {
 
 std::string HttpUrl::join(std::string_view path) const {
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
-  return base_path + "/" + std::string(path);
+  std::string target;  // built once (a target is usually short enough to need no allocation)
+  target.reserve(base_path.size() + 1 + path.size());
+  target.append(base_path).append(1, '/').append(path);
+  return target;
 }
 
 Expected<HttpUrl> parse_http_url(std::string_view input) {
