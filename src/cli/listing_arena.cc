@@ -39,15 +39,15 @@ bool in_region(const void* p) {
 }
 
 // Small blocks freed on a thread, kept for its next allocations of their size class (16-byte
-// steps up to 512 bytes). A run allocates about 17 small blocks per request (strings, handlers)
+// steps up to 1 KiB). A run allocates about 17 small blocks per request (strings, handlers)
 // and frees them a request later; glibc's malloc and free cost ≈ 150 instructions a pair on
-// that path, a pop and a push here about 20. Blocks are malloc'ed rounded up to their class, so
+// that path, a pop and a push here about 30. Blocks are malloc'ed rounded up to their class, so
 // a block in class c always has room for c * 16 bytes; a block freed without its size is put
 // in the class its usable size (malloc_usable_size) fills. Each class keeps at most
-// kMaxBlocksPerClass (≈ 1 MiB a thread at worst); the rest go back to free(). A block freed on
+// kMaxBlocksPerClass (≈ 2 MiB a thread at worst); the rest go back to free(). A block freed on
 // another thread joins that thread's cache (malloc's memory may be freed anywhere).
-constexpr std::size_t kGranule = 16, kMaxCachedBytes = 512, kClasses = kMaxCachedBytes / kGranule + 1;
-constexpr uint32_t kMaxBlocksPerClass = 128;
+constexpr std::size_t kGranule = 16, kMaxCachedBytes = 1024, kClasses = kMaxCachedBytes / kGranule + 1;
+constexpr uint32_t kMaxBlocksPerClass = 64;
 
 struct FreeBlock {
   FreeBlock* next;

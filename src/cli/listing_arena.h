@@ -22,7 +22,7 @@ bool use_listing_arena();
 /// True when `p` came from the arena (for tests).
 bool in_listing_arena(const void* p);
 
-/// How many freed small blocks (up to 512 bytes) this thread keeps for its next allocations
+/// How many freed small blocks (up to 1 KiB) this thread keeps for its next allocations
 /// (for tests; 0 under sanitizers, where operator new is not replaced).
 std::size_t small_blocks_cached();
 

@@ -27,7 +27,7 @@ struct Block {
   unsigned char fill;
 };
 
-// Blocks of every size up to 600 bytes, freed in random order with and without their size and
+// Blocks of every size up to 1,200 bytes, freed in random order with and without their size and
 // taken again: each has room for what was asked (malloc_usable_size) and keeps what was written
 // into it until it is freed (a block handed out twice, or too small, breaks one or the other).
 TEST(SmallBlockCacheTest, EveryBlockHasRoomForItsSizeAndIsHandedOutOnceWhetherFreedSizedOrNot) {
@@ -36,7 +36,7 @@ TEST(SmallBlockCacheTest, EveryBlockHasRoomForItsSizeAndIsHandedOutOnceWhetherFr
   std::vector<Block> live;
   for (int step = 0; step < 200000; ++step) {
     if (live.size() < 300 && (live.empty() || rng() % 2 == 0)) {
-      const std::size_t n = rng() % 601;
+      const std::size_t n = rng() % 1200;
       auto* p = static_cast<unsigned char*>(::operator new(n));
       ASSERT_GE(malloc_usable_size(p), n) << "size " << n;
       ASSERT_EQ(reinterpret_cast<std::uintptr_t>(p) % __STDCPP_DEFAULT_NEW_ALIGNMENT__, 0u);
@@ -66,10 +66,10 @@ TEST(SmallBlockCacheTest, KeepsABoundedNumberOfBlocksAndReusesTheLastOneFreed) {
   for (int i = 0; i < 1000; ++i) blocks.push_back(::operator new(200));  // empties the class's cache
   const std::size_t before = small_blocks_cached();
   for (void* p : blocks) ::operator delete(p, 200);
-  EXPECT_EQ(small_blocks_cached() - before, 128u);  // the first 128 are kept, the rest went to free()
+  EXPECT_EQ(small_blocks_cached() - before, 64u);  // the first 64 are kept, the rest went to free()
   void* again = ::operator new(195);                 // the same size class (193..208 bytes)
-  EXPECT_EQ(again, blocks[127]);
-  EXPECT_EQ(small_blocks_cached() - before, 127u);
+  EXPECT_EQ(again, blocks[63]);
+  EXPECT_EQ(small_blocks_cached() - before, 63u);
   ::operator delete(again, 195);
   // Large blocks are not kept.
   const std::size_t small = small_blocks_cached();
