@@ -210,12 +210,15 @@ HttpRequestSpec request_without_body(const OpenAiSettings& s, std::string path, 
   HttpRequestSpec spec;
   spec.path = std::move(path);
   spec.headers.reserve(4 + s.headers.size());
-  spec.headers.emplace_back("Content-Type", "application/json");
-  if (streaming) spec.headers.emplace_back("Accept", "text/event-stream");
+  // Copied from strings made once (a literal would be measured, strlen, for every request).
+  static const std::string kContentType = "Content-Type", kJson = "application/json", kAccept = "Accept",
+                           kEventStream = "text/event-stream", kRequestId = "X-Request-Id";
+  spec.headers.emplace_back(kContentType, kJson);
+  if (streaming) spec.headers.emplace_back(kAccept, kEventStream);
   if (key == ApiKeyHeader::kBearer && !s.api_key.empty()) {
     spec.headers.emplace_back("Authorization", "Bearer " + s.api_key);
   }
-  if (!request_id.empty()) spec.headers.emplace_back("X-Request-Id", request_id);
+  if (!request_id.empty()) spec.headers.emplace_back(kRequestId, request_id);
   for (const auto& h : s.headers) spec.headers.push_back(h);
   return spec;
 }

@@ -67,7 +67,7 @@ void RequestRecorder::operator delete(void* block, std::size_t size) noexcept {
   ++free.count;
 }
 
-RequestRecorder::RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord record, RecordCallback done)
+RequestRecorder::RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord&& record, RecordCallback done)
     : endpoint_(endpoint.endpoint),
       in_place_(endpoint.in_place),
       record_(std::move(record)),

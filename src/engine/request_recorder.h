@@ -34,7 +34,7 @@ class RequestRecorder final : public transport::ResponseHandler {
  public:
   /// `record` carries the id, streaming flag and input count; `endpoint` outlives this.
   /// Streaming is dropped for an endpoint that cannot stream (its body is parsed whole).
-  RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord record, RecordCallback done);
+  RequestRecorder(RecorderEndpoint endpoint, metrics::RequestRecord&& record, RecordCallback done);
 
   void on_sent(int64_t ts_ns) override;
   void on_headers(int status, std::span<const transport::HeaderField> headers,
