@@ -1,11 +1,12 @@
 #include "engine/phase_runner.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <functional>
 
+#include "base/json_writer.h"
 #include "engine/request_recorder.h"
 
 namespace aiperf::engine {
@@ -88,11 +89,12 @@ uint64_t PhaseRunner::turns_of(std::size_t index) const {
 }
 
 std::string PhaseRunner::request_id(uint64_t session) const {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, session).ptr;
-  std::string id;
-  id.reserve(defaults_.id_prefix.size() + 1 + static_cast<std::size_t>(end - digits));
-  id.append(defaults_.id_prefix).append("-").append(digits, end);
+  char digits[20];
+  const auto n = static_cast<std::size_t>(write_decimal(digits, session) - digits);
+  const std::string& prefix = defaults_.id_prefix;
+  std::string id(prefix.size() + 1 + n, '-');  // one allocation; the '-' after the prefix stays
+  std::memcpy(id.data(), prefix.data(), prefix.size());
+  std::memcpy(id.data() + prefix.size() + 1, digits, n);
   return id;
 }
 
