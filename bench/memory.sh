@@ -25,14 +25,21 @@ stop_mock
 # The whole process: peak RSS of `aiperf profile` at two request counts (100-token streams);
 # the difference per extra request is what a finished request leaves behind, exports included.
 start_mock --ttft 0 --itl 0.05
+# peak_kb N [FLAGS...]: peak RSS in KB of a run of N requests.
 peak_kb() {
+  local n=$1; shift
   /usr/bin/time -f "%M" -o "$work/rss" "$aiperf" profile -m bench -u "http://127.0.0.1:$port" --endpoint-type chat \
-    --streaming --concurrency 32 --request-count "$1" --isl 16 --osl 100 --ui none --artifact-dir "$work/run$1" \
-    >"$work/run$1.log" 2>&1
+    --streaming --concurrency 32 --request-count "$n" --isl 16 --osl 100 --ui none --artifact-dir "$work/run$n" "$@" \
+    >"$work/run$n.log" 2>&1
   cat "$work/rss"
 }
-small=$(peak_kb 2000)
-large=$(peak_kb 20000)
-chunks=$(json "$work/run20000/profile_export_aiperf.json" "d['inter_chunk_latency']['count']")
-echo "aiperf profile, 100-token streams: peak RSS ${small} KB at 2,000 requests, ${large} KB at 20,000" \
-  "($chunks chunk gaps): $(( (large - small) * 1024 / 18000 )) bytes per extra request"
+# One event loop, then the default (a loop per core), whose parts hold their finished requests'
+# values until the phase ends (the lead merges them exactly; engine/part_report.h).
+for workers in 1 default; do
+  flags=(); [ "$workers" = default ] || flags=(--workers "$workers")
+  small=$(peak_kb 2000 "${flags[@]}")
+  large=$(peak_kb 20000 "${flags[@]}")
+  chunks=$(json "$work/run20000/profile_export_aiperf.json" "d['inter_chunk_latency']['count']")
+  echo "aiperf profile --workers $workers, 100-token streams: peak RSS ${small} KB at 2,000 requests, ${large} KB at" \
+    "20,000 ($chunks chunk gaps): $(( (large - small) * 1024 / 18000 )) bytes per extra request"
+done
