@@ -33,8 +33,8 @@ peak_kb() {
     >"$work/run$n.log" 2>&1
   cat "$work/rss"
 }
-# One event loop, then the default (a loop per core), whose parts hold their finished requests'
-# values until the phase ends (the lead merges them exactly; engine/part_report.h).
+# One event loop, then the default (a loop per core), whose workers hand their finished requests
+# to the lead in batches during the phase (the lead merges them exactly; engine/part_report.h).
 for workers in 1 default; do
   flags=(); [ "$workers" = default ] || flags=(--workers "$workers")
   small=$(peak_kb 2000 "${flags[@]}")

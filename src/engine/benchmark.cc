@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <exception>
+#include <utility>
 
 namespace aiperf::engine {
 namespace {
@@ -45,6 +46,15 @@ std::vector<MetricSummary> summaries(const std::vector<metrics::MetricResult>& r
   return out;
 }
 
+// The request tallies of `from` added to `into` (exact: the metrics merge as RunMetrics does).
+void merge_outcome(PhaseOutcome& into, PhaseOutcome&& from) {
+  into.metrics.merge(from.metrics);
+  into.transport.merge(from.transport);
+  into.cancelled += from.cancelled;
+  into.planned_cancellations += from.planned_cancellations;
+  for (auto& [url, m] : from.by_url) into.by_url[url].merge(m);
+}
+
 }  // namespace
 
 Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {
@@ -53,25 +63,53 @@ Benchmark::Benchmark(BenchmarkInputs inputs) : in_(std::move(inputs)) {
 
 std::function<void(std::string_view, std::string_view)> Benchmark::payload_observer(std::size_t index) {
   if (in_.exchange && !in_.exchange->lead()) {  // the lead writes inputs.json
-    return [this](std::string_view id, std::string_view body) { encode_part_payload(id, body, part_items_); };
+    return [this](std::string_view id, std::string_view body) {
+      encode_part_payload(id, body, part_items_);
+      hand_over_if_full();
+    };
   }
   if (!in_.on_payload) return {};
   return [this, index](std::string_view id, std::string_view body) { in_.on_payload(phases_[index], id, body); };
 }
 
 // Planned cancellations (--request-cancellation-rate) and requests cut by a stop are counted
-// apart from the metrics. A part that is not the lead also keeps each request for it.
+// apart from the metrics. A part that is not the lead also keeps (or hands over) each request for it.
 void Benchmark::record(std::size_t index, const FinishedRequest& done) {
   const bool was_cancelled = done.record.error && done.record.error->kind == metrics::ErrorKind::kCancelled;
   const bool cancelled = (stopping_ && was_cancelled) || (was_cancelled && done.record.cancel_planned);
-  if (in_.exchange && !in_.exchange->lead()) encode_part_request(done, cancelled, part_items_);
+  if (in_.exchange && !in_.exchange->lead()) {
+    encode_part_request(done, cancelled, part_items_);
+    hand_over_if_full();
+  }
   tally(index, done, cancelled);
 }
 
+// A part that is not the lead hands its requests and bodies over in batches of about
+// kHandOverBytes where the exchange can, so that neither it nor the lead holds a phase's
+// requests until its end (the lead tallies each batch as it takes it).
+void Benchmark::hand_over_if_full() {
+  if (part_items_.size() < kHandOverBytes || !in_.exchange->hands_over()) return;
+  in_.exchange->hand_over(encode_part_report(PartHealth{}, runner_->start_ns(), part_items_));
+  part_items_.clear();
+}
+
+// The lead: the other parts' batches so far, tallied into handed_.
+void Benchmark::take_handed_over(std::size_t index) {
+  for (std::string& batch : in_.exchange->take_handed_over()) {
+    auto report = decode_part_report(batch);
+    std::string().swap(batch);
+    if (!report) {
+      PhaseOutcome& outcome = outcomes_.back();
+      if (outcome.stop_reason.empty()) outcome.stop_reason = "a worker's requests: " + report.error().describe();
+      continue;
+    }
+    merge_requests(index, *report, handed_);
+  }
+}
+
 // `cancelled`: cut by the phase's end or cancelled on purpose, as record() decided on its part.
-void Benchmark::tally(std::size_t index, const FinishedRequest& done, bool cancelled) {
+void Benchmark::tally_into(PhaseOutcome& current, std::size_t index, const FinishedRequest& done, bool cancelled) {
   const bool planned = cancelled && done.record.cancel_planned;
-  PhaseOutcome& current = outcomes_.back();
   current.transport.add(done.record);
   if (planned) {
     ++current.planned_cancellations;
@@ -222,6 +260,7 @@ void Benchmark::publish_progress(std::size_t index) {
   progress_.completed.store(runner_->completed(), std::memory_order_relaxed);
   progress_.failed.store(runner_->failed(), std::memory_order_relaxed);
   progress_.in_flight.store(runner_->in_flight(), std::memory_order_relaxed);
+  if (in_.exchange && in_.exchange->lead() && in_.exchange->hands_over()) take_handed_over(index);
   in_.client.run_at(transport::now_ns() + 200'000'000, [this, index] { publish_progress(index); });
 }
 
@@ -279,6 +318,10 @@ void Benchmark::exchange_phase(std::size_t index) {
   if (!in_.exchange->lead()) return;
   PhaseOutcome& outcome = outcomes_.back();
   outcome.parts.push_back(std::move(mine));
+  if (in_.exchange->hands_over()) {  // every batch handed over before the others' gather is queued
+    take_handed_over(index);
+    merge_outcome(outcome, std::exchange(handed_, PhaseOutcome{}));
+  }
   for (std::size_t part = 1; part < reports.size(); ++part) {
     auto report = decode_part_report(reports[part]);
     std::string().swap(reports[part]);
@@ -290,16 +333,21 @@ void Benchmark::exchange_phase(std::size_t index) {
   }
 }
 
-void Benchmark::merge_part(std::size_t index, PartReport&& report) {
-  PhaseOutcome& outcome = outcomes_.back();
+// The requests and bodies of a part's report (a batch, or the rest at its phase end) into `into`.
+void Benchmark::merge_requests(std::size_t index, PartReport& report, PhaseOutcome& into) {
   const int64_t shift = runner_->start_ns() - report.phase_start_ns;  // 0 when the parts share a clock
   for (auto& request : report.requests) {
     shift_clock(request.done, shift);
-    tally(index, request.done, request.cancelled);
+    tally_into(into, index, request.done, request.cancelled);
   }
   if (in_.on_payload) {
     for (const auto& payload : report.payloads) in_.on_payload(phases_[index], payload.request_id, payload.body);
   }
+}
+
+void Benchmark::merge_part(std::size_t index, PartReport&& report) {
+  PhaseOutcome& outcome = outcomes_.back();
+  merge_requests(index, report, outcome);
   parts_sent_ += report.health.sent;
   if (outcome.stop_reason.empty() && !report.health.stop_reason.empty()) {
     outcome.stop_reason = "rank " + std::to_string(report.health.rank) + ": " + report.health.stop_reason;

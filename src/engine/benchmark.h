@@ -120,11 +120,15 @@ class Benchmark {
   void request_finished(std::size_t index, FinishedRequest&& done);
   void count_batch();
   void record(std::size_t index, const FinishedRequest& done);
-  void tally(std::size_t index, const FinishedRequest& done, bool cancelled);
+  void tally(std::size_t index, const FinishedRequest& done, bool cancelled) { tally_into(outcomes_.back(), index, done, cancelled); }
+  void tally_into(PhaseOutcome& into, std::size_t index, const FinishedRequest& done, bool cancelled);
+  void hand_over_if_full();
+  void take_handed_over(std::size_t index);
   bool all_go_on(bool mine) { return in_.exchange ? in_.exchange->all_go_on(mine) : mine; }
   PartHealth own_health() const;
   void exchange_phase(std::size_t index);
   void merge_part(std::size_t index, PartReport&& report);
+  void merge_requests(std::size_t index, PartReport& report, PhaseOutcome& into);
   void publish_progress(std::size_t index);
 
   BenchmarkInputs in_;
@@ -145,6 +149,11 @@ class Benchmark {
   static constexpr int64_t kCountBatchDelayNs = 5'000'000;
   bool finish_waiting_ = false;  // loop thread: the phase ended and waits for its counts
   std::string part_items_;       // a part that is not the lead: this phase's requests and bodies, for it
+  // ... handed over whenever they reach this size, where the exchange can (PhaseExchange::hands_over).
+  static constexpr std::size_t kHandOverBytes = 64 * 1024;
+  // The lead: what the other parts handed over during this phase, apart from its own outcome until
+  // the phase ends (its own health counts only its own requests).
+  PhaseOutcome handed_;
   uint64_t parts_sent_ = 0;      // the lead: requests the other parts sent in this phase
   PhaseProgress progress_;
 };

@@ -1,5 +1,7 @@
 #include "engine/local_exchange.h"
 
+#include <utility>
+
 #include "transport/http_client.h"
 
 namespace aiperf::engine {
@@ -30,6 +32,16 @@ LocalRendezvous::Round LocalRendezvous::meet(int index, bool flag, std::string b
   Round round{result_all_, {}, result_start_ns_};
   if (index == 0) round.bytes = std::move(result_bytes_);  // worker 0 is the lead
   return round;
+}
+
+void LocalRendezvous::hand_over(std::string batch) {
+  std::lock_guard lock(handed_mutex_);
+  handed_.push_back(std::move(batch));
+}
+
+std::vector<std::string> LocalRendezvous::take_handed_over() {
+  std::lock_guard lock(handed_mutex_);
+  return std::exchange(handed_, {});
 }
 
 LocalExchange::LocalExchange(std::shared_ptr<LocalRendezvous> rendezvous, int index)

@@ -4,7 +4,9 @@
 // LocalRendezvous, then one LocalExchange per worker.
 //
 // Threading: each worker calls its own LocalExchange from its loop thread; a
-// call blocks until every worker has made its matching call.
+// phase-boundary call blocks until every worker has made its matching call. The
+// other workers hand their finished requests to worker 0 in batches during a
+// phase (hand_over), and worker 0 takes them from its loop.
 #pragma once
 
 #include <condition_variable>
@@ -34,7 +36,13 @@ class LocalRendezvous {
   };
   Round meet(int index, bool flag, std::string bytes);
 
+  /// A worker's batch for worker 0, and worker 0's take of every batch so far (in arrival order).
+  void hand_over(std::string batch);
+  std::vector<std::string> take_handed_over();
+
  private:
+  std::mutex handed_mutex_;  // apart from the rounds': a hand-over never waits for a barrier
+  std::vector<std::string> handed_;
   std::mutex mutex_;
   std::condition_variable all_arrived_;
   std::vector<std::string> slots_;
@@ -53,6 +61,9 @@ class LocalExchange final : public PhaseExchange {
   std::vector<std::string> gather(const std::string& bytes) override;
   bool all_go_on(bool mine) override { return rendezvous_->meet(index_, mine, {}).all; }
   bool parts_share_a_process() const override { return true; }
+  bool hands_over() const override { return true; }
+  void hand_over(std::string batch) override { rendezvous_->hand_over(std::move(batch)); }
+  std::vector<std::string> take_handed_over() override { return rendezvous_->take_handed_over(); }
 
  private:
   std::shared_ptr<LocalRendezvous> rendezvous_;

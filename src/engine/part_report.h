@@ -1,6 +1,7 @@
-// What one part of a split run (an MPI rank) tells the lead part (rank 0) at
+// What one part of a split run (an MPI rank, a worker) tells the lead part at
 // the end of a phase: its client's health and every request it finished, as
-// bytes. The lead replays those requests into its own outcome and exports as
+// bytes (workers hand most of their requests over during the phase, in reports
+// of the same form whose health is not read: PhaseExchange::hand_over). The lead replays those requests into its own outcome and exports as
 // if it had sent them, so a merged result is exact: every per-request value
 // travels, not a summary of it.
 //

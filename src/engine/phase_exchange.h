@@ -3,8 +3,9 @@
 // this interface; run/rank_exchange.h implements it over MPI.
 //
 // Threading and order: every member is called on the thread that runs the
-// benchmark loop, and each blocks until every part has made the same call, so
-// all parts make the same calls in the same order (Benchmark guarantees it).
+// benchmark loop. The phase-boundary calls (agree_phase_start, gather, all_go_on)
+// block until every part has made the same call, so all parts make them in the
+// same order (Benchmark guarantees it); hand_over and take_handed_over do not block.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,17 @@ class PhaseExchange {
 
   /// Whether the parts are threads of one process (their own CPU is then their thread's, not the process's).
   virtual bool parts_share_a_process() const { return false; }
+
+  /// Whether a part other than the lead hands its finished requests over during a phase
+  /// (hand_over), so that no part holds a whole phase's requests until its end; otherwise
+  /// they all travel in the phase end's gather().
+  virtual bool hands_over() const { return false; }
+  /// A part other than the lead: one batch (a part report, encode_part_report, whose health is
+  /// not read) for the lead. Returns at once; called from the part's loop thread.
+  virtual void hand_over(std::string batch) { (void)batch; }
+  /// The lead: the batches handed over since the last call, each part's in the order it handed
+  /// them over. Every batch a part hands over before its gather() is taken by the lead's next call.
+  virtual std::vector<std::string> take_handed_over() { return {}; }
 };
 
 }  // namespace aiperf::engine

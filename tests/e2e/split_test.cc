@@ -222,6 +222,36 @@ INSTANTIATE_TEST_SUITE_P(Parts, SplitE2ETest,
                          ::testing::Values(Split{false, 2}, Split{false, 4}, Split{true, 2}, Split{true, 4}),
                          [](const auto& p) { return std::to_string(p.param.parts) + p.param.key(); });
 
+// Workers hand their finished requests to the lead in batches while the phase runs (64 KiB,
+// about 200 requests here; the lead takes them every 200 ms), so no worker holds a whole
+// phase's requests. The JSONL is written in the order the lead tallies: had worker 1 kept its
+// requests to the phase end, every line of it (odd sessions) would follow the lead's last.
+TEST(SplitE2ETest, WorkersHandTheirRequestsToTheLeadWhileThePhaseRuns) {
+  MockServerProcess server({"--fast"});
+  TempDir dir;
+  auto run = testing::profile(server, dir,
+                              "--request-rate 1500 --arrival-pattern constant --request-count 3000 --isl 5 --osl 2 "
+                              "--workers 2");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  ASSERT_EQ(run.records.size(), 3000u);
+  std::size_t last_of_lead = 0, first_of_other = run.records.size(), of_other = 0;
+  for (std::size_t i = 0; i < run.records.size(); ++i) {
+    if (run.records[i]["metadata"]["session_num"].get<uint64_t>() % 2 == 0) {
+      last_of_lead = i;
+    } else {
+      first_of_other = std::min(first_of_other, i);
+      ++of_other;
+    }
+  }
+  EXPECT_EQ(of_other, 1500u);
+  EXPECT_LT(first_of_other, last_of_lead) << "worker 1's requests reached the lead only at the phase end";
+  EXPECT_EQ(run.aggregate["request_count"]["avg"], 3000);
+  expect_part_health(run.aggregate, Split{false, 2}, 3000);
+  for (int part = 0; part < 2; ++part) {  // each part's health counts its own requests only
+    EXPECT_EQ(run.aggregate["workers"][part]["succeeded"], 1500) << "worker " << part;
+  }
+}
+
 TEST(SplitE2ETest, EachRankBindsItsOwnStripeOfTheSourceAddresses) {
   if (!have_mpi()) GTEST_SKIP() << "built without OpenMPI";
   MockServerProcess server({"--fast"});
