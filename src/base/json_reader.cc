@@ -11,14 +11,8 @@ namespace aiperf {
 // which is the one returned), then one at a time.
 const char* json_scan_plain_rest(const char* p, const char* end) {
 #if defined(__SSE2__)
-  const __m128i quote16 = _mm_set1_epi8('"'), slash16 = _mm_set1_epi8('\\'), space16 = _mm_set1_epi8(0x20);
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A signed compare: control characters and bytes >= 0x80 (negative) are both below 0x20.
-    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote16), _mm_cmpeq_epi8(v, slash16)),
-                                         _mm_cmplt_epi8(v, space16));
-    if (const int hit = _mm_movemask_epi8(special)) return p + __builtin_ctz(static_cast<unsigned>(hit));
-    p += 16;
+  for (; end - p >= 16; p += 16) {
+    if (const unsigned hit = json_special_mask16(p)) return p + __builtin_ctz(hit);
   }
 #endif
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;

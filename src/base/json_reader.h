@@ -12,6 +12,18 @@
 
 namespace aiperf {
 
+#if defined(__SSE2__)
+/// A bit per byte of the 16 at `p` that needs a look inside a JSON string (json_scan_plain).
+inline unsigned json_special_mask16(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // A signed compare: control characters and bytes >= 0x80 (negative) are both below 0x20.
+  const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+}
+#endif
+
 /// json_scan_plain past its first 16 bytes (out of line).
 const char* json_scan_plain_rest(const char* p, const char* end);
 
@@ -21,12 +33,7 @@ const char* json_scan_plain_rest(const char* p, const char* end);
 inline const char* json_scan_plain(const char* p, const char* end) {
 #if defined(__SSE2__)
   if (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A signed compare: control characters and bytes >= 0x80 (negative) are both below 0x20.
-    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-    if (const int hit = _mm_movemask_epi8(special)) return p + __builtin_ctz(static_cast<unsigned>(hit));
+    if (const unsigned hit = json_special_mask16(p)) return p + __builtin_ctz(hit);
     p += 16;
   }
 #endif

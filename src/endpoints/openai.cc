@@ -260,14 +260,19 @@ OpenAiSettings OpenAiSettings::from(const PluginConfig& config, std::string defa
 
 // A payload: the end marker, or a chunk or body read by the fast path (declined: the general parser).
 ParsedEvent parse_openai_event(std::string_view payload) {
-  std::string_view text = trim(payload);
+  ParsedEvent out;
+  parse_openai_event_into(payload, out);
+  return out;
+}
+
+void parse_openai_event_into(std::string_view payload, ParsedEvent& out) {
+  const std::string_view text = trim(payload);
   if (text == "[DONE]") {
-    ParsedEvent out;
+    reset_event(out);
     out.response.done = true;
-    return out;
+  } else if (!parse_openai_chunk_fast_into(text, out)) {
+    out = parse_openai_event_general(text);
   }
-  if (auto parsed = parse_openai_chunk_fast(text)) return std::move(*parsed);
-  return parse_openai_event_general(text);
 }
 
 ParsedEvent parse_openai_event_general(std::string_view payload) {
@@ -382,16 +387,7 @@ ParsedEvent OpenAiEndpoint::parse_event(const StreamEvent& event) const {
 
 void OpenAiEndpoint::parse_event_into(const StreamEvent& event, ParsedEvent& out) const {
   if (event.type == "message") return parse_stream_chunk_into(event.data, out);
-  if (event.type.empty()) {  // a whole body or an NDJSON line: parsed into `out`, as parse_openai_event
-    const std::string_view text = trim(event.data);
-    if (text == "[DONE]") {
-      reset_event(out);
-      out.response.done = true;
-    } else if (!parse_openai_chunk_fast_into(text, out)) {
-      out = parse_openai_event_general(text);
-    }
-    return;
-  }
+  if (event.type.empty()) return parse_openai_event_into(event.data, out);  // a whole body or an NDJSON line
   out = parse_event(event);
 }
 

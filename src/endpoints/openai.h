@@ -54,6 +54,9 @@ HttpRequestSpec settings_request(const OpenAiSettings& s, const RequestInput& in
 /// fragments (as output text), usage with cached prompt tokens, and error objects.
 /// The common chunk shape takes a validated fast path (openai_chunk.h), the rest simdjson On-Demand.
 ParsedEvent parse_openai_event(std::string_view payload);
+/// parse_openai_event's answer written into `out` (every field overwritten; a reused event keeps
+/// its strings' buffers).
+void parse_openai_event_into(std::string_view payload, ParsedEvent& out);
 
 /// parse_openai_event on the general parser only (the fast path's oracle in tests).
 ParsedEvent parse_openai_event_general(std::string_view payload);

@@ -46,34 +46,37 @@ uint64_t load8(const char* p) {
   return w;
 }
 
-// Bit 7 of each byte is set where `w` holds a control character (below 0x20, or 0x7f). The sums
-// are of 7-bit values, so no carry crosses a byte.
+// Bit 7 of each byte is set where `w` holds a byte below kLowest (0x20: a control character), or
+// 0x7f. The sums are of 7-bit values, so no carry crosses a byte.
+template <unsigned kLowest = 0x20>
 uint64_t control_bytes(uint64_t w) {
   const uint64_t low7 = w & ~kHigh;
-  const uint64_t at_least_space = low7 + kOnes * (0x80 - 0x20);
+  const uint64_t at_least_lowest = low7 + kOnes * (0x80 - kLowest);
   const uint64_t del = low7 + kOnes;
-  return (~at_least_space | del) & ~w & kHigh;
+  return (~at_least_lowest | del) & ~w & kHigh;
 }
 
-// The first control character (HTAB included) in [p, end), or end: sixteen bytes at a time with
-// SSE2 (x86-64 always has it), eight at a time in a word otherwise, the rest one at a time.
+// The first control character (HTAB included) in [p, end), or end; with kLowest = 0x21, the
+// first control character or space. Sixteen bytes at a time with SSE2 (x86-64 always has it),
+// eight at a time in a word otherwise, the rest one at a time.
+template <unsigned kLowest = 0x20>
 [[gnu::always_inline]] inline const char* find_control(const char* p, const char* end) {
 #if defined(__SSE2__)
-  const __m128i last_control = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+  const __m128i last_refused = _mm_set1_epi8(static_cast<char>(kLowest - 1)), del = _mm_set1_epi8(0x7f);
   for (; end - p >= 16; p += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, last_control), v);
-    const int mask = _mm_movemask_epi8(_mm_or_si128(below_space, _mm_cmpeq_epi8(v, del)));
+    const __m128i below_lowest = _mm_cmpeq_epi8(_mm_min_epu8(v, last_refused), v);
+    const int mask = _mm_movemask_epi8(_mm_or_si128(below_lowest, _mm_cmpeq_epi8(v, del)));
     if (mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
   }
 #endif
   for (; end - p >= 8; p += 8) {
-    uint64_t m = control_bytes(load8(p));
+    uint64_t m = control_bytes<kLowest>(load8(p));
     if (m == 0) continue;
     if constexpr (std::endian::native == std::endian::big) m = __builtin_bswap64(m);
     return p + std::countr_zero(m) / 8;
   }
-  while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != 0x7f) ++p;
+  while (p < end && static_cast<unsigned char>(*p) >= kLowest && *p != 0x7f) ++p;
   return p;
 }
 
@@ -514,26 +517,6 @@ std::optional<ResponseHead> scan_head(std::string_view in, std::vector<HeaderFie
 }
 
 
-// SWAR over 8-byte words: (x - 0x01..) & ~x & 0x80.. is nonzero exactly when a byte of x is
-// zero, and (x - n*0x01..) & ~x & 0x80.. exactly when a byte is below n (n <= 0x80).
-bool has_zero_byte(uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; }
-bool has_byte_below(uint64_t x, uint8_t n) { return ((x - kOnes * n) & ~x & kHigh) != 0; }
-
-// True when some byte of `s` is flagged: `word` on each whole 8-byte word, `byte` on the rest.
-template <class Word, class Byte>
-bool any_byte(std::string_view s, Word word, Byte byte) {
-  const char* p = s.data();
-  const char* end = p + s.size();
-  for (; end - p >= 8; p += 8) {
-    uint64_t x;
-    std::memcpy(&x, p, 8);
-    if (word(x)) return true;
-  }
-  for (; p != end; ++p) {
-    if (byte(static_cast<unsigned char>(*p))) return true;
-  }
-  return false;
-}
 }  // namespace
 
 Expected<ResponseHead> parse_complete_head(std::string_view in, std::vector<HeaderField>& fields, bool head_request,
@@ -718,16 +701,19 @@ Expected<std::string_view> BodyDecoder::next_chunked(std::string_view& in) {
   return std::string_view();
 }
 
+// Both on find_control (16 bytes at a time): a value may hold HTAB and other controls, only
+// CR, LF and NUL are refused; a target refuses every control and the space.
 bool has_cr_lf_or_nul(std::string_view s) {
-  return any_byte(
-      s, [](uint64_t x) { return has_zero_byte(x) || has_zero_byte(x ^ (kOnes * '\r')) || has_zero_byte(x ^ (kOnes * '\n')); },
-      [](unsigned char c) { return c == '\r' || c == '\n' || c == 0; });
+  const char* end = s.data() + s.size();
+  for (const char* p = find_control(s.data(), end); p != end; p = find_control(p + 1, end)) {
+    if (*p == '\r' || *p == '\n' || *p == '\0') return true;
+  }
+  return false;
 }
 
 bool has_space_or_control(std::string_view s) {
-  return any_byte(
-      s, [](uint64_t x) { return has_byte_below(x, 0x21) || has_zero_byte(x ^ (kOnes * 0x7f)); },
-      [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+  const char* end = s.data() + s.size();
+  return find_control<0x21>(s.data(), end) != end;
 }
 
 }  // namespace aiperf::transport

@@ -39,7 +39,7 @@ inline constexpr std::array<bool, 256> kTchar = [] {
 }();
 inline bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
-/// True when `s` has a CR, LF or NUL (not allowed in a field value sent), eight bytes at a time.
+/// True when `s` has a CR, LF or NUL (not allowed in a field value sent), 16 bytes at a time.
 bool has_cr_lf_or_nul(std::string_view s);
 /// True when `s` has a space, a control character or DEL (not allowed in a request target).
 bool has_space_or_control(std::string_view s);
