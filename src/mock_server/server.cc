@@ -7,9 +7,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -131,6 +133,15 @@ struct TimingTrack {
   }
 };
 
+// Whether the client has already closed its end (FIN or RST queued), without consuming
+// anything: a pipelined next request reads as "open". A write to a closed peer succeeds
+// once (the RST comes after it), so a late single write would otherwise not see the close.
+bool peer_has_closed(tcp::socket& sock) {
+  char byte;
+  const ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 // Writes a script on its deadlines. Writes already due are coalesced into one
 // send (each keeps its own chunk framing), so --fast costs few syscalls.
 net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Script& script,
@@ -147,6 +158,10 @@ net::awaitable<Executed> execute(tcp::socket& sock, net::steady_timer& timer, Sc
     if (due > Clock::now()) {
       timer.expires_at(due);
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (peer_has_closed(sock)) {  // gone while we waited: stop, as a real server aborts
+        done.failed = true;
+        break;
+      }
     }
     buf.clear();
     int tokens = 0;

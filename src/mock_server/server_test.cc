@@ -373,6 +373,27 @@ TEST(MockServerProcessTest, RecordAndStatsMatchWhatTheClientDid) {
   EXPECT_EQ(json::parse(http_get(p, "/mock/stats").body)["requests"], 0);
 }
 
+TEST(MockServerProcessTest, ClientThatLeftBeforeTheFirstTokenIsRecordedAsClosedWithNothingSent) {
+  // --itl 0: every token is due at once and goes out in one write, which a closed peer still
+  // accepts (its RST comes after), so only looking before writing tells that the client left.
+  MockServerProcess s({"--ttft", "300", "--itl", "0"});
+  {
+    HttpConnection conn(s.port());
+    const auto r = conn.request("POST", "/v1/chat/completions", chat_body(8, true),
+                                with_headers({{"X-Request-Id", "gone-early"}}, 30ms));
+    EXPECT_FALSE(r.complete);
+  }  // closed here, long before the first token is due
+  json records;
+  for (int i = 0; i < 100 && records.empty(); ++i) {  // the record lands at the 300 ms deadline
+    std::this_thread::sleep_for(20ms);
+    records = json::parse(http_get(s.port(), "/mock/records").body);
+  }
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["request_id"], "gone-early");
+  EXPECT_EQ(records[0]["client_closed"], true);
+  EXPECT_EQ(records[0]["completion_tokens"], 0) << "nothing is generated for a client that left";
+}
+
 TEST(MockServerProcessTest, PeakInFlightCountsParallelStreams) {
   // Every client connects first and all send together; a long TTFT keeps them
   // all in flight at once even on a loaded machine.
