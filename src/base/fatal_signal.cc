@@ -34,6 +34,7 @@ std::atomic<int> g_mapping_count{0};
 char g_temp[4096];
 char g_final[4096];
 std::atomic<bool> g_publish{false};
+aiperf::crash::BeforePublish g_before_publish;
 std::atomic<pid_t> g_pid{0};
 alignas(16) char g_stack[64 * 1024];
 
@@ -161,7 +162,9 @@ void on_fatal_signal(int sig, siginfo_t* info, void* context) {
   Line line;
   build_report(line, sig, info, pc_of(info, context));
   line.write_to(STDERR_FILENO);
-  if (g_publish.exchange(false) && ::rename(g_temp, g_final) == 0) {
+  const bool publish = g_publish.exchange(false);
+  if (publish && g_before_publish.run != nullptr) g_before_publish.run(g_before_publish.context);
+  if (publish && ::rename(g_temp, g_final) == 0) {
     Line saved;
     saved.add("aiperf: the records of the requests finished before the crash are in ").add(g_final).add("\n");
     saved.write_to(STDERR_FILENO);
@@ -226,10 +229,11 @@ void note_loaded_libraries(const std::vector<PluginLibraryInfo>& plugins) {
   g_mapping_count.store(count, std::memory_order_release);
 }
 
-void publish_on_crash(const std::filesystem::path& temp, const std::filesystem::path& final) {
+void publish_on_crash(const std::filesystem::path& temp, const std::filesystem::path& final, BeforePublish before) {
   g_publish = false;
   copy(g_temp, sizeof g_temp, temp.string());
   copy(g_final, sizeof g_final, final.string());
+  g_before_publish = before;
   g_publish = true;
 }
 

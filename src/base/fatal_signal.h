@@ -34,8 +34,15 @@ void install_fatal_signal_handler();
 /// `plugins` by package. Call after libraries are loaded; safe while the handler may run.
 void note_loaded_libraries(const std::vector<PluginLibraryInfo>& plugins);
 
-/// On a crash, rename `temp` onto `final` (lines written with one write(2) each are whole).
-void publish_on_crash(const std::filesystem::path& temp, const std::filesystem::path& final);
+/// Async-signal-safe work the handler does before publishing (writing buffered lines).
+struct BeforePublish {
+  void (*run)(void* context) noexcept = nullptr;
+  void* context = nullptr;
+};
+
+/// On a crash, run `before` (if set), then rename `temp` onto `final` (a file of whole lines).
+void publish_on_crash(const std::filesystem::path& temp, const std::filesystem::path& final,
+                      BeforePublish before = {});
 /// The file was published normally: nothing to do on a crash.
 void clear_publish_on_crash();
 

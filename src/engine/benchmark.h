@@ -83,6 +83,8 @@ struct BenchmarkInputs {
   /// outcome then holds every part's requests (replayed through on_request); the other parts' outcomes
   /// hold their own only, and their on_request should be empty (they export nothing).
   PhaseExchange* exchange = nullptr;
+  /// Every 200 ms while a phase runs (loop thread); may be empty.
+  std::function<void()> on_tick = {};
 };
 
 /// The running phase's counts as its loop last published them (every 200 ms, and at the phase's

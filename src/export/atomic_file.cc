@@ -1,6 +1,8 @@
 #include "export/atomic_file.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +36,14 @@ void publish(std::FILE* file, const std::filesystem::path& temp, const std::file
   }
 }
 
+// CLOCK_MONOTONIC_COARSE (a vDSO read, a few ns; ticks of a few ms are fine for a 100 ms bound).
+// Async-signal-safe.
+int64_t coarse_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
@@ -49,7 +59,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   publish(file, temp, path);
 }
 
-AtomicAppendFile::AtomicAppendFile(std::filesystem::path path) : path_(std::move(path)) {
+AtomicAppendFile::AtomicAppendFile(std::filesystem::path path)
+    : path_(std::move(path)), buffer_(std::make_unique<char[]>(kGatherBytes)) {
   temp_ = path_;
   temp_ += ".tmp";
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -63,11 +74,17 @@ AtomicAppendFile::~AtomicAppendFile() {
   }
 }
 
-void AtomicAppendFile::append(std::string_view bytes) {
-  if (fd_ < 0) throw std::logic_error("append after commit");
+bool AtomicAppendFile::begin_update() {
+  updating_.store(true);
+  if (!frozen_.load()) return true;
+  updating_.store(false);  // a crash is being handled: the process is ending, write nothing more
+  return false;
+}
+
+void AtomicAppendFile::write_all(const char* data, std::size_t size) {
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    ssize_t n = ::write(fd_, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int saved = n < 0 ? errno : ENOSPC;
@@ -78,11 +95,68 @@ void AtomicAppendFile::append(std::string_view bytes) {
       fail(temp_, "write");
     }
     done += static_cast<std::size_t>(n);
+    if (data >= buffer_.get() && data < buffer_.get() + kGatherBytes) written_.store(done);
+  }
+}
+
+void AtomicAppendFile::write_gathered() {
+  const std::size_t gathered = gathered_.load();
+  if (gathered == 0) return;
+  write_all(buffer_.get(), gathered);
+  gathered_.store(0);
+  written_.store(0);
+}
+
+void AtomicAppendFile::append(std::string_view bytes) {
+  if (fd_ < 0) throw std::logic_error("append after commit");
+  if (!begin_update()) return;
+  struct EndUpdate {
+    AtomicAppendFile* file;
+    ~EndUpdate() { file->end_update(); }
+  } end{this};
+  if (gathered_.load() + bytes.size() > kGatherBytes) write_gathered();
+  if (bytes.size() >= kGatherBytes) return write_all(bytes.data(), bytes.size());
+  const std::size_t gathered = gathered_.load();
+  const int64_t now = coarse_now_ns();
+  if (gathered == 0) oldest_ns_ = now;
+  std::memcpy(buffer_.get() + gathered, bytes.data(), bytes.size());
+  gathered_.store(gathered + bytes.size());  // after the copy: the handler writes only whole appends
+  if (now - oldest_ns_ >= kMaxDelayNs) write_gathered();
+}
+
+void AtomicAppendFile::flush() {
+  if (fd_ < 0 || !begin_update()) return;
+  struct EndUpdate {
+    AtomicAppendFile* file;
+    ~EndUpdate() { file->end_update(); }
+  } end{this};
+  write_gathered();
+}
+
+void AtomicAppendFile::write_gathered_for_crash(void* self) noexcept {
+  auto* file = static_cast<AtomicAppendFile*>(self);
+  file->frozen_.store(true);
+  // An update under way on another thread ends within a write(2); give it 2 s. One that does not
+  // (the crash is inside it, or the disk hangs) may be half done: then write nothing.
+  const int64_t give_up = coarse_now_ns() + 2'000'000'000;
+  while (file->updating_.load()) {
+    if (coarse_now_ns() > give_up) return;
+    ::sched_yield();
+  }
+  const int fd = file->fd_;
+  const std::size_t end = file->gathered_.load();
+  std::size_t at = file->written_.load();
+  while (fd >= 0 && at < end) {
+    const ssize_t n = ::write(fd, file->buffer_.get() + at, end - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    at += static_cast<std::size_t>(n);
   }
 }
 
 void AtomicAppendFile::commit() {
   if (fd_ < 0) fail(temp_, "write (an earlier write failed)");
+  flush();
   int fd = fd_;
   fd_ = -1;
   bool ok = ::fsync(fd) == 0;

@@ -393,6 +393,7 @@ void connect_lead(engine::BenchmarkInputs& inputs, RunPlan& plan, RunSink* sink,
   inputs.on_payload = [sink](const engine::PhasePlan& phase, std::string_view id, std::string_view body) {
     sink->add_payload(phase, id, body);
   };
+  inputs.on_tick = [sink] { sink->flush(); };  // a kill -9 loses at most the last tick's records
 }
 
 void make_benchmark(Loop& loop, RunPlan& plan, const std::string& token, engine::PhaseExchange* exchange,

@@ -8,8 +8,9 @@ Expected<std::unique_ptr<RunSink>> RunSink::open(const std::filesystem::path& js
                                                  int64_t wall_offset_ns, SecretScrubber scrubber) {
   try {
     auto file = std::make_unique<exporting::AtomicAppendFile>(jsonl);
-    // Its lines are whole (one write(2) each): on a crash they are published as they are.
-    crash::publish_on_crash(file->temp_path(), file->path());
+    // Its lines are whole: on a crash the gathered ones are written, and the file is published.
+    crash::publish_on_crash(file->temp_path(), file->path(),
+                            {&exporting::AtomicAppendFile::write_gathered_for_crash, file.get()});
     auto sink = std::unique_ptr<RunSink>(new RunSink(std::move(file), std::move(slos), wall_offset_ns, std::move(scrubber)));
     sink->inputs_ = std::make_unique<exporting::InputsExport>(jsonl.parent_path() / "inputs.json");
     return sink;
@@ -59,6 +60,14 @@ void RunSink::add_payload(const engine::PhasePlan& plan, std::string_view reques
     // Secrets never sit in bodies (the API key is a header), but an --extra-inputs value might.
     if (scrubber_.empty()) inputs_->add(request_id, body, json_bodies_);
     else inputs_->add(request_id, scrubber_.scrub(body));
+  } catch (const std::exception& e) {
+    if (write_error_.empty()) write_error_ = e.what();
+  }
+}
+
+void RunSink::flush() {
+  try {
+    file_->flush();
   } catch (const std::exception& e) {
     if (write_error_.empty()) write_error_ = e.what();
   }

@@ -32,6 +32,8 @@ class RunSink {
   void add(const engine::PhasePlan& plan, const engine::FinishedRequest& done, bool cancelled);
   /// Records a profiling request's body in inputs.json (other phases are left out).
   void add_payload(const engine::PhasePlan& plan, std::string_view request_id, std::string_view body);
+  /// Writes the JSONL lines gathered so far (a periodic tick: what a kill -9 can lose is bounded).
+  void flush();
   /// Publishes the JSONL and inputs.json; an Error if writing or publishing failed at any point.
   std::optional<Error> commit();
 

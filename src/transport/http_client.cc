@@ -58,6 +58,7 @@
 #include <openssl/x509v3.h>
 
 #include "transport/content_decoder.h"
+#include "transport/read_first.h"
 #include "transport/response_head.h"
 #include "transport/stamped_socket.h"
 
@@ -758,7 +759,8 @@ class HttpClient::Impl {
       if (ec) return fail(c, ec);
       c->phase = Phase::kRead;
       if (c->tls) return read_tls(c);
-      read_plain(c);  // by now the response has often arrived: read before waiting
+      if (read_first_.should_read_first()) return read_plain(c, /*first_after_send=*/true);
+      wait_readable(c);
     };
     if (c->tls) {
       net::async_write(*c->tls, buffers, std::move(written));
@@ -844,7 +846,8 @@ class HttpClient::Impl {
   }
 
   // Reads what the socket holds (one recvmsg; a short read means it held no more), then waits.
-  void read_plain(const ConnPtr& c) {
+  // `first_after_send`: the read tried right after the request went out (scored in read_first_).
+  void read_plain(const ConnPtr& c, bool first_after_send = false) {
     for (int i = 0; i < kReadsPerTurn; ++i) {
       if (!c->socket.is_open()) {  // a timeout or cancellation closed it
         on_read(c, net::error::operation_aborted, 0);
@@ -854,6 +857,10 @@ class HttpClient::Impl {
       const net::mutable_buffer space = c->buffer.prepare(kReadChunk);
       error_code ec;
       const std::size_t n = c->sock.receive(space, ec);
+      if (first_after_send && i == 0) {
+        if (ec == net::error::would_block) read_first_.found_nothing();
+        else read_first_.found();
+      }
       if (ec == net::error::would_block) return wait_readable(c);
       c->drained = n < space.size();
       if (!on_read(c, ec, n)) return;
@@ -1274,6 +1281,7 @@ class HttpClient::Impl {
   std::optional<ssl::context> tls_ctx_;
   std::vector<ConnPtr> active_;
   std::vector<beast::flat_buffer> spare_buffers_;  // read buffers lent by connections waiting for bytes
+  ReadFirstPolicy read_first_;  // read right after a send, or wait first
   std::deque<std::unique_ptr<Exchange>> queue_;
   std::list<PendingTimer> timers_;
   bool shutting_down_ = false;
