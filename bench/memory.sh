@@ -43,3 +43,22 @@ for workers in 1 default; do
   echo "aiperf profile --workers $workers, 100-token streams: peak RSS ${small} KB at 2,000 requests, ${large} KB at" \
     "20,000 ($chunks chunk gaps): $(( (large - small) * 1024 / 18000 )) bytes per extra request"
 done
+# Two MPI ranks on this machine (when OpenMPI is installed): rank 1 hands its finished requests to
+# rank 0 during the phase, as MPI posts; each rank's own peak RSS.
+if command -v mpirun >/dev/null; then
+  # peak_ranks_kb N: "rank0_kb rank1_kb" of a 2-rank run of N requests.
+  peak_ranks_kb() {
+    local n=$1
+    mpirun --allow-run-as-root --oversubscribe -np 2 sh -c '/usr/bin/time -f "%M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' \
+      "$work/rss" "$aiperf" profile -m bench -u "http://127.0.0.1:$port" --endpoint-type chat --streaming \
+      --concurrency 32 --request-count "$n" --isl 16 --osl 100 --ui none --artifact-dir "$work/mpi$n" \
+      >"$work/mpi$n.log" 2>&1
+    echo "$(cat "$work/rss.0") $(cat "$work/rss.1")"
+  }
+  read -r small0 small1 < <(peak_ranks_kb 2000)
+  read -r large0 large1 < <(peak_ranks_kb 20000)
+  echo "mpirun -np 2 aiperf profile, 100-token streams: rank 0 peak RSS ${small0} KB at 2,000 requests, ${large0} KB at" \
+    "20,000: $(( (large0 - small0) * 1024 / 18000 )) bytes per extra request; rank 1 ${small1} -> ${large1} KB:" \
+    "$(( (large1 - small1) * 1024 / 18000 )) bytes"
+fi
+stop_mock

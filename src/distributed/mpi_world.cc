@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <deque>
+#include <list>
 #include <string>
 
 #include "distributed/mpi_world.h"
@@ -24,7 +26,14 @@ namespace {
   X(MPI_Bcast)                  \
   X(MPI_Allreduce)              \
   X(MPI_Send)                   \
-  X(MPI_Recv)
+  X(MPI_Recv)                   \
+  X(MPI_Isend)                  \
+  X(MPI_Irecv)                  \
+  X(MPI_Iprobe)                 \
+  X(MPI_Probe)                  \
+  X(MPI_Get_count)              \
+  X(MPI_Test)                   \
+  X(MPI_Wait)
 
 struct Mpi {
 #define AIPERF_DECLARE(f) decltype(&::f) f = nullptr;
@@ -91,7 +100,10 @@ Expected<std::unique_ptr<World>> World::join() {
   return std::unique_ptr<World>(new World(rank, size));
 }
 
-World::~World() { mpi().MPI_Finalize(); }
+World::~World() {
+  posts_.reset();  // its requests are complete or abandoned before MPI goes
+  mpi().MPI_Finalize();
+}
 
 int64_t World::agree_start_time(int64_t lead_ns) {
   mpi().MPI_Barrier(MPI_COMM_WORLD);
@@ -167,6 +179,131 @@ std::vector<std::string> World::gather(std::string_view bytes, std::size_t piece
   all.emplace_back(bytes);
   for (int from = 1; from < size_; ++from) all.push_back(receive_bytes(from, piece_bytes));
   return all;
+}
+
+// Posts. Each piece is one message of kPostTag: a flag byte (1: more pieces of this batch
+// follow) and the piece's bytes.
+namespace {
+
+struct PostMessage {
+  std::string bytes;
+  MPI_Request request;
+};
+
+constexpr int kPostTag = 3;
+constexpr int kMaxProbesPerTake = 256;  // a take_posted() returns even while senders keep posting
+
+// Adds a received piece to `partial`; true (and the batch in `batch`) when it was the last.
+bool add_piece(std::string& partial, std::string& piece, std::string& batch) {
+  const bool more = !piece.empty() && piece[0] != 0;
+  if (partial.empty() && !more) {
+    piece.erase(0, 1);
+    batch = std::move(piece);
+    return true;
+  }
+  partial.append(piece, piece.empty() ? 0 : 1);
+  if (more) return false;
+  batch = std::move(partial);
+  partial.clear();
+  return true;
+}
+
+void reap_sent(std::list<PostMessage>& sending) {
+  for (auto it = sending.begin(); it != sending.end();) {
+    int done = 0;
+    mpi().MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
+    it = done != 0 ? sending.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace
+
+struct World::Posts {
+  explicit Posts(int size) : receiving(static_cast<std::size_t>(size)), partial(static_cast<std::size_t>(size)) {}
+  std::list<PostMessage> sending;                  // a sender's pieces under way
+  std::vector<std::deque<PostMessage>> receiving;  // rank 0: per sender, pieces being received, in order
+  std::vector<std::string> partial;                // rank 0: per sender, a batch's pieces so far
+};
+
+World::World(int rank, int size) : rank_(rank), size_(size), posts_(std::make_unique<Posts>(size)) {}
+
+void World::post_to_lead(std::string bytes, std::size_t piece_bytes) {
+  piece_bytes = std::clamp<std::size_t>(piece_bytes, 1, std::size_t{1} << 30);
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min(piece_bytes, bytes.size() - at);
+    auto& m = posts_->sending.emplace_back();
+    m.bytes.reserve(n + 1);
+    m.bytes.push_back(at + n < bytes.size() ? 1 : 0);
+    m.bytes.append(bytes, at, n);
+    mpi().MPI_Isend(m.bytes.data(), static_cast<int>(m.bytes.size()), MPI_CHAR, 0, kPostTag, MPI_COMM_WORLD,
+                    &m.request);
+    at += n;
+  } while (at < bytes.size());
+  reap_sent(posts_->sending);
+}
+
+std::vector<std::pair<int, std::string>> World::take_posted() {
+  for (int i = 0; i < kMaxProbesPerTake; ++i) {  // a receive for every piece that has arrived
+    int found = 0, n = 0;
+    MPI_Status status;
+    mpi().MPI_Iprobe(MPI_ANY_SOURCE, kPostTag, MPI_COMM_WORLD, &found, &status);
+    if (found == 0) break;
+    mpi().MPI_Get_count(&status, MPI_CHAR, &n);
+    auto& m = posts_->receiving[static_cast<std::size_t>(status.MPI_SOURCE)].emplace_back();
+    m.bytes.assign(static_cast<std::size_t>(n), '\0');
+    mpi().MPI_Irecv(m.bytes.data(), n, MPI_CHAR, status.MPI_SOURCE, kPostTag, MPI_COMM_WORLD, &m.request);
+  }
+  std::vector<std::pair<int, std::string>> out;
+  for (int from = 0; from < size_; ++from) {
+    auto& queue = posts_->receiving[static_cast<std::size_t>(from)];
+    while (!queue.empty()) {
+      int done = 0;
+      mpi().MPI_Test(&queue.front().request, &done, MPI_STATUS_IGNORE);
+      if (done == 0) break;
+      std::string batch;
+      if (add_piece(posts_->partial[static_cast<std::size_t>(from)], queue.front().bytes, batch)) {
+        out.emplace_back(from, std::move(batch));
+      }
+      queue.pop_front();
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> World::wait_posted(int rank, std::size_t count) {
+  std::vector<std::string> out;
+  auto& queue = posts_->receiving[static_cast<std::size_t>(rank)];
+  std::string& partial = posts_->partial[static_cast<std::size_t>(rank)];
+  while (out.size() < count) {
+    std::string piece;
+    if (!queue.empty()) {  // a receive already posted comes first
+      mpi().MPI_Wait(&queue.front().request, MPI_STATUS_IGNORE);
+      piece = std::move(queue.front().bytes);
+      queue.pop_front();
+    } else {
+      MPI_Status status;
+      int n = 0;
+      mpi().MPI_Probe(rank, kPostTag, MPI_COMM_WORLD, &status);
+      mpi().MPI_Get_count(&status, MPI_CHAR, &n);
+      piece.assign(static_cast<std::size_t>(n), '\0');
+      mpi().MPI_Recv(piece.data(), n, MPI_CHAR, rank, kPostTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+    std::string batch;
+    if (add_piece(partial, piece, batch)) out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+void World::move_posts_on() { reap_sent(posts_->sending); }
+
+void World::finish_posts(int timeout_ms) {
+  for (int waited = 0; !posts_->sending.empty() && waited < timeout_ms; ++waited) {
+    reap_sent(posts_->sending);
+    if (posts_->sending.empty()) break;
+    const timespec ms{0, 1'000'000};
+    ::nanosleep(&ms, nullptr);
+  }
 }
 
 }  // namespace aiperf::distributed

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -64,10 +65,32 @@ class World {
   /// exceed MPI's int counts.
   std::vector<std::string> gather(std::string_view bytes, std::size_t piece_bytes = std::size_t{1} << 30);
 
+  // Posts: batches a rank sends rank 0 while both go on working (no call blocks but wait_posted
+  // and finish_posts). They travel in messages of their own tag, apart from the collectives, in
+  // pieces of at most `piece_bytes`; one rank's posts are received in the order it posted them.
+  // Without an MPI progress thread a message moves on only while its two ranks are inside MPI,
+  // so each post and each take_posted() also moves earlier ones on, and a blocking collective
+  // (gather, a barrier) moves them all.
+
+  /// A rank other than 0: starts sending `bytes` to rank 0 and returns at once; World keeps
+  /// them until delivered.
+  void post_to_lead(std::string bytes, std::size_t piece_bytes = std::size_t{1} << 30);
+  /// Rank 0: the posts received so far, without waiting: (rank, bytes), each rank's in order.
+  std::vector<std::pair<int, std::string>> take_posted();
+  /// Rank 0: waits for the next `count` posts of `rank` that take_posted() has not returned
+  /// (the sender's count says how many are still on the way); returns them in order.
+  std::vector<std::string> wait_posted(int rank, std::size_t count);
+  /// A rank other than 0: moves its posts under way on, without waiting (frees those delivered).
+  void move_posts_on();
+  /// A rank other than 0: waits until rank 0 has received every post (at most `timeout_ms`).
+  void finish_posts(int timeout_ms);
+
  private:
-  World(int rank, int size) : rank_(rank), size_(size) {}
+  World(int rank, int size);
   int rank_ = 0;
   int size_ = 1;
+  struct Posts;  // the MPI requests under way (mpi_world.cc)
+  std::unique_ptr<Posts> posts_;
 };
 
 }  // namespace aiperf::distributed

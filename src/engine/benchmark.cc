@@ -260,7 +260,10 @@ void Benchmark::publish_progress(std::size_t index) {
   progress_.completed.store(runner_->completed(), std::memory_order_relaxed);
   progress_.failed.store(runner_->failed(), std::memory_order_relaxed);
   progress_.in_flight.store(runner_->in_flight(), std::memory_order_relaxed);
-  if (in_.exchange && in_.exchange->lead() && in_.exchange->hands_over()) take_handed_over(index);
+  if (in_.exchange && in_.exchange->hands_over()) {
+    if (in_.exchange->lead()) take_handed_over(index);
+    else in_.exchange->move_on();
+  }
   if (in_.on_tick) in_.on_tick();
   in_.client.run_at(transport::now_ns() + 200'000'000, [this, index] { publish_progress(index); });
 }

@@ -47,6 +47,9 @@ class PhaseExchange {
   /// The lead: the batches handed over since the last call, each part's in the order it handed
   /// them over. Every batch a part hands over before its gather() is taken by the lead's next call.
   virtual std::vector<std::string> take_handed_over() { return {}; }
+  /// A part other than the lead, every 200 ms while a phase runs: moves batches handed over
+  /// and still under way on (over MPI a message moves only while its sender is inside MPI).
+  virtual void move_on() {}
 };
 
 }  // namespace aiperf::engine

@@ -1,8 +1,10 @@
 #include "run/rank_exchange.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "transport/http_client.h"
 
@@ -12,6 +14,9 @@ namespace {
 // Time for the start broadcast to reach every rank before the start (a barrier plus two
 // broadcasts take well under a millisecond on one machine, a few on a cluster's network).
 constexpr int64_t kStartLeadNs = 100'000'000;
+// How long a rank other than 0 waits at the end for rank 0 to receive its last batches (rank 0
+// receives them all at each phase's gather, so this is only a bound for a rank 0 gone early).
+constexpr int kFinishPostsMs = 10'000;
 
 std::string boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
@@ -27,9 +32,51 @@ int64_t wall_ns() {
 
 }  // namespace
 
-RankExchange::RankExchange(distributed::World& world) : world_(world) {
+RankExchange::RankExchange(distributed::World& world)
+    : world_(world), taken_(static_cast<std::size_t>(world.size()), 0) {
   const std::string mine = boot_id();
   same_clock_ = !mine.empty() && world_.broadcast(mine) == mine;
+}
+
+RankExchange::~RankExchange() {
+  if (!lead()) world_.finish_posts(kFinishPostsMs);
+}
+
+void RankExchange::hand_over(std::string batch) {
+  world_.post_to_lead(std::move(batch));
+  ++handed_over_;
+}
+
+std::vector<std::string> RankExchange::take_handed_over() {
+  std::vector<std::string> out = std::exchange(arrived_, {});
+  for (auto& [from, batch] : world_.take_posted()) {
+    ++taken_[static_cast<std::size_t>(from)];
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+// "<batches handed over>\n" before a rank's bytes: rank 0 then waits for exactly those still on the way.
+std::vector<std::string> RankExchange::gather(const std::string& bytes) {
+  if (!lead()) {
+    world_.gather(std::to_string(std::exchange(handed_over_, 0)) + '\n' + bytes);
+    return {};
+  }
+  for (auto& [from, batch] : world_.take_posted()) {  // arrived before the gather: in order, first
+    ++taken_[static_cast<std::size_t>(from)];
+    arrived_.push_back(std::move(batch));
+  }
+  std::vector<std::string> all = world_.gather(bytes);
+  for (std::size_t rank = 1; rank < all.size(); ++rank) {
+    std::string& part = all[rank];
+    const std::size_t end = part.find('\n');
+    const uint64_t handed = end == std::string::npos ? 0 : std::stoull(part.substr(0, end));
+    part.erase(0, end == std::string::npos ? 0 : end + 1);
+    const uint64_t missing = handed - std::min(handed, taken_[rank]);
+    for (auto& batch : world_.wait_posted(static_cast<int>(rank), missing)) arrived_.push_back(std::move(batch));
+    taken_[rank] = 0;
+  }
+  return all;
 }
 
 int64_t RankExchange::agree_phase_start() {

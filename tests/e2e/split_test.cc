@@ -226,12 +226,13 @@ INSTANTIATE_TEST_SUITE_P(Parts, SplitE2ETest,
 // about 200 requests here; the lead takes them every 200 ms), so no worker holds a whole
 // phase's requests. The JSONL is written in the order the lead tallies: had worker 1 kept its
 // requests to the phase end, every line of it (odd sessions) would follow the lead's last.
-TEST(SplitE2ETest, WorkersHandTheirRequestsToTheLeadWhileThePhaseRuns) {
+// The lead's JSONL is written as requests finish: part 1's requests appear before the lead's last
+// only if they were handed over during the phase, not all at its end.
+void expect_requests_handed_over_while_the_phase_runs(const Split& split) {
   MockServerProcess server({"--fast"});
   TempDir dir;
-  auto run = testing::profile(server, dir,
-                              "--request-rate 1500 --arrival-pattern constant --request-count 3000 --isl 5 --osl 2 "
-                              "--workers 2");
+  auto run = split_profile(split, server, dir,
+                           "--request-rate 1500 --arrival-pattern constant --request-count 3000 --isl 5 --osl 2");
   ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
   ASSERT_EQ(run.records.size(), 3000u);
   std::size_t last_of_lead = 0, first_of_other = run.records.size(), of_other = 0;
@@ -244,12 +245,21 @@ TEST(SplitE2ETest, WorkersHandTheirRequestsToTheLeadWhileThePhaseRuns) {
     }
   }
   EXPECT_EQ(of_other, 1500u);
-  EXPECT_LT(first_of_other, last_of_lead) << "worker 1's requests reached the lead only at the phase end";
+  EXPECT_LT(first_of_other, last_of_lead) << "part 1's requests reached the lead only at the phase end";
   EXPECT_EQ(run.aggregate["request_count"]["avg"], 3000);
-  expect_part_health(run.aggregate, Split{false, 2}, 3000);
+  expect_part_health(run.aggregate, split, 3000);
   for (int part = 0; part < 2; ++part) {  // each part's health counts its own requests only
-    EXPECT_EQ(run.aggregate["workers"][part]["succeeded"], 1500) << "worker " << part;
+    EXPECT_EQ(run.aggregate[split.key()][part]["succeeded"], 1500) << split.key() << " " << part;
   }
+}
+
+TEST(SplitE2ETest, WorkersHandTheirRequestsToTheLeadWhileThePhaseRuns) {
+  expect_requests_handed_over_while_the_phase_runs(Split{false, 2});
+}
+
+TEST(SplitE2ETest, RanksHandTheirRequestsToRankZeroWhileThePhaseRuns) {
+  if (!have_mpi()) GTEST_SKIP() << "built without OpenMPI";
+  expect_requests_handed_over_while_the_phase_runs(Split{true, 2});
 }
 
 TEST(SplitE2ETest, EachRankBindsItsOwnStripeOfTheSourceAddresses) {

@@ -1,11 +1,13 @@
 // Run under `mpirun -np N` by ctest: every rank joins, shares a schedule of
 // 1,000 items, agrees on a start time, wakes at it, and sends rank 0 a report
-// plus a 3 MB payload in 64 KiB pieces; rank 0 checks all of it and exits 1 with
-// one line per fault (0: "ok").
+// plus a 3 MB payload in 64 KiB pieces; then every other rank posts rank 0 batches
+// while rank 0 takes them without waiting, and at a second gather says how many it
+// posted. Rank 0 checks all of it and exits 1 with one line per fault (0: "ok").
 #include <time.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "distributed/mpi_world.h"
 
@@ -48,6 +50,44 @@ int check(const std::vector<std::string>& all, int size, int64_t start) {
   return faults;
 }
 
+constexpr int kPosts = 30;
+
+// Batch `i` of rank `r`: sizes from 0 to ~50 KB, so with 8 KiB pieces most span several.
+std::string posted_batch(int r, int i) {
+  return std::to_string(r) + ' ' + std::to_string(i) + '\n' +
+         std::string(static_cast<std::size_t>(i * 7919 % 50000), static_cast<char>('A' + (r + i) % 26));
+}
+
+// Posts: returns the number of faults printed (rank 0), 0 elsewhere.
+int check_posts(World& w) {
+  if (w.rank() != 0) {
+    for (int i = 0; i < kPosts; ++i) w.post_to_lead(posted_batch(w.rank(), i), 8192);
+    w.gather(std::to_string(kPosts));
+    w.finish_posts(10'000);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> got(static_cast<std::size_t>(w.size()));
+  for (int round = 0; round < 5; ++round) {  // while the others post: taken without waiting
+    for (auto& [from, batch] : w.take_posted()) got[static_cast<std::size_t>(from)].push_back(std::move(batch));
+    const timespec pause{0, 20'000'000};
+    ::nanosleep(&pause, nullptr);
+  }
+  const auto counts = w.gather("0");
+  int faults = 0;
+  for (int r = 1; r < w.size(); ++r) {
+    auto& mine = got[static_cast<std::size_t>(r)];
+    const std::size_t posted = std::stoul(counts[static_cast<std::size_t>(r)]);
+    for (auto& batch : w.wait_posted(r, posted - mine.size())) mine.push_back(std::move(batch));
+    for (int i = 0; i < kPosts; ++i) {
+      if (static_cast<std::size_t>(i) >= mine.size() || mine[static_cast<std::size_t>(i)] != posted_batch(r, i)) {
+        std::printf("fault: rank %d's post %d is missing, torn or out of order\n", r, i), ++faults;
+        break;
+      }
+    }
+  }
+  return faults;
+}
+
 }  // namespace
 
 int main() {
@@ -69,8 +109,9 @@ int main() {
   ::clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, nullptr);
   const auto all = w.gather(report(w, start, realtime_ns()), 64 * 1024);
   if (!broadcast_ok) std::printf("fault: rank %d received another broadcast\n", w.rank());  // any rank: ctest reads all
+  int faults = check_posts(w);
   if (w.rank() != 0) return broadcast_ok ? 0 : 1;
-  int faults = check(all, w.size(), start);
+  faults += check(all, w.size(), start);
   if (!same && w.size() > 1) std::printf("fault: all_agree wrong\n"), ++faults;
   if (!and_ok) std::printf("fault: all_true wrong\n"), ++faults;
   if (faults == 0) std::printf("ok: %d ranks\n", w.size());
