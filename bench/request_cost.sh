@@ -12,7 +12,8 @@
 # start-up, discovery, prompt synthesis and the end-of-run exports are not counted
 # against a request; wrk and h2load are measured the same way.
 # Usage: bash bench/request_cost.sh   (AIPERF_BENCH_BUILD_DIR=DIR to use an existing Release build;
-#        AIPERF_BASELINE=path/to/an/older/aiperf adds its instruction counts and CPU, measured in the same run)
+#        AIPERF_BASELINE=path/to/an/older/aiperf adds its instruction counts and CPU, measured in the same run;
+#        CPU_ROUNDS=N rounds of the CPU figures, each client once per round, default 3)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for tool in valgrind wrk h2load; do
@@ -132,21 +133,29 @@ if [ -n "${AIPERF_BASELINE:-}" ]; then
 fi
 
 echo "measuring CPU time ..." >&2
-c1=${C1:-4000}; c2=${C2:-20000}
-a_c1=$(aiperf_with cpu $c1 "${ns[@]}"); a_c2=$(aiperf_with cpu $c2 "${ns[@]}")
-o_c1=$(aiperf_with cpu $c1 "${ol[@]}"); o_c2=$(aiperf_with cpu $c2 "${ol[@]}")
-f_c1=$(minimal_with $c1); f_c2=$(minimal_with $c2)
-lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo "?")
-wc1=$(cpu wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wcr1=$(wrk_requests)
-wc2=$(cpu wrk -t1 -c32 -d5s -s "$work/post.lua" "$url/v1/completions"); wcr2=$(wrk_requests)
-b_c1=0 b_c2=0 b_o1=0 b_o2=0
-if [ -n "${AIPERF_BASELINE:-}" ]; then  # the older binary's CPU in the same run, after wrk's
-  current=$aiperf aiperf=$AIPERF_BASELINE
-  b_c1=$(aiperf_with cpu $c1 "${ns[@]}"); b_c2=$(aiperf_with cpu $c2 "${ns[@]}")
-  b_o1=$(aiperf_with cpu $c1 "${ol[@]}"); b_o2=$(aiperf_with cpu $c2 "${ol[@]}")
-  aiperf=$current
-fi
-
+# CPU moves by tens of percent between runs on a shared machine (wrk's own figure too), so each
+# round measures every client once, in turn, and the summary gives each round and the medians.
+c1=${C1:-4000}; c2=${C2:-20000}; rounds=${CPU_ROUNDS:-3}
+cpu_rounds=""  # per round: "aiperf_us wrk_us open_loop_us minimal_us lag_p99_ms baseline_us baseline_open_loop_us"
+for round in $(seq "$rounds"); do
+  a_c1=$(aiperf_with cpu $c1 "${ns[@]}"); a_c2=$(aiperf_with cpu $c2 "${ns[@]}")
+  o_c1=$(aiperf_with cpu $c1 "${ol[@]}"); o_c2=$(aiperf_with cpu $c2 "${ol[@]}")
+  lag=$(json "$work/run-$c2/profile_export_aiperf.json" "'%.3f' % d['schedule_lag']['p99']" 2>/dev/null || echo nan)
+  f_c1=$(minimal_with $c1); f_c2=$(minimal_with $c2)
+  wc1=$(cpu wrk -t1 -c32 -d1s -s "$work/post.lua" "$url/v1/completions"); wcr1=$(wrk_requests)
+  wc2=$(cpu wrk -t1 -c32 -d5s -s "$work/post.lua" "$url/v1/completions"); wcr2=$(wrk_requests)
+  b_c1=0 b_c2=0 b_o1=0 b_o2=0
+  if [ -n "${AIPERF_BASELINE:-}" ]; then  # the older binary in the same round
+    current=$aiperf aiperf=$AIPERF_BASELINE
+    b_c1=$(aiperf_with cpu $c1 "${ns[@]}"); b_c2=$(aiperf_with cpu $c2 "${ns[@]}")
+    b_o1=$(aiperf_with cpu $c1 "${ol[@]}"); b_o2=$(aiperf_with cpu $c2 "${ol[@]}")
+    aiperf=$current
+  fi
+  cpu_rounds+="$(python3 -c "
+per = lambda a, b, x, y: (b - a) / (y - x) * 1e6
+print(per($a_c1, $a_c2, $c1, $c2), per($wc1, $wc2, $wcr1, $wcr2), per($o_c1, $o_c2, $c1, $c2), per($f_c1, $f_c2, $c1, $c2),
+      '$lag', per($b_c1, $b_c2, $c1, $c2), per($b_o1, $b_o2, $c1, $c2))");"
+done
 python3 - <<PY
 n1, n2, c1, c2, chunks, short = $n1, $n2, $c1, $c2, $chunks, $short_chunks
 per = lambda a, b, x, y: (b - a) / (y - x)
@@ -169,17 +178,23 @@ if $b_ns2 > 0:
     b_ns = per($b_ns1, $b_ns2, n1, n2); b_st = per($b_st1, $b_st2, n1, n2)
     print(f"  baseline aiperf (${AIPERF_BASELINE:-}): non-streaming {b_ns:.0f} per request ({b_ns / wrk:.2f}x wrk), "
           f"streaming {b_st / chunks:.0f} per chunk, {(b_st - b_ns) / chunks:.0f} beyond a non-streaming request")
-a_cpu = per($a_c1, $a_c2, c1, c2) * 1e6; o_cpu = per($o_c1, $o_c2, c1, c2) * 1e6
-w_cpu = per($wc1, $wc2, $wcr1, $wcr2) * 1e6
-print("CPU per request (user+sys, marginal over %d..%d requests; wrk over 1 s..5 s)" % (c1, c2))
-print(f"  aiperf non-streaming: {a_cpu:.1f} us   wrk: {w_cpu:.1f} us   aiperf / wrk: {a_cpu / w_cpu:.2f}x (target <= 1.3x)")
-f_cpu = per($f_c1, $f_c2, c1, c2) * 1e6
-print(f"  aiperf open loop (--request-rate 4000): {o_cpu:.1f} us/request (target <= 15), schedule_lag p99 $lag ms")
-print(f"  minimal open-loop client (bench/open_loop_minimal.cc, 4000 req/s): {f_cpu:.1f} us/request   "
-      f"aiperf / minimal: {o_cpu / f_cpu:.2f}x")
-if $b_c2 > 0:
-    b_cpu = per($b_c1, $b_c2, c1, c2) * 1e6; b_ol = per($b_o1, $b_o2, c1, c2) * 1e6
-    print(f"  baseline aiperf: non-streaming {b_cpu:.1f} us ({b_cpu / w_cpu:.2f}x wrk), open loop {b_ol:.1f} us/request")
+import statistics
+rounds = [list(map(float, r.split())) for r in "$cpu_rounds".split(";") if r.strip()]
+print("CPU per request (user+sys, marginal over %d..%d requests; wrk over 1 s..5 s), %d rounds" % (c1, c2, len(rounds)))
+for i, (a, w, o, f, lag, b, bo) in enumerate(rounds, 1):
+    print(f"  round {i}: aiperf non-streaming {a:.1f} us, wrk {w:.1f} us ({a / w:.2f}x); open loop {o:.1f} us "
+          f"(lag p99 {lag} ms), minimal open-loop client {f:.1f} us ({o / f:.2f}x)"
+          + (f"; baseline non-streaming {b:.1f} us ({b / w:.2f}x), open loop {bo:.1f} us" if b > 0 else ""))
+med = lambda k: statistics.median(r[k] for r in rounds)
+a_cpu, w_cpu, o_cpu, f_cpu = med(0), med(1), med(2), med(3)
+print(f"  median: aiperf non-streaming {a_cpu:.1f} us   wrk: {w_cpu:.1f} us   "
+      f"median of the rounds' ratios: {statistics.median(r[0] / r[1] for r in rounds):.2f}x (target <= 1.3x)")
+print(f"  median: aiperf open loop (--request-rate 4000) {o_cpu:.1f} us/request (target <= 15); "
+      f"minimal open-loop client (bench/open_loop_minimal.cc, 4000 req/s) {f_cpu:.1f} us/request; "
+      f"median of the ratios {statistics.median(r[2] / r[3] for r in rounds):.2f}x")
+if med(5) > 0:
+    print(f"  median: baseline aiperf non-streaming {med(5):.1f} us "
+          f"(median of the ratios {statistics.median(r[5] / r[1] for r in rounds):.2f}x wrk), open loop {med(6):.1f} us")
 PY
 # PROFILE=1: where the instructions of the larger runs went (self cost, top functions).
 if [ -n "${PROFILE:-}" ]; then

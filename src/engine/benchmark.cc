@@ -47,12 +47,13 @@ std::vector<MetricSummary> summaries(const std::vector<metrics::MetricResult>& r
 }
 
 // The request tallies of `from` added to `into` (exact: the metrics merge as RunMetrics does).
+// Moves `from`'s per-request values, so the lead never holds the handed-over ones twice.
 void merge_outcome(PhaseOutcome& into, PhaseOutcome&& from) {
-  into.metrics.merge(from.metrics);
+  into.metrics.merge(std::move(from.metrics));
   into.transport.merge(from.transport);
   into.cancelled += from.cancelled;
   into.planned_cancellations += from.planned_cancellations;
-  for (auto& [url, m] : from.by_url) into.by_url[url].merge(m);
+  for (auto& [url, m] : from.by_url) into.by_url[url].merge(std::move(m));
 }
 
 }  // namespace

@@ -112,6 +112,14 @@ void Distribution::merge(const Distribution& other) {
   values_.insert(values_.end(), other.values_.begin(), other.values_.end());
 }
 
+void Distribution::merge(Distribution&& other) {
+  if (&other == this) return;
+  while (!other.values_.empty()) {  // std::deque frees a block once pop_front has emptied it
+    values_.push_back(other.values_.front());
+    other.values_.pop_front();
+  }
+}
+
 double Distribution::percentile(const std::vector<double>& sorted, double q) {
   // numpy's 'linear' method (numpy/lib/function_base.py): virtual index
   // (n-1)*quantile, then _lerp(a, b, t) = a + (b-a)*t, computed as

@@ -79,6 +79,9 @@ class Distribution {
   void add(double value);
   /// Appends every value of `other` (exact: the result summarises the union).
   void merge(const Distribution& other);
+  /// The same, emptying `other` as it goes: its blocks are freed as they are moved, so the
+  /// values are never held twice (a lead merging what other parts handed over).
+  void merge(Distribution&& other);
   /// Number of values.
   std::size_t size() const { return values_.size(); }
   /// True when no value was added.

@@ -113,6 +113,22 @@ TEST(Distribution, MergeOfHalvesEqualsWholeExactly) {
   EXPECT_EQ(ba.summary().value(), whole.summary().value());
 }
 
+TEST(Distribution, MovingMergeEqualsCopyingMergeAndEmptiesTheSource) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> v(0.0, 1e6);
+  Distribution a;
+  Distribution b;
+  for (int i = 0; i < 5'000; ++i) (i % 2 == 0 ? a : b).add(v(rng));  // several deque blocks each
+  Distribution copied = a;
+  copied.merge(b);
+  Distribution moved = a;
+  moved.merge(std::move(b));
+  EXPECT_EQ(moved.values(), copied.values()) << "same values, same order";
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move): emptied on purpose
+  moved.merge(std::move(moved));  // NOLINT(performance-move-const-arg): self-merge is a no-op
+  EXPECT_EQ(moved.size(), 5'000u);
+}
+
 TEST(Distribution, MergeWithEmptyIsIdentity) {
   auto d = make({4, 8, 15, 16, 23, 42});
   Distribution e;

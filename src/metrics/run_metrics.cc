@@ -112,6 +112,15 @@ void RunMetrics::add(const RequestMetrics& r) {
 
 void RunMetrics::merge(const RunMetrics& o) {
   for (std::size_t i = 0; i < kMetricCount; ++i) dists_[i].merge(o.dists_[i]);
+  merge_totals(o);
+}
+
+void RunMetrics::merge(RunMetrics&& o) {
+  for (std::size_t i = 0; i < kMetricCount; ++i) dists_[i].merge(std::move(o.dists_[i]));
+  merge_totals(o);
+}
+
+void RunMetrics::merge_totals(const RunMetrics& o) {
   inter_chunk_.merge(o.inter_chunk_);
   request_count_ += o.request_count_;
   error_count_ += o.error_count_;

@@ -102,6 +102,8 @@ class RunMetrics {
   void add(const RequestMetrics& request);
   /// Adds everything from `other` (exact; order-independent results).
   void merge(const RunMetrics& other);
+  /// The same, emptying `other`'s per-request values as they move (never held twice).
+  void merge(RunMetrics&& other);
 
   /// Successful requests.
   int64_t request_count() const { return request_count_; }
@@ -157,6 +159,7 @@ class RunMetrics {
   std::vector<MetricResult> results() const;
 
  private:
+  void merge_totals(const RunMetrics& other);  // everything but the per-request values
   Distribution& dist(MetricId id) { return dists_[static_cast<std::size_t>(id)]; }
   static std::optional<double> per_second(double amount, std::optional<int64_t> duration_ns);
 
