@@ -74,14 +74,19 @@ AtomicAppendFile::~AtomicAppendFile() {
   }
 }
 
-bool AtomicAppendFile::begin_update() {
-  updating_.store(true);
-  if (!frozen_.load()) return true;
-  updating_.store(false);  // a crash is being handled: the process is ending, write nothing more
-  return false;
+AtomicAppendFile::Update::Update(AtomicAppendFile& file) : file_(file) {
+  file_.updating_.store(true);
+  if (file_.frozen_.load()) {  // a crash is being handled: the process is ending, write nothing more
+    file_.updating_.store(false);
+    started_ = false;
+  }
 }
 
-void AtomicAppendFile::write_all(const char* data, std::size_t size) {
+AtomicAppendFile::Update::~Update() {
+  if (started_) file_.updating_.store(false);
+}
+
+void AtomicAppendFile::write_all(const char* data, std::size_t size, std::atomic<std::size_t>* progress) {
   std::size_t done = 0;
   while (done < size) {
     ssize_t n = ::write(fd_, data + done, size - done);
@@ -95,25 +100,22 @@ void AtomicAppendFile::write_all(const char* data, std::size_t size) {
       fail(temp_, "write");
     }
     done += static_cast<std::size_t>(n);
-    if (data >= buffer_.get() && data < buffer_.get() + kGatherBytes) written_.store(done);
+    if (progress != nullptr) progress->store(done);
   }
 }
 
 void AtomicAppendFile::write_gathered() {
   const std::size_t gathered = gathered_.load();
   if (gathered == 0) return;
-  write_all(buffer_.get(), gathered);
+  write_all(buffer_.get(), gathered, &written_);
   gathered_.store(0);
   written_.store(0);
 }
 
 void AtomicAppendFile::append(std::string_view bytes) {
   if (fd_ < 0) throw std::logic_error("append after commit");
-  if (!begin_update()) return;
-  struct EndUpdate {
-    AtomicAppendFile* file;
-    ~EndUpdate() { file->end_update(); }
-  } end{this};
+  const Update update(*this);
+  if (!update) return;
   if (gathered_.load() + bytes.size() > kGatherBytes) write_gathered();
   if (bytes.size() >= kGatherBytes) return write_all(bytes.data(), bytes.size());
   const std::size_t gathered = gathered_.load();
@@ -125,12 +127,9 @@ void AtomicAppendFile::append(std::string_view bytes) {
 }
 
 void AtomicAppendFile::flush() {
-  if (fd_ < 0 || !begin_update()) return;
-  struct EndUpdate {
-    AtomicAppendFile* file;
-    ~EndUpdate() { file->end_update(); }
-  } end{this};
-  write_gathered();
+  if (fd_ < 0) return;
+  const Update update(*this);
+  if (update) write_gathered();
 }
 
 void AtomicAppendFile::write_gathered_for_crash(void* self) noexcept {

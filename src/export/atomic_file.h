@@ -55,12 +55,24 @@ class AtomicAppendFile {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  void write_all(const char* data, std::size_t size);  // loops on short writes; throws
+  // Loops on short writes, storing the bytes done so far in `progress`; throws.
+  void write_all(const char* data, std::size_t size, std::atomic<std::size_t>* progress = nullptr);
   void write_gathered();
   // The owner marks its updates of the buffer; the crash handler freezes the file and
   // waits for an update under way to end (Dekker: both sides store, then load, seq_cst).
-  bool begin_update();
-  void end_update() { updating_.store(false); }
+  // False when the file is frozen: the update must not start.
+  class Update {
+   public:
+    explicit Update(AtomicAppendFile& file);
+    ~Update();
+    Update(const Update&) = delete;
+    Update& operator=(const Update&) = delete;
+    explicit operator bool() const { return started_; }
+
+   private:
+    AtomicAppendFile& file_;
+    bool started_ = true;
+  };
 
   std::filesystem::path path_;
   std::filesystem::path temp_;

@@ -47,13 +47,16 @@ void RankExchange::hand_over(std::string batch) {
   ++handed_over_;
 }
 
-std::vector<std::string> RankExchange::take_handed_over() {
-  std::vector<std::string> out = std::exchange(arrived_, {});
+void RankExchange::take_arrived() {
   for (auto& [from, batch] : world_.take_posted()) {
     ++taken_[static_cast<std::size_t>(from)];
-    out.push_back(std::move(batch));
+    arrived_.push_back(std::move(batch));
   }
-  return out;
+}
+
+std::vector<std::string> RankExchange::take_handed_over() {
+  take_arrived();
+  return std::exchange(arrived_, {});
 }
 
 // "<batches handed over>\n" before a rank's bytes: rank 0 then waits for exactly those still on the way.
@@ -62,10 +65,7 @@ std::vector<std::string> RankExchange::gather(const std::string& bytes) {
     world_.gather(std::to_string(std::exchange(handed_over_, 0)) + '\n' + bytes);
     return {};
   }
-  for (auto& [from, batch] : world_.take_posted()) {  // arrived before the gather: in order, first
-    ++taken_[static_cast<std::size_t>(from)];
-    arrived_.push_back(std::move(batch));
-  }
+  take_arrived();  // those that arrived before the gather come first, in order
   std::vector<std::string> all = world_.gather(bytes);
   for (std::size_t rank = 1; rank < all.size(); ++rank) {
     std::string& part = all[rank];

@@ -39,6 +39,8 @@ class RankExchange final : public engine::PhaseExchange {
   std::string lead_value(const std::string& mine) { return world_.broadcast(mine); }
 
  private:
+  void take_arrived();  // rank 0: the posts received so far, into arrived_
+
   distributed::World& world_;
   bool same_clock_ = false;  // this rank shares rank 0's monotonic clock (same boot of the same machine)
   uint64_t handed_over_ = 0;          // a rank other than 0: batches posted in this phase
