@@ -1,6 +1,7 @@
 // The ranks of an `mpirun -np N aiperf profile …` job, as the run sees them:
 // which rank this process is, a barrier that also agrees on one start time,
-// and a gather of byte strings to rank 0 (which merges and exports).
+// a gather of byte strings to rank 0 (which merges and exports), and posts:
+// batches sent to rank 0 without waiting while both ranks go on working.
 //
 // Threading: MPI is initialised with MPI_THREAD_FUNNELED, so every member is
 // called from the thread that joined (the run's main thread), never from an
