@@ -101,7 +101,7 @@ void Benchmark::take_handed_over(std::size_t index) {
     std::string().swap(batch);
     if (!report) {
       PhaseOutcome& outcome = outcomes_.back();
-      if (outcome.stop_reason.empty()) outcome.stop_reason = "a worker's requests: " + report.error().describe();
+      if (outcome.stop_reason.empty()) outcome.stop_reason = "requests handed over by another part: " + report.error().describe();
       continue;
     }
     merge_requests(index, *report, handed_);
