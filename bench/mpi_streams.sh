@@ -2,17 +2,22 @@
 # Concurrent streams past one process's descriptor limit (issue 16, "Past one
 # machine"): `mpirun -np RANKS aiperf profile` against RANKS mock servers, each
 # rank holding STREAMS_PER_RANK slow streams open at once (every request is one
-# connection; each rank spreads its streams over all the servers with --url).
+# connection; --url round robin goes by send order, so with as many servers as
+# ranks each rank talks to one). Each rank binds SOURCES_PER_RANK loopback
+# addresses of its own (--source-address, striped over the ranks): past ~14k
+# connections from one address to one server, Linux's connect() slows to
+# hundreds a second (src/transport/local_ports.h).
 # The truth is the mock servers' own peak of requests in flight; it also prints
 # the ranks' peak resident memory (sampled every 0.5 s) and the per-rank health
 # rank 0 exported.
-# Usage: bash bench/mpi_streams.sh   (RANKS=4 STREAMS_PER_RANK=19000 ITL_MS=3000 OSL=10)
+# Usage: bash bench/mpi_streams.sh   (RANKS=4 STREAMS_PER_RANK=19000 ITL_MS=3000 OSL=10 SOURCES_PER_RANK=2)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ranks=${RANKS:-4}
 per_rank=${STREAMS_PER_RANK:-19000}
 itl=${ITL_MS:-3000}
 osl=${OSL:-10}
+sources=$((ranks * ${SOURCES_PER_RANK:-2}))
 total=$((ranks * per_rank))
 urls=()
 pids=()
@@ -39,7 +44,7 @@ sampler=$!
 start=$(date +%s.%N)
 mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$aiperf" profile -m bench "${urls[@]}" --streaming \
   --concurrency "$total" --request-count "$total" --isl 5 --osl "$osl" --request-timeout-seconds 600 \
-  --ui none --artifact-dir "$work/out" --max-error-rate 1 >"$work/aiperf.out" 2>"$work/aiperf.err" || true
+  --source-address "127.0.0.2-127.0.0.$((1 + sources))" --ui none --artifact-dir "$work/out" --max-error-rate 1 >"$work/aiperf.out" 2>"$work/aiperf.err" || true
 end=$(date +%s.%N)
 kill "$sampler" 2>/dev/null || true
 peak_kb=$(awk '$1 > m {m = $1} END {print m + 0}' "$work/samples")

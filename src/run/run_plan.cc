@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 #include <cstdlib>
+#include <numeric>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "tokenizer/resolve.h"
 #include "hooks/hook_host_client.h"
 #include "plugin/trust.h"
+#include "transport/local_ports.h"
 
 namespace aiperf::run {
 namespace {
@@ -380,7 +382,20 @@ void size_client(RunPlan& plan) {
                                      ? metrics::TimestampSource::kUser
                                      : metrics::TimestampSource::kKernel;
   configure_connections(plan);
-  fit_descriptor_limit(max_in_flight);
+}
+
+// This process's descriptors and local ports, once the run is split (a rank holds its share).
+void fit_local_resources(const RunPlan& plan) {
+  const uint64_t connections = plan.client.max_connections;
+  fit_descriptor_limit(connections);
+  const auto range = transport::read_local_port_range();
+  if (!range) return;
+  // --url round robin goes by the run's send order: a rank of R sends to urls / gcd(urls, R) of them.
+  const std::size_t urls = 1 + plan.more_urls.size();
+  const std::size_t servers =
+      plan.options.url_strategy == "random" ? urls : urls / std::gcd(urls, static_cast<std::size_t>(plan.part.count()));
+  const transport::ConnectionSpread spread{connections, servers, plan.client.source_addresses.size()};
+  if (auto warning = transport::local_port_warning(spread, *range)) fmt::print(stderr, "warning: {}\n", *warning);
 }
 
 }  // namespace
@@ -555,6 +570,7 @@ tl::expected<RunPlan, std::vector<Error>> make_run_plan(GlobalOptions global, Pr
   size_client(plan);
   problems = split_the_run(plan);
   if (!problems.empty()) return tl::unexpected(problems);
+  fit_local_resources(plan);
   plan.input_config = config::to_input_config(o);
   return plan;
 }

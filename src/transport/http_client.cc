@@ -25,6 +25,7 @@
 // references its buffers, and finishes exactly once.
 #include "transport/http_client.h"
 
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -649,10 +650,23 @@ class HttpClient::Impl {
     if (!target) return fail_later("no address of " + origin.host_header + " in the family of source " + source.to_string());
     error_code ec;
     c->socket.open(target->protocol(), ec);
+    if (!ec) defer_port_to_connect(c->socket);
     if (!ec) c->socket.bind(tcp::endpoint(source, 0), ec);
     if (ec == net::error::no_descriptors) return fail_later(too_many_files());
     if (ec) return fail_later("bind to source address " + source.to_string() + " failed: " + ec.message());
     c->socket.async_connect(*target, std::move(connected));
+  }
+
+  // Without this, bind() takes a local port for the source address alone (about 28k connections per
+  // address, whatever the server); with it, connect() picks the port for the whole 4-tuple, so one
+  // port serves every server (as HAProxy's and nginx's source binding do). Best effort.
+  static void defer_port_to_connect(tcp::socket& socket) {
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    const int on = 1;
+    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+#else
+    (void)socket;
+#endif
   }
 
   static std::string too_many_files() {

@@ -158,6 +158,22 @@ TEST(ConnectionPolicyTest, SourceAddressesAreBoundRoundRobin) {
   EXPECT_EQ(address_of(records.at("a3")), "127.0.0.3");
 }
 
+// Linux's bind() picks odd local ports and its connect() even ones: a port taken at connect was
+// chosen for the whole 4-tuple, so one port can serve several servers from one source address.
+TEST(ConnectionPolicyTest, ASourceBoundConnectionTakesItsLocalPortAtConnectNotAtBind) {
+  MockServerProcess mock({"--fast"});
+  ClientOptions o = plain(mock.port());
+  o.reuse = ConnectionReuse::kNever;
+  o.source_addresses = {"127.0.0.2"};
+  const auto results = run_sequential(o, {tagged("p0"), tagged("p1"), tagged("p2"), tagged("p3")});
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.describe();
+  for (const auto& [id, record] : records_by_id(mock, 4)) {
+    const std::string peer = record["peer"];
+    const int port = std::stoi(peer.substr(peer.rfind(':') + 1));
+    EXPECT_EQ(port % 2, 0) << id << " came from " << peer << ": a port bind() chose";
+  }
+}
+
 TEST(ConnectionPolicyTest, AnInvalidSourceAddressIsASetupError) {
   ClientOptions o = plain(1);
   o.source_addresses = {"not-an-address"};
