@@ -142,10 +142,12 @@ TEST(ReportBrowserE2ETest, ServerSideSectionOfARealMockRunRendersWithDataInEvery
 
 TEST(SweepCommandTest, ThreeConcurrenciesGiveThreeRunsMonotoneThroughputAndAParetoChart) {
   TempDir dir;
-  MockServerProcess server({"--ttft", "20", "--itl", "2"});
+  // Requests of ~128 ms, so each run's length is the server's: the c=4 run takes ~0.5 s, and a client
+  // stall (a 196 ms one was seen under ASan on a busy machine, with 36 ms requests) does not undo the order.
+  MockServerProcess server({"--ttft", "100", "--itl", "4"});
   const auto root = dir.path() / "sweep";
   auto r = testing::run_aiperf(fmt::format("profile -m mock -u {} --ui none --streaming --concurrency 1,2,4 "
-                                           "--request-count 24 --osl 8 --artifact-dir '{}' --plot",
+                                           "--request-count 16 --osl 8 --artifact-dir '{}' --plot",
                                            server.base_url(), root.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (auto value : {"1", "2", "4"}) {

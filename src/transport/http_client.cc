@@ -315,6 +315,9 @@ struct OriginState {
   std::string server_name;  // SNI and the name the certificate must carry
   std::vector<ConnPtr> idle;
   SSL_SESSION* session = nullptr;  // newest session ticket of this server, offered on reconnect (owned)
+  // --source-address: each server takes the addresses in turn on its own, so every (address, server)
+  // pair carries connections (one turn for all servers would bind server k of 2 to address k of 2).
+  std::size_t next_source = 0;
 };
 
 // kStickySessions: one conversation's connection and the turns waiting for it.
@@ -637,9 +640,9 @@ class HttpClient::Impl {
   // address of the same family. A failure here completes the request later (never inside this call).
   template <class Handler>
   void connect_from_source(const ConnPtr& c, Handler connected) {
-    const net::ip::address& source = sources_[next_source_++ % sources_.size()];
+    OriginState& origin = origins_[c->origin];
+    const net::ip::address& source = sources_[origin.next_source++ % sources_.size()];
     const auto fail_later = [this, c](std::string why) { fail_soon(c, std::move(why)); };
-    const OriginState& origin = origins_[c->origin];
     std::optional<tcp::endpoint> target;
     for (const auto& entry : origin.endpoints) {
       if (entry.endpoint().address().is_v4() == source.is_v4()) {
@@ -1290,7 +1293,6 @@ class HttpClient::Impl {
   std::vector<OriginState> origins_;  // [0] = options_.host/port, then more_origins
   std::unordered_map<uint64_t, Session> sessions_;  // kStickySessions
   std::vector<net::ip::address> sources_;  // --source-address
-  std::size_t next_source_ = 0;
   std::optional<TransportError> setup_error_;
   std::optional<ssl::context> tls_ctx_;
   std::vector<ConnPtr> active_;

@@ -158,6 +158,28 @@ TEST(ConnectionPolicyTest, SourceAddressesAreBoundRoundRobin) {
   EXPECT_EQ(address_of(records.at("a3")), "127.0.0.3");
 }
 
+// One turn over the addresses for all servers would bind requests 0, 2, ... (server a) to the first
+// address and 1, 3, ... (server b) to the second: two of the four pairs, each with twice the ports.
+TEST(ConnectionPolicyTest, EachServerTakesTheSourceAddressesInTurn) {
+  MockServerProcess a({"--fast"}), b({"--fast"});
+  ClientOptions o = plain(a.port());
+  o.more_origins = {{"127.0.0.1", static_cast<uint16_t>(b.port())}};
+  o.reuse = ConnectionReuse::kNever;
+  o.source_addresses = {"127.0.0.2", "127.0.0.3"};
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 8; ++i) {
+    requests.push_back(tagged("s" + std::to_string(i)));
+    requests.back().origin = i % 2;
+  }
+  const auto results = run_sequential(o, requests);
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.describe();
+  for (const MockServerProcess* mock : {&a, &b}) {
+    std::map<std::string, int> per_address;
+    for (const auto& [id, record] : records_by_id(*mock, 4)) ++per_address[address_of(record)];
+    EXPECT_EQ(per_address, (std::map<std::string, int>{{"127.0.0.2", 2}, {"127.0.0.3", 2}}));
+  }
+}
+
 // Linux's bind() picks odd local ports and its connect() even ones: a port taken at connect was
 // chosen for the whole 4-tuple, so one port can serve several servers from one source address.
 TEST(ConnectionPolicyTest, ASourceBoundConnectionTakesItsLocalPortAtConnectNotAtBind) {

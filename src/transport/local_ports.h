@@ -31,7 +31,7 @@ struct ConnectionSpread {
   std::size_t sources = 0;    ///< its --source-address addresses (0: the kernel's choice, one address)
 };
 
-/// The most connections one pair carries, rounded up.
+/// The most connections one pair carries, rounded up (each server takes the sources in turn).
 uint64_t connections_per_pair(const ConnectionSpread& spread);
 
 /// A one-line warning (no "warning: " prefix) when a pair would carry more connections than the
