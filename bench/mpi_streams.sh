@@ -60,3 +60,5 @@ echo "ranks' resident memory at the sampled peak: $((peak_kb / 1024)) MiB for $r
 echo "wall time $(python3 -c "print(round($end - $start, 1))") s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 json "$work/out/profile_export_aiperf.json" "'requests %d, errors %d' % (d['request_count']['avg'], d['error_request_count']['avg'])" || tail -5 "$work/aiperf.err"
 json "$work/out/profile_export_aiperf.json" "'\n'.join('rank %d: sent %d failed %d cpu %.1f s max read lateness %.1f ms' % (r['rank'], r['requests_sent'], r['failed'], r['client_cpu_seconds'], r['max_read_lateness_ms']) for r in d['ranks'])" || true
+# The commonest errors, so a run that fell short says why.
+json "$work/out/profile_export_aiperf.json" "'\n'.join('error x%d: %s' % (e['count'], str(e['error_details'].get('message', e['error_details']))[:200]) for e in sorted(d.get('error_summary', []), key=lambda e: -e['count'])[:3])" || true
