@@ -46,6 +46,10 @@ OrderRanks percentile_ranks(std::size_t n, double q, double level);
 /// The fewest values for which the `level` interval of the q-th percentile is bounded on both sides.
 std::size_t min_samples_for_interval(double q, double level);
 
+/// Sorts finite doubles ascending, -0.0 before +0.0 (a total order on the values' bits, so the
+/// result does not depend on the input's order). O(n): a radix sort from 1,024 values on.
+void sort_ascending(std::vector<double>& values);
+
 /// The statistics AIPerf exports for a metric.
 struct Summary {
   int64_t count = 0;  ///< Number of values.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -22,6 +24,51 @@ Distribution make(std::initializer_list<double> values) {
   Distribution d;
   for (double v : values) d.add(v);
   return d;
+}
+
+// The bits of `v` ascending in the total order sort_ascending promises (-0.0 before +0.0).
+std::vector<uint64_t> bits_sorted_by_comparison(std::vector<double> v) {
+  std::sort(v.begin(), v.end(), [](double a, double b) { return a < b || (a == b && std::signbit(a) && !std::signbit(b)); });
+  std::vector<uint64_t> bits;
+  for (double x : v) bits.push_back(std::bit_cast<uint64_t>(x));
+  return bits;
+}
+
+std::vector<uint64_t> bits_of(const std::vector<double>& v) {
+  std::vector<uint64_t> bits;
+  for (double x : v) bits.push_back(std::bit_cast<uint64_t>(x));
+  return bits;
+}
+
+TEST(SortAscendingTest, EqualsAComparisonSortBitForBitAtEverySizeAndSign) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> latency(15.0, 1.5);  // ns-scale values, several magnitudes
+  std::uniform_real_distribution<double> any(-1e6, 1e6);
+  for (const std::size_t n : {0, 1, 2, 1023, 1024, 1025, 5000, 70'000}) {
+    for (int kind = 0; kind < 4; ++kind) {
+      std::vector<double> v(n);
+      for (auto& x : v) {
+        switch (kind) {
+          case 0: x = latency(rng); break;                                  // one sign, top bits shared
+          case 1: x = any(rng); break;                                      // both signs
+          case 2: x = static_cast<double>(rng() % 7) - 3; break;            // many duplicates
+          default: x = (rng() % 2 ? -1.0 : 1.0) * (rng() % 3 == 0 ? 0.0 : std::ldexp(1.0, -1070 + int(rng() % 2100)));  // zeros of both signs, subnormals, huge
+        }
+      }
+      const auto expected = bits_sorted_by_comparison(v);
+      sort_ascending(v);
+      EXPECT_EQ(bits_of(v), expected) << "n=" << n << " kind=" << kind;
+    }
+  }
+}
+
+TEST(SortAscendingTest, TheOrderOfTheInputDoesNotMatter) {
+  std::vector<double> v;
+  for (int i = 0; i < 3000; ++i) v.push_back(i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : -1.0 * (i % 5)));
+  std::vector<double> reversed(v.rbegin(), v.rend());
+  sort_ascending(v);
+  sort_ascending(reversed);
+  EXPECT_EQ(bits_of(v), bits_of(reversed));
 }
 
 TEST(Distribution, EmptyHasNoSummary) {

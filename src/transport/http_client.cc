@@ -387,11 +387,30 @@ class HttpClient::Impl {
     if (!handler) throw std::invalid_argument("HttpClient::submit: null handler");
     submitted_.add();
     auto ex = std::make_unique<Exchange>(std::move(request), std::move(handler));  // built in place: one move
-    net::post(ioc_, [this, ex = std::move(ex)]() mutable { dispatch(std::move(ex)); });
+    // From the loop thread (the engine's completions and timers) a request that can start starts now:
+    // a post would cost a turn of the loop, and an epoll_wait, per request. Not while something posted
+    // before it waits (FIFO with post(), cancel_all(), end_session()), and nothing completes inside this
+    // call: a refused request is still completed from a posted dispatch.
+    if (in_order_waiting_.load(std::memory_order_relaxed) == 0 && ioc_.get_executor().running_in_this_thread() &&
+        !refusal(*ex)) {
+      return place(std::move(ex));
+    }
+    post_in_order([this, ex = std::move(ex)]() mutable { dispatch(std::move(ex)); });
   }
 
   void post(std::function<void()> fn) {
-    net::post(ioc_, [fn = std::move(fn)]() noexcept { fn(); });
+    post_in_order([fn = std::move(fn)]() noexcept { fn(); });
+  }
+
+  // Posts work that keeps its order with submit(); counted until it runs, so that a submit() from the
+  // loop thread cannot overtake it.
+  template <class Fn>
+  void post_in_order(Fn&& fn) {
+    in_order_waiting_.fetch_add(1, std::memory_order_relaxed);
+    net::post(ioc_, [this, fn = std::forward<Fn>(fn)]() mutable {
+      in_order_waiting_.fetch_sub(1, std::memory_order_relaxed);
+      fn();
+    });
   }
 
   void run_at(int64_t steady_ns, std::function<void()> fn) {
@@ -405,7 +424,7 @@ class HttpClient::Impl {
   void run() { ioc_.run(); }
 
   void stop() {
-    net::post(ioc_, [this] {
+    post_in_order([this] {
       stopping_ = true;
       guard_.reset();
       for (auto& t : timers_) t.timer.cancel();  // pending run_at functions are dropped
@@ -413,11 +432,11 @@ class HttpClient::Impl {
   }
 
   void cancel_all() {
-    net::post(ioc_, [this] { cancel_now(); });
+    post_in_order([this] { cancel_now(); });
   }
 
   void end_session(uint64_t key) {
-    net::post(ioc_, [this, key] {
+    post_in_order([this, key] {
       auto it = sessions_.find(key);
       if (it == sessions_.end()) return;
       if (it->second.busy) {
@@ -431,7 +450,7 @@ class HttpClient::Impl {
 
   // Destructor path: finish everything with `cancelled` on the calling thread.
   void shutdown() {
-    net::post(ioc_, [this] {
+    post_in_order([this] {
       shutting_down_ = true;
       cancel_now();
       for (auto& o : origins_) {
@@ -511,21 +530,25 @@ class HttpClient::Impl {
   // ---- request lifecycle -------------------------------------------------
 
   void dispatch(std::unique_ptr<Exchange> ex) {
-    if (shutting_down_) return complete(*ex, TransportError{TransportErrorKind::kCancelled, "client shut down"});
-    if (std::string why = invalid_request(ex->request); !why.empty()) {
-      return complete(*ex, TransportError{TransportErrorKind::kProtocol, std::move(why)});
-    }
-    if (setup_error_) return complete(*ex, *setup_error_);
-    if (ex->request.origin >= origins_.size()) {
-      return complete(*ex, TransportError{TransportErrorKind::kProtocol,
-                                          "invalid request: origin " + std::to_string(ex->request.origin) +
-                                              " (the client has " + std::to_string(origins_.size()) + ")"});
-    }
-    const OriginState& origin = origins_[ex->request.origin];
-    if (!origin.resolve_error.empty()) {
-      return complete(*ex, TransportError{TransportErrorKind::kConnect, origin.resolve_error});
-    }
+    if (auto error = refusal(*ex)) return complete(*ex, std::move(*error));
     place(std::move(ex));
+  }
+
+  // Why `ex` cannot be sent at all (it then completes with this error), or nullopt.
+  std::optional<TransportError> refusal(const Exchange& ex) const {
+    if (shutting_down_) return TransportError{TransportErrorKind::kCancelled, "client shut down"};
+    if (std::string why = invalid_request(ex.request); !why.empty()) {
+      return TransportError{TransportErrorKind::kProtocol, std::move(why)};
+    }
+    if (setup_error_) return *setup_error_;
+    if (ex.request.origin >= origins_.size()) {
+      return TransportError{TransportErrorKind::kProtocol, "invalid request: origin " +
+                                                               std::to_string(ex.request.origin) + " (the client has " +
+                                                               std::to_string(origins_.size()) + ")"};
+    }
+    const OriginState& origin = origins_[ex.request.origin];
+    if (!origin.resolve_error.empty()) return TransportError{TransportErrorKind::kConnect, origin.resolve_error};
+    return std::nullopt;
   }
 
   uint64_t sticky_key(const Exchange& ex) const {
@@ -769,22 +792,46 @@ class HttpClient::Impl {
       arm_timer(c, timeout, Abort::kTimeout);
     }
 
-    const std::array<net::const_buffer, 2> buffers{net::buffer(c->head), net::buffer(ex.request.body)};
     const int64_t ts = now_ns();
-    // The write is attempted right here (Asio writes speculatively); its completion runs later.
-    auto written = [this, c](const error_code& ec, std::size_t) {
+    write_request(c, ex.request.body);
+    call_sent(*ex.handler, ts);
+  }
+
+  // A plain connection sends the request here and, when the kernel took all of it, goes on at once:
+  // a posted write completion would cost a turn of the loop (and an epoll_wait) per request. The
+  // rest of a partial send, a full send queue or an error goes to Asio's write, whose completion
+  // reports it later (never inside the caller).
+  void write_request(const ConnPtr& c, const std::string& body) {
+    const std::size_t total = c->head.size() + body.size();
+    std::size_t sent = 0;
+    if (!c->tls) {
+      error_code ec;
+      sent = c->sock.send(std::array<net::const_buffer, 2>{net::buffer(c->head), net::buffer(body)}, ec);
+      if (sent == total) return written(c, /*inline_send=*/true);
+    }
+    const std::size_t head_sent = std::min(sent, c->head.size());
+    const std::array<net::const_buffer, 2> rest{net::buffer(c->head) + head_sent, net::buffer(body) + (sent - head_sent)};
+    auto done = [this, c](const error_code& ec, std::size_t) {
       if (ec) return fail(c, ec);
-      c->phase = Phase::kRead;
-      if (c->tls) return read_tls(c);
-      if (read_first_.should_read_first()) return read_plain(c, /*first_after_send=*/true);
-      wait_readable(c);
+      written(c, /*inline_send=*/false);
     };
     if (c->tls) {
-      net::async_write(*c->tls, buffers, std::move(written));
+      net::async_write(*c->tls, rest, std::move(done));
     } else {
-      net::async_write(c->socket, buffers, std::move(written));
+      net::async_write(c->socket, rest, std::move(done));
     }
-    call_sent(*ex.handler, ts);
+  }
+
+  // The request is out: read its response. After an inline send, a read tried at once is posted, so
+  // that no response (and no completion) is handled inside dispatch's caller.
+  void written(const ConnPtr& c, bool inline_send) {
+    c->phase = Phase::kRead;
+    if (c->tls) return read_tls(c);
+    if (!read_first_.should_read_first()) return wait_readable(c);
+    if (!inline_send) return read_plain(c, /*first_after_send=*/true);
+    net::post(ioc_, [this, c] {
+      if (c->exchange && c->phase == Phase::kRead) read_plain(c, /*first_after_send=*/true);
+    });
   }
 
   static void new_response(Connection& c) {
@@ -1302,6 +1349,7 @@ class HttpClient::Impl {
   std::list<PendingTimer> timers_;
   bool shutting_down_ = false;
   bool stopping_ = false;
+  std::atomic<uint64_t> in_order_waiting_{0};  // posted by post_in_order, not yet run
 
   Counter submitted_, completed_, failed_, opened_, reused_, discarded_, open_, peak_open_, queued_, peak_queued_,
       handshakes_, resumed_, retries_, planned_cancels_;

@@ -565,6 +565,90 @@ TEST_F(HttpClientTest, DestructionCompletesUnfinishedRequestsWithCancelled) {
   }
 }
 
+// ---- submit from the loop thread ----
+
+// The engine submits from completions and timers: such a request is written before submit returns
+// (no turn of the loop in between), and still completes later, never inside the call.
+TEST_F(HttpClientTest, SubmitFromTheLoopThreadSendsBeforeReturningAndCompletesLater) {
+  Harness h(options_for(port()));
+  Outcome& warm = h.submit(chat(2, false));  // leaves an idle keep-alive connection
+  ASSERT_TRUE(h.wait_all(5s));
+  ASSERT_TRUE(warm.ok()) << warm.describe();
+  std::promise<std::string> seen;
+  h.client().post([&] {
+    auto events = std::make_shared<std::string>();
+    auto handler = std::make_unique<CallbackHandler>();
+    handler->sent = [events](int64_t) { *events += 'S'; };
+    handler->complete = [events](std::optional<TransportError>) { *events += 'C'; };
+    h.client().submit(chat(2, false), std::move(handler));
+    seen.set_value(*events);
+  });
+  auto f = seen.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), "S") << "written inside submit, completed after it";
+  h.finish();
+}
+
+// A body far larger than the socket's send buffer: the send made inside submit takes part of it, Asio's
+// write the rest. A lost or repeated byte breaks the JSON or the Content-Length framing.
+TEST_F(HttpClientTest, BodyLargerThanTheSendBufferArrivesWholeOnAReusedConnection) {
+  Harness h(options_for(port()));
+  Outcome& warm = h.submit(chat(2, false));
+  ASSERT_TRUE(h.wait_all(5s));
+  ASSERT_TRUE(warm.ok()) << warm.describe();
+  HttpRequest big = chat(2, false);
+  big.body = json{{"model", "mock-model"},
+                  {"messages", json::array({json{{"role", "user"}, {"content", std::string(8 << 20, 'w')}}})},
+                  {"max_tokens", 2}}
+                 .dump();
+  Outcome& o = h.submit(std::move(big));
+  ASSERT_TRUE(h.wait_all(20s));
+  h.finish();
+  ASSERT_TRUE(o.ok()) << o.describe();
+  EXPECT_EQ(o.status, 200) << o.body;
+  EXPECT_EQ(h.client().stats().connections_opened, 1u);
+}
+
+TEST(HttpClientConnectTest, RefusedRequestSubmittedFromTheLoopThreadCompletesAfterSubmitReturns) {
+  RefusingPort refusing;  // never reached
+  Harness h(options_for(refusing.port()));
+  std::promise<std::string> order;
+  h.client().post([&] {
+    auto log = std::make_shared<std::string>();
+    auto handler = std::make_unique<CallbackHandler>();
+    handler->complete = [log, &order](std::optional<TransportError> e) {
+      *log += e && e->kind == TransportErrorKind::kProtocol ? "C" : "?";
+      order.set_value(*log);
+    };
+    HttpRequest bad = chat(2, false);
+    bad.method = "PO ST";
+    h.client().submit(std::move(bad), std::move(handler));
+    *log += "R";  // submit returned
+  });
+  auto f = order.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), "RC");
+  h.finish();
+}
+
+// A submit from the loop thread must not overtake work posted before it: cancel_all() right before
+// submit() does not cancel the new request.
+TEST_F(HttpClientTest, SubmitFromTheLoopThreadKeepsItsOrderWithCancelAll) {
+  Harness h(options_for(port()));
+  std::promise<std::optional<TransportError>> done;
+  h.client().post([&] {
+    h.client().cancel_all();
+    auto handler = std::make_unique<CallbackHandler>();
+    handler->complete = [&done](std::optional<TransportError> e) { done.set_value(std::move(e)); };
+    h.client().submit(chat(2, false), std::move(handler));
+  });
+  auto f = done.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  const auto error = f.get();
+  EXPECT_FALSE(error) << error->message;
+  h.finish();
+}
+
 // ---- loop services: post, run_at, stop ----
 
 TEST_F(HttpClientTest, PostAndRunAtRunOnTheLoopThreadAndStopDropsPendingTimers) {

@@ -88,6 +88,34 @@ class StampedSocket {
     socket.async_write_some(buffers, std::forward<Handler>(handler));
   }
 
+  /// One non-blocking sendmsg of `buffers` (no SIGPIPE): the bytes the kernel took, 0 with `ec` set
+  /// (would_block when the send queue is full). For callers that go on at once when a write is whole
+  /// instead of waiting for a posted completion (the HTTP client's plain connections).
+  template <class ConstBuffers>
+  std::size_t send(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    ec = {};
+    std::array<iovec, 8> iov{};
+    std::size_t n_iov = 0;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers) && n_iov < iov.size(); ++it) {
+      const boost::asio::const_buffer b = *it;
+      if (b.size() == 0) continue;
+      iov[n_iov++] = iovec{const_cast<void*>(b.data()), b.size()};
+    }
+    if (n_iov == 0) return 0;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = n_iov;
+    ssize_t r;
+    do {
+      r = ::sendmsg(socket.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0) return static_cast<std::size_t>(r);
+    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(boost::asio::error::would_block)
+                                                   : boost::system::error_code(errno, boost::system::system_category());
+    return 0;
+  }
+
   /// One non-blocking recvmsg into `buffers`, taking the SCM_TIMESTAMPNS stamp when kernel stamps are
   /// on; would_block when the socket holds nothing, eof when the peer closed. For callers that wait
   /// for readability themselves (the HTTP client's plain connections).
