@@ -261,6 +261,10 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// Queues a request; `handler` receives its events on the loop thread. Thread-safe.
+  /// Called on the loop thread (from a handler, post() or run_at() function) with nothing posted
+  /// before it still waiting, the request starts inside the call: on a reused plain connection it is
+  /// written and on_sent() called before submit() returns. on_headers/on_body/on_complete never come
+  /// inside the call (a refused request completes from the loop later).
   /// Throws std::invalid_argument if handler is null.
   void submit(HttpRequest&& request, std::unique_ptr<ResponseHandler> handler);
   /// Runs `fn` on the loop thread (FIFO with submit()). Thread-safe.
